@@ -1,0 +1,3 @@
+from dsagen.cli import main
+
+raise SystemExit(main())

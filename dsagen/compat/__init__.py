@@ -1,0 +1,1 @@
+"""Drop-in replacements: dsagen.compat.deep_gemm and dsagen.compat.flash_mla."""

@@ -1,0 +1,51 @@
+"""The one place dsagen imports triton.
+
+Triton decides between its interpreter and its compiler when a kernel is decorated, and one
+process cannot mix the two (library helpers such as tl.cdiv are decorated once, when triton is
+imported). So the choice is per process: on a host without a CUDA device dsagen turns the
+interpreter on before triton is first imported, which lets every kernel run on CPU tensors.
+"""
+
+import os
+import sys
+
+import torch
+
+
+def interpreter_on() -> bool:
+    return os.environ.get("TRITON_INTERPRET", "0").lower() in ("1", "true", "on", "yes")
+
+
+def import_triton():
+    """Import triton, first switching the interpreter on where no CUDA device exists."""
+    if "triton" not in sys.modules and not torch.cuda.is_available():
+        os.environ.setdefault("TRITON_INTERPRET", "1")
+    import triton
+
+    return triton
+
+
+def check_device(**tensors) -> torch.device:
+    """Return the device all tensors share; refuse mixes and CPU tensors without the interpreter."""
+    device = None
+    for name, t in tensors.items():
+        if t is None:
+            continue
+        if device is None:
+            device = t.device
+        elif t.device != device:
+            raise ValueError(f"{name} is on {t.device} but the other inputs are on {device}")
+    if device is None:
+        raise ValueError("no tensor given")
+    if device.type == "cpu" and not interpreter_on():
+        import_triton()
+        if not interpreter_on():
+            raise ValueError(
+                "CPU tensors need the Triton interpreter: set TRITON_INTERPRET=1 before "
+                "importing triton (this process already imported it without)"
+            )
+    elif device.type == "cuda" and interpreter_on():
+        raise ValueError("CUDA tensors given but the Triton interpreter is on (TRITON_INTERPRET=1)")
+    elif device.type not in ("cpu", "cuda"):
+        raise ValueError(f"unsupported device {device}")
+    return device
