@@ -4,6 +4,7 @@
 - topk_indices                           (dsagen.ops.topk)
 - sparse_mla_prefill                     (dsagen.ops.sparse_mla_prefill)
 - sparse_mla_decode                      (dsagen.ops.sparse_mla_decode)
+- indexer_topk_fused                     (dsagen.ops.indexer_topk: indexer + top-k, no logits)
 """
 
 import importlib
@@ -14,6 +15,7 @@ _WHERE = {
     "topk_indices": "dsagen.ops.topk",
     "sparse_mla_prefill": "dsagen.ops.sparse_mla_prefill",
     "sparse_mla_decode": "dsagen.ops.sparse_mla_decode",
+    "indexer_topk_fused": "dsagen.ops.indexer_topk",
 }
 
 __all__ = sorted(_WHERE)

@@ -22,7 +22,25 @@ def import_triton():
         os.environ.setdefault("TRITON_INTERPRET", "1")
     import triton
 
+    if interpreter_on():
+        _check_numpy_for_interpreter()
     return triton
+
+
+def _check_numpy_for_interpreter() -> None:
+    # Triton 3.6's interpreter calls int() on 1-element arrays in loops with runtime bounds;
+    # NumPy >= 2.3 raises there ("only 0-dimensional arrays can be converted to Python scalars").
+    import warnings
+
+    import numpy
+
+    major, minor = (int(x) for x in numpy.__version__.split(".")[:2])
+    if (major, minor) >= (2, 3):
+        warnings.warn(
+            f"dsagen: the Triton interpreter fails with NumPy {numpy.__version__} in kernels with "
+            "runtime loop bounds; install numpy<2.3 (constraints.txt pins it)",
+            stacklevel=3,
+        )
 
 
 def check_device(**tensors) -> torch.device:

@@ -1,0 +1,75 @@
+"""What the lightning indexer does to its projections before the FP8 kernels see them.
+
+DeepSeek-V3.2's indexer (reference model.py, after the 2025-11-17 fix): RoPE on the first
+`rope_dim` dims of q and k, **non-interleaved (NeoX style: the two halves rotate together)**,
+unlike MLA's interleaved RoPE; then a Hadamard transform scaled by dim^-0.5 on q and k (it
+spreads outliers before the FP8 cast); then e4m3 quantisation with one scale per 128 values,
+which for head_dim 128 is one scale per token and head. All plain torch ops with static shapes:
+no host synchronisation, so they can sit inside a CUDA graph or a torch.compile'd forward.
+"""
+
+import math
+
+import torch
+
+from dsagen.oracle import fp8
+
+
+def _compute(x: torch.Tensor) -> torch.Tensor:
+    """At least float32 (bf16 inputs are upcast; float64 stays float64)."""
+    return x.to(torch.promote_types(x.dtype, torch.float32))
+
+
+def rope_cos_sin(positions: torch.Tensor, rope_dim: int, base: float = 10000.0):
+    """positions int [T] -> (cos, sin) float32 [T, rope_dim // 2]."""
+    if rope_dim % 2:
+        raise ValueError(f"rope_dim must be even, got {rope_dim}")
+    # float64 angles: in float32, position * frequency is off by ~position * 2^-24 radians
+    inv_freq = base ** (-torch.arange(0, rope_dim, 2, device=positions.device, dtype=torch.float64) / rope_dim)
+    angles = positions.double()[:, None] * inv_freq[None, :]
+    return angles.cos().float(), angles.sin().float()
+
+
+def rope_neox(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    """Non-interleaved RoPE: x [T, ..., r]; pair i is (x[i], x[i + r/2]). cos/sin [T, r/2]."""
+    half = x.shape[-1] // 2
+    shape = (cos.shape[0],) + (1,) * (x.dim() - 2) + (half,)
+    c, s = cos.reshape(shape), sin.reshape(shape)
+    x1, x2 = _compute(x[..., :half]), _compute(x[..., half:])
+    return torch.cat([x1 * c - x2 * s, x2 * c + x1 * s], dim=-1).to(x.dtype)
+
+
+def rope_interleaved(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    """Interleaved RoPE (MLA's): pair i is (x[2i], x[2i+1]). Here to test that the indexer is NOT this."""
+    shape = (cos.shape[0],) + (1,) * (x.dim() - 2) + (x.shape[-1] // 2,)
+    c, s = cos.reshape(shape), sin.reshape(shape)
+    pairs = _compute(x).unflatten(-1, (-1, 2))
+    x1, x2 = pairs[..., 0], pairs[..., 1]
+    return torch.stack([x1 * c - x2 * s, x2 * c + x1 * s], dim=-1).flatten(-2).to(x.dtype)
+
+
+def hadamard(x: torch.Tensor) -> torch.Tensor:
+    """Sylvester Hadamard transform over the last dim (a power of two), scaled by dim^-0.5."""
+    d = x.shape[-1]
+    if d & (d - 1):
+        raise ValueError(f"Hadamard transform needs a power-of-two dim, got {d}")
+    y = _compute(x)
+    h = 1
+    while h < d:
+        # butterflies of width h: (a, b) -> (a + b, a - b)
+        y = y.unflatten(-1, (d // (2 * h), 2, h))
+        a, b = y[..., 0, :], y[..., 1, :]
+        y = torch.stack([a + b, a - b], dim=-2).flatten(-3)
+        h *= 2
+    return (y * (1.0 / math.sqrt(d))).to(x.dtype)
+
+
+def rope_then_hadamard(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, rope_dim: int) -> torch.Tensor:
+    """The indexer's q or k path: NeoX RoPE on the first rope_dim dims, then the Hadamard transform."""
+    x = torch.cat([rope_neox(x[..., :rope_dim], cos, sin), x[..., rope_dim:]], dim=-1)
+    return hadamard(x)
+
+
+def quantize_per_token(x: torch.Tensor, scale_format: str = "ue8m0"):
+    """x [..., D] -> (e4m3 [..., D], fp32 scale [...]): one scale per row of D values."""
+    return fp8.quantize_indexer_keys(x, scale_format=scale_format)

@@ -1,0 +1,157 @@
+"""dsagen's operators as torch custom ops: `torch.ops.dsagen.<name>`.
+
+Each op has a fake (meta) implementation, so torch.compile(fullgraph=True) traces through it
+and CUDA-graph capture sees static shapes; the real implementation calls the native API in
+`dsagen.ops`, which launches the Triton kernel (on CPU tensors through the interpreter).
+The two cache inserts mutate their cache argument in place and return nothing.
+
+Registering the ops imports no triton and compiles nothing: `import dsagen.library` is cheap.
+Where dispatcher overhead matters (a decode step of a small batch) call `dsagen.ops` directly:
+it is the same code path minus the dispatcher (tools/bench_dispatch_overhead.py measures it).
+"""
+
+from typing import Optional
+
+import torch
+from torch import Tensor
+
+_NS = "dsagen"
+
+
+# ---- indexer ---------------------------------------------------------------------------
+
+@torch.library.custom_op(f"{_NS}::indexer_logits", mutates_args=())
+def indexer_logits(q: Tensor, k: Tensor, k_scale: Tensor, weights: Tensor,
+                   row_start: Tensor, row_end: Tensor, clean: bool = True) -> Tensor:
+    """Ragged lightning-indexer logits fp32 [s_q, s_kv] (see dsagen.ops.indexer_logits)."""
+    from dsagen import ops
+
+    return ops.indexer_logits(q, k, k_scale, weights, row_start, row_end, clean=clean)
+
+
+@indexer_logits.register_fake
+def _(q, k, k_scale, weights, row_start, row_end, clean=True):
+    return q.new_empty((q.shape[0], k.shape[0]), dtype=torch.float32)
+
+
+@torch.library.custom_op(f"{_NS}::indexer_logits_paged", mutates_args=())
+def indexer_logits_paged(q: Tensor, kv_cache: Tensor, weights: Tensor, context_lens: Tensor,
+                         block_table: Tensor, max_context_len: int, clean: bool = True) -> Tensor:
+    """Paged lightning-indexer logits fp32 [batch * next_n, max_context_len]."""
+    from dsagen import ops
+
+    return ops.indexer_logits_paged(q, kv_cache, weights, context_lens, block_table, max_context_len, clean=clean)
+
+
+@indexer_logits_paged.register_fake
+def _(q, kv_cache, weights, context_lens, block_table, max_context_len, clean=True):
+    return q.new_empty((q.shape[0] * q.shape[1], max_context_len), dtype=torch.float32)
+
+
+# ---- top-k -----------------------------------------------------------------------------
+
+@torch.library.custom_op(f"{_NS}::topk_indices", mutates_args=())
+def topk_indices(logits: Tensor, k: int, row_starts: Optional[Tensor] = None,
+                 row_ends: Optional[Tensor] = None) -> Tensor:
+    """int32 [rows, k]: columns of the k largest logits in [row_start, row_end), -1 padded."""
+    from dsagen import ops
+
+    return ops.topk_indices(logits, k, row_starts=row_starts, row_ends=row_ends)
+
+
+@topk_indices.register_fake
+def _(logits, k, row_starts=None, row_ends=None):
+    return logits.new_empty((logits.shape[0], k), dtype=torch.int32)
+
+
+# ---- sparse MLA ------------------------------------------------------------------------
+
+@torch.library.custom_op(f"{_NS}::sparse_mla_prefill", mutates_args=())
+def sparse_mla_prefill(q: Tensor, kv: Tensor, indices: Tensor, sm_scale: float, d_v: int = 512,
+                       attn_sink: Optional[Tensor] = None,
+                       topk_length: Optional[Tensor] = None) -> tuple[Tensor, Tensor, Tensor]:
+    """(out bf16 [s_q, h_q, d_v], max_logits fp32 [s_q, h_q], lse fp32 [s_q, h_q])."""
+    from dsagen import ops
+
+    return ops.sparse_mla_prefill(q, kv, indices, sm_scale, d_v, attn_sink, topk_length)
+
+
+@sparse_mla_prefill.register_fake
+def _(q, kv, indices, sm_scale, d_v=512, attn_sink=None, topk_length=None):
+    s_q, h_q = q.shape[0], q.shape[1]
+    return (q.new_empty((s_q, h_q, d_v), dtype=torch.bfloat16),
+            q.new_empty((s_q, h_q), dtype=torch.float32),
+            q.new_empty((s_q, h_q), dtype=torch.float32))
+
+
+@torch.library.custom_op(f"{_NS}::sparse_mla_decode", mutates_args=())
+def sparse_mla_decode(q: Tensor, k_cache: Tensor, indices: Tensor, sm_scale: float, d_v: int = 512,
+                      attn_sink: Optional[Tensor] = None,
+                      topk_length: Optional[Tensor] = None) -> tuple[Tensor, Tensor]:
+    """(out bf16 [b, s_q, h_q, d_v], lse fp32 [b, h_q, s_q]) over a paged bf16 or 656-byte FP8 cache."""
+    from dsagen import ops
+
+    return ops.sparse_mla_decode(q, k_cache, indices, sm_scale, d_v, attn_sink, topk_length)
+
+
+@sparse_mla_decode.register_fake
+def _(q, k_cache, indices, sm_scale, d_v=512, attn_sink=None, topk_length=None):
+    b, s_q, h_q = q.shape[0], q.shape[1], q.shape[2]
+    return (q.new_empty((b, s_q, h_q, d_v), dtype=torch.bfloat16),
+            q.new_empty((b, h_q, s_q), dtype=torch.float32))
+
+
+# ---- cache inserts (in place) ------------------------------------------------------------
+
+@torch.library.custom_op(f"{_NS}::indexer_cache_insert", mutates_args=("kv_cache",))
+def indexer_cache_insert(kv_cache: Tensor, k_fp8: Tensor, k_scale: Tensor, slot_mapping: Tensor) -> None:
+    """Write e4m3 keys and their scales into DeepGEMM's paged indexer cache; slot < 0 skipped."""
+    from dsagen.layers.cache import indexer_cache_insert as impl
+
+    impl(kv_cache, k_fp8, k_scale, slot_mapping)
+
+
+@indexer_cache_insert.register_fake
+def _(kv_cache, k_fp8, k_scale, slot_mapping):
+    return None
+
+
+@torch.library.custom_op(f"{_NS}::mla_cache_insert", mutates_args=("k_cache",))
+def mla_cache_insert(k_cache: Tensor, kv: Tensor, slot_mapping: Tensor, scale_format: str = "ue8m0") -> None:
+    """Write latent+rope rows into FlashMLA's 656-byte FP8 (or bf16) paged cache; slot < 0 skipped."""
+    from dsagen.layers.cache import mla_cache_insert as impl
+
+    impl(k_cache, kv, slot_mapping, scale_format)
+
+
+@mla_cache_insert.register_fake
+def _(k_cache, kv, slot_mapping, scale_format="ue8m0"):
+    return None
+
+
+OPS = {
+    "indexer_logits": indexer_logits,
+    "indexer_logits_paged": indexer_logits_paged,
+    "topk_indices": topk_indices,
+    "sparse_mla_prefill": sparse_mla_prefill,
+    "sparse_mla_decode": sparse_mla_decode,
+    "indexer_cache_insert": indexer_cache_insert,
+    "mla_cache_insert": mla_cache_insert,
+}
+
+
+@torch.library.custom_op(f"{_NS}::indexer_topk_fused", mutates_args=())
+def indexer_topk_fused(q: Tensor, k: Tensor, k_scale: Tensor, weights: Tensor, row_start: Tensor,
+                       row_end: Tensor, topk: int) -> Tensor:
+    """int32 [s_q, topk]: the indexer's top-k per query without materialising the logits."""
+    from dsagen import ops
+
+    return ops.indexer_topk_fused(q, k, k_scale, weights, row_start, row_end, topk)
+
+
+@indexer_topk_fused.register_fake
+def _(q, k, k_scale, weights, row_start, row_end, topk):
+    return q.new_empty((q.shape[0], topk), dtype=torch.int32)
+
+
+OPS["indexer_topk_fused"] = indexer_topk_fused

@@ -1,0 +1,52 @@
+"""Reference for the DSA layer's indexer path (dsagen.layers), written independently of it.
+
+RoPE through complex multiplication (as DeepSeek's model.py writes it), the Hadamard transform
+as an explicit Sylvester matrix, everything in float64 except the FP8 rounding itself.
+`interleaved=True` gives MLA-style RoPE, which the indexer must NOT use: tests check that the
+layer matches the NeoX reference and not the interleaved one.
+"""
+
+import torch
+
+from dsagen.oracle import fp8
+
+
+def rope_ref(x, positions, base=10000.0, interleaved=False):
+    """x [T, ..., r] float -> float64, rotated by position."""
+    r = x.shape[-1]
+    inv_freq = base ** (-torch.arange(0, r, 2, dtype=torch.float64) / r)
+    theta = positions.double()[:, None] * inv_freq[None, :]
+    rot = torch.polar(torch.ones_like(theta), theta).reshape((x.shape[0],) + (1,) * (x.dim() - 2) + (r // 2,))
+    xd = x.double()
+    if interleaved:
+        z = torch.view_as_complex(xd.unflatten(-1, (r // 2, 2)).contiguous()) * rot
+        return torch.view_as_real(z).flatten(-2)
+    z = torch.complex(xd[..., : r // 2], xd[..., r // 2 :]) * rot
+    return torch.cat([z.real, z.imag], dim=-1)
+
+
+def hadamard_matrix(d):
+    h = torch.ones(1, 1, dtype=torch.float64)
+    while h.shape[0] < d:
+        h = torch.cat([torch.cat([h, h], 1), torch.cat([h, -h], 1)], 0)
+    return h / d ** 0.5
+
+
+def indexer_ref(indexer, x, qr, positions, interleaved=False):
+    """The indexer's (dequantised q [T,H,D], dequantised k [T,D], weights [T,H]) in float64.
+
+    `indexer` is a dsagen.layers.LightningIndexer (its parameters are read, not its code).
+    """
+    H, D, R = indexer.heads, indexer.head_dim, indexer.rope_dim
+    xd, qrd = x.double(), qr.double()
+    q = (qrd @ indexer.wq_b.weight.double().T).unflatten(-1, (H, D))
+    k = xd @ indexer.wk.weight.double().T
+    k = torch.nn.functional.layer_norm(k, (D,), indexer.k_norm.weight.double(), indexer.k_norm.bias.double(),
+                                       indexer.k_norm.eps)
+    hm = hadamard_matrix(D)
+    q = torch.cat([rope_ref(q[..., :R], positions, indexer.rope_base, interleaved), q[..., R:]], -1) @ hm
+    k = torch.cat([rope_ref(k[..., :R], positions, indexer.rope_base, interleaved), k[..., R:]], -1) @ hm
+    q8, q_scale = fp8.quantize_indexer_keys(q, indexer.scale_format)
+    k8, k_scale = fp8.quantize_indexer_keys(k, indexer.scale_format)
+    w = (xd @ indexer.weights_proj.weight.double().T) * H ** -0.5 * q_scale.double() * D ** -0.5
+    return q8.double(), k8.double() * k_scale.double()[:, None], w

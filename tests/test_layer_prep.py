@@ -1,0 +1,96 @@
+"""The DSA layer's torch-side pieces against the independent reference (dsagen.oracle.dsa_layer):
+NeoX RoPE (and that it is not the interleaved kind), the Hadamard transform, the cache inserts."""
+
+import pytest
+import torch
+
+from dsagen.layers import indexer_prep as prep
+from dsagen.layers.cache import indexer_cache_insert, mla_cache_insert
+from dsagen.oracle import dsa_layer as ref
+from dsagen.oracle import fp8
+from dsagen.tolerances import FP8_LAYOUT
+
+
+@pytest.mark.parametrize("shape", [(7, 64), (5, 3, 64), (4, 2, 32)], ids=lambda s: "x".join(map(str, s)))
+def test_rope_neox_matches_complex_reference(shape):
+    g = torch.Generator().manual_seed(sum(shape))
+    x = torch.randn(*shape, generator=g, dtype=torch.float64)
+    pos = torch.randint(0, 5000, (shape[0],), generator=g)
+    cos, sin = prep.rope_cos_sin(pos, shape[-1])
+    got = prep.rope_neox(x, cos.double(), sin.double())
+    torch.testing.assert_close(got, ref.rope_ref(x, pos), rtol=1e-5, atol=1e-5)
+    # the two conventions really differ, so a mixed-up indexer cannot pass this test
+    assert (got - ref.rope_ref(x, pos, interleaved=True)).abs().max() > 0.1
+    got_i = prep.rope_interleaved(x, cos.double(), sin.double())
+    torch.testing.assert_close(got_i, ref.rope_ref(x, pos, interleaved=True), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("d", [1, 2, 64, 128])
+def test_hadamard_matches_sylvester_matrix(d):
+    x = torch.randn(3, 4, d, dtype=torch.float64, generator=torch.Generator().manual_seed(d))
+    torch.testing.assert_close(prep.hadamard(x), x @ ref.hadamard_matrix(d), rtol=1e-12, atol=1e-12)
+
+
+def test_hadamard_refuses_non_power_of_two():
+    with pytest.raises(ValueError, match="power-of-two"):
+        prep.hadamard(torch.randn(2, 96))
+
+
+def test_indexer_cache_insert_writes_deepgemm_layout_and_skips_padding():
+    g = torch.Generator().manual_seed(1)
+    nb, bkv, d = 3, 64, 128
+    cache = torch.randint(0, 256, (nb, bkv, 1, d + 4), dtype=torch.uint8, generator=g)
+    before = cache.clone()
+    k8, ks = fp8.quantize_indexer_keys(torch.randn(6, d, generator=g), "ue8m0")
+    slots = torch.tensor([0, 70, -1, 191, 5, 64], dtype=torch.int32)
+    indexer_cache_insert(cache, k8, ks, slots)
+    K, S = fp8.unpack_indexer_cache(cache)
+    K0, S0 = fp8.unpack_indexer_cache(before)
+    written = torch.zeros(nb, bkv, dtype=torch.bool)
+    for i, s in enumerate(slots.tolist()):
+        if s >= 0:
+            written[s // bkv, s % bkv] = True
+            assert torch.equal(K[s // bkv, s % bkv].view(torch.uint8), k8[i].view(torch.uint8))
+            assert S[s // bkv, s % bkv].item() == ks[i].item()
+    # everything else (including where the padded token would have gone) is untouched
+    assert torch.equal(K[~written].view(torch.uint8), K0[~written].view(torch.uint8))
+    assert torch.equal(S[~written].view(torch.int32), S0[~written].view(torch.int32))
+    assert FP8_LAYOUT.atol == 0  # byte layouts are compared exactly
+
+
+@pytest.mark.parametrize("fmt", ["fp8", "bf16"])
+def test_mla_cache_insert(fmt):
+    g = torch.Generator().manual_seed(2)
+    nb, page = 2, 64
+    if fmt == "fp8":
+        cache = torch.full((nb, page, 1, 656), 0xFF, dtype=torch.uint8)  # 0xFF bytes: NaN e4m3 / NaN scales
+    else:
+        cache = torch.full((nb, page, 1, 576), float("nan"), dtype=torch.bfloat16)
+    kv = torch.randn(4, 576, generator=g)
+    slots = torch.tensor([3, -1, 127, 64], dtype=torch.int64)
+    mla_cache_insert(cache, kv, slots)
+    rows = cache.reshape(nb * page, -1)
+    for i, s in enumerate(slots.tolist()):
+        if s < 0:
+            continue
+        if fmt == "fp8":
+            assert torch.equal(rows[s], fp8.pack_mla_fp8_cache(kv[i : i + 1])[0])
+        else:
+            assert torch.equal(rows[s], kv[i].bfloat16())
+    untouched = torch.ones(nb * page, dtype=torch.bool)
+    untouched[[3, 127, 64]] = False
+    if fmt == "fp8":
+        assert (rows[untouched] == 0xFF).all()
+    else:
+        assert rows[untouched].isnan().all()
+
+
+def test_cache_insert_rejects_bad_arguments():
+    cache = torch.zeros(2, 64, 1, 132, dtype=torch.uint8)
+    k8, ks = fp8.quantize_indexer_keys(torch.randn(3, 128))
+    with pytest.raises(ValueError, match="slot_mapping"):
+        indexer_cache_insert(cache, k8, ks, torch.zeros(3, dtype=torch.float32))
+    with pytest.raises(ValueError, match="k_fp8"):
+        indexer_cache_insert(cache, k8.float(), ks, torch.zeros(3, dtype=torch.int32))
+    with pytest.raises(ValueError, match="k_cache"):
+        mla_cache_insert(torch.zeros(2, 64, 1, 600, dtype=torch.uint8), torch.randn(3, 576), torch.zeros(3, dtype=torch.int32))

@@ -1,0 +1,45 @@
+"""The runtime layer: cheap imports, template dispatch, device checks."""
+
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from dsagen.runtime import dispatch, paths
+from dsagen.runtime.triton_env import check_device
+
+
+def test_import_is_cheap_and_needs_no_tilelang():
+    code = (
+        "import sys, dsagen, dsagen.ops, dsagen.compat, dsagen.oracle.fp8, dsagen.oracle.sparse_mla\n"
+        "bad = [m for m in ('triton', 'tilelang', 'tvm') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_every_template_has_the_contract():
+    names = sorted(p.stem for p in (paths.templates_dir() / "triton").glob("*.py"))
+    assert names, "no Triton templates found"
+    for name in names:
+        text = paths.template_path("triton", name).read_text()
+        assert "# <dsagen:schedule>" in text and "# </dsagen:schedule>" in text, name
+        mod = dispatch.template_module(name)
+        assert {"num_warps", "num_stages"} <= set(mod.SCHEDULE), name
+        assert callable(mod.launch) and callable(mod.aot_kernels), name
+
+
+def test_template_module_is_loaded_once():
+    name = sorted(p.stem for p in (paths.templates_dir() / "triton").glob("*.py"))[0]
+    assert dispatch.template_module(name) is dispatch.template_module(name)
+
+
+def test_check_device_refuses_mixed_devices():
+    a = torch.zeros(1)
+    with pytest.raises(ValueError, match="no tensor"):
+        check_device(x=None)
+    assert check_device(x=a, y=None, z=a).type == "cpu"
+    if torch.cuda.is_available():
+        with pytest.raises(ValueError, match="y is on"):
+            check_device(x=a, y=a.cuda())
