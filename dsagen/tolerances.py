@@ -39,3 +39,6 @@ def cosine_diff(a, b) -> float:
     if denom == 0:
         return 0.0
     return float(1 - 2 * (a * b).sum() / denom)
+
+# The generator tests' fake operator (tests/fixtures: out = x * w, one fp32 multiply): exact.
+GEN_FAKE_SCALE = Tol(atol=0.0, rtol=0.0)

@@ -1,0 +1,1 @@
+"""Generator, kernel cache, autotuner and measurement bundles."""

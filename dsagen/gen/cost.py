@@ -1,0 +1,81 @@
+"""Roofline cost model: sympy FLOPs/bytes against the arch's peaks, times an efficiency estimate.
+
+efficiency = wave quantisation (CTAs over SMs x CTAs-per-SM) x tile quantisation (padding of
+tiled problem dims) x MMA shape (small M tiles underuse the tensor cores). It ranks
+candidates; it does not predict absolute times well and is never reported as a measurement.
+"""
+
+from __future__ import annotations
+
+import math
+
+from dsagen.spec import sizes
+
+
+def occupancy(arch, num_warps: int, resources: dict | None) -> int:
+    """CTAs per SM from compiled resources (registers, shared memory); 1 before compiling."""
+    if not resources:
+        return 1
+    threads = 32 * num_warps
+    regs = max(int(resources.get("registers", 0)), 1)
+    smem = int(resources.get("smem_bytes", 0))
+    by_regs = arch.regs_per_sm // (regs * threads)
+    by_smem = arch.smem_per_sm // smem if smem > 0 else 32
+    by_threads = arch.max_threads_per_sm // threads
+    return max(0, min(by_regs, by_smem, by_threads, 32))
+
+
+def estimate(op, problem: dict, schedule: dict, arch, spec=None, resources: dict | None = None) -> dict:
+    """{"time_s", "efficiency", "ctas", "occupancy", "bound"} for one candidate."""
+    flops, nbytes = sizes.op_sizes(op.name, problem, spec)
+    splits = int(schedule.get(op.split_key, 1)) if op.split_key else 1
+    if op.split_bytes is not None:
+        nbytes += op.split_bytes(problem, splits)
+    fdt = sizes.flop_dtype(op.name)
+    if fdt == "q":
+        fdt = (spec.indexer.dtype if spec is not None else "e4m3")
+    t_flops = flops / arch.peak(fdt) if fdt else 0.0
+    t_bytes = nbytes / arch.mem_bw
+    ctas = op.base_ctas(problem) * splits
+    tile_eff = 1.0
+    seen = set()
+    for key, dim in op.parallel_tiles + op.serial_tiles:
+        if key in schedule and dim in problem and key not in seen:
+            seen.add(key)
+            b, n = int(schedule[key]), int(problem[dim])
+            tiles = math.ceil(n / b)
+            tile_eff *= n / (tiles * b)
+            if (key, dim) in op.parallel_tiles:
+                ctas *= tiles
+    # Small serial tiles pay the loop overhead (index loads, barriers, softmax rescale) more often.
+    for key, dim in op.serial_tiles:
+        if key in schedule:
+            tile_eff *= min(1.0, int(schedule[key]) / 64) ** 0.25
+    mma_eff = 1.0
+    for key in op.dot_tiles:
+        if key in schedule:
+            full = 64 if arch.has_wgmma else 16
+            mma_eff *= min(1.0, int(schedule[key]) / full) ** 0.5
+    occ = occupancy(arch, int(schedule.get("num_warps", 4)), resources)
+    if occ == 0:
+        return {"time_s": math.inf, "efficiency": 0.0, "ctas": ctas, "occupancy": 0, "bound": "over-limit"}
+    slots = arch.sms * occ
+    waves = math.ceil(ctas / slots)
+    wave_eff = ctas / (waves * slots)
+    # A CTA per SM keeps the SM busy only if it has enough warps; a crude latency-hiding factor.
+    warps_per_sm = occ * int(schedule.get("num_warps", 4))
+    hide = min(1.0, 0.5 + warps_per_sm / 16)
+    eff = max(wave_eff * tile_eff * mma_eff * hide, 1e-6)
+    bound = "compute" if t_flops >= t_bytes else "memory"
+    return {"time_s": max(t_flops, t_bytes) / eff, "efficiency": eff, "ctas": ctas, "occupancy": occ,
+            "bound": bound, "flops": flops, "bytes": nbytes}
+
+
+def rank(op, problem: dict, candidates: list, arch, spec=None, resources=None) -> list:
+    """Candidates sorted fastest first (ties broken by the schedule text, so deterministic)."""
+    scored = []
+    for c in candidates:
+        res = resources(c) if callable(resources) else None
+        scored.append((estimate(op, problem, c, arch, spec, res), c))
+    scored.sort(key=lambda t: (t[0]["time_s"], repr(sorted(t[1].items()))))
+    return scored

@@ -1,0 +1,74 @@
+"""GPU architectures dsagen generates for: the numbers the pruner and the cost model use.
+
+Figures are public datasheet / CUDA programming guide values for one representative part per
+compute capability (dense tensor-core peaks, no structured sparsity):
+- sm80  A100 SXM4 80GB: NVIDIA A100 datasheet (312 TFLOPS bf16 dense, 2,039 GB/s HBM2e, 108 SMs);
+  CUDA guide, compute capability 8.0: 164 KB shared memory per SM, 163 KB per block, 2048 threads/SM.
+- sm89  L40S: NVIDIA L40S datasheet (362.05 TFLOPS bf16 dense, 733 TFLOPS fp8 dense, 864 GB/s
+  GDDR6, 142 SMs); CUDA guide, cc 8.9: 100 KB shared per SM, 99 KB per block, 1536 threads/SM.
+- sm90  H100 SXM5 80GB: NVIDIA H100 datasheet (989 TFLOPS bf16 dense, 1,979 TFLOPS fp8 dense,
+  3.35 TB/s HBM3, 132 SMs); CUDA guide, cc 9.0: 228 KB shared per SM, 227 KB per block.
+- sm100 B200: NVIDIA DGX B200 / Blackwell datasheet (2.25 PFLOPS bf16 dense, 4.5 PFLOPS fp8
+  dense per GPU, 8 TB/s HBM3e, 148 SMs); CUDA guide, cc 10.0: 228 KB shared per SM, 227 KB per block.
+Every arch has 64K 32-bit registers per SM, at most 255 per thread and 1024 threads per block.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dsagen.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Arch:
+    name: str
+    gpu: str
+    cc: int
+    sms: int
+    smem_per_block: int      # bytes, opt-in maximum dynamic shared memory per block
+    smem_per_sm: int         # bytes
+    max_threads: int         # per block
+    max_threads_per_sm: int
+    regs_per_sm: int         # 32-bit registers
+    has_fp8: bool            # native e4m3 tensor-core MMA
+    has_wgmma: bool
+    mem_bw: float            # bytes/s
+    peak_bf16: float         # FLOP/s, dense tensor core
+    peak_fp8: float          # FLOP/s, dense tensor core (0: no native fp8)
+
+    def keys(self) -> dict:
+        """The arch keys schedule constraints may use (DESIGN.md)."""
+        return {"cc": self.cc, "sms": self.sms, "smem_per_block": self.smem_per_block,
+                "max_threads": self.max_threads, "has_fp8": int(self.has_fp8),
+                "has_wgmma": int(self.has_wgmma), "regs_per_sm": self.regs_per_sm,
+                "smem_per_sm": self.smem_per_sm}
+
+    def peak(self, dtype: str) -> float:
+        if dtype in ("e4m3", "fp8") and self.has_fp8:
+            return self.peak_fp8
+        return self.peak_bf16  # no native fp8: software decode, then bf16/fp16 MMA
+
+
+KB = 1024
+ARCHS = {
+    "sm80": Arch("sm80", "A100 SXM4 80GB", 80, 108, 163 * KB, 164 * KB, 1024, 2048, 65536,
+                 False, False, 2039e9, 312e12, 0.0),
+    "sm89": Arch("sm89", "L40S", 89, 142, 99 * KB, 100 * KB, 1024, 1536, 65536,
+                 True, False, 864e9, 362.05e12, 733e12),
+    "sm90": Arch("sm90", "H100 SXM5 80GB", 90, 132, 227 * KB, 228 * KB, 1024, 2048, 65536,
+                 True, True, 3.35e12, 989e12, 1979e12),
+    "sm100": Arch("sm100", "B200", 100, 148, 227 * KB, 228 * KB, 1024, 2048, 65536,
+                  True, False, 8.0e12, 2250e12, 4500e12),
+}
+
+
+def get_arch(name: str) -> Arch:
+    a = ARCHS.get(str(name).lower())
+    if a is None:
+        raise UsageError(f"--arch: unknown arch {name!r} (expected one of {', '.join(ARCHS)})")
+    return a
+
+
+def arch_for_cc(major: int, minor: int) -> Arch | None:
+    return ARCHS.get(f"sm{major}{minor}")

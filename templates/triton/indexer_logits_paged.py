@@ -1,0 +1,180 @@
+"""Lightning-indexer logits, paged (decode / speculative decode): DeepGEMM's packed FP8 cache.
+
+q e4m3 [B, next_n, H, D]; kv_cache uint8 [num_blocks, block_kv, 1, D+4] where inside one block
+the block_kv * D fp8 bytes come first (token-major), then block_kv fp32 scales; block_table
+int32 [B, max_blocks]; context_lens int32 [B]. Row (b, i) (output row b * next_n + i) sees
+logical positions pos <= context_lens[b] - next_n + i:
+
+    out[b * next_n + i, pos] = sum_h relu(q[b, i, h] . k[pos]) * weights[b * next_n + i, h] * scale[pos]
+
+One program per (sequence, BLOCK_Q of its next_n rows, chunk of BLOCK_N * TILES_N positions).
+The BLOCK_Q rows' heads form a [BLOCK_Q * HP, D] operand loaded once; each BLOCK_N positions of
+the chunk are gathered through block_table
+(D contiguous bytes per token, so loads stay coalesced) into a [D, BLOCK_N] operand; one
+tl.dot with fp32 accumulation, then ReLU, weights, head reduction and scale in fp32. The
+kernel reads the packed bytes directly: fp8 bytes at block * block_bytes + off * D, the scale
+(fp32) at block * block_bytes + block_kv * D + 4 * off. Positions at or past context_lens[b]
+are never loaded (their cache slots and block_table entries may hold anything), and tiles
+wholly past the context skip the dot. CLEAN writes -inf where not visible; without it only
+visible positions are written.
+"""
+
+import torch
+import triton
+import triton.language as tl
+
+# <dsagen:schedule>
+SCHEDULE = {"BLOCK_Q": 2, "BLOCK_N": 64, "TILES_N": 4, "num_warps": 8, "num_stages": 2}
+# </dsagen:schedule>
+
+
+@triton.jit
+def _e4m3_bits_to_f16(b):
+    """e4m3fn bits (uint8) -> fp16 holding value / 256, exactly (sm80 has no e4m3 type).
+
+    Moving the 7 exponent+mantissa bits up by 7 gives the fp16 with the same exponent field and
+    mantissa; fp16's exponent bias is 8 more than e4m3's, so the result is the value * 2^-8
+    (subnormals included: both formats are subnormal at exponent field 0). The kernels multiply
+    the fp32 dot product by 2^16 to undo both operands' factor. NaN bytes (0x7F/0xFF) would
+    decode to 480, but the kernels never load bytes outside the valid ranges.
+    """
+    x = b.to(tl.uint16)
+    x = ((x & 0x80) << 8) | ((x & 0x7F) << 7)
+    return x.to(tl.float16, bitcast=True)
+
+
+@triton.jit
+def indexer_logits_paged_kernel(
+    q_ptr, kv_ptr, kv_f32_ptr, w_ptr, ctx_ptr, table_ptr, out_ptr,
+    next_n, max_ctx, n_q_tiles,
+    stride_qb, stride_qn, stride_qh, stride_block, stride_tb, stride_ws, stride_os,
+    H: tl.constexpr, HP: tl.constexpr, D: tl.constexpr, BLOCK_KV: tl.constexpr,
+    BLOCK_Q: tl.constexpr, BLOCK_N: tl.constexpr, TILES_N: tl.constexpr,
+    CLEAN: tl.constexpr, UPCAST: tl.constexpr, SOFT_FP8: tl.constexpr,
+):
+    pid = tl.program_id(0)
+    pid_n = tl.program_id(1)
+    b = pid // n_q_tiles
+    qt = pid % n_q_tiles
+    ctx = tl.load(ctx_ptr + b)
+    ii = qt * BLOCK_Q + tl.arange(0, BLOCK_Q)  # draft index inside the batch
+    i_ok = ii < next_n
+    last = ctx - next_n + ii  # row ii sees pos <= last
+    out_rows = (b * next_n + ii).to(tl.int64)
+    # this program's positions [c0, c1); the cache is read for [c0, e) only (positions < context)
+    c0 = pid_n * (BLOCK_N * TILES_N)
+    c1 = tl.minimum(c0 + BLOCK_N * TILES_N, max_ctx)
+    e = tl.minimum(tl.maximum(tl.minimum(ctx, max_ctx), c0), c1)
+    if e > c0:
+        M: tl.constexpr = BLOCK_Q * HP
+        m = tl.arange(0, M)
+        mi = qt * BLOCK_Q + m // HP
+        hh = m % HP
+        m_ok = (mi < next_n) & (hh < H)
+        ds = tl.arange(0, D)
+        q = tl.load(q_ptr + b.to(tl.int64) * stride_qb + mi[:, None] * stride_qn + hh[:, None] * stride_qh
+                    + ds[None, :], mask=m_ok[:, None], other=0.0)
+        w = tl.load(w_ptr + (b * next_n + mi).to(tl.int64) * stride_ws + hh, mask=m_ok, other=0.0)
+        if SOFT_FP8:
+            q = _e4m3_bits_to_f16(q)
+        elif UPCAST:
+            q = q.to(tl.float32)
+        for n0 in range(c0, e, BLOCK_N):
+            pos = n0 + tl.arange(0, BLOCK_N)
+            pc = tl.minimum(pos, e - 1)  # positions inside the context only: no stray reads
+            blk = tl.load(table_ptr + b.to(tl.int64) * stride_tb + pc // BLOCK_KV)
+            off = pc % BLOCK_KV
+            base = blk.to(tl.int64) * stride_block
+            kt = tl.load(kv_ptr + (base + off * D)[:, None] + ds[None, :])
+            sc = tl.load(kv_f32_ptr + (base + BLOCK_KV * D) // 4 + off)
+            if SOFT_FP8:
+                kt = _e4m3_bits_to_f16(kt)
+            elif UPCAST:
+                kt = kt.to(tl.float32)
+            s = tl.dot(q, tl.trans(kt))  # [BLOCK_Q * HP, BLOCK_N], fp32 accumulation
+            if SOFT_FP8:
+                s = s * 65536.0  # undo the 2^-8 of both decoded operands
+            s = tl.maximum(s, 0.0) * w[:, None]
+            logit = tl.sum(tl.reshape(s, (BLOCK_Q, HP, BLOCK_N)), axis=1) * sc[None, :]
+            visible = pos[None, :] <= last[:, None]
+            o_ptrs = out_ptr + out_rows[:, None] * stride_os + pos[None, :]
+            o_mask = i_ok[:, None] & (pos < c1)[None, :]
+            if CLEAN:
+                tl.store(o_ptrs, tl.where(visible, logit, float("-inf")), mask=o_mask)
+            else:
+                tl.store(o_ptrs, logit, mask=o_mask & visible)
+    if CLEAN:
+        for n0 in range(c0 + tl.cdiv(e - c0, BLOCK_N) * BLOCK_N, c1, BLOCK_N):
+            pos = n0 + tl.arange(0, BLOCK_N)
+            tl.store(out_ptr + out_rows[:, None] * stride_os + pos[None, :],
+                     tl.full((BLOCK_Q, BLOCK_N), float("-inf"), tl.float32),
+                     mask=i_ok[:, None] & (pos < c1)[None, :])
+
+
+def _hp(h: int) -> int:
+    return triton.next_power_of_2(h)
+
+
+def _block_q(schedule, next_n: int, h: int) -> int:
+    """The schedule's BLOCK_Q, no more than next_n needs, at least 16 dot rows."""
+    bq = min(schedule["BLOCK_Q"], triton.next_power_of_2(next_n))
+    return max(bq, 16 // min(_hp(h), 16))
+
+
+def _soft_fp8(device) -> bool:
+    return device.type == "cuda" and torch.cuda.get_device_capability(device) < (8, 9)
+
+
+def launch(q, kv_cache, weights, context_lens, block_table, out, *, max_context_len, clean=True,
+           schedule=None, soft_fp8=None):
+    """q e4m3 [B, next_n, H, D], kv_cache uint8 [nb, block_kv, 1, D+4] (contiguous), weights fp32
+    [B*next_n, H], context_lens int32 [B], block_table int32 [B, max_blocks], out fp32
+    [B*next_n, max_context_len] (unit column stride)."""
+    sch = schedule or SCHEDULE
+    bsz, next_n, h, d = q.shape
+    if bsz == 0 or max_context_len == 0:
+        return
+    block_kv = kv_cache.shape[1]
+    soft = _soft_fp8(q.device) if soft_fp8 is None else soft_fp8
+    kv_u8 = kv_cache.view(torch.uint8)
+    kv_bytes = kv_u8 if soft else kv_u8.view(torch.float8_e4m3fn)
+    kv_f32 = kv_u8.view(torch.float32)
+    if soft:
+        q = q.view(torch.uint8)
+    bq = _block_q(sch, next_n, h)
+    n_q_tiles = triton.cdiv(next_n, bq)
+    bn = sch["BLOCK_N"]
+    tiles = sch.get("TILES_N", 1)
+    grid = (bsz * n_q_tiles, triton.cdiv(max_context_len, bn * tiles))
+    indexer_logits_paged_kernel[grid](
+        q, kv_bytes, kv_f32, weights, context_lens, block_table, out,
+        next_n, max_context_len, n_q_tiles,
+        q.stride(0), q.stride(1), q.stride(2), kv_u8.stride(0), block_table.stride(0), weights.stride(0),
+        out.stride(0),
+        H=h, HP=_hp(h), D=d, BLOCK_KV=block_kv, BLOCK_Q=bq, BLOCK_N=bn, TILES_N=tiles,
+        CLEAN=bool(clean), UPCAST=q.device.type == "cpu" and not soft, SOFT_FP8=soft,
+        num_warps=sch["num_warps"], num_stages=sch["num_stages"],
+    )
+
+
+def aot_kernels(problem, schedule):
+    """problem: heads, head_dim, next_n, block_kv (batch, context_len unused), optional cc (90)."""
+    h, d = problem["heads"], problem["head_dim"]
+    soft = problem.get("cc", 90) < 89
+    elt = "*u8" if soft else "*fp8e4nv"
+    sig = {
+        "q_ptr": elt, "kv_ptr": elt, "kv_f32_ptr": "*fp32", "w_ptr": "*fp32", "ctx_ptr": "*i32",
+        "table_ptr": "*i32", "out_ptr": "*fp32",
+        "next_n": "i32", "max_ctx": "i32", "n_q_tiles": "i32",
+        "stride_qb": "i32", "stride_qn": "i32", "stride_qh": "i32", "stride_block": "i32", "stride_tb": "i32",
+        "stride_ws": "i32", "stride_os": "i32",
+        "H": "constexpr", "HP": "constexpr", "D": "constexpr", "BLOCK_KV": "constexpr",
+        "BLOCK_Q": "constexpr", "BLOCK_N": "constexpr", "TILES_N": "constexpr",
+        "CLEAN": "constexpr", "UPCAST": "constexpr", "SOFT_FP8": "constexpr",
+    }
+    consts = {"H": h, "HP": _hp(h), "D": d, "BLOCK_KV": problem.get("block_kv", 64),
+              "BLOCK_Q": _block_q(schedule, problem.get("next_n", 1), h), "BLOCK_N": schedule["BLOCK_N"],
+              "TILES_N": schedule.get("TILES_N", 1),
+              "CLEAN": True, "UPCAST": False, "SOFT_FP8": soft}
+    return [{"name": "indexer_logits_paged_kernel", "fn": indexer_logits_paged_kernel, "signature": sig,
+             "constexprs": consts, "num_warps": schedule["num_warps"], "num_stages": schedule["num_stages"]}]

@@ -1,0 +1,388 @@
+"""Top-k selector over row ranges: exact multi-pass radix select.
+
+For row i the candidates are the columns of [row_start[i], row_end[i]) of an fp32 logits
+matrix; the kernels write the absolute columns of the k largest, -1 padded when the range holds
+fewer than k columns. k is a runtime argument.
+
+Keys. Each fp32 value maps to an order-preserving uint32 key: positive floats get the sign bit
+set, negative floats get all bits flipped. -0.0 is canonicalised to +0.0 (they compare equal)
+and every NaN maps to key 0, below -inf (key 0x007FFFFF), so NaN ranks below every number; a
+NaN is still a candidate and is selected only when the range has fewer than k non-NaN values.
+
+Select. The k-th largest key T is found digit by digit, most significant first, RADIX_BITS bits
+per pass (8 -> 4 passes, 11 -> 3 passes): a pass builds a 2^RADIX_BITS-bin histogram
+(tl.histogram) of the digit of the keys matching the prefix fixed so far; a suffix scan picks
+the digit holding the k_rem-th largest and subtracts the count of larger digits from k_rem.
+After the last pass T is exact and k_rem is how many keys equal to T to take. Nothing relies
+on a bucket fitting a buffer: a threshold bucket of a million equal keys is just a count.
+
+topk_kernel (many rows): persistent programs (PROGRAMS_PER_SM per SM) take rows in turn.
+Pass 0 reads the row; a second read writes the columns above the threshold bucket to out and
+appends the bucket's (key << 32 | column) to the program's scratch of CAP entries. When the
+bucket fits (typical: a few thousand entries), passes 1.. and the tie selection read only the
+scratch: 2 reads of the row in all. When it does not fit, they re-read the row (RADIX_BITS/8 + 2
+reads), still exact.
+
+Split variant (few long rows, rows < 2 * SMs): up to MAX_SPLITS programs per row, one launch
+per pass; each program adds its chunk's histogram to the row's global histogram with int32
+atomics and replays the digit choices of the earlier passes from those histograms; the
+collection takes output slots from per-row atomic counters, one atomic per tile.
+
+Output order: in topk_kernel, the columns above the k-th value (those above the threshold
+bucket in ascending order, then the rest of the bucket's in ascending order), then the ties at
+the k-th value, lowest columns first, then -1. The split variant's order (and which ties it
+takes) depends on program timing. Either way exactly min(k, range length) columns, no repeats.
+A range no longer than k skips the select and copies its columns.
+"""
+
+import torch
+import triton
+import triton.language as tl
+
+# <dsagen:schedule>
+SCHEDULE = {"BLOCK_N": 1024, "RADIX_BITS": 8, "CAP": 4096, "MAX_SPLITS": 16, "MIN_SPLIT_COLS": 16384,
+            "num_warps": 8, "num_stages": 1}
+# </dsagen:schedule>
+
+
+@triton.jit
+def _keys(x):
+    """fp32 -> order-preserving uint32 key; -0.0 == +0.0; NaN -> 0 (below -inf)."""
+    x = tl.where(x == 0.0, 0.0, x)  # -0.0 -> +0.0
+    b = x.to(tl.uint32, bitcast=True)
+    neg = (b & 0x80000000) != 0
+    k = tl.where(neg, b ^ 0xFFFFFFFF, b | 0x80000000)
+    return tl.where(x != x, tl.zeros_like(k), k)
+
+
+@triton.jit
+def _pick_digit(hist, k_rem, prefix, hi_mask, SHIFT, NB: tl.constexpr):
+    """From one pass's histogram: the digit holding the k_rem-th largest matching key."""
+    bins = tl.arange(0, NB)
+    # suffix_ge[b] = number of matching keys with digit >= b
+    suffix_ge = tl.sum(hist, axis=0) - tl.cumsum(hist, axis=0) + hist
+    b = tl.max(tl.where(suffix_ge >= k_rem, bins, -1), axis=0)
+    k_rem -= tl.sum(tl.where(bins > b, hist, 0), axis=0)
+    prefix = prefix | (b.to(tl.uint32) << SHIFT)
+    hi_mask = hi_mask | (tl.full((), NB - 1, tl.uint32) << SHIFT)
+    return k_rem, prefix, hi_mask
+
+
+@triton.jit
+def _shift(p, RADIX_BITS: tl.constexpr):
+    return tl.maximum(32 - (p + 1) * RADIX_BITS, 0).to(tl.uint32)  # folded by the compiler
+
+
+@triton.jit
+def _write_all(orow, start, n, k_sel, offs, BLOCK_N: tl.constexpr):
+    """A range no longer than k: every column, then -1."""
+    for c0 in range(0, n, BLOCK_N):
+        c = c0 + offs
+        tl.store(orow + c, start + c, mask=c < n)
+    for c0 in range(n, k_sel, BLOCK_N):
+        c = c0 + offs
+        tl.store(orow + c, tl.full((BLOCK_N,), -1, tl.int32), mask=c < k_sel)
+
+
+@triton.jit
+def _store_tile(orow, c, gt, eq, cnt_gt, cnt_eq, base_eq, k_rem):
+    """Write a tile's selected columns: keys above the threshold at cnt_gt.., the first k_rem
+    ties (in column order) at base_eq.. (in-tile prefix sums, no atomics)."""
+    gt_i = gt.to(tl.int32)
+    eq_i = eq.to(tl.int32)
+    tl.store(orow + cnt_gt + tl.cumsum(gt_i, axis=0) - 1, c, mask=gt)
+    rank_eq = cnt_eq + tl.cumsum(eq_i, axis=0) - 1
+    tl.store(orow + base_eq + rank_eq, c, mask=eq & (rank_eq < k_rem))
+    return cnt_gt + tl.sum(gt_i, axis=0), cnt_eq + tl.sum(eq_i, axis=0)
+
+
+@triton.jit
+def topk_kernel(
+    x_ptr, start_ptr, end_ptr, out_ptr, scratch_ptr,
+    rows, k_sel, stride_xr, stride_or, cap,
+    BLOCK_N: tl.constexpr, RADIX_BITS: tl.constexpr,
+):
+    """Persistent programs, one row at a time: all radix passes and the collection in one launch.
+
+    Pass 0 reads the row and fixes the top digit; a second read writes every column whose top
+    digit is above it straight to out and appends (key << 32 | column) of the threshold bucket
+    to this program's scratch (cap entries). If the bucket fits, the remaining passes and the
+    tie selection read only the scratch; if not, they re-read the row (exact either way).
+    """
+    NB: tl.constexpr = 1 << RADIX_BITS
+    NPASS: tl.constexpr = (32 + RADIX_BITS - 1) // RADIX_BITS
+    pid = tl.program_id(0)
+    scr = scratch_ptr + pid.to(tl.int64) * cap
+    offs = tl.arange(0, BLOCK_N)
+    bins = tl.arange(0, NB)
+    one64 = tl.full((), 1, tl.int64)
+    for row in range(pid, rows, tl.num_programs(0)):
+        row64 = row * one64  # the loop variable is a plain int in the interpreter
+        start = tl.load(start_ptr + row64)
+        end = tl.load(end_ptr + row64)
+        xrow = x_ptr + row64 * stride_xr
+        orow = out_ptr + row64 * stride_or
+        n = tl.maximum(end - start, 0)
+        if n <= k_sel:
+            _write_all(orow, start, n, k_sel, offs, BLOCK_N)
+        else:
+            # pass 0: top digit over the whole row
+            shift0 = _shift(0, RADIX_BITS)
+            hist = tl.zeros((NB,), tl.int32)
+            for c0 in range(start, end, BLOCK_N):
+                c = c0 + offs
+                m = c < end
+                key = _keys(tl.load(xrow + c, mask=m, other=0.0))
+                hist += tl.histogram(((key >> shift0) & (NB - 1)).to(tl.int32), NB, mask=m)
+            zero = tl.zeros((), tl.uint32)
+            k_rem, prefix, hi_mask = _pick_digit(hist, k_sel, zero, zero, shift0, NB)
+            n_cand = tl.sum(tl.where(bins == (prefix >> shift0).to(tl.int32), hist, 0), axis=0)
+            use_scr = n_cand <= cap
+            prefix0 = prefix
+            mask0 = hi_mask
+            # second read: columns above the threshold bucket -> out; the bucket -> scratch
+            cnt_gt = 0
+            cnt_c = 0
+            for c0 in range(start, end, BLOCK_N):
+                c = c0 + offs
+                m = c < end
+                key = _keys(tl.load(xrow + c, mask=m, other=0.0))
+                hi = key & mask0
+                gt = m & (hi > prefix0)
+                cand = m & (hi == prefix0) & use_scr
+                cand_i = cand.to(tl.int32)
+                ent = (key.to(tl.int64) << 32) | c.to(tl.int64)
+                pos_c = cnt_c + tl.cumsum(cand_i, axis=0) - 1
+                tl.store(scr + pos_c, ent, mask=cand & (pos_c < cap))  # never past the scratch
+                cnt_c += tl.sum(cand_i, axis=0)
+                gt_i = gt.to(tl.int32)
+                tl.store(orow + cnt_gt + tl.cumsum(gt_i, axis=0) - 1, c, mask=gt)
+                cnt_gt += tl.sum(gt_i, axis=0)
+            tl.debug_barrier()  # scratch appends of every thread visible before the reloads
+            cnt_eq = 0
+            if use_scr:
+                for p in tl.static_range(1, NPASS):
+                    shift = _shift(p, RADIX_BITS)
+                    hist = tl.zeros((NB,), tl.int32)
+                    for e0 in range(0, n_cand, BLOCK_N):
+                        e = e0 + offs
+                        m = e < n_cand
+                        key = (tl.load(scr + e, mask=m, other=0) >> 32).to(tl.uint32)
+                        m = m & ((key & hi_mask) == prefix)
+                        hist += tl.histogram(((key >> shift) & (NB - 1)).to(tl.int32), NB, mask=m)
+                    k_rem, prefix, hi_mask = _pick_digit(hist, k_rem, prefix, hi_mask, shift, NB)
+                base_eq = k_sel - k_rem
+                for e0 in range(0, n_cand, BLOCK_N):
+                    e = e0 + offs
+                    m = e < n_cand
+                    ent = tl.load(scr + e, mask=m, other=0)
+                    key = (ent >> 32).to(tl.uint32)
+                    c = (ent & 0xFFFFFFFF).to(tl.int32)
+                    cnt_gt, cnt_eq = _store_tile(orow, c, m & (key > prefix), m & (key == prefix),
+                                                 cnt_gt, cnt_eq, base_eq, k_rem)
+                tl.debug_barrier()  # done reading the scratch before the next row refills it
+            else:
+                for p in tl.static_range(1, NPASS):
+                    shift = _shift(p, RADIX_BITS)
+                    hist = tl.zeros((NB,), tl.int32)
+                    for c0 in range(start, end, BLOCK_N):
+                        c = c0 + offs
+                        m = c < end
+                        key = _keys(tl.load(xrow + c, mask=m, other=0.0))
+                        m = m & ((key & hi_mask) == prefix)
+                        hist += tl.histogram(((key >> shift) & (NB - 1)).to(tl.int32), NB, mask=m)
+                    k_rem, prefix, hi_mask = _pick_digit(hist, k_rem, prefix, hi_mask, shift, NB)
+                base_eq = k_sel - k_rem
+                for c0 in range(start, end, BLOCK_N):
+                    c = c0 + offs
+                    m = c < end
+                    key = _keys(tl.load(xrow + c, mask=m, other=0.0))
+                    inb = m & ((key & mask0) == prefix0)  # columns above the bucket are written
+                    cnt_gt, cnt_eq = _store_tile(orow, c, inb & (key > prefix), inb & (key == prefix),
+                                                 cnt_gt, cnt_eq, base_eq, k_rem)
+
+
+@triton.jit
+def _replay(hist_row, k_sel, NPASS_DONE: tl.constexpr, RADIX_BITS: tl.constexpr):
+    """Row state after NPASS_DONE passes, from the global histograms (same in every program)."""
+    NB: tl.constexpr = 1 << RADIX_BITS
+    prefix = tl.zeros((), tl.uint32)
+    hi_mask = tl.zeros((), tl.uint32)
+    k_rem = k_sel
+    for p in tl.static_range(NPASS_DONE):
+        hist = tl.load(hist_row + p * NB + tl.arange(0, NB))
+        k_rem, prefix, hi_mask = _pick_digit(hist, k_rem, prefix, hi_mask, _shift(p, RADIX_BITS), NB)
+    return k_rem, prefix, hi_mask
+
+
+@triton.jit
+def topk_split_hist_kernel(
+    x_ptr, start_ptr, end_ptr, hist_ptr,
+    k_sel, stride_xr, chunk,
+    PASS: tl.constexpr, BLOCK_N: tl.constexpr, RADIX_BITS: tl.constexpr,
+):
+    """Split variant, pass PASS: program (row, s) adds its chunk's digit histogram to the row's
+    global histogram hist[row, PASS, :] (int32 atomics; zeroed by launch)."""
+    NB: tl.constexpr = 1 << RADIX_BITS
+    NPASS: tl.constexpr = (32 + RADIX_BITS - 1) // RADIX_BITS
+    row = tl.program_id(0).to(tl.int64)
+    split = tl.program_id(1)
+    start = tl.load(start_ptr + row)
+    end = tl.load(end_ptr + row)
+    if end - start > k_sel:
+        hist_row = hist_ptr + row * (NPASS * NB)
+        k_rem, prefix, hi_mask = _replay(hist_row, k_sel, PASS, RADIX_BITS)
+        shift = _shift(PASS, RADIX_BITS)
+        xrow = x_ptr + row * stride_xr
+        offs = tl.arange(0, BLOCK_N)
+        c_lo = start + split * chunk
+        c_hi = tl.minimum(c_lo + chunk, end)
+        hist = tl.zeros((NB,), tl.int32)
+        for c0 in range(c_lo, c_hi, BLOCK_N):
+            c = c0 + offs
+            m = c < c_hi
+            key = _keys(tl.load(xrow + c, mask=m, other=0.0))
+            m = m & ((key & hi_mask) == prefix)
+            digit = ((key >> shift) & (NB - 1)).to(tl.int32)
+            hist += tl.histogram(digit, NB, mask=m)
+        if c_lo < c_hi:
+            tl.atomic_add(hist_row + PASS * NB + tl.arange(0, NB), hist, sem="relaxed")
+
+
+@triton.jit
+def topk_split_collect_kernel(
+    x_ptr, start_ptr, end_ptr, hist_ptr, cnt_ptr, out_ptr,
+    k_sel, stride_xr, stride_or, chunk,
+    BLOCK_N: tl.constexpr, RADIX_BITS: tl.constexpr,
+):
+    """Split variant, collection: slots come from per-row atomic counters (cnt[row, 0] for keys
+    above the threshold, cnt[row, 1] for ties), one atomic per tile; exactly k written."""
+    NB: tl.constexpr = 1 << RADIX_BITS
+    NPASS: tl.constexpr = (32 + RADIX_BITS - 1) // RADIX_BITS
+    row = tl.program_id(0).to(tl.int64)
+    split = tl.program_id(1)
+    start = tl.load(start_ptr + row)
+    end = tl.load(end_ptr + row)
+    orow = out_ptr + row * stride_or
+    offs = tl.arange(0, BLOCK_N)
+    n = tl.maximum(end - start, 0)
+    if n <= k_sel:
+        if split == 0:
+            _write_all(orow, start, n, k_sel, offs, BLOCK_N)
+    else:
+        k_rem, thr, hi_mask = _replay(hist_ptr + row * (NPASS * NB), k_sel, NPASS, RADIX_BITS)
+        base_eq = k_sel - k_rem
+        xrow = x_ptr + row * stride_xr
+        c_lo = start + split * chunk
+        c_hi = tl.minimum(c_lo + chunk, end)
+        for c0 in range(c_lo, c_hi, BLOCK_N):
+            c = c0 + offs
+            m = c < c_hi
+            key = _keys(tl.load(xrow + c, mask=m, other=0.0))
+            gt = m & (key > thr)
+            eq = m & (key == thr)
+            gt_i = gt.to(tl.int32)
+            eq_i = eq.to(tl.int32)
+            n_gt = tl.sum(gt_i, axis=0)
+            n_eq = tl.sum(eq_i, axis=0)
+            if n_gt > 0:
+                b_gt = tl.atomic_add(cnt_ptr + row * 2, n_gt, sem="relaxed")
+                tl.store(orow + b_gt + tl.cumsum(gt_i, axis=0) - 1, c, mask=gt)
+            if n_eq > 0:
+                b_eq = tl.atomic_add(cnt_ptr + row * 2 + 1, n_eq, sem="relaxed")
+                rank_eq = b_eq + tl.cumsum(eq_i, axis=0) - 1
+                tl.store(orow + base_eq + rank_eq, c, mask=eq & (rank_eq < k_rem))
+
+
+PROGRAMS_PER_SM = 4  # persistent programs of the one-launch kernel: 2-3 fit an SM at 8 warps
+
+
+def _num_sms(device) -> int:
+    if device.type == "cuda":
+        return torch.cuda.get_device_properties(device).multi_processor_count
+    return 4  # the interpreter: small, so tests reach the split path with few rows
+
+
+def num_splits(rows: int, row_len: int, schedule: dict, device) -> int:
+    """Programs per row: 1 (the one-launch kernel) unless too few rows fill the GPU and the rows
+    are long enough to give each program at least MIN_SPLIT_COLS columns."""
+    s = dict(SCHEDULE)
+    if schedule:
+        s.update(schedule)
+    target = 2 * _num_sms(device)
+    if s["MAX_SPLITS"] <= 1 or rows >= target:
+        return 1
+    by_len = row_len // s["MIN_SPLIT_COLS"]
+    return max(1, min(s["MAX_SPLITS"], -(-target // rows), by_len))
+
+
+def launch(logits, row_starts, row_ends, out, *, k, schedule=None, splits=None):
+    """Write int32 out[rows, k] (columns of the k largest logits per row range, -1 padded).
+
+    logits fp32 [rows, n] with unit column stride; row_starts/row_ends int32 [rows] with
+    0 <= start and end <= n (start >= end is an empty range); out int32 [rows, >= k], unit
+    column stride. Checks are the ops layer's job. splits: programs per row (None: chosen by
+    num_splits; > 1 runs the split variant, which allocates small int32 scratch).
+    """
+    s = dict(SCHEDULE)
+    if schedule:
+        s.update(schedule)
+    rows, n = logits.shape
+    if rows == 0:
+        return None
+    if splits is None:
+        splits = num_splits(rows, n, s, logits.device)
+    meta = dict(BLOCK_N=s["BLOCK_N"], RADIX_BITS=s["RADIX_BITS"], num_warps=s["num_warps"], num_stages=s["num_stages"])
+    if splits <= 1 or n == 0:
+        programs = min(rows, PROGRAMS_PER_SM * _num_sms(logits.device))
+        cap = max(int(s["CAP"]), 0)
+        scratch = torch.empty(programs, max(cap, 1), dtype=torch.int64, device=logits.device)
+        topk_kernel[(programs,)](logits, row_starts, row_ends, out, scratch, rows, k, logits.stride(0),
+                                 out.stride(0), cap, **meta)
+        return None
+    nb = 1 << s["RADIX_BITS"]
+    npass = -(-32 // s["RADIX_BITS"])
+    state = torch.zeros(rows * (npass * nb + 2), dtype=torch.int32, device=logits.device)  # one memset
+    hist = state[: rows * npass * nb]
+    cnt = state[rows * npass * nb:]
+    chunk = -(-(-(-n // splits)) // s["BLOCK_N"]) * s["BLOCK_N"]
+    grid = (rows, -(-n // chunk))
+    for p in range(npass):
+        topk_split_hist_kernel[grid](logits, row_starts, row_ends, hist, k, logits.stride(0), chunk, PASS=p, **meta)
+    topk_split_collect_kernel[grid](logits, row_starts, row_ends, hist, cnt, out, k, logits.stride(0),
+                                    out.stride(0), chunk, **meta)
+    return None
+
+
+def aot_kernels(problem: dict, schedule: dict) -> list:
+    s = dict(SCHEDULE)
+    if schedule:
+        s.update(schedule)
+    consts = {"BLOCK_N": s["BLOCK_N"], "RADIX_BITS": s["RADIX_BITS"]}
+    common = {"x_ptr": "*fp32", "start_ptr": "*i32", "end_ptr": "*i32"}
+    opts = {"num_warps": s["num_warps"], "num_stages": s["num_stages"]}
+    kernels = [{
+        "name": "topk_kernel", "fn": topk_kernel,
+        "signature": {**common, "out_ptr": "*i32", "scratch_ptr": "*i64", "rows": "i32", "k_sel": "i32",
+                      "stride_xr": "i32", "stride_or": "i32", "cap": "i32",
+                      "BLOCK_N": "constexpr", "RADIX_BITS": "constexpr"},
+        "constexprs": dict(consts), **opts,
+    }]
+    rows, row_len = problem.get("rows", 1), problem.get("row_len", 1 << 17)
+    if s["MAX_SPLITS"] > 1 and rows < 2 * 132 and row_len >= 2 * s["MIN_SPLIT_COLS"]:
+        npass = -(-32 // s["RADIX_BITS"])
+        for p in range(npass):
+            kernels.append({
+                "name": f"topk_split_hist_kernel_pass{p}", "fn": topk_split_hist_kernel,
+                "signature": {**common, "hist_ptr": "*i32", "k_sel": "i32", "stride_xr": "i32", "chunk": "i32",
+                              "PASS": "constexpr", "BLOCK_N": "constexpr", "RADIX_BITS": "constexpr"},
+                "constexprs": {"PASS": p, **consts}, **opts,
+            })
+        kernels.append({
+            "name": "topk_split_collect_kernel", "fn": topk_split_collect_kernel,
+            "signature": {**common, "hist_ptr": "*i32", "cnt_ptr": "*i32", "out_ptr": "*i32", "k_sel": "i32",
+                          "stride_xr": "i32", "stride_or": "i32", "chunk": "i32",
+                          "BLOCK_N": "constexpr", "RADIX_BITS": "constexpr"},
+            "constexprs": dict(consts), **opts,
+        })
+    return kernels

@@ -1,0 +1,117 @@
+"""dsagen.compat.deep_gemm against the oracle, checked the way DeepGEMM's own tests check:
+cosine-style diff of the finite part and exactly equal -inf masks; plus the split-KV metadata."""
+
+import pytest
+import torch
+
+from dsagen import tolerances
+from dsagen.compat import deep_gemm as dg
+from dsagen.ops import indexer as ops
+from dsagen.oracle import indexer as oracle
+
+
+
+def _deepgemm_check(got, ref):
+    got, ref = got.cpu(), ref.cpu()
+    ref_inf, got_inf = ref == float("-inf"), got == float("-inf")
+    assert torch.equal(ref_inf, got_inf), "-inf masks differ"
+    fin = ~ref_inf
+    assert not torch.isnan(got[fin]).any()
+    assert tolerances.cosine_diff(got[fin], ref[fin]) < tolerances.INDEXER_COSINE_DIFF
+    # and the elementwise tolerance the native tests use
+    torch.testing.assert_close(got[fin], ref[fin], atol=tolerances.INDEXER_LOGITS.atol,
+                               rtol=tolerances.INDEXER_LOGITS.rtol)
+
+
+CASES = [(64, 128, 7, 200), (24, 64, 4, 100), (128, 64, 3, 70)]
+
+
+@pytest.mark.parametrize("h,d,s_q,s_kv", CASES, ids=[f"h{h}_d{d}_sq{s}_skv{n}" for h, d, s, n in CASES])
+def test_fp8_mqa_logits(h, d, s_q, s_kv):
+    q, k, ks, w, start, end = ops.random_ragged(s_q, s_kv, h, d, seed=s_q)
+    got = dg.fp8_mqa_logits(q, (k, ks), w, start, end)
+    assert got.shape == (s_q, s_kv) and got.dtype == torch.float32
+    _deepgemm_check(got, oracle.indexer_logits(q, k, ks, w, start, end))
+
+
+def test_fp8_mqa_logits_scale_column_and_unclean():
+    q, k, ks, w, start, end = ops.random_ragged(5, 90, 16, 64, seed=1)
+    got = dg.fp8_mqa_logits(q, (k, ks[:, None]), w, start, end, clean_logits=False)
+    ref = oracle.indexer_logits(q, k, ks, w, start, end)
+    fin = torch.isfinite(ref)
+    torch.testing.assert_close(got[fin], ref[fin], atol=tolerances.INDEXER_LOGITS.atol,
+                               rtol=tolerances.INDEXER_LOGITS.rtol)
+
+
+def test_fp8_mqa_logits_compressed():
+    q, k, ks, w, start, end = ops.random_ragged(6, 120, 8, 64, seed=2)
+    width = 70
+    got = dg.fp8_mqa_logits(q, (k, ks), w, start, end, clean_logits=False, max_seqlen_k=width)
+    assert got.shape == (6, width)
+    ref = oracle.indexer_logits(q, k, ks, w, start, end)
+    for i in range(6):
+        a, b = int(start[i]), min(int(end[i]), int(start[i]) + width)
+        if b > a:
+            torch.testing.assert_close(got[i, : b - a], ref[i, a:b], atol=tolerances.INDEXER_LOGITS.atol,
+                                       rtol=tolerances.INDEXER_LOGITS.rtol)
+    with pytest.raises(ValueError, match="clean_logits"):
+        dg.fp8_mqa_logits(q, (k, ks), w, start, end, clean_logits=True, max_seqlen_k=width)
+
+
+PAGED = [(64, 128, 1, [200, 65]), (32, 64, 2, [129, 3]), (48, 64, 4, [77])]
+
+
+@pytest.mark.parametrize("h,d,n,ctx", PAGED, ids=[f"h{h}_d{d}_n{n}_ctx{'-'.join(map(str, c))}" for h, d, n, c in PAGED])
+def test_fp8_paged_mqa_logits(h, d, n, ctx):
+    q, cache, w, cl, bt, max_ctx = ops.random_paged(len(ctx), n, h, d, ctx, seed=n)
+    meta = dg.get_paged_mqa_logits_metadata(cl, 64, 8)
+    got = dg.fp8_paged_mqa_logits(q, cache, w, cl, bt, meta, max_ctx, clean_logits=True)
+    _deepgemm_check(got, oracle.indexer_logits_paged(q, cache, w, cl, bt, max_ctx))
+
+
+def test_fp8_paged_mqa_logits_2d_context_lens():
+    q, cache, w, cl, bt, max_ctx = ops.random_paged(2, 3, 8, 64, [90, 40], seed=3)
+    cl2 = cl[:, None] - 2 + torch.arange(3, dtype=torch.int32)[None, :]
+    got = dg.fp8_paged_mqa_logits(q, cache, w, cl2, bt, None, max_ctx, clean_logits=True)
+    _deepgemm_check(got, oracle.indexer_logits_paged(q, cache, w, cl, bt, max_ctx))
+
+
+def _metadata_reference(lens, block_kv, num_sms):
+    """A plain loop over DeepGEMM's rule: SM s starts at segment s*q + min(s, r)."""
+    split = 4 * block_kv
+    segs = [-(-int(x) // split) for x in lens]
+    total = sum(segs)
+    q, r = divmod(total, num_sms)
+    rows = []
+    for s in range(num_sms + 1):
+        start = s * q + min(s, r)
+        acc, b = 0, 0
+        while b < len(segs) and acc + segs[b] <= start:
+            acc += segs[b]
+            b += 1
+        rows.append((b, start - acc))
+    return torch.tensor(rows, dtype=torch.int32)
+
+
+@pytest.mark.parametrize("lens,num_sms", [([1000, 5, 300, 4096], 8), ([64], 132), ([0, 0, 257], 3),
+                                          (list(range(1, 3000, 97)), 16)],
+                         ids=["b4_sms8", "b1_sms132", "zeros_sms3", "b31_sms16"])
+def test_metadata(lens, num_sms):
+    cl = torch.tensor(lens, dtype=torch.int32)
+    meta = dg.get_paged_mqa_logits_metadata(cl, 64, num_sms)
+    assert meta.dtype == torch.int32 and meta.shape == (num_sms + 1, 2)
+    assert torch.equal(meta, _metadata_reference(lens, 64, num_sms))
+    # monotone: (batch, split) pairs never go backwards; the last row is the end (batch, 0)
+    key = meta[:, 0].long() * 10**6 + meta[:, 1].long()
+    assert bool((key[1:] >= key[:-1]).all())
+    assert tuple(meta[-1].tolist()) == (len(lens), 0)
+
+
+def test_metadata_bad_args():
+    cl = torch.tensor([10], dtype=torch.int32)
+    with pytest.raises(ValueError, match="block_kv"):
+        dg.get_paged_mqa_logits_metadata(cl, 0, 8)
+    with pytest.raises(ValueError, match="num_sms"):
+        dg.get_paged_mqa_logits_metadata(cl, 64, 0)
+    with pytest.raises(ValueError, match="context_lens"):
+        dg.get_paged_mqa_logits_metadata(cl.float(), 64, 8)

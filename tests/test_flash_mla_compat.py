@@ -1,0 +1,140 @@
+"""dsagen.compat.flash_mla behaves like FlashMLA's current interface (values against the oracle)."""
+
+import importlib.util
+
+import pytest
+import torch
+
+from dsagen import tolerances
+from dsagen.compat import flash_mla
+from dsagen.oracle import fp8 as fp8_layout
+from dsagen.oracle import sparse_mla as ref
+
+D_QK, D_V = 576, 512
+
+
+def _decode_case(b, s_q, h_q, topk, fp8, seed, nb=3, page=64):
+    g = torch.Generator().manual_seed(seed)
+    q = torch.randn(b, s_q, h_q, D_QK, generator=g).to(torch.bfloat16)
+    kv = torch.randn(nb, page, 1, D_QK, generator=g).to(torch.bfloat16)
+    idx = torch.randint(0, nb * page, (b, s_q, topk), generator=g, dtype=torch.int32)
+    idx[..., ::5] = -1
+    used = torch.zeros(nb * page, dtype=torch.bool)
+    used[idx[idx >= 0].long()] = True
+    if fp8:
+        cache = torch.where(used.view(nb, page, 1, 1), fp8_layout.pack_mla_fp8_cache(kv),
+                            torch.full((nb, page, 1, 656), 0xFF, dtype=torch.uint8))
+    else:
+        cache = torch.where(used.view(nb, page, 1, 1), kv, torch.full_like(kv, float("nan")))
+    return q, cache, idx
+
+
+def _close(out, lse, ref_out, ref_lse):
+    t = tolerances.MLA_OUT
+    torch.testing.assert_close(out.float(), ref_out, atol=t.atol, rtol=t.rtol)
+    assert tolerances.cosine_diff(out.float(), ref_out) <= tolerances.MLA_OUT_COSINE_DIFF
+    t = tolerances.MLA_LSE
+    torch.testing.assert_close(lse, ref_lse, atol=t.atol, rtol=t.rtol)
+
+
+def test_get_mla_metadata_is_empty_and_takes_old_arguments():
+    meta, none = flash_mla.get_mla_metadata(torch.tensor([5], dtype=torch.int32), 2 * 64, 1, num_heads_q=64,
+                                            is_fp8_kvcache=True, topk=2048)
+    assert none is None
+    assert isinstance(meta, flash_mla.FlashMLASchedMeta)
+    assert not meta.have_initialized and meta.config is None
+
+
+@pytest.mark.parametrize("fp8", [True, False], ids=["fp8_cache", "bf16_cache"])
+@pytest.mark.parametrize("h_q,s_q", [(64, 2), (128, 1)], ids=["h64_sq2", "h128_sq1"])
+def test_sparse_decode(fp8, h_q, s_q):
+    b, topk = 2, 64
+    q, cache, idx = _decode_case(b, s_q, h_q, topk, fp8, seed=h_q + s_q + fp8)
+    sink = torch.randn(h_q)
+    tl_ = torch.tensor([topk, 41], dtype=torch.int32)
+    meta, _ = flash_mla.get_mla_metadata()
+    out, lse = flash_mla.flash_mla_with_kvcache(q, cache, None, None, D_V, meta, is_fp8_kvcache=fp8, indices=idx,
+                                                attn_sink=sink, topk_length=tl_)
+    assert out.shape == (b, s_q, h_q, D_V) and out.dtype == torch.bfloat16 and lse.shape == (b, h_q, s_q)
+    ref_out, ref_lse = ref.sparse_mla_decode(q, cache, idx, D_QK ** -0.5, attn_sink=sink, topk_length=tl_)
+    _close(out, lse, ref_out, ref_lse)
+    assert meta.have_initialized and meta.config.topk == topk and meta.config.is_fp8_kvcache == fp8
+    # reuse with the same shapes works; with other shapes it is refused
+    out2, lse2 = flash_mla.flash_mla_with_kvcache(q, cache, None, None, D_V, meta, is_fp8_kvcache=fp8, indices=idx,
+                                                  attn_sink=sink, topk_length=tl_)
+    torch.testing.assert_close(lse2, lse, atol=0.0, rtol=0.0)
+    with pytest.raises(ValueError, match="topk"):
+        flash_mla.flash_mla_with_kvcache(q, cache, None, None, D_V, meta, is_fp8_kvcache=fp8, indices=idx[..., :32])
+
+
+def test_fp8_cache_typed_as_e4m3_and_softmax_scale():
+    q, cache, idx = _decode_case(1, 2, 64, 32, True, seed=7)
+    meta, _ = flash_mla.get_mla_metadata()
+    out, lse = flash_mla.flash_mla_with_kvcache(q, cache.view(torch.float8_e4m3fn), None, None, D_V, meta,
+                                                softmax_scale=0.05, is_fp8_kvcache=True, indices=idx)
+    ref_out, ref_lse = ref.sparse_mla_decode(q, cache, idx, 0.05)
+    _close(out, lse, ref_out, ref_lse)
+
+
+UNSUPPORTED = {
+    "indices": dict(indices=None),
+    "extra_k_cache": dict(extra_k_cache="cache"),
+    "extra_indices_in_kvcache": dict(extra_indices_in_kvcache="idx"),
+    "extra_topk_length": dict(extra_topk_length="len"),
+    "num_splits": dict(num_splits=torch.zeros(3, dtype=torch.int32)),
+    "causal": dict(causal=True),
+    "head_dim_v": dict(head_dim_v=128),
+    "k_cache": dict(is_fp8_kvcache=False),
+}
+
+
+@pytest.mark.parametrize("arg", sorted(UNSUPPORTED))
+def test_unsupported_and_bad_arguments(arg):
+    q, cache, idx = _decode_case(1, 1, 64, 16, True, seed=3)
+    kwargs = dict(q=q, k_cache=cache, block_table=None, cache_seqlens=None, head_dim_v=D_V,
+                  tile_scheduler_metadata=flash_mla.get_mla_metadata()[0], is_fp8_kvcache=True, indices=idx)
+    named = {"cache": cache, "idx": idx, "len": torch.full((1,), 16, dtype=torch.int32)}
+    kwargs.update({k: named[v] if isinstance(v, str) else v for k, v in UNSUPPORTED[arg].items()})
+    with pytest.raises(ValueError, match=arg):
+        flash_mla.flash_mla_with_kvcache(**kwargs)
+
+
+def test_tile_scheduler_metadata_must_come_from_get_mla_metadata():
+    q, cache, idx = _decode_case(1, 1, 64, 16, True, seed=5)
+    with pytest.raises(ValueError, match="tile_scheduler_metadata"):
+        flash_mla.flash_mla_with_kvcache(q, cache, None, None, D_V, torch.zeros(4, 8, dtype=torch.int32),
+                                         is_fp8_kvcache=True, indices=idx)
+
+
+def test_sparse_fwd_indexer_topk_unsupported():
+    q = torch.randn(4, 64, D_QK).to(torch.bfloat16)
+    kv = torch.randn(16, 1, D_QK).to(torch.bfloat16)
+    idx = torch.zeros(4, 1, 8, dtype=torch.int32)
+    with pytest.raises(ValueError, match="indexer_topk"):
+        flash_mla.flash_mla_sparse_fwd(q, kv, idx, 0.1, indexer_topk=512)
+
+
+_HAVE_PREFILL = importlib.util.find_spec("dsagen.ops.sparse_mla_prefill") is not None
+
+
+@pytest.mark.skipif(not _HAVE_PREFILL, reason="dsagen.ops.sparse_mla_prefill (another helper's) is not in the tree yet")
+@pytest.mark.parametrize("h_q", [64, 128], ids=["h64_sq9_skv200", "h128_sq9_skv200"])
+def test_sparse_fwd_matches_oracle(h_q):
+    g = torch.Generator().manual_seed(h_q)
+    s_q, s_kv, topk = 9, 200, 64
+    q = torch.randn(s_q, h_q, D_QK, generator=g).to(torch.bfloat16)
+    kv = torch.randn(s_kv, 1, D_QK, generator=g).to(torch.bfloat16)
+    idx = torch.randint(0, s_kv, (s_q, 1, topk), generator=g, dtype=torch.int32)
+    idx[:, :, ::7] = -1
+    idx[2] = -1  # a query with no valid index
+    sink = torch.randn(h_q, generator=g)
+    tl_ = torch.randint(0, topk + 1, (s_q,), generator=g, dtype=torch.int32)
+    sm_scale = D_QK ** -0.5
+    out, max_logits, lse = flash_mla.flash_mla_sparse_fwd(q, kv, idx, sm_scale, 512, sink, tl_)
+    r_out, r_max, r_lse = ref.sparse_mla_prefill(q, kv, idx, sm_scale, 512, sink, tl_)
+    t = tolerances.MLA_OUT
+    torch.testing.assert_close(out.float(), r_out, atol=t.atol, rtol=t.rtol)
+    t = tolerances.MLA_LSE
+    torch.testing.assert_close(lse, r_lse, atol=t.atol, rtol=t.rtol)
+    torch.testing.assert_close(max_logits, r_max, atol=t.atol, rtol=t.rtol)
+    assert torch.isinf(lse[2]).all() and (lse[2] > 0).all() and (out[2] == 0).all()

@@ -1,0 +1,338 @@
+"""Sparse MLA decode (templates/triton/sparse_mla_decode.py through dsagen.ops) against the oracle.
+
+Every run: fresh random inputs, outputs poisoned with NaN, and every cache slot that no valid
+index selects filled with NaN bytes (bf16 NaN, or 0xFF = e4m3 NaN / fp32 NaN / bf16 NaN in the
+656-byte FP8 layout), so a stray read shows up as NaN in the output.
+"""
+
+import importlib
+
+import pytest
+import torch
+
+from dsagen import tolerances
+from dsagen.oracle import fp8 as fp8_layout
+from dsagen.oracle.sparse_mla import sparse_mla_decode as oracle
+
+D_QK, D_V = 576, 512
+SCALE = D_QK ** -0.5
+
+
+def _ops():
+    return importlib.import_module("dsagen.ops.sparse_mla_decode")
+
+
+def _make(b, s_q, h_q, topk, fmt, *, nb=3, page=64, seed=0, extras=True, topk_length=None):
+    """Random q, cache and indices with -1, out-of-range and repeated indices mixed in."""
+    g = torch.Generator().manual_seed(seed)
+    slots = nb * page
+    q = torch.randn(b, s_q, h_q, D_QK, generator=g).to(torch.bfloat16)
+    kv = torch.randn(nb, page, 1, D_QK, generator=g).to(torch.bfloat16)
+    idx = torch.randint(0, slots, (b, s_q, topk), generator=g, dtype=torch.int32)
+    if extras and topk >= 8:
+        idx[..., 1] = -1
+        idx[..., 3] = slots + 7          # out of range
+        idx[..., 5] = 2**31 - 1          # far out of range
+        idx[..., 6] = idx[..., 0]        # repeated slot: counts twice, as in the oracle
+        idx[..., 7] = idx[..., 0]
+    live = torch.ones(b, s_q, topk, dtype=torch.bool)
+    if topk_length is not None:
+        live &= torch.arange(topk)[None, None, :] < topk_length.view(b, 1, 1)
+    sel = idx[live & (idx >= 0) & (idx < slots)].long()
+    used = torch.zeros(slots, dtype=torch.bool)
+    used[sel] = True
+    if fmt == "fp8":
+        cache = fp8_layout.pack_mla_fp8_cache(kv)
+        fill = torch.full_like(cache, 0xFF)
+    else:
+        cache = kv.clone()
+        fill = torch.full_like(cache, float("nan"))
+    cache = torch.where(used.view(nb, page, 1, 1), cache, fill)
+    return q, cache, idx
+
+
+def _poisoned(b, s_q, h_q):
+    return (torch.full((b, s_q, h_q, D_V), float("nan"), dtype=torch.bfloat16),
+            torch.full((b, h_q, s_q), float("nan"), dtype=torch.float32))
+
+
+def _check(out, lse, ref_out, ref_lse):
+    assert not torch.isnan(out).any(), "NaN left in out (unwritten or a stray read)"
+    assert not torch.isnan(lse).any(), "NaN left in lse"
+    t = tolerances.MLA_OUT
+    torch.testing.assert_close(out.float(), ref_out, atol=t.atol, rtol=t.rtol)
+    assert tolerances.cosine_diff(out.float(), ref_out) <= tolerances.MLA_OUT_COSINE_DIFF
+    t = tolerances.MLA_LSE
+    torch.testing.assert_close(lse, ref_lse, atol=t.atol, rtol=t.rtol)
+
+
+CASES = [
+    # (batch, s_q, h_q, topk, fmt, num_splits)
+    (1, 1, 16, 100, "bf16", 1),
+    (3, 4, 16, 70, "fp8", 3),
+    (3, 2, 64, 96, "bf16", 4),
+    (1, 3, 64, 64, "fp8", 1),
+    (3, 1, 128, 80, "fp8", 2),
+    (1, 2, 128, 50, "bf16", None),
+    (2, 2, 24, 64, "fp8", 2),  # h_q not a power of two: masked heads
+]
+
+
+@pytest.mark.parametrize("b,s_q,h_q,topk,fmt,splits", CASES,
+                         ids=[f"b{c[0]}_sq{c[1]}_h{c[2]}_topk{c[3]}_{c[4]}_split{c[5] or 'auto'}" for c in CASES])
+def test_decode_matches_oracle(b, s_q, h_q, topk, fmt, splits):
+    m = _ops()
+    q, cache, idx = _make(b, s_q, h_q, topk, fmt, seed=h_q * 7 + topk)
+    out, lse = _poisoned(b, s_q, h_q)
+    ret = m.sparse_mla_decode(q, cache, idx, SCALE, num_splits=splits, out=out, lse=lse)
+    assert ret[0] is out and ret[1] is lse
+    ref_out, ref_lse = oracle(q, cache, idx, SCALE)
+    _check(out, lse, ref_out, ref_lse)
+
+
+@pytest.mark.parametrize("fmt", ["bf16", "fp8"])
+@pytest.mark.parametrize("splits", [1, 3])
+def test_query_without_valid_index(fmt, splits):
+    """A query whose indices are all invalid gets out = 0 and lse = +inf; its neighbours are intact."""
+    m = _ops()
+    b, s_q, h_q, topk = 2, 2, 16, 64
+    q, cache, idx = _make(b, s_q, h_q, topk, fmt, seed=3)
+    idx[0, 1] = -1
+    idx[1, 0, : topk // 2] = -1
+    idx[1, 0, topk // 2:] = 10**6
+    sink = torch.randn(h_q)
+    out, lse = _poisoned(b, s_q, h_q)
+    m.sparse_mla_decode(q, cache, idx, SCALE, attn_sink=sink, num_splits=splits, out=out, lse=lse)
+    ref_out, ref_lse = oracle(q, cache, idx, SCALE, attn_sink=sink)
+    assert torch.isinf(lse[0, :, 1]).all() and (lse[0, :, 1] > 0).all()
+    assert (out[0, 1] == 0).all() and (out[1, 0] == 0).all()
+    _check(out, lse, ref_out, ref_lse)
+
+
+@pytest.mark.parametrize("fmt", ["bf16", "fp8"])
+@pytest.mark.parametrize("splits", [1, 4])
+def test_topk_length(fmt, splits):
+    """Only the first topk_length[b] indices count; the ones past it point at NaN slots and must not leak."""
+    m = _ops()
+    b, s_q, h_q, topk = 4, 2, 16, 96
+    tl_ = torch.tensor([0, 37, 96, 500], dtype=torch.int32)
+    q, cache, idx = _make(b, s_q, h_q, topk, fmt, seed=5, topk_length=tl_)
+    out, lse = _poisoned(b, s_q, h_q)
+    m.sparse_mla_decode(q, cache, idx, SCALE, topk_length=tl_, num_splits=splits, out=out, lse=lse)
+    ref_out, ref_lse = oracle(q, cache, idx, SCALE, topk_length=tl_)
+    assert torch.isinf(lse[0]).all()
+    _check(out, lse, ref_out, ref_lse)
+
+
+@pytest.mark.parametrize("splits", [1, 3])
+def test_attn_sink(splits):
+    """out *= exp(lse) / (exp(lse) + exp(sink)); lse unchanged; +inf sink zeroes the head, -inf is no-op."""
+    m = _ops()
+    b, s_q, h_q, topk = 2, 3, 16, 64
+    q, cache, idx = _make(b, s_q, h_q, topk, "fp8", seed=11)
+    sink = torch.randn(h_q) * 2
+    sink[3] = float("inf")
+    sink[4] = float("-inf")
+    out, lse = _poisoned(b, s_q, h_q)
+    m.sparse_mla_decode(q, cache, idx, SCALE, attn_sink=sink, num_splits=splits, out=out, lse=lse)
+    ref_out, ref_lse = oracle(q, cache, idx, SCALE, attn_sink=sink)
+    assert (out[:, :, 3] == 0).all()
+    _check(out, lse, ref_out, ref_lse)
+    _, lse_plain = m.sparse_mla_decode(q, cache, idx, SCALE, num_splits=splits)
+    torch.testing.assert_close(lse, lse_plain, atol=0.0, rtol=0.0)
+
+
+def test_default_scale_and_allocation():
+    """sm_scale=None means q.shape[-1] ** -0.5 (FlashMLA); outputs allocated when not given."""
+    m = _ops()
+    q, cache, idx = _make(1, 2, 16, 40, "bf16", seed=13)
+    out, lse = m.sparse_mla_decode(q, cache, idx)
+    assert out.dtype == torch.bfloat16 and out.shape == (1, 2, 16, D_V) and lse.shape == (1, 16, 2)
+    ref_out, ref_lse = oracle(q, cache, idx)
+    _check(out, lse, ref_out, ref_lse)
+
+
+def _all_e4m3_cache(nb, page, g):
+    """656-byte rows whose latent bytes run through every non-NaN e4m3 pattern, ue8m0 scales."""
+    finite = torch.tensor([v for v in range(256) if v & 0x7F != 0x7F], dtype=torch.uint8)
+    pick = torch.randint(0, finite.numel(), (nb * page, 512), generator=g)
+    lat = finite[pick]
+    lat[:, : finite.numel()] = finite  # every pattern at least once per row
+    scales = torch.exp2(torch.randint(-12, 4, (nb * page, 4), generator=g).float())
+    rope = torch.randn(nb * page, 64, generator=g).to(torch.bfloat16)
+    row = torch.cat([lat, scales.view(torch.uint8).view(nb * page, 16), rope.view(torch.uint8).view(nb * page, 128)], 1)
+    return row.view(nb, page, 1, 656)
+
+
+@pytest.mark.parametrize("soft", [False, True], ids=["e4m3_types", "soft_decode"])
+def test_fp8_dequantisation_is_exact(soft):
+    """One index per query: out is the selected row's dequantised latent, exactly (ue8m0 scales make
+    fp8 * scale exact in bf16), and lse is its logit, which checks the RoPE part. Both the e4m3-typed
+    path (sm89+) and the integer decode used before sm89."""
+    from dsagen.runtime.dispatch import template_module
+
+    mod = template_module("sparse_mla_decode")
+    g = torch.Generator().manual_seed(17)
+    nb, page, b, s_q, h_q = 2, 64, 2, 2, 16
+    cache = _all_e4m3_cache(nb, page, g)
+    q = torch.randn(b, s_q, h_q, D_QK, generator=g).to(torch.bfloat16)
+    idx = torch.randint(0, nb * page, (b, s_q, 1), generator=g, dtype=torch.int32)
+    out, lse = _poisoned(b, s_q, h_q)
+    mod.launch(q, cache, idx, None, None, out, lse, sm_scale=SCALE, is_fp8=True, num_splits=1, soft_fp8=soft)
+    deq = fp8_layout.unpack_mla_fp8_cache(cache).view(nb * page, D_QK)[idx.view(b, s_q).long()]  # [b, s_q, 576]
+    expect = deq[..., :D_V].to(torch.bfloat16)[:, :, None, :].expand(b, s_q, h_q, D_V)
+    t = tolerances.FP8_LAYOUT
+    torch.testing.assert_close(out, expect, atol=t.atol, rtol=t.rtol)
+    _, ref_lse = oracle(q, cache, idx, SCALE)
+    t = tolerances.MLA_LSE
+    torch.testing.assert_close(lse, ref_lse, atol=t.atol, rtol=t.rtol)
+
+
+def test_pack_random_kv_soft_vs_typed():
+    """Random kv packed with pack_mla_fp8_cache (fp32 scales, not powers of two): the software e4m3
+    decode and the typed path both match the oracle's dequantisation."""
+    from dsagen.runtime.dispatch import template_module
+
+    mod = template_module("sparse_mla_decode")
+    g = torch.Generator().manual_seed(19)
+    nb, page, b, s_q, h_q, topk = 2, 64, 1, 2, 16, 48
+    kv = torch.randn(nb, page, 1, D_QK, generator=g) * 3
+    cache = fp8_layout.pack_mla_fp8_cache(kv, scale_format="fp32")
+    q = torch.randn(b, s_q, h_q, D_QK, generator=g).to(torch.bfloat16)
+    idx = torch.randint(0, nb * page, (b, s_q, topk), generator=g, dtype=torch.int32)
+    ref_out, ref_lse = oracle(q, cache, idx, SCALE)
+    for soft in (False, True):
+        out, lse = _poisoned(b, s_q, h_q)
+        mod.launch(q, cache, idx, None, None, out, lse, sm_scale=SCALE, is_fp8=True, num_splits=2, soft_fp8=soft)
+        _check(out, lse, ref_out, ref_lse)
+
+
+def test_strided_inputs():
+    """q, indices and lse given as views with padded strides; a cache that is a slice of a bigger pool."""
+    m = _ops()
+    b, s_q, h_q, topk = 2, 2, 16, 40
+    q, cache, idx = _make(b, s_q, h_q, topk, "fp8", seed=23)
+    pool = torch.full((cache.shape[0] + 2, cache.shape[1], 1, 656), 0xFF, dtype=torch.uint8)
+    pool[1:-1] = cache
+    q_pad = torch.full((b, s_q + 1, h_q, D_QK), float("nan"), dtype=torch.bfloat16)
+    q_pad[:, :s_q] = q
+    idx_pad = torch.full((b, s_q, topk + 8), -5, dtype=torch.int32)
+    idx_pad[..., :topk] = idx
+    out, _ = _poisoned(b, s_q, h_q)
+    lse = torch.full((b, s_q, h_q), float("nan")).transpose(1, 2)
+    m.sparse_mla_decode(q_pad[:, :s_q], pool[1:-1], idx_pad[..., :topk], SCALE, num_splits=2, out=out, lse=lse)
+    ref_out, ref_lse = oracle(q, cache, idx, SCALE)
+    _check(out, lse, ref_out, ref_lse)
+
+
+BAD = {
+    "q": lambda q, c, i: dict(q=q[0]),
+    "k_cache": lambda q, c, i: dict(k_cache=c[..., :600]),
+    "indices": lambda q, c, i: dict(indices=i.long()),
+    "d_v": lambda q, c, i: dict(d_v=256),
+    "attn_sink": lambda q, c, i: dict(attn_sink=torch.zeros(q.shape[2], dtype=torch.float64)),
+    "topk_length": lambda q, c, i: dict(topk_length=torch.zeros(q.shape[0] + 1, dtype=torch.int32)),
+    "num_splits": lambda q, c, i: dict(num_splits=0),
+    "out": lambda q, c, i: dict(out=torch.empty(1, dtype=torch.bfloat16)),
+    "lse": lambda q, c, i: dict(lse=torch.empty(q.shape[0], q.shape[1], q.shape[2])),
+}
+
+
+@pytest.mark.parametrize("arg", sorted(BAD))
+def test_bad_arguments_name_the_argument(arg):
+    m = _ops()
+    q, cache, idx = _make(1, 1, 16, 16, "fp8", seed=29)
+    kwargs = dict(q=q, k_cache=cache, indices=idx)
+    kwargs.update(BAD[arg](q, cache, idx))
+    with pytest.raises(ValueError, match=arg):
+        m.sparse_mla_decode(**kwargs)
+
+
+def test_fp8_flag_contradicts_cache():
+    m = _ops()
+    q, cache, idx = _make(1, 1, 16, 16, "bf16", seed=31)
+    with pytest.raises(ValueError, match="k_cache"):
+        m.sparse_mla_decode(q, cache, idx, is_fp8=True)
+
+
+@pytest.mark.parametrize("fmt", ["bf16", "fp8"])
+def test_verify_and_example_problem(fmt):
+    from dsagen.runtime.dispatch import template_module
+
+    m = _ops()
+    prob = m.example_problem("sparse_mla_decode")
+    assert set(prob) == {"h_q", "d_qk", "d_v", "topk", "batch", "s_q", "kv_format", "page_block_size"}
+    prob = dict(prob, h_q=16, kv_format=fmt)
+    res = m.verify(template_module("sparse_mla_decode"), prob)
+    assert res["passed"], res
+    assert m.VERIFY["sparse_mla_decode"] is m.verify
+
+    class Broken:  # a kernel that forgets the softmax scale must fail verification
+        @staticmethod
+        def launch(*args, sm_scale, **kw):
+            return template_module("sparse_mla_decode").launch(*args, sm_scale=sm_scale * 1.5, **kw)
+
+    assert not m.verify(Broken, prob)["passed"]
+
+
+@pytest.mark.parametrize("fmt,cc", [("bf16", 90), ("fp8", 90), ("fp8", 80)])
+def test_aot_kernels_match_kernel_arguments(fmt, cc):
+    """aot_kernels names every argument of both kernels, constexprs included (the generator compiles these)."""
+    import inspect
+
+    from dsagen.runtime.dispatch import template_module
+
+    mod = template_module("sparse_mla_decode")
+    prob = dict(_ops().example_problem(), kv_format=fmt, cc=cc)
+    ks = mod.aot_kernels(prob, mod.SCHEDULE)
+    assert [k["name"] for k in ks] == ["sparse_mla_decode_kernel", "sparse_mla_decode_combine_kernel"]
+    for k in ks:
+        params = list(inspect.signature(k["fn"].fn).parameters)
+        assert list(k["signature"]) == params
+        assert all(k["signature"][c] == "constexpr" for c in k["constexprs"])
+    assert ks[0]["signature"]["lat_ptr"] == {"bf16": "*bf16", "fp8": "*u8" if cc < 89 else "*fp8e4nv"}[fmt]
+
+
+@pytest.mark.parametrize("arch", ["sm80", "sm89", "sm90", "sm100"])
+def test_schedule_space_covers_the_template(arch):
+    """schedules/<arch>/sparse_mla_decode.toml names every SCHEDULE key; sm90's space holds the default."""
+    import tomllib
+
+    from dsagen.runtime import paths
+    from dsagen.runtime.dispatch import template_module
+
+    mod = template_module("sparse_mla_decode")
+    with open(paths.schedules_dir() / arch / "sparse_mla_decode.toml", "rb") as f:
+        spec = tomllib.load(f)
+    assert spec["op"] == "sparse_mla_decode" and spec["backend"] == "triton"
+    assert set(spec["space"]) == set(mod.SCHEDULE)
+    assert all(c["expr"] and c["why"] for c in spec["constraints"])
+    if arch == "sm90":
+        assert all(mod.SCHEDULE[k] in v for k, v in spec["space"].items())
+    else:  # BLOCK_H 64 spills before sm90 and traps on sm100 (see the toml); launch caps it at 32
+        assert max(spec["space"]["BLOCK_H"]) == 32
+        prob = dict(_ops().example_problem(), cc=int(arch[2:]))
+        assert mod.aot_kernels(prob, mod.SCHEDULE)[0]["constexprs"]["BLOCK_H"] == 32
+
+
+def test_op_reachable_through_dsagen_ops():
+    """dsagen.ops.sparse_mla_decode calls the op even after its submodule was imported."""
+    from dsagen import ops
+
+    _ops()
+    q, cache, idx = _make(1, 1, 16, 16, "bf16", seed=37)
+    out, lse = ops.sparse_mla_decode(q, cache, idx)
+    ref_out, ref_lse = oracle(q, cache, idx)
+    _check(out, lse, ref_out, ref_lse)
+
+
+def test_choose_splits_grows_when_batch_is_small():
+    """Few query tokens get more splits (up to NUM_SPLITS); many get one; each split keeps >= 2 tiles."""
+    from dsagen.runtime.dispatch import template_module
+
+    mod = template_module("sparse_mla_decode")
+    sch = dict(mod.SCHEDULE, NUM_SPLITS=8, BLOCK_N=16)
+    cpu = torch.device("cpu")  # the interpreter counts 4 SMs
+    assert mod.choose_splits(1, 1, 16, 2048, cpu, sch) == 8
+    assert mod.choose_splits(64, 2, 128, 2048, cpu, sch) == 1
+    assert mod.choose_splits(1, 1, 16, 40, cpu, sch) == 2

@@ -1,0 +1,186 @@
+"""Spec layer: built-in specs, validation errors (one line naming file, key, reason), the
+canonical hash, sympy sizes against hand-computed numbers, the arch table, buckets,
+schedule-space pruning and the cost model."""
+
+import math
+
+import pytest
+
+from dsagen.errors import SpecError, UsageError
+from dsagen.gen import cost
+from dsagen.gen.registry import buckets, get_op, nearest
+from dsagen.gen.space import ScheduleError, Space, _parse, load_space, prune
+from dsagen.spec import builtin_names, load_spec, load_spec_file, sizes
+from dsagen.spec.archs import ARCHS, get_arch
+from tests.fixtures.helpers import FIXTURES, SMALL_SPEC
+
+BASE = (FIXTURES / "small_spec.toml").read_text()
+
+
+def test_builtin_specs():
+    assert builtin_names() == ["deepseek-v3.2", "deepseek-v3.2-tp8", "dsa-small-k"]
+    s = load_spec(None)
+    assert s.name == "deepseek-v3.2"
+    assert (s.indexer.heads, s.indexer.head_dim, s.indexer.dtype, s.indexer.scale_format) == (64, 128, "e4m3", "ue8m0")
+    assert s.topk.k == 2048
+    assert (s.mla.heads, s.mla.tp, s.mla.d_qk, s.mla.d_v, s.mla.rope_dim, s.mla.kv_format) == (128, (1,), 576, 512, 64, "fp8")
+    assert s.prefill.s_kv == (8192, 32768, 131072) and s.decode.batch == (1, 8, 32, 128)
+    assert load_spec("deepseek-v3.2-tp8").mla.heads_per_rank() == [16]
+    small = load_spec("dsa-small-k")
+    assert small.topk.k == 512 and small.mla.heads < 128
+
+
+def _write(tmp_path, text, name="s.toml"):
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+BAD = {
+    "unknown_key": (BASE.replace("k = 64", "k = 64\nkk = 3"), "topk.kk", "unknown key"),
+    "unknown_section": (BASE + "\n[extra]\nx = 1\n", "extra", "unknown key"),
+    "wrong_type": (BASE.replace("heads = 8", 'heads = "8"'), "indexer.heads", "must be an integer"),
+    "wrong_list_type": (BASE.replace("s_q = [16]", "s_q = 16"), "workloads.prefill.s_q", "list of integers"),
+    "dqk_mismatch": (BASE.replace("d_qk = 576", "d_qk = 512"), "mla.d_qk", "latent_dim + rope_dim"),
+    "k_zero": (BASE.replace("k = 64", "k = 0"), "topk.k", "must be positive"),
+    "k_negative": (BASE.replace("k = 64", "k = -5"), "topk.k", "must be positive"),
+    "tp_not_divisor": (BASE.replace("tp = [1, 2]", "tp = [1, 3]"), "mla.tp", "not divisible"),
+    "bad_dtype": (BASE.replace('dtype = "e4m3"', 'dtype = "fp16"'), "indexer.dtype", "unsupported"),
+    "bad_scale_format": (BASE.replace('"ue8m0"', '"e8"'), "indexer.scale_format", "unsupported"),
+    "bad_kv_format": (BASE.replace('kv_format = "fp8"', 'kv_format = "int4"'), "mla.kv_format", "unsupported"),
+    "fp8_latent": (BASE.replace("latent_dim = 512", "latent_dim = 448").replace("d_qk = 576", "d_qk = 512"),
+                   "mla.latent_dim", "656-byte"),
+    "missing_key": (BASE.replace("page_block_size = 64\n", ""), "mla.page_block_size", "missing"),
+    "not_toml": ("name = [", "<toml>", "not valid TOML"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_spec_errors_name_file_key_reason(tmp_path, case):
+    text, key, reason = BAD[case]
+    p = _write(tmp_path, text)
+    with pytest.raises(SpecError) as ei:
+        load_spec_file(p)
+    msg = str(ei.value)
+    assert "\n" not in msg
+    assert msg.startswith(f"{p}: {key}: "), msg
+    assert reason in msg, msg
+
+
+def test_missing_spec_file(tmp_path):
+    with pytest.raises(SpecError, match="cannot read"):
+        load_spec(str(tmp_path / "nope.toml"))
+    with pytest.raises(SpecError, match="neither a built-in"):
+        load_spec("no-such-spec")
+
+
+def test_spec_hash_is_canonical(tmp_path):
+    a = load_spec_file(SMALL_SPEC)
+    reordered = BASE.replace("s_kv = [256, 512, 4096]", "s_kv = [4096, 256, 512, 512]").replace("tp = [1, 2]", "tp = [2, 1]")
+    b = load_spec_file(_write(tmp_path, "# comment\n" + reordered, "b.toml"))
+    assert a.hash == b.hash and len(a.hash) == 64
+    c = load_spec_file(_write(tmp_path, BASE.replace("k = 64", "k = 128"), "c.toml"))
+    assert c.hash != a.hash
+    assert load_spec("deepseek-v3.2").hash != load_spec("deepseek-v3.2-tp8").hash
+
+
+SIZES = {  # hand-computed (see the arithmetic in each comment)
+    # 2*32*2*128*2048*(576+512)
+    "decode_b32_fp8": ("sparse_mla_decode", {"h_q": 128, "d_qk": 576, "d_v": 512, "topk": 2048, "batch": 32, "s_q": 2,
+                                             "kv_format": "fp8", "page_block_size": 64},
+                       36_507_222_016, 9_437_184 + 524_288 + 42_991_616 + 8_388_608 + 32_768),
+    # 2*4096*2048*128*1088; bytes q + idx + kv(8192 rows) + out + lse/max
+    "prefill_skv8192": ("sparse_mla_prefill", {"h_q": 128, "d_qk": 576, "d_v": 512, "topk": 2048, "s_q": 4096, "s_kv": 8192},
+                        2_336_462_209_024, 603_979_776 + 33_554_432 + 9_437_184 + 536_870_912 + 4_194_304),
+    # 2*4096*8192*64*128; e4m3 q 1 byte
+    "indexer_h64": ("indexer_logits", {"heads": 64, "head_dim": 128, "s_q": 4096, "s_kv": 8192},
+                    549_755_813_888, 33_554_432 + 1_048_576 + 1_081_344 + 32_768 + 134_217_728),
+    "paged_b2": ("indexer_logits_paged", {"heads": 64, "head_dim": 128, "batch": 2, "next_n": 2, "context_len": 8192,
+                                          "block_kv": 64},
+                 536_870_912, 33_792 + 2_162_688 + 8 + 1_024 + 131_072),
+    "topk_len131072": ("topk", {"k": 2048, "rows": 4, "row_len": 131072}, 524_288, 2_097_152 + 32 + 32_768),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SIZES))
+def test_sizes_match_hand_computed(case):
+    op, problem, flops, nbytes = SIZES[case]
+    f, b = sizes.op_sizes(op, problem, load_spec("deepseek-v3.2"))
+    assert f == flops
+    assert b == nbytes
+
+
+def test_sizes_bf16_cache_and_symbols():
+    p = dict(SIZES["decode_b32_fp8"][1], kv_format="bf16")
+    _, b = sizes.op_sizes("sparse_mla_decode", p)
+    assert b == 9_437_184 + 524_288 + 32 * 2048 * 1152 + 8_388_608 + 32_768
+    assert {s.name for s in sizes.flops("sparse_mla_prefill").free_symbols} == {"s_q", "topk", "h_q", "d_qk", "d_v"}
+
+
+def test_arch_table():
+    assert set(ARCHS) == {"sm80", "sm89", "sm90", "sm100"}
+    h100 = get_arch("sm90")
+    assert (h100.cc, h100.sms, h100.has_wgmma, h100.has_fp8) == (90, 132, True, True)
+    assert get_arch("sm80").peak("e4m3") == get_arch("sm80").peak_bf16  # no native fp8 on A100
+    for a in ARCHS.values():
+        assert set(a.keys()) >= {"cc", "sms", "smem_per_block", "max_threads", "has_fp8", "has_wgmma"}
+        assert a.peak_fp8 == 0 or a.peak_fp8 > a.peak_bf16
+    with pytest.raises(UsageError, match="--arch"):
+        get_arch("sm75")
+
+
+def test_default_spec_buckets_are_few_and_named():
+    spec = load_spec("deepseek-v3.2")
+    bs = buckets(get_op("sparse_mla_decode"), spec)
+    assert [b.name for b in bs] == ["sparse_mla_decode_h128_dqk576_topk2048_fp8_b1",
+                                    "sparse_mla_decode_h128_dqk576_topk2048_fp8_b32",
+                                    "sparse_mla_decode_h128_dqk576_topk2048_fp8_b128"]
+    assert [(b.lo, b.hi) for b in bs] == [(1, 1), (8, 32), (128, 128)]
+    assert all(b.problem["s_q"] == 2 for b in bs)  # the largest next_n of the group
+    total = sum(len(buckets(get_op(o), spec)) for o in ("indexer_logits", "indexer_logits_paged", "topk",
+                                                         "sparse_mla_prefill", "sparse_mla_decode"))
+    assert total <= 15
+    tp = buckets(get_op("sparse_mla_prefill"), load_spec("dsa-small-k"))
+    assert {b.problem["h_q"] for b in tp} == {64, 32}
+
+
+def test_nearest_bucket():
+    op = get_op("sparse_mla_decode")
+    bs = buckets(op, load_spec("deepseek-v3.2"))
+    entries = [{"name": b.name, "bucket": b.record(), "problem": b.problem} for b in bs]
+    base = dict(bs[0].problem)
+    assert nearest(entries, op, dict(base, batch=16))["name"].endswith("_b32")
+    assert nearest(entries, op, dict(base, batch=2))["name"].endswith("_b1")   # log 2 from 1, log 4 from 8
+    assert nearest(entries, op, dict(base, batch=4))["name"].endswith("_b32")  # log 2 from 8, log 4 from 1
+    assert nearest(entries, op, dict(base, batch=1000))["name"].endswith("_b128")
+    assert nearest(entries, op, dict(base, h_q=64)) is None  # no kernel for 64 heads
+    assert nearest(entries, op, None)["name"].endswith("_b128")
+
+
+def test_space_pruning_with_sympy(tmp_path, monkeypatch):
+    home = tmp_path
+    (home / "schedules" / "sm90").mkdir(parents=True)
+    (home / "schedules" / "sm90" / "fake_scale.toml").write_text((FIXTURES / "fake_scale.toml").read_text())
+    monkeypatch.setenv("DSAGEN_HOME", str(home))
+    sp = load_space("sm90", "fake_scale", FIXTURES / "fake_scale_template.py")
+    assert len(sp.candidates()) == 5 * 2 * 2
+    kept, dropped = prune(sp, {"heads": 8, "rows": 16, "cols": 100}, get_arch("sm90").keys())
+    assert {c["BLOCK_C"] for c in kept} == {32, 64, 128}
+    assert sum(dropped.values()) == 8 and "masked lanes" in next(iter(dropped))
+    bad = Space("x", "triton", ["B"], {"B": [1]}, [("B <= nope", "", _parse("B <= nope", "t", 0))], "t.toml")
+    with pytest.raises(ScheduleError, match="nope"):
+        prune(bad, {}, {})
+
+
+def test_cost_model_wave_quantisation():
+    op, arch = get_op("sparse_mla_decode"), get_arch("sm90")
+    p = {"h_q": 128, "d_qk": 576, "d_v": 512, "topk": 2048, "batch": 1, "s_q": 1, "kv_format": "fp8",
+         "page_block_size": 64}
+    one = cost.estimate(op, p, {"BLOCK_H": 64, "BLOCK_N": 64, "NUM_SPLITS": 1, "num_warps": 8}, arch)
+    many = cost.estimate(op, p, {"BLOCK_H": 64, "BLOCK_N": 64, "NUM_SPLITS": 32, "num_warps": 8}, arch)
+    assert one["ctas"] == 2 and many["ctas"] == 64
+    assert many["time_s"] < one["time_s"]  # 2 CTAs leave 130 of 132 SMs idle
+    assert math.isclose(one["efficiency"], 2 / 132 * 1.0, rel_tol=1e-9)
+    ranked = cost.rank(op, p, [{"BLOCK_H": 64, "BLOCK_N": 64, "NUM_SPLITS": s, "num_warps": 8} for s in (1, 8, 32)], arch)
+    assert ranked == cost.rank(op, p, [{"BLOCK_H": 64, "BLOCK_N": 64, "NUM_SPLITS": s, "num_warps": 8}
+                                       for s in (32, 1, 8)], arch)

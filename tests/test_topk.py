@@ -1,0 +1,433 @@
+"""Top-k selector over row ranges: Triton radix select (interpreter on CPU) vs the oracle.
+
+Selections are compared by value (dsagen.ops.topk.same_selection: -1 count and placement,
+columns unique and in range, multiset of selected values equal to the oracle's as exact order
+keys, so NaN and ties are handled and TOPK_VALUE's exactness holds). Outputs are poisoned with
+-7 before every run.
+"""
+
+import math
+import os
+import subprocess
+import sys
+import tomllib
+
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dsagen import tolerances
+from dsagen.ops.topk import example_problem, same_selection, topk_indices, verify
+from dsagen.oracle.topk import order_keys
+from dsagen.oracle.topk import topk_indices as oracle
+from dsagen.runtime import paths
+from dsagen.runtime.dispatch import template_module
+
+POISON = -7
+ARCHS = ("sm80", "sm89", "sm90", "sm100")
+
+
+def _poisoned(rows, k):
+    return torch.full((rows, k), POISON, dtype=torch.int32)
+
+
+def _run_and_check(x, k, starts=None, ends=None, schedule=None, splits=None):
+    rows = x.shape[0]
+    wide = _poisoned(rows, k + 3)  # 3 guard columns per row catch writes past slot k - 1
+    out = wide[:, :k]
+    if schedule is None and splits is None:
+        got = topk_indices(x, k, starts, ends, out=out)
+        assert got is out
+    else:  # the template directly, with a test schedule (bigger tiles: fewer interpreter steps)
+        n = x.shape[1]
+        s = torch.zeros(rows, dtype=torch.int32) if starts is None else starts.to(torch.int32)
+        e = torch.full((rows,), n, dtype=torch.int32) if ends is None else ends.to(torch.int32)
+        template_module("topk").launch(x, s, e, out, k=k, schedule=schedule, splits=splits)
+    assert not bool((out == POISON).any()), "some output slots were never written"
+    assert bool((wide[:, k:] == POISON).all()), "a write landed past slot k - 1"
+    ref = oracle(x, k, starts, ends)
+    ok, why = same_selection(x, out, ref, k, starts, ends)
+    assert ok, why
+    return out
+
+
+def _gen(seed):
+    return torch.Generator().manual_seed(seed)
+
+
+# ---------------------------------------------------------------- random rows, several k
+CASES = [  # rows, n, k
+    (3, 100, 1),
+    (3, 100, 7),
+    (4, 300, 64),
+    (2, 1000, 64),
+    (2, 5000, 2048),
+    (3, 40, 64),      # rows shorter than k
+    (1, 2048, 2048),  # row exactly k long
+    (1, 2049, 2048),  # one more than k
+]
+
+
+@pytest.mark.parametrize("rows,n,k", CASES, ids=[f"rows{r}_n{n}_k{k}" for r, n, k in CASES])
+def test_random_rows(rows, n, k):
+    x = torch.randn(rows, n, generator=_gen(rows * 7919 + n + k))
+    _run_and_check(x, k)
+
+
+RANGES = [  # n, k
+    (500, 7),
+    (700, 64),
+    (3000, 2048),
+]
+
+
+@pytest.mark.parametrize("n,k", RANGES, ids=[f"ranges_n{n}_k{k}" for n, k in RANGES])
+def test_row_ranges(n, k):
+    """Ragged ranges: start > 0, empty (start == end), start > end, longer and shorter than k."""
+    g = _gen(n + k)
+    rows = 8
+    x = torch.randn(rows, n, generator=g)
+    starts = torch.randint(1, n // 3, (rows,), generator=g, dtype=torch.int32)
+    ends = torch.randint(n // 2, n + 1, (rows,), generator=g, dtype=torch.int32)
+    starts[1], ends[1] = 5, 5  # empty
+    starts[2], ends[2] = 9, 3  # start > end: empty
+    starts[3], ends[3] = n - k // 2 - 1, n  # shorter than k (or k = 1: 4 columns)
+    ends[4] = n
+    starts[5] = 0
+    _run_and_check(x, k, starts, ends)
+
+
+def test_row_ranges_int64_and_defaults():
+    g = _gen(3)
+    x = torch.randn(4, 400, generator=g)
+    starts = torch.tensor([0, 10, 399, 200], dtype=torch.int64)
+    _run_and_check(x, 33, starts, None)
+    ends = torch.tensor([400, 10, 150, 1], dtype=torch.int64)
+    _run_and_check(x, 33, None, ends)
+
+
+# ---------------------------------------------------------------- ties and near-equal values
+@pytest.mark.parametrize("k", [1, 7, 64, 2048], ids=lambda k: f"allequal_n3000_k{k}")
+def test_all_equal_row(k):
+    x = torch.full((2, 3000), 0.25)
+    x[1] = -1.5
+    out = _run_and_check(x, k)
+    # the kernel breaks ties towards the lowest columns
+    assert torch.equal(out[0].sort().values, torch.arange(k, dtype=torch.int32))
+
+
+@pytest.mark.parametrize("k", [7, 64, 2048], ids=lambda k: f"threshold_ties_n6000_k{k}")
+def test_many_ties_at_threshold(k):
+    """k - 3 values clearly above, thousands equal to the k-th: exactly 3 of them taken."""
+    g = _gen(k)
+    n = 6000
+    x = torch.randn(1, n, generator=g) - 10.0
+    x[0, torch.randperm(n, generator=g)[:3000]] = 1.0  # the tie at the threshold
+    above = torch.randperm(n, generator=g)[: k - 3]
+    x[0, above] = 5.0 + torch.rand(k - 3, generator=g)
+    out = _run_and_check(x, k)
+    vals = x[0, out[0].long()]
+    assert int((vals == 1.0).sum()) == 3
+
+
+@pytest.mark.parametrize("k", [1, 7, 64], ids=lambda k: f"near_equal_n2000_k{k}")
+def test_near_equal_values(k):
+    """Values one ulp apart (all keys share their top 24 bits): the last radix pass decides."""
+    g = _gen(k + 1)
+    n = 2000
+    base = torch.tensor(1.0 + 2.0**-10)
+    steps = torch.randint(-40, 40, (n,), generator=g)
+    bits = base.view(torch.int32) + steps.to(torch.int32)
+    x = bits.view(torch.float32).reshape(1, n).clone()
+    neg = x.clone().neg_()  # negatives one ulp apart too
+    _run_and_check(torch.cat([x, neg]), k)
+
+
+def test_neg_zero_equals_zero():
+    x = torch.tensor([[-0.0, 0.0, -0.0, 0.0, -1.0, -0.0, 0.0]])
+    out = _run_and_check(x, 3)
+    assert torch.equal(out[0].sort().values, torch.tensor([0, 1, 2], dtype=torch.int32))
+
+
+# ---------------------------------------------------------------- -inf and NaN
+def test_neg_inf_values_are_candidates():
+    """Clean logits put -inf outside a query's range; the caller's range still decides."""
+    x = torch.randn(3, 500, generator=_gen(11))
+    x[0, :450] = float("-inf")  # 50 finite values, k = 64: 14 -inf selected
+    x[1, :] = float("-inf")
+    x[2, 100:] = float("inf")
+    out = _run_and_check(x, 64)
+    assert int(torch.isinf(x[0, out[0].long()]).sum()) == 14
+    assert bool((out[1] >= 0).all())
+
+
+def test_nan_ranks_below_neg_inf():
+    x = torch.randn(3, 300, generator=_gen(12))
+    x[0, ::2] = float("nan")
+    x[1, :] = float("nan")
+    x[1, 7] = float("-inf")
+    x[2, :290] = float("nan")  # 10 numbers, k = 64: 54 NaNs selected
+    out = _run_and_check(x, 64)
+    assert int(out[1, 0:64].eq(7).sum()) == 1  # -inf beats every NaN
+    assert int(torch.isnan(x[2, out[2].long()]).sum()) == 54
+    assert not bool(torch.isnan(x[0, out[0].long()]).any())
+
+
+# ---------------------------------------------------------------- long rows
+def test_long_rows_default_schedule_131072():
+    """128K columns (DSA's context length) with the default schedule, k = 2048: through the ops
+    layer (1 row: the split variant) and one program per row."""
+    x = torch.randn(1, 131072, generator=_gen(13))
+    _run_and_check(x, 2048)
+    _run_and_check(x, 2048, splits=1)
+
+
+LONG = [  # n, k, pattern, programs per row, scratch entries per program
+    (1 << 20, 2048, "randn", 1, 4096),  # threshold bucket of ~24K > scratch: re-read path
+    (1 << 20, 2048, "randn", 1, 1 << 17),  # bucket fits the scratch
+    (1 << 20, 2048, "allequal", 1, 4096),  # one threshold bucket of 1M keys (peers' overflow bug)
+    (1 << 20, 2048, "allequal", 1, 1 << 20),  # ... which fits a scratch of 1M entries exactly
+    (1 << 20, 7, "fewdistinct", 1, 4096),
+    (1 << 20, 2048, "randn", 8, 0),
+    (1 << 20, 2048, "allequal", 8, 0),
+    (1 << 20, 64, "fewdistinct", 5, 0),
+]
+
+
+@pytest.mark.parametrize("n,k,pattern,splits,cap", LONG,
+                         ids=[f"{p}_n{n}_k{k}_splits{s}_cap{c}" for n, k, p, s, c in LONG])
+def test_one_million_columns(n, k, pattern, splits, cap):
+    g = _gen(14)
+    if pattern == "randn":
+        x = torch.randn(1, n, generator=g)
+    elif pattern == "allequal":
+        x = torch.full((1, n), -3.0)
+    else:  # 4 distinct values: huge tied buckets at every radix pass
+        x = torch.randint(0, 4, (1, n), generator=g).float()
+    _run_and_check(x, k, schedule={"BLOCK_N": 65536, "CAP": cap}, splits=splits)
+
+
+CAPS = [0, 1, 40, 300, 4096]
+
+
+@pytest.mark.parametrize("cap", CAPS, ids=lambda c: f"scratch{c}_rows24_n500_k33")
+def test_scratch_capacity_and_persistent_rows(cap):
+    """Bucket re-read (scratch too small) and scratch paths; 24 rows on 16 persistent programs
+    (each reuses its scratch across rows); ties, -inf and ragged ranges."""
+    g = _gen(cap + 5)
+    rows, n, k = 24, 500, 33
+    x = torch.randn(rows, n, generator=g)
+    x[::3, ::2] = 0.5
+    x[1::4, :450] = float("-inf")
+    x[2, :] = 7.0
+    starts = torch.randint(0, 200, (rows,), generator=g, dtype=torch.int32)
+    ends = torch.randint(150, n + 1, (rows,), generator=g, dtype=torch.int32)
+    _run_and_check(x, k, starts, ends, schedule={"BLOCK_N": 128, "CAP": cap}, splits=1)
+
+
+SPLITS = [  # rows, n, k, splits
+    (3, 5000, 64, 3),
+    (2, 20000, 2048, 5),
+    (4, 3000, 7, 16),  # more splits than tiles: empty chunks
+]
+
+
+@pytest.mark.parametrize("rows,n,k,splits", SPLITS, ids=[f"split_rows{r}_n{n}_k{k}_s{s}" for r, n, k, s in SPLITS])
+def test_split_variant(rows, n, k, splits):
+    """Several programs per row (global histograms, atomic slot counters), ragged ranges, ties."""
+    g = _gen(n + splits)
+    x = torch.randn(rows, n, generator=g)
+    x[:, ::4] = x[:, 1:2]
+    x[-1, : n // 2] = float("nan")
+    starts = torch.randint(0, n // 4, (rows,), generator=g, dtype=torch.int32)
+    ends = torch.randint(n // 2, n + 1, (rows,), generator=g, dtype=torch.int32)
+    starts[0], ends[0] = 11, 11 + k // 2  # shorter than k
+    _run_and_check(x, k, starts, ends, schedule={"BLOCK_N": 512}, splits=splits)
+
+
+def test_split_chosen_for_few_long_rows():
+    mod = template_module("topk")
+    sched = dict(mod.SCHEDULE)
+    assert mod.num_splits(1, 1 << 17, sched, torch.device("cpu")) > 1
+    assert mod.num_splits(1000, 1 << 17, sched, torch.device("cpu")) == 1
+    assert mod.num_splits(1, 1000, sched, torch.device("cpu")) == 1
+    assert mod.num_splits(1, 1 << 17, {**sched, "MAX_SPLITS": 1}, torch.device("cpu")) == 1
+
+
+# ---------------------------------------------------------------- layouts and schedules
+def test_strided_logits_and_out():
+    """Row-strided logits (a slice of a wider matrix) and a row-strided out."""
+    g = _gen(15)
+    big = torch.randn(5, 900, generator=g)
+    x = big[:, 50:650]
+    assert x.stride(0) == 900
+    out_big = torch.full((5, 100), POISON, dtype=torch.int32)
+    out = out_big[:, :64]
+    topk_indices(x, 64, out=out)
+    ok, why = same_selection(x, out, oracle(x, 64), 64)
+    assert ok, why
+    assert bool((out_big[:, 64:] == POISON).all())
+
+
+@pytest.mark.parametrize("bits,block,warps", [(8, 256, 4), (11, 1024, 8), (4, 128, 2)],
+                         ids=lambda v: str(v))
+def test_other_schedules(bits, block, warps):
+    g = _gen(bits)
+    x = torch.randn(3, 3000, generator=g)
+    x[:, ::3] = x[:, :1]
+    starts = torch.tensor([0, 17, 2990], dtype=torch.int32)
+    ends = torch.tensor([3000, 2500, 3000], dtype=torch.int32)
+    for k in (1, 64, 700):
+        _run_and_check(x, k, starts, ends,
+                       schedule={"BLOCK_N": block, "RADIX_BITS": bits, "num_warps": warps, "num_stages": 1})
+
+
+def test_zero_rows_and_zero_columns():
+    out = topk_indices(torch.empty(0, 10), 4)
+    assert out.shape == (0, 4)
+    out = torch.full((3, 4), POISON, dtype=torch.int32)
+    topk_indices(torch.empty(3, 0), 4, out=out)
+    assert bool((out == -1).all())
+
+
+# ---------------------------------------------------------------- argument checks
+def test_bad_arguments():
+    x = torch.randn(2, 10)
+    with pytest.raises(ValueError, match="logits"):
+        topk_indices(x.double(), 2)
+    with pytest.raises(ValueError, match="logits"):
+        topk_indices(torch.randn(2, 3, 4), 2)
+    with pytest.raises(ValueError, match="k"):
+        topk_indices(x, 0)
+    with pytest.raises(ValueError, match="k"):
+        topk_indices(x, 2.0)
+    with pytest.raises(ValueError, match="row_starts"):
+        topk_indices(x, 2, row_starts=torch.zeros(3, dtype=torch.int32))
+    with pytest.raises(ValueError, match="row_starts"):
+        topk_indices(x, 2, row_starts=torch.zeros(2))
+    with pytest.raises(ValueError, match="row_ends"):
+        topk_indices(x, 2, row_ends=torch.zeros(2, 1, dtype=torch.int32))
+    with pytest.raises(ValueError, match="out"):
+        topk_indices(x, 2, out=torch.zeros(2, 3, dtype=torch.int32))
+    with pytest.raises(ValueError, match="out"):
+        topk_indices(x, 2, out=torch.zeros(2, 2, dtype=torch.int64))
+
+
+# ---------------------------------------------------------------- the checker itself can fail
+def test_same_selection_rejects_wrong_answers():
+    x = torch.randn(1, 50, generator=_gen(16))
+    ref = oracle(x, 5)
+    ok, _ = same_selection(x, ref, ref, 5)
+    assert ok
+    bad = ref.clone()
+    bad[0, 0] = ref[0, 0] + 1 if int(ref[0, 0]) + 1 not in ref[0].tolist() else ref[0, 0] - 1
+    assert not same_selection(x, bad, ref, 5)[0]
+    dup = ref.clone()
+    dup[0, 1] = dup[0, 0]
+    assert not same_selection(x, dup, ref, 5)[0]
+    pad = ref.clone()
+    pad[0, -1] = -1
+    assert not same_selection(x, pad, ref, 5)[0]
+
+
+def test_oracle_keys_order():
+    v = torch.tensor([float("nan"), float("-inf"), -3.0, -1e-38, -0.0, 0.0, 1e-45, 2.0, float("inf")])
+    kk = order_keys(v)
+    assert kk[0] < kk[1] < kk[2] < kk[3] < kk[4] and kk[4] == kk[5] and kk[5] < kk[6] < kk[7] < kk[8]
+
+
+# ---------------------------------------------------------------- hypothesis
+@st.composite
+def _problems(draw):
+    rows = draw(st.integers(1, 3))
+    n = draw(st.integers(1, 400))
+    k = draw(st.integers(1, 300))
+    pool = draw(st.sampled_from(["randn", "few", "special"]))
+    seed = draw(st.integers(0, 2**31 - 1))
+    g = _gen(seed)
+    if pool == "randn":
+        x = torch.randn(rows, n, generator=g)
+    elif pool == "few":
+        x = torch.randint(-2, 3, (rows, n), generator=g).float()
+    else:
+        choices = torch.tensor([float("nan"), float("-inf"), float("inf"), -0.0, 0.0, 1.0,
+                                math.nextafter(1.0, 2.0), math.nextafter(1.0, 0.0), -1.0])
+        x = choices[torch.randint(0, len(choices), (rows, n), generator=g)]
+    starts = torch.randint(0, n + 1, (rows,), generator=g, dtype=torch.int32)
+    ends = torch.randint(0, n + 1, (rows,), generator=g, dtype=torch.int32)
+    splits = draw(st.sampled_from([None, 1, 3]))  # ops layer, one program per row, split variant
+    return x, k, starts, ends, splits
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_problems())
+def test_property_matches_oracle(problem):
+    """Selected values equal the oracle's top values; columns unique and in range; -1 count."""
+    x, k, starts, ends, splits = problem
+    schedule = None if splits is None else {"BLOCK_N": 64, "num_warps": 2}
+    out = _run_and_check(x, k, starts, ends, schedule=schedule, splits=splits)
+    for i in range(x.shape[0]):
+        m = max(int(ends[i]) - int(starts[i]), 0)
+        assert int((out[i] == -1).sum()) == k - min(k, m)
+
+
+# ---------------------------------------------------------------- tuner hooks, schedules, AOT
+def test_verify_hook():
+    res = verify(template_module("topk"), example_problem("topk"))
+    assert res["passed"] and res["max_error"] == 0.0 == tolerances.TOPK_VALUE.atol, res
+    assert set(example_problem()) == {"k", "rows", "row_len"}
+    with pytest.raises(ValueError, match="op"):
+        example_problem("sparse_mla_decode")
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_schedule_toml_matches_template(arch):
+    path = paths.templates_dir().parent / "schedules" / arch / "topk.toml"  # the source tree's
+    spec = tomllib.loads(path.read_text())
+    assert spec["op"] == "topk" and spec["backend"] == "triton"
+    sched = template_module("topk").SCHEDULE
+    assert set(spec["space"]) == set(sched)
+    for key, value in sched.items():
+        assert value in spec["space"][key], (key, value)
+    assert all("expr" in c and "why" in c for c in spec.get("constraints", []))
+
+
+_AOT = r"""
+import importlib.util, os, re, subprocess, sys, tempfile
+import triton
+from triton.compiler import ASTSource
+from triton.backends.compiler import GPUTarget
+spec = importlib.util.spec_from_file_location("tk", sys.argv[1])
+m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+ptxas = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "ptxas")
+for cc in (80, 90):
+    for d in m.aot_kernels({"k": 2048, "rows": 8, "row_len": 131072}, {}):
+        k = triton.compile(ASTSource(fn=d["fn"], signature=d["signature"], constexprs=d["constexprs"]),
+                           target=GPUTarget("cuda", cc, 32),
+                           options={"num_warps": d["num_warps"], "num_stages": d["num_stages"]})
+        assert "ptx" in k.asm and k.metadata.shared > 0
+        spills = "unchecked"
+        if os.path.exists(ptxas):
+            with tempfile.NamedTemporaryFile("w", suffix=".ptx", delete=False) as f:
+                f.write(k.asm["ptx"])
+            r = subprocess.run([ptxas, "-v", "--gpu-name", "sm_90a" if cc == 90 else "sm_80", f.name,
+                                "-o", os.devnull], capture_output=True, text=True)
+            os.unlink(f.name)
+            assert r.returncode == 0, r.stderr
+            spills = re.search(r"(\d+) bytes spill stores", r.stdout + r.stderr).group(1)
+            assert spills == "0", (cc, d["name"], r.stderr)
+        print("ok", cc, d["name"], spills)
+"""
+
+
+def test_aot_compiles_sm80_sm90_without_spills():
+    """The default schedule's kernels (one-program and split) compile ahead of time without
+    spills (no GPU needed; own process, no interpreter)."""
+    env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
+    r = subprocess.run([sys.executable, "-c", _AOT, str(paths.template_path("triton", "topk"))],
+                       env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    names = {line.split()[2] for line in r.stdout.splitlines() if line.startswith("ok")}
+    assert "topk_kernel" in names and "topk_split_collect_kernel" in names, r.stdout
+    assert r.stdout.count("ok ") == 2 * len(names)
