@@ -6,3 +6,8 @@ FlashMLA in :mod:`dsagen.compat`.
 """
 
 __version__ = "0.1.0"
+
+from dsagen.runtime.triton_env import choose_interpreter as _choose_interpreter
+
+# Decide interpreter or compiler now, before anything (torch included) can import triton.
+_choose_interpreter()

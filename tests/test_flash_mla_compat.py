@@ -114,10 +114,10 @@ def test_sparse_fwd_indexer_topk_unsupported():
         flash_mla.flash_mla_sparse_fwd(q, kv, idx, 0.1, indexer_topk=512)
 
 
-_HAVE_PREFILL = importlib.util.find_spec("dsagen.ops.sparse_mla_prefill") is not None
+_HAVE_PREFILL = importlib.util.find_spec("dsagen.ops.mla_prefill") is not None
 
 
-@pytest.mark.skipif(not _HAVE_PREFILL, reason="dsagen.ops.sparse_mla_prefill (another helper's) is not in the tree yet")
+@pytest.mark.skipif(not _HAVE_PREFILL, reason="dsagen.ops.mla_prefill (another helper's) is not in the tree yet")
 @pytest.mark.parametrize("h_q", [64, 128], ids=["h64_sq9_skv200", "h128_sq9_skv200"])
 def test_sparse_fwd_matches_oracle(h_q):
     g = torch.Generator().manual_seed(h_q)

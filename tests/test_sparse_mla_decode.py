@@ -19,7 +19,7 @@ SCALE = D_QK ** -0.5
 
 
 def _ops():
-    return importlib.import_module("dsagen.ops.sparse_mla_decode")
+    return importlib.import_module("dsagen.ops.mla_decode")
 
 
 def _make(b, s_q, h_q, topk, fmt, *, nb=3, page=64, seed=0, extras=True, topk_length=None):
@@ -316,7 +316,7 @@ def test_schedule_space_covers_the_template(arch):
 
 
 def test_op_reachable_through_dsagen_ops():
-    """dsagen.ops.sparse_mla_decode calls the op even after its submodule was imported."""
+    """dsagen.ops.sparse_mla_decode calls the op even after its submodule (dsagen.ops.mla_decode) was imported."""
     from dsagen import ops
 
     _ops()

@@ -9,8 +9,8 @@ import torch
 
 from dsagen.tolerances import MLA_LSE, MLA_OUT
 from dsagen.oracle.sparse_mla import sparse_mla_prefill as oracle
-from dsagen.ops import sparse_mla_prefill as ops_mod
-from dsagen.ops.sparse_mla_prefill import compare, example_problem, random_instance, sparse_mla_prefill, verify
+from dsagen.ops import mla_prefill as ops_mod
+from dsagen.ops.mla_prefill import compare, example_problem, random_instance, sparse_mla_prefill, verify
 from dsagen.runtime.dispatch import template_module
 
 NAN = float("nan")
@@ -146,8 +146,12 @@ def test_verify_hook():
 
 
 def test_ops_package_spelling():
+    """dsagen.ops.sparse_mla_prefill is the op, also after its submodule was imported."""
+    from dsagen import ops
+
+    assert ops_mod.__name__ == "dsagen.ops.mla_prefill"
     q, kv, idx = random_instance(16, 576, 16, 1, 40, seed=2)
-    a = ops_mod(q, kv, idx)[0]
+    a = ops.sparse_mla_prefill(q, kv, idx)[0]
     b = sparse_mla_prefill(q, kv, idx)[0]
     assert torch.equal(a, b)
 

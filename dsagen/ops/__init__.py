@@ -2,8 +2,8 @@
 
 - indexer_logits, indexer_logits_paged   (dsagen.ops.indexer)
 - topk_indices                           (dsagen.ops.topk)
-- sparse_mla_prefill                     (dsagen.ops.sparse_mla_prefill)
-- sparse_mla_decode                      (dsagen.ops.sparse_mla_decode)
+- sparse_mla_prefill                     (dsagen.ops.mla_prefill)
+- sparse_mla_decode                      (dsagen.ops.mla_decode)
 - indexer_topk_fused                     (dsagen.ops.indexer_topk: indexer + top-k, no logits)
 """
 
@@ -13,8 +13,8 @@ _WHERE = {
     "indexer_logits": "dsagen.ops.indexer",
     "indexer_logits_paged": "dsagen.ops.indexer",
     "topk_indices": "dsagen.ops.topk",
-    "sparse_mla_prefill": "dsagen.ops.sparse_mla_prefill",
-    "sparse_mla_decode": "dsagen.ops.sparse_mla_decode",
+    "sparse_mla_prefill": "dsagen.ops.mla_prefill",
+    "sparse_mla_decode": "dsagen.ops.mla_decode",
     "indexer_topk_fused": "dsagen.ops.indexer_topk",
 }
 

@@ -16,10 +16,19 @@ def interpreter_on() -> bool:
     return os.environ.get("TRITON_INTERPRET", "0").lower() in ("1", "true", "on", "yes")
 
 
-def import_triton():
-    """Import triton, first switching the interpreter on where no CUDA device exists."""
+def choose_interpreter() -> None:
+    """Switch the interpreter on where no CUDA device exists, if triton is not imported yet.
+
+    Called when dsagen is imported: torch itself may import triton later (its dispatcher and
+    dynamo probe for it on a custom op's first call), and by then it would be too late.
+    """
     if "triton" not in sys.modules and not torch.cuda.is_available():
         os.environ.setdefault("TRITON_INTERPRET", "1")
+
+
+def import_triton():
+    """Import triton, first switching the interpreter on where no CUDA device exists."""
+    choose_interpreter()
     import triton
 
     if interpreter_on():

@@ -2,8 +2,6 @@
 (templates/triton/sparse_mla_prefill.py; oracle: dsagen.oracle.sparse_mla.sparse_mla_prefill).
 """
 
-import sys
-import types
 
 import torch
 
@@ -154,12 +152,3 @@ def verify(module, problem: dict, device: str = "cpu") -> dict:
 
 VERIFY = {OP: verify}
 
-
-# Once this submodule is imported Python binds dsagen.ops.sparse_mla_prefill to the module; making
-# the module callable keeps `ops.sparse_mla_prefill(...)` working (as sparse_mla_decode does).
-class _CallableModule(types.ModuleType):
-    def __call__(self, *args, **kwargs):
-        return sparse_mla_prefill(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -2,8 +2,6 @@
 (templates/triton/sparse_mla_decode.py; oracle: dsagen.oracle.sparse_mla.sparse_mla_decode).
 """
 
-import sys
-import types
 
 import torch
 
@@ -178,13 +176,3 @@ def verify(module, problem: dict, device: str = "cpu") -> dict:
 
 VERIFY = {OP: verify}
 
-
-# `from dsagen import ops; ops.sparse_mla_decode(...)` must call the op, but once this submodule
-# is imported Python binds dsagen.ops.sparse_mla_decode to the module (the package's lazy
-# __getattr__ is then bypassed). Making the module callable keeps both spellings working.
-class _CallableModule(types.ModuleType):
-    def __call__(self, *args, **kwargs):
-        return sparse_mla_decode(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
