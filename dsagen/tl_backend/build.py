@@ -1,0 +1,146 @@
+"""Compile a TileLang template for sm_90a, export it, and report its resources.
+
+Needs tilelang (0.1.15 tested) and nvcc (13.0 tested).  Writes into out_dir:
+  kernel.cu      the generated CUDA device source
+  kernel.so      the tvm-ffi exported host+device library (load with dsagen.tl_backend.load)
+  kernel.ptx     PTX of kernel.cu (nvcc), used for the wgmma check
+  ptxas.txt      ptxas -v output of kernel.cu (registers / spills / static smem)
+  meta.json      the dict returned by compile_kernel
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from dsagen.runtime import paths
+
+_ARCHES = ("sm_90a",)
+
+
+def nvcc_path() -> str | None:
+    for cand in (os.environ.get("DSAGEN_NVCC"), shutil.which("nvcc"), "/usr/local/bin/nvcc",
+                 "/usr/local/cuda/bin/nvcc"):
+        if cand and os.path.exists(cand):
+            return cand
+    return None
+
+
+def nvcc_version(nvcc: str | None = None) -> str | None:
+    nvcc = nvcc or nvcc_path()
+    if nvcc is None:
+        return None
+    out = subprocess.run([nvcc, "--version"], capture_output=True, text=True).stdout
+    m = re.search(r"release ([0-9.]+), V([0-9.]+)", out)
+    return m.group(2) if m else out.strip().splitlines()[-1]
+
+
+def load_template(template_name: str):
+    path = paths.template_path("tilelang", template_name)
+    if not path.exists():
+        raise ValueError(f"template_name: no TileLang template {template_name!r} at {path}")
+    spec = importlib.util.spec_from_file_location(f"dsagen_tl_{template_name}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _include_flags():
+    import tilelang
+
+    root = Path(tilelang.__file__).resolve().parent
+    return [f"-I{root / 'src'}", f"-I{root / '3rdparty' / 'cutlass' / 'include'}"]
+
+
+_DYN_SMEM = re.compile(r"\[13\]\.v_int64\) = \(\(int64_t\)(\d+)\)")
+
+
+def _dynamic_smem(host_source: str) -> int:
+    """Dynamic shared memory the host stub passes to the launch (tvm-ffi host code)."""
+    vals = [int(v) for v in _DYN_SMEM.findall(host_source)]
+    if not vals:  # fallback: any "dynamic shared memory" int argument of the launch
+        vals = [int(v) for v in re.findall(r"\(\(int64_t\)(\d{4,})\)", host_source)]
+    return max(vals) if vals else 0
+
+
+def ptxas_report(cu_path: Path, arch: str, out_dir: Path) -> dict:
+    nvcc = nvcc_path()
+    if nvcc is None:
+        raise RuntimeError("nvcc not found (set DSAGEN_NVCC)")
+    base = [nvcc, "-std=c++20", "-O3", f"-arch={arch}", *_include_flags(), "-diag-suppress=1444,20012"]
+    ptx = out_dir / "kernel.ptx"
+    r = subprocess.run(base + ["-ptx", "-o", str(ptx), str(cu_path)], capture_output=True, text=True)
+    if r.returncode:
+        raise RuntimeError(f"nvcc -ptx failed:\n{r.stderr[-4000:]}")
+    r = subprocess.run(base + ["-cubin", "-Xptxas", "-v", "-o", str(out_dir / "kernel.cubin"), str(cu_path)],
+                       capture_output=True, text=True)
+    if r.returncode:
+        raise RuntimeError(f"nvcc -cubin failed:\n{r.stderr[-4000:]}")
+    (out_dir / "ptxas.txt").write_text(r.stderr)
+    regs = re.findall(r"Used (\d+) registers", r.stderr)
+    spill_st = re.findall(r"(\d+) bytes spill stores", r.stderr)
+    spill_ld = re.findall(r"(\d+) bytes spill loads", r.stderr)
+    smem = re.findall(r"(\d+) bytes smem", r.stderr)
+    ptx_text = ptx.read_text()
+    return {
+        "registers": max(map(int, regs)) if regs else None,
+        "spill_bytes": sum(map(int, spill_st)) + sum(map(int, spill_ld)),
+        "static_smem_bytes": max(map(int, smem)) if smem else 0,
+        "wgmma_in_ptx": ptx_text.count("wgmma.mma_async"),
+        "mma_sync_in_ptx": ptx_text.count("mma.sync"),
+    }
+
+
+def compile_kernel(template_name: str, problem: dict, schedule: dict | None = None,
+                   arch: str = "sm_90a", out_dir: str | os.PathLike | None = None) -> dict:
+    if arch not in _ARCHES:
+        raise ValueError(f"arch must be one of {_ARCHES}, got {arch!r}")
+    if out_dir is None:
+        raise ValueError("out_dir is required")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    mod = load_template(template_name)
+    sched = {**mod.SCHEDULE, **(schedule or {})}
+    func = mod.build(dict(problem), sched, arch=arch)
+
+    import tilelang
+    from tilelang import tvm
+
+    kernel = tilelang.compile(func, out_idx=None, execution_backend="tvm_ffi",
+                              target=tvm.target.Target({"kind": "cuda", "arch": arch}))
+    src = kernel.get_kernel_source()
+    cu = out_dir / "kernel.cu"
+    cu.write_text(src)
+    lib = out_dir / "kernel.so"
+    kernel.export_library(str(lib))
+    res = ptxas_report(cu, arch, out_dir)
+    dyn = _dynamic_smem(kernel.get_host_source())
+    params = [p.name for p in func.params]
+    meta = {
+        "template": template_name,
+        "problem": dict(problem),
+        "schedule": sched,
+        "arch": arch,
+        "registers": res["registers"],
+        "spill_bytes": res["spill_bytes"],
+        "shared_bytes": dyn + res["static_smem_bytes"],
+        "dynamic_smem_bytes": dyn,
+        "static_smem_bytes": res["static_smem_bytes"],
+        "wgmma": src.count("wgmma") > 0 and res["wgmma_in_ptx"] > 0,
+        "wgmma_in_ptx": res["wgmma_in_ptx"],
+        "mma_sync_in_ptx": res["mma_sync_in_ptx"],
+        "source_sha256": hashlib.sha256(src.encode()).hexdigest(),
+        "lib_path": str(lib),
+        "params": params,
+        "tilelang_version": tilelang.__version__,
+        "nvcc_version": nvcc_version(),
+        "function": str(func.attrs["global_symbol"]) if func.attrs and "global_symbol" in func.attrs
+        else getattr(mod, "OP", template_name),
+    }
+    (out_dir / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
+    return meta
