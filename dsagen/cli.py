@@ -110,6 +110,17 @@ def cmd_verify(a) -> int:
     from dsagen.spec.archs import get_arch
     on_gpu = [e for e in good if tuner.gpu_matches(get_arch(e["arch"]))]
     good = [e for e in good if e not in on_gpu]
+    # TileLang kernels run only on a GPU of their arch (no interpreter exists for them)
+    for e in [e for e in good if e.get("backend") == "tilelang"]:
+        print(f"SKIP {e['arch']}/{e['name']}: TileLang kernel, needs a {e['arch']} GPU to run (status stays {e.get('status')})")
+    good = [e for e in good if e.get("backend") != "tilelang"]
+    for e in [e for e in on_gpu if e.get("backend") == "tilelang"]:
+        import torch
+
+        from dsagen.gen.tl_gen import verify_on_gpu
+        v = verify_on_gpu(e, torch.cuda.get_device_name(), log=print)
+        failed += not v["passed"]
+    on_gpu = [e for e in on_gpu if e.get("backend") != "tilelang"]
     for e in on_gpu:  # a GPU of the kernel's arch is here: verify on it
         import importlib
 

@@ -166,6 +166,7 @@ def test_real_topk_end_to_end(tmp_path, monkeypatch):
                     ignore=shutil.ignore_patterns("tuned.json", ".*"))
     monkeypatch.setenv("DSAGEN_HOME", str(home))
     monkeypatch.delenv("DSAGEN_GENERATED", raising=False)
+    monkeypatch.setenv("DSAGEN_TILELANG", "0")  # the Triton path only (test_tilelang_gen covers TileLang)
     spec = tmp_path / "one.toml"
     spec.write_text(SMALL_SPEC.read_text().replace("s_kv = [256, 512, 4096]", "s_kv = [4096]")
                     .replace("batch = [1, 4]", "batch = [1]"))

@@ -110,15 +110,56 @@ def kernel_relpath(arch: str, op: str, name: str) -> str:
     return f"{arch}/{op}/{name}/kernel.py"
 
 
+def backend_of(entry: dict) -> str:
+    return entry.get("backend") or "triton"
+
+
 def check_entry(entry: dict, root: Path | None = None) -> str | None:
-    """None when the entry's kernel file exists and matches its sha256; else the reason."""
+    """None when the entry's kernel file exists and matches its sha256; else the reason.
+
+    TileLang entries: `path` is kernel.cu (source_sha256) and `lib` the exported kernel.so
+    (lib_sha256); both are checked.
+    """
     root = root or gen_dir()
     p = root / entry["path"]
     if not p.exists():
         return f"{p}: missing"
     if sha256_file(p) != entry["source_sha256"]:
         return f"{p}: sha256 differs from the manifest (edited or corrupted)"
+    if backend_of(entry) != "triton":
+        files = [(entry.get("lib"), entry.get("lib_sha256"))]
+        for k in entry.get("kernels") or []:
+            files += [(k.get("path"), k.get("source_sha256")), (k.get("lib"), k.get("lib_sha256"))]
+        for rel, digest in files:
+            if not rel:
+                continue
+            f = root / rel
+            if not f.exists():
+                return f"{f}: missing"
+            if sha256_file(f) != digest:
+                return f"{f}: sha256 differs from the manifest (edited or corrupted)"
     return None
+
+
+def commit_tree(entry: dict, staged: Path, root: Path | None = None) -> None:
+    """Publish a staged kernel directory (TileLang: kernel.cu, kernel.so, ...) and its manifest
+    entry atomically: the directory is renamed into place under the lock (a previous build of the
+    same kernel is renamed aside first, then removed), then the manifest is rewritten."""
+    root = root or gen_dir()
+    staged = Path(staged)
+    final = root / (entry.get("dir") or Path(entry["path"]).parent)
+    with locked(root):
+        data = read_manifest_or_rebuild(root)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        old = None
+        if final.exists():
+            old = staged.parent / f"{staged.name}.old"
+            _replace(final, old)
+        _replace(staged, final)
+        data["kernels"][entry_key(entry["arch"], entry["op"], entry["name"])] = entry
+        write_manifest(data, root)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def commit_kernel(entry: dict, source: str, root: Path | None = None) -> None:
@@ -160,7 +201,7 @@ def clean(root: Path | None = None) -> int:
             n = 0
         for child in root.iterdir():
             # Only what dsagen writes: <arch>/ trees, the manifest (and a corrupt one), staging.
-            if child.is_dir() and (child.name.startswith("sm") or child.name == ".staging"):
+            if child.is_dir() and (child.name.startswith("sm") or child.name.startswith(".staging")):
                 shutil.rmtree(child)
             elif child.is_file() and child.name.startswith(MANIFEST):
                 child.unlink()
@@ -248,7 +289,8 @@ def find_kernel_source(op: str, arch: str, problem: dict | None = None) -> Path 
         data = _manifest_cached(root)
         if not data:
             return None
-        entries = [e for e in data["kernels"].values() if e["op"] == op and e["arch"] == arch]
+        entries = [e for e in data["kernels"].values()
+                   if e["op"] == op and e["arch"] == arch and backend_of(e) == "triton"]
         if not entries:
             return None
         opdef = registry().get(op)
@@ -272,3 +314,39 @@ def find_kernel_source(op: str, arch: str, problem: dict | None = None) -> Path 
 def _nearest(entries, opdef, problem):
     from dsagen.gen.registry import nearest
     return nearest(entries, opdef, problem)
+
+
+def find_tilelang_entry(op: str, arch: str, problem: dict | None = None,
+                        statuses: tuple = ("verified-gpu", "measured")) -> tuple | None:
+    """(manifest entry, kernel directory) of a TileLang kernel for `op` on `arch` whose status is
+    one of `statuses` and whose structural problem keys match `problem`, or None.
+
+    Same cheapness as find_kernel_source (cached manifest, files hashed once per version); a
+    kernel whose kernel.cu or kernel.so does not match its sha256 is refused with a warning.
+    """
+    from dsagen.gen.registry import registry
+
+    root = gen_dir()
+    with _lock:
+        data = _manifest_cached(root)
+        if not data:
+            return None
+        entries = [e for e in data["kernels"].values() if e["op"] == op and e["arch"] == arch
+                   and backend_of(e) == "tilelang" and e.get("status") in statuses]
+        opdef = registry().get(op)
+        if not entries or opdef is None:
+            return None
+        e = _nearest(entries, opdef, problem)
+        if e is None:
+            return None
+        path = root / e["path"]
+        key = (_stat_key(path), _stat_key(root / e.get("lib", e["path"])), e["source_sha256"], e.get("lib_sha256"))
+        hit = _checked.get(str(path))
+        if hit is None or hit[0] != key:
+            bad = check_entry(e, root)
+            if bad:
+                _warn_once(f"{bad}; not using this TileLang kernel "
+                           f"(run `python -m dsagen tune --arch {arch}` to rebuild)")
+            hit = (key, bad is None)
+            _checked[str(path)] = hit
+        return (dict(e), path.parent) if hit[1] else None

@@ -63,16 +63,22 @@ def template_schedule(template: Path) -> dict:
     return sched
 
 
-def space_path(arch: str, op: str) -> Path:
-    return paths.schedules_dir() / arch / f"{op}.toml"
+def space_path(arch: str, op: str, backend: str = "triton") -> Path:
+    """schedules/<arch>/<op>.toml (Triton) or schedules/<arch>/<op>.<backend>.toml (e.g. tilelang)."""
+    suffix = "" if backend == "triton" else f".{backend}"
+    return paths.schedules_dir() / arch / f"{op}{suffix}.toml"
 
 
-def load_space(arch: str, op: str, template: Path) -> Space:
-    """The op's search space on `arch`; the template default alone when no file exists."""
+def load_space(arch: str, op: str, template: Path, backend: str = "triton") -> Space:
+    """The op's search space on `arch`; the template default alone when no file exists.
+
+    Triton spaces always hold num_warps and num_stages; other backends (TileLang) hold exactly
+    the keys of their template's SCHEDULE plus what the file lists.
+    """
     default = template_schedule(template)
-    path = space_path(arch, op)
+    path = space_path(arch, op, backend)
     if not path.exists():
-        return Space(op, "triton", list(default), {k: [v] for k, v in default.items()}, [], f"{template} (default)")
+        return Space(op, backend, list(default), {k: [v] for k, v in default.items()}, [], f"{template} (default)")
     try:
         data = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as e:
@@ -82,6 +88,8 @@ def load_space(arch: str, op: str, template: Path) -> Space:
             raise ScheduleError(f"{path}: {key}: unknown key")
     if data.get("op", op) != op:
         raise ScheduleError(f"{path}: op: says {data.get('op')!r}, file is for {op!r}")
+    if data.get("backend", "triton") != backend:
+        raise ScheduleError(f"{path}: backend: says {data.get('backend')!r}, file is for {backend!r}")
     space = data.get("space")
     if not isinstance(space, dict) or not space:
         raise ScheduleError(f"{path}: space: missing or empty")
@@ -90,7 +98,7 @@ def load_space(arch: str, op: str, template: Path) -> Space:
         if not isinstance(v, list) or not v or any(isinstance(x, bool) or not isinstance(x, int) for x in v):
             raise ScheduleError(f"{path}: space.{k}: must be a non-empty list of integers")
         values[k] = list(v)
-    for k in ("num_warps", "num_stages"):
+    for k in (("num_warps", "num_stages") if backend == "triton" else ()):
         if k not in values:
             values[k] = [default.get(k, 4 if k == "num_warps" else 2)]
     missing = [k for k in default if k not in values]
@@ -102,7 +110,7 @@ def load_space(arch: str, op: str, template: Path) -> Space:
         if not isinstance(c, dict) or not isinstance(c.get("expr"), str):
             raise ScheduleError(f"{path}: constraints[{idx}].expr: must be a string")
         constraints.append((c["expr"], c.get("why", ""), _parse(c["expr"], str(path), idx)))
-    return Space(op, data.get("backend", "triton"), keys, values, constraints, str(path))
+    return Space(op, backend, keys, values, constraints, str(path))
 
 
 @functools.lru_cache(maxsize=512)

@@ -19,7 +19,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from dsagen.errors import UsageError
-from dsagen.gen import aot, cache, cost
+from dsagen.gen import aot, cache, cost, tl_gen
 from dsagen.gen.progress import Progress
 from dsagen.gen.registry import buckets, default_ops, get_op
 from dsagen.gen.render import render, sha256_file, sha256_text
@@ -239,6 +239,7 @@ def tune(arch_name: str, spec, ops=None, jobs: int = 2, build_only=None, log=pri
         raise UsageError(f"--jobs: must be at least 1, got {jobs}")
     t0 = time.time()
     plans = make_plans(arch, spec, ops, log)  # every input checked before anything is written
+    tl_plans = tl_gen.make_plans(arch, spec, ops, log) if build_only is None else []
     tuned = read_tuned(arch.name)
     todo, reverify = [], []
     if build_only is None:
@@ -324,6 +325,12 @@ def tune(arch_name: str, spec, ops=None, jobs: int = 2, build_only=None, log=pri
         log(f"{p.key}: {json.dumps(e['schedule'], sort_keys=True)} regs {e['resources']['registers']} "
             f"smem {e['resources']['smem_bytes']} - {verdict}; {e['note']}")
         (summary["tuned"] if v.get("passed") else summary["failed"]).append(p.key)
+    tl = tl_gen.run(tl_plans, arch, spec, jobs, log, gpu)  # TileLang builds (sm90), after the Triton picks
+    summary["tilelang"] = tl
+    summary["failed"] += tl["failed"]
+    if tl["compiled"] or tl["up_to_date"]:
+        log(f"TileLang {arch.name}: {len(tl['compiled'])} built, {len(tl['up_to_date'])} up to date, "
+            f"{len(tl['failed'])} failed (dispatch uses a TileLang kernel only once it is verified on a GPU)")
     if not gpu and chosen:
         log(f"NOTE: nothing was timed: no {arch.name} GPU here. Picks come from the cost model; "
             f"run `tune --build-only DIR` and `python -m dsagen measure DIR` on an {arch.gpu} to measure.")

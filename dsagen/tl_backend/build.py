@@ -57,15 +57,24 @@ def _include_flags():
     return [f"-I{root / 'src'}", f"-I{root / '3rdparty' / 'cutlass' / 'include'}"]
 
 
-_DYN_SMEM = re.compile(r"\[13\]\.v_int64\) = \(\(int64_t\)(\d+)\)")
+_KERNEL_CALL = re.compile(r"TVMFFIFunctionCall\((\w+)_packed, \(TVMFFIAny\*\) stack_ffi_any, (\d+),")
 
 
 def _dynamic_smem(host_source: str) -> int:
-    """Dynamic shared memory the host stub passes to the launch (tvm-ffi host code)."""
-    vals = [int(v) for v in _DYN_SMEM.findall(host_source)]
-    if not vals:  # fallback: any "dynamic shared memory" int argument of the launch
-        vals = [int(v) for v in re.findall(r"\(\(int64_t\)(\d{4,})\)", host_source)]
-    return max(vals) if vals else 0
+    """Dynamic shared memory the host stub passes to the launch (tvm-ffi host code).
+
+    A kernel launch packs its arguments, then grid x/y/z, block x/y/z, and last the dynamic
+    shared memory size: for a call with N stack slots the size is the int64 stored in slot N-1.
+    """
+    best = 0
+    for m in _KERNEL_CALL.finditer(host_source):
+        if m.group(1).startswith("__tvm"):
+            continue
+        n = int(m.group(2))
+        stores = re.findall(rf"\[{n - 1}\]\.v_int64\) = \(\(int64_t\)(\d+)\)", host_source[: m.start()])
+        if stores:
+            best = max(best, int(stores[-1]))
+    return best
 
 
 def ptxas_report(cu_path: Path, arch: str, out_dir: Path) -> dict:

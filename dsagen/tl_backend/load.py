@@ -104,3 +104,169 @@ def indexer_logits(kernel: TLKernel, q, k, k_scale, weights, ks, ke, out=None):
     kernel(q.reshape(s * h, d).contiguous(), k.contiguous(), k_scale.contiguous(),
            weights.contiguous(), ks.contiguous(), ke.contiguous(), out)
     return out
+
+
+def sparse_mla_decode(kernel: TLKernel, q, k_cache, indices, sm_scale, out=None, lse=None, *,
+                      combine: TLKernel | None = None, num_splits: int | None = None):
+    """Sparse MLA decode over FlashMLA's 656-byte FP8 cache (templates/tilelang/sparse_mla_decode.py).
+
+    kernel: the export of part "main"; combine: the export of part "combine" (same h_q), needed
+    to split the top-k across CTAs (without it num_splits is 1).  q bf16 [b, s_q, h_q, 576];
+    k_cache uint8 (or its e4m3 view) [num_blocks, page, 1, 656], contiguous; indices int32
+    [b, s_q, topk] flat slots (block * page + offset; < 0 or >= num_blocks * page skipped).
+    Returns (out bf16 [b, s_q, h_q, 512], lse fp32 [b, h_q, s_q]); no valid slot: out 0, lse +inf.
+    num_splits None: enough CTAs to cover the GPU's SMs once (one 158 KB CTA per SM), at most 16,
+    at least two block_I tiles per split.  topk_length / attn_sink: use the Triton path.
+    """
+    import torch
+
+    prob = kernel.meta.get("problem", {})
+    if prob.get("part", "main") != "main":
+        raise ValueError(f"kernel: expected the 'main' part, got {prob.get('part')!r}")
+    if combine is not None and combine.meta.get("problem", {}).get("part") != "combine":
+        raise ValueError("combine: expected the 'combine' part export")
+    if q.dim() != 4 or q.dtype != torch.bfloat16 or q.shape[-1] != 576:
+        raise ValueError(f"q must be bfloat16 [b, s_q, h_q, 576], got {q.dtype} {tuple(q.shape)}")
+    b, s_q, h_q, _ = q.shape
+    for name, k in (("kernel", kernel), ("combine", combine)):
+        if k is not None and k.meta.get("problem", {}).get("h_q", h_q) != h_q:
+            raise ValueError(f"{name}: built for h_q={k.meta['problem']['h_q']}, q has h_q={h_q}")
+    if k_cache.dtype == torch.float8_e4m3fn:
+        k_cache = k_cache.view(torch.uint8)
+    if k_cache.dtype != torch.uint8 or k_cache.dim() != 4 or k_cache.shape[2] != 1 or k_cache.shape[3] != 656:
+        raise ValueError(f"k_cache must be uint8 [num_blocks, page, 1, 656], got {k_cache.dtype} {tuple(k_cache.shape)}")
+    if not k_cache.is_contiguous() or k_cache.data_ptr() % 16:
+        raise ValueError("k_cache must be contiguous and 16-byte aligned (the kernel views it as [slots, 656])")
+    slots = k_cache.shape[0] * k_cache.shape[1]
+    if slots >= 2**31:
+        raise ValueError("k_cache holds 2^31 slots or more: slot indices are int32")
+    if indices.dtype != torch.int32 or indices.dim() != 3 or tuple(indices.shape[:2]) != (b, s_q) or indices.shape[2] < 1:
+        raise ValueError(f"indices must be int32 [{b}, {s_q}, topk], got {indices.dtype} {tuple(indices.shape)}")
+    topk = indices.shape[2]
+    if out is None:
+        out = torch.empty(b, s_q, h_q, 512, dtype=torch.bfloat16, device=q.device)
+    elif out.shape != (b, s_q, h_q, 512) or out.dtype != torch.bfloat16 or not out.is_contiguous():
+        raise ValueError(f"out must be contiguous bfloat16 [{b}, {s_q}, {h_q}, 512], got {out.dtype} {tuple(out.shape)}")
+    if lse is None:
+        lse = torch.empty(b, h_q, s_q, dtype=torch.float32, device=q.device)
+    elif lse.shape != (b, h_q, s_q) or lse.dtype != torch.float32 or not lse.is_contiguous():
+        raise ValueError(f"lse must be contiguous float32 [{b}, {h_q}, {s_q}], got {lse.dtype} {tuple(lse.shape)}")
+    if num_splits is not None and (not isinstance(num_splits, int) or num_splits < 1):
+        raise ValueError(f"num_splits must be a positive int or None, got {num_splits!r}")
+    if combine is None and num_splits not in (None, 1):
+        raise ValueError("num_splits > 1 needs the combine kernel (combine=)")
+    if b * s_q == 0:
+        return out, lse
+    block_i = kernel.meta.get("schedule", {}).get("block_I", 64)
+    most = max(1, -(-topk // block_i))
+    if combine is None:
+        splits = 1
+    elif num_splits is not None:
+        splits = min(num_splits, most)
+    else:
+        sms = torch.cuda.get_device_properties(q.device).multi_processor_count if q.is_cuda else 4
+        ctas = b * s_q * -(-h_q // 64)
+        splits = max(1, min(-(-sms // ctas), 16, -(-topk // (2 * block_i))))
+    rows = k_cache.view(slots, 656)
+    dev = q.device
+    n_part = b * s_q * splits if splits > 1 else 1
+    po = torch.empty(n_part, h_q, 512, dtype=torch.float32, device=dev)
+    plse = torch.empty(n_part, h_q, dtype=torch.float32, device=dev)
+    kernel(q.contiguous(), rows.view(torch.float8_e4m3fn), rows.view(torch.float32), rows.view(torch.bfloat16),
+           indices.contiguous(), out, lse, po, plse, int(splits), float(sm_scale))
+    if splits > 1:
+        combine(po, plse, out, lse, int(splits))
+    return out, lse
+
+
+def topk(kernel: TLKernel, logits, k, row_starts, row_ends, out=None):
+    """Top-k selector (templates/tilelang/topk.py): int32 [rows, k] absolute columns of the k
+    largest fp32 logits of each row range [row_starts[i], row_ends[i]) (None: 0 / n; clamped
+    to [0, n]; start >= end is empty), -1 padded; NaN ranks lowest, -0.0 == +0.0, ties: any,
+    order unspecified.  k is runtime (the kernel reads it from out's shape).  logits fp32
+    [rows, n] (copied if its column stride is not 1); out int32 [rows, k] (a row-strided out is
+    filled through a contiguous temporary)."""
+    import torch
+
+    if not isinstance(logits, torch.Tensor) or logits.dtype != torch.float32 or logits.dim() != 2:
+        raise ValueError(f"logits must be a 2-D float32 tensor, got {getattr(logits, 'dtype', type(logits).__name__)} "
+                         f"{tuple(getattr(logits, 'shape', ()))}")
+    if isinstance(k, bool) or not isinstance(k, int) or k <= 0:
+        raise ValueError(f"k must be a positive int, got {k!r}")
+    rows, n = logits.shape
+    if n >= 2**31 - 1 or k >= 2**31 - 1:
+        raise ValueError(f"logits: row length {n} and k {k} must be below 2^31 - 1 (int32 columns)")
+
+    def _range(name, t, default):
+        if t is None:
+            return torch.full((rows,), default, dtype=torch.int32, device=logits.device)
+        if not isinstance(t, torch.Tensor) or t.dtype not in (torch.int32, torch.int64) or t.shape != (rows,):
+            raise ValueError(f"{name} must be an int32/int64 tensor [{rows}], got "
+                             f"{getattr(t, 'dtype', type(t).__name__)} {tuple(getattr(t, 'shape', ()))}")
+        if t.device != logits.device:
+            raise ValueError(f"{name} is on {t.device} but logits is on {logits.device}")
+        return t.clamp(0, n).to(torch.int32).contiguous()
+
+    starts = _range("row_starts", row_starts, 0)
+    ends = _range("row_ends", row_ends, n)
+    if out is None:
+        out = torch.empty(rows, k, dtype=torch.int32, device=logits.device)
+    elif (not isinstance(out, torch.Tensor) or out.dtype != torch.int32 or tuple(out.shape) != (rows, k)
+          or out.device != logits.device):
+        raise ValueError(f"out must be int32 [{rows}, {k}] on {logits.device}, got "
+                         f"{getattr(out, 'dtype', None)} {tuple(getattr(out, 'shape', ()))}")
+    if rows == 0:
+        return out
+    x = logits if logits.is_contiguous() else logits.contiguous()
+    dst = out if out.is_contiguous() else torch.empty(rows, k, dtype=torch.int32, device=out.device)
+    kernel(x, starts, ends, dst)
+    if dst is not out:
+        out.copy_(dst)
+    return out
+
+
+def sparse_mla_prefill(kernel: TLKernel, q, kv, indices, sm_scale=None, out=None, max_logits=None, lse=None):
+    """Sparse MLA prefill (templates/tilelang/sparse_mla_prefill.py; FlashMLA's flash_mla_sparse_fwd).
+
+    q bf16 [s_q, h_q, d_qk]; kv bf16 [s_kv, 1, d_qk] (or [s_kv, d_qk]); indices int32 [s_q, 1, topk]
+    (or [s_q, topk]), < 0 or >= s_kv invalid; sm_scale defaults to d_qk ** -0.5.
+    Returns (out bf16 [s_q, h_q, 512], max_logits fp32 [s_q, h_q], lse fp32 [s_q, h_q], natural log);
+    a query with no valid index gets out 0, lse +inf, max_logits -inf.  Non-contiguous outputs are
+    filled through a contiguous temporary."""
+    import torch
+
+    if q.dim() != 3 or q.dtype != torch.bfloat16:
+        raise ValueError(f"q must be bfloat16 [s_q, h_q, d_qk], got {q.dtype} {tuple(q.shape)}")
+    s_q, h_q, d_qk = q.shape
+    prob = kernel.meta.get("problem", {})
+    if h_q != prob.get("h_q", h_q) or d_qk != prob.get("d_qk", d_qk):
+        raise ValueError(f"q: kernel was built for h_q={prob.get('h_q')}, d_qk={prob.get('d_qk')}, "
+                         f"got h_q={h_q}, d_qk={d_qk}")
+    kv2 = kv.reshape(kv.shape[0], kv.shape[-1]) if kv.dim() == 3 else kv
+    if kv2.dim() != 2 or kv2.shape[-1] != d_qk or kv2.dtype != torch.bfloat16 or (kv.dim() == 3 and kv.shape[1] != 1):
+        raise ValueError(f"kv must be bfloat16 [s_kv, 1, {d_qk}], got {kv.dtype} {tuple(kv.shape)}")
+    idx2 = indices.reshape(indices.shape[0], indices.shape[-1]) if indices.dim() == 3 else indices
+    if (idx2.dim() != 2 or idx2.shape[0] != s_q or idx2.dtype != torch.int32 or idx2.shape[1] < 1
+            or (indices.dim() == 3 and indices.shape[1] != 1)):
+        raise ValueError(f"indices must be int32 [{s_q}, 1, topk], got {indices.dtype} {tuple(indices.shape)}")
+    if sm_scale is None:
+        sm_scale = d_qk ** -0.5
+    dev = q.device
+    shapes = {"out": ((s_q, h_q, 512), torch.bfloat16), "max_logits": ((s_q, h_q), torch.float32),
+              "lse": ((s_q, h_q), torch.float32)}
+    given = {"out": out, "max_logits": max_logits, "lse": lse}
+    dst = {}
+    for name, (shape, dtype) in shapes.items():
+        t = given[name]
+        if t is None:
+            given[name] = t = torch.empty(shape, dtype=dtype, device=dev)
+        elif tuple(t.shape) != shape or t.dtype != dtype:
+            raise ValueError(f"{name} must be {dtype} {list(shape)}, got {t.dtype} {tuple(t.shape)}")
+        dst[name] = t if t.is_contiguous() else torch.empty(shape, dtype=dtype, device=dev)
+    if s_q > 0:
+        kernel(q.contiguous(), kv2.contiguous(), idx2.contiguous(), dst["out"], dst["max_logits"], dst["lse"],
+               float(sm_scale))
+    for name, t in given.items():
+        if dst[name] is not t:
+            t.copy_(dst[name])
+    return given["out"], given["max_logits"], given["lse"]

@@ -1,0 +1,172 @@
+#if defined(_MSC_VER) && !defined(__clang__) && _MSC_VER < 1940
+#define _tl_orig_alignas alignas
+#define alignas(N) _tl_orig_alignas((N) <= 64 ? (N) : 64)
+#include <cuda.h>
+#undef alignas
+#define alignas _tl_orig_alignas
+#endif
+#include <tl_templates/cuda/instruction/wgmma.h>
+#include <tl_templates/cuda/intrin.h>
+#include <tl_templates/cuda/barrier.h>
+#include <tl_templates/cuda/copy_sm90.h>
+#include <tl_templates/cuda/cuda_fp8.h>
+#include <math_constants.h>
+#include <tl_templates/cuda/reduce.h>
+#include <tl_templates/cuda/scan.h>
+#include <tl_templates/cuda/ldsm.h>
+#include <tl_templates/cuda/threadblock_swizzle.h>
+#include <tl_templates/cuda/debug.h>
+#ifdef ENABLE_BF16
+#include <tl_templates/cuda/cuda_bf16_fallbacks.cuh>
+#endif
+
+extern "C" __global__ void indexer_logits_kernel(const int* __restrict__ KE, const int* __restrict__ KS, const float* __restrict__ KScale, __grid_constant__ const CUtensorMap K_desc, float* __restrict__ Out, __grid_constant__ const CUtensorMap Q_desc, const float* __restrict__ Weights, int seq_len, int seq_len_kv);
+extern "C" __global__ void __launch_bounds__(384, 1) indexer_logits_kernel(const int* __restrict__ KE, const int* __restrict__ KS, const float* __restrict__ KScale, __grid_constant__ const CUtensorMap K_desc, float* __restrict__ Out, __grid_constant__ const CUtensorMap Q_desc, const float* __restrict__ Weights, int seq_len, int seq_len_kv) {
+  extern __shared__ __align__(1024) uchar buf_dyn_shmem[];
+  void* q_s = ((void*)((char*)buf_dyn_shmem + 0));
+  void* k_s = ((void*)((char*)buf_dyn_shmem + 16384));
+  __shared__ __align__(16) uint64_t mbarrier_mem[5];
+  auto mbarrier = reinterpret_cast<Barrier*>(mbarrier_mem);
+  int kmin[1];
+  int kmax[1];
+  float w_f[16];
+  float scale_f_producer_ws[128];
+  float acc3[64];
+  float scale_f[4];
+  float logit[4];
+  if (tl::tl_shuffle_elect<0>()) {
+    tl::prefetch_tma_descriptor(Q_desc);
+    tl::prefetch_tma_descriptor(K_desc);
+  }
+  if (tl::tl_shuffle_elect<0>()) {
+    mbarrier[0].init(1);
+    mbarrier[1].init(1);
+    mbarrier[2].init(256);
+    mbarrier[3].init(256);
+    mbarrier[4].init(1);
+  }
+  tl::fence_barrier_init();
+  __syncthreads();
+  kmin[0] = seq_len_kv;
+  kmax[0] = 0;
+  for (int qi = 0; qi < 2; ++qi) {
+    if (((((int)blockIdx.x) * 2) + qi) < seq_len) {
+      kmin[0] = min(kmin[0], max(KS[((((int64_t)((int)blockIdx.x)) * (int64_t)2) + ((int64_t)qi))], 0));
+      kmax[0] = max(kmax[0], min(KE[((((int64_t)((int)blockIdx.x)) * (int64_t)2) + ((int64_t)qi))], seq_len_kv));
+    }
+  }
+  int t0 = (kmin[0] >> 7);
+  int t1 = max(((kmax[0] + 127) >> 7), t0);
+  if (tl::tl_shuffle_elect<384>()) {
+    mbarrier[4].arrive_and_expect_tx(16384);
+    tl::tma_load(Q_desc, mbarrier[4], (&(((fp8_e4_t*)q_s)[0])), 0, (((int)blockIdx.x) * 128));
+  }
+  __syncthreads();
+  if (((int)threadIdx.x) < 128) {
+    for (int nb = 0; nb < (t1 - t0); ++nb) {
+      mbarrier[((nb & 1) + 2)].wait((((nb & 3) >> 1) ^ 1));
+      for (int i = 0; i < 128; ++i) {
+        float condval;
+        if ((((((t0 * 128) + (nb * 128)) + i) < seq_len_kv) && (0 <= (t0 + nb)))) {
+          condval = KScale[(((((int64_t)t0) * (int64_t)128) + (((int64_t)nb) * (int64_t)128)) + ((int64_t)i))];
+        } else {
+          condval = 0x0p+0f/*0.000000e+00*/;
+        }
+        scale_f_producer_ws[i] = condval;
+      }
+      if (tl::tl_shuffle_elect<128>()) {
+        mbarrier[(nb & 1)].arrive_and_expect_tx(16384);
+        tl::tma_load(K_desc, mbarrier[(nb & 1)], (&(((fp8_e4_t*)k_s)[((nb & 1) * 16384)])), 0, ((t0 * 128) + (nb * 128)));
+      }
+    }
+  } else {
+    #pragma unroll
+    for (int i_1 = 0; i_1 < 8; ++i_1) {
+      float broadcast_var = 0x0p+0f/*0.000000e+00*/;
+      float2 condval_1;
+      if ((((((int)blockIdx.x) * 2) + (((int)threadIdx.x) >> 7)) <= seq_len)) {
+        condval_1 = *(float2*)(Weights + (((((((int64_t)((int)blockIdx.x)) * (int64_t)128) + ((((int64_t)((int)threadIdx.x)) >> (int64_t)7) * (int64_t)64)) + (((int64_t)i_1) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)3) * (int64_t)2)) - (int64_t)64));
+      } else {
+        condval_1 = make_float2(broadcast_var, broadcast_var);
+      }
+      *(float2*)(w_f + (i_1 * 2)) = condval_1;
+    }
+    for (int nb_1 = 0; nb_1 < (t1 - t0); ++nb_1) {
+      if (nb_1 == 0) {
+        mbarrier[4].wait(0);
+      }
+      mbarrier[(nb_1 & 1)].wait(((nb_1 & 3) >> 1));
+      {
+        tl::GmmaDescriptor desc_a;
+        tl::GmmaDescriptor desc_b;
+        tl::initialize_wgmma_descriptor<1, 1, 64>(desc_a, (&(((fp8_e4_t*)k_s)[0])));
+        tl::increase_descriptor_offset<int>(desc_a, ((nb_1 & 1) * 16384));
+        tl::initialize_wgmma_descriptor<1, 1, 64>(desc_b, (&(((fp8_e4_t*)q_s)[0])));
+        tl::warpgroup_fence_operand(reinterpret_cast<float*>(acc3 + 0), 64);
+        tl::warpgroup_arrive();
+        #pragma unroll
+        for (int i_2 = 0; i_2 < 2; ++i_2) {
+          #pragma unroll
+          for (int ki = 0; ki < 4; ++ki) {
+            tl::wgmma_ss<tl::DataType::kFloat8_e4m3, tl::DataType::kFloat8_e4m3, tl::DataType::kFloat32, 64, 64, 32, false, false, 1, 1>(uint64_t(desc_a + (((i_2 * 8192) + (ki * 32)) >> 4)), uint64_t(desc_b + ((((((((int)threadIdx.x) >> 7) + 1) & 1) * 8192) + (ki * 32)) >> 4)), ((uint32_t*)(acc3 + (i_2 * 32))), ((0 < ki) ? 1 : 0));
+          }
+        }
+        tl::warpgroup_commit_batch();
+        tl::warpgroup_wait<0>();
+        tl::warpgroup_fence_operand(reinterpret_cast<float*>(acc3 + 0), 64);
+      }
+      mbarrier[((nb_1 & 1) + 2)].arrive();
+      #pragma unroll
+      for (int i_3 = 0; i_3 < 32; ++i_3) {
+        float broadcast_var_1 = 0x0p+0f/*0.000000e+00*/;
+        float2 __1;
+          float2 __2;
+            float2 __3;
+              float2 v_ = *(float2*)(acc3 + (i_3 * 2));
+              float2 v__1 = make_float2(broadcast_var_1, broadcast_var_1);
+              __3.x = max(v_.x, v__1.x);
+              __3.y = max(v_.y, v__1.y);
+            float2 v__2 = *(float2*)(w_f + (((i_3 & 15) >> 1) * 2));
+            __2.x = (__3.x*v__2.x);
+            __2.y = (__3.y*v__2.y);
+          float2 v__3 = make_float2(scale_f[(((i_3 >> 4) * 2) + (i_3 & 1))], scale_f[(((i_3 >> 4) * 2) + (i_3 & 1))]);
+          __1.x = (__2.x*v__3.x);
+          __1.y = (__2.y*v__3.y);
+        *(float2*)(acc3 + (i_3 * 2)) = __1;
+      }
+      #pragma unroll
+      for (int i_4 = 0; i_4 < 4; ++i_4) {
+        logit[i_4] = 0x0p+0f/*0.000000e+00*/;
+        #pragma unroll
+        for (int rv = 0; rv < 16; ++rv) {
+          logit[i_4] = (logit[i_4] + acc3[(((((i_4 >> 1) * 32) + ((rv & 7) * 4)) + ((i_4 & 1) * 2)) + (rv >> 3))]);
+        }
+        logit[i_4] = tl::AllReduce<tl::SumOp, 4, 1, 128, tl::NamedBarrier<256>>::run(logit[i_4]);
+      }
+      if ((((int)threadIdx.x) % 4) == 0) {
+        if (0 <= (t0 + nb_1)) {
+          #pragma unroll
+          for (int i_5 = 0; i_5 < 4; ++i_5) {
+            if ((((((int)blockIdx.x) * 2) + (((int)threadIdx.x) >> 7)) <= seq_len) && (((((((t0 * 128) + (nb_1 * 128)) + ((i_5 >> 1) * 64)) + (((((int)threadIdx.x) & 127) >> 5) * 16)) + ((i_5 & 1) * 8)) + ((((int)threadIdx.x) & 31) >> 2)) < seq_len_kv)) {
+              float condval_2;
+              if (((KS[(((((int64_t)((int)blockIdx.x)) * (int64_t)2) + (((int64_t)((int)threadIdx.x)) >> (int64_t)7)) - (int64_t)1)] <= ((((((t0 * 128) + (nb_1 * 128)) + ((i_5 >> 1) * 64)) + (((((int)threadIdx.x) & 127) >> 5) * 16)) + ((i_5 & 1) * 8)) + ((((int)threadIdx.x) & 31) >> 2))) & (((((((t0 * 128) + (nb_1 * 128)) + ((i_5 >> 1) * 64)) + (((((int)threadIdx.x) & 127) >> 5) * 16)) + ((i_5 & 1) * 8)) + ((((int)threadIdx.x) & 31) >> 2)) < KE[(((((int64_t)((int)blockIdx.x)) * (int64_t)2) + (((int64_t)((int)threadIdx.x)) >> (int64_t)7)) - (int64_t)1)]))) {
+                condval_2 = logit[i_5];
+              } else {
+                condval_2 = -CUDART_INF_F;
+              }
+              Out[(((((((((int64_t)t0) * (int64_t)128) + (((int64_t)nb_1) * (int64_t)128)) + ((((int64_t)i_5) >> (int64_t)1) * (int64_t)64)) + (((((int64_t)((int)threadIdx.x)) & (int64_t)127) >> (int64_t)5) * (int64_t)16)) + ((((int64_t)i_5) & (int64_t)1) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) >> (int64_t)2)) + ((((((int64_t)((int)blockIdx.x)) * (int64_t)2) + (((int64_t)((int)threadIdx.x)) >> (int64_t)7)) - (int64_t)1) * ((int64_t)seq_len_kv)))] = condval_2;
+            }
+          }
+        }
+      }
+    }
+    for (int nb_2 = 0; nb_2 < ((seq_len_kv + 127) >> 7); ++nb_2) {
+      if ((nb_2 < t0) || (t1 <= nb_2)) {
+        if ((((((int)blockIdx.x) * 2) + (((int)threadIdx.x) >> 7)) <= seq_len) && (((nb_2 * 128) + (((int)threadIdx.x) & 127)) < seq_len_kv)) {
+          Out[(((((int64_t)nb_2) * (int64_t)128) + ((((((int64_t)((int)blockIdx.x)) * (int64_t)2) + (((int64_t)((int)threadIdx.x)) >> (int64_t)7)) - (int64_t)1) * ((int64_t)seq_len_kv))) + (((int64_t)((int)threadIdx.x)) & (int64_t)127))] = -CUDART_INF_F;
+        }
+      }
+    }
+  }
+}
+

@@ -1,0 +1,517 @@
+#if defined(_MSC_VER) && !defined(__clang__) && _MSC_VER < 1940
+#define _tl_orig_alignas alignas
+#define alignas(N) _tl_orig_alignas((N) <= 64 ? (N) : 64)
+#include <cuda.h>
+#undef alignas
+#define alignas _tl_orig_alignas
+#endif
+#include <tl_templates/cuda/instruction/wgmma.h>
+#include <tl_templates/cuda/intrin.h>
+#include <tl_templates/cuda/barrier.h>
+#include <tl_templates/cuda/cuda_fp8.h>
+#include <math_constants.h>
+#include <tl_templates/cuda/reduce.h>
+#include <tl_templates/cuda/scan.h>
+#include <tl_templates/cuda/ldsm.h>
+#include <tl_templates/cuda/threadblock_swizzle.h>
+#include <tl_templates/cuda/debug.h>
+#ifdef ENABLE_BF16
+#include <tl_templates/cuda/cuda_bf16_fallbacks.cuh>
+#endif
+
+extern "C" __global__ void sparse_mla_decode_kernel(const int* __restrict__ Indices, const fp8_e4_t* __restrict__ KLat, const bfloat16_t* __restrict__ KRope, const float* __restrict__ KScale, float* __restrict__ Lse, bfloat16_t* __restrict__ Out, float* __restrict__ PLse, float* __restrict__ PO, const bfloat16_t* __restrict__ Q, int batch, int num_partials, int num_slots, int num_splits, int s_q, float sm_scale, int topk);
+extern "C" __global__ void __launch_bounds__(256, 1) sparse_mla_decode_kernel(const int* __restrict__ Indices, const fp8_e4_t* __restrict__ KLat, const bfloat16_t* __restrict__ KRope, const float* __restrict__ KScale, float* __restrict__ Lse, bfloat16_t* __restrict__ Out, float* __restrict__ PLse, float* __restrict__ PO, const bfloat16_t* __restrict__ Q, int batch, int num_partials, int num_slots, int num_splits, int s_q, float sm_scale, int topk) {
+  extern __shared__ __align__(1024) uchar buf_dyn_shmem[];
+  void* q_s = ((void*)((char*)buf_dyn_shmem + 0));
+  void* qr_s = ((void*)((char*)buf_dyn_shmem + 65536));
+  void* slot_s = ((void*)((char*)buf_dyn_shmem + 73728));
+  void* kv_s = ((void*)((char*)buf_dyn_shmem + 74752));
+  void* kr_s = ((void*)((char*)buf_dyn_shmem + 140288));
+  void* p_s = ((void*)((char*)buf_dyn_shmem + 148480));
+  void* sc_s = ((void*)((char*)buf_dyn_shmem + 156672));
+  void* workspace = ((void*)((char*)buf_dyn_shmem + 157696));
+  void* workspace_1 = ((void*)((char*)buf_dyn_shmem + 158720));
+  float acc_o[128];
+  float l_i[2];
+  float m_i[2];
+  int idx_f[1];
+  fp8_e4_t raw_f[128];
+  float sc_f[1];
+  bfloat16_t rope_f[16];
+  float m_prev[2];
+  float acc_s[16];
+  float m_i_clear[2];
+  float alpha[2];
+  float l_new[2];
+  #pragma unroll
+  for (int i = 0; i < 16; ++i) {
+    bfloat16_t broadcast_var = bfloat16_t(0x0p+0f/*0.000000e+00*/);
+    int rmod = (((int)blockIdx.z) % s_q);
+    int rmod_1 = (((int)blockIdx.z) % s_q);
+    int rdiv = (((int)blockIdx.z) / s_q);
+    uint4 condval;
+    if (((((((0 <= s_q) && (0 <= rmod)) || ((s_q < 0) && (rmod <= 0))) ? rmod : (rmod + s_q)) < s_q) && (((((0 <= s_q) && (0 <= rmod_1)) || ((s_q < 0) && (rmod_1 <= 0))) ? rdiv : (rdiv - 1)) < batch))) {
+      condval = *(uint4*)(Q + (((((((int64_t)((int)blockIdx.z)) * (int64_t)73728) + (((int64_t)((int)blockIdx.x)) * (int64_t)36864)) + (((int64_t)i) * (int64_t)2304)) + ((((int64_t)((int)threadIdx.x)) >> (int64_t)6) * (int64_t)576)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)63) * (int64_t)8)));
+    } else {
+      condval = make_uint4(__pack_nv_bfloat162(broadcast_var, broadcast_var), __pack_nv_bfloat162(broadcast_var, broadcast_var), __pack_nv_bfloat162(broadcast_var, broadcast_var), __pack_nv_bfloat162(broadcast_var, broadcast_var));
+    }
+    *(uint4*)(((bfloat16_t*)q_s) + ((((((((((int)threadIdx.x) & 63) >> 3) * 4096) + (i * 256)) + ((((int)threadIdx.x) >> 6) * 64)) + (((((((int)threadIdx.x) & 7) >> 2) + (i & 1)) & 1) * 32)) + ((((((int)threadIdx.x) >> 7) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 127) >> 6) + (((int)threadIdx.x) & 1)) & 1) * 8))) = condval;
+  }
+  #pragma unroll
+  for (int i_1 = 0; i_1 < 2; ++i_1) {
+    bfloat16_t broadcast_var_1 = bfloat16_t(0x0p+0f/*0.000000e+00*/);
+    int rmod_2 = (((int)blockIdx.z) % s_q);
+    int rmod_3 = (((int)blockIdx.z) % s_q);
+    int rdiv_1 = (((int)blockIdx.z) / s_q);
+    uint4 condval_1;
+    if (((((((0 <= s_q) && (0 <= rmod_2)) || ((s_q < 0) && (rmod_2 <= 0))) ? rmod_2 : (rmod_2 + s_q)) < s_q) && (((((0 <= s_q) && (0 <= rmod_3)) || ((s_q < 0) && (rmod_3 <= 0))) ? rdiv_1 : (rdiv_1 - 1)) < batch))) {
+      condval_1 = *(uint4*)(Q + ((((((((int64_t)((int)blockIdx.z)) * (int64_t)73728) + (((int64_t)((int)blockIdx.x)) * (int64_t)36864)) + (((int64_t)i_1) * (int64_t)18432)) + ((((int64_t)((int)threadIdx.x)) >> (int64_t)3) * (int64_t)576)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)7) * (int64_t)8)) + (int64_t)512));
+    } else {
+      condval_1 = make_uint4(__pack_nv_bfloat162(broadcast_var_1, broadcast_var_1), __pack_nv_bfloat162(broadcast_var_1, broadcast_var_1), __pack_nv_bfloat162(broadcast_var_1, broadcast_var_1), __pack_nv_bfloat162(broadcast_var_1, broadcast_var_1));
+    }
+    *(uint4*)(((bfloat16_t*)qr_s) + (((((i_1 * 2048) + ((((int)threadIdx.x) >> 3) * 64)) + (((((((int)threadIdx.x) & 63) >> 5) + ((((int)threadIdx.x) & 7) >> 2)) & 1) * 32)) + (((((((int)threadIdx.x) & 31) >> 4) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 15) >> 3) + (((int)threadIdx.x) & 1)) & 1) * 8))) = condval_1;
+  }
+  #pragma unroll
+  for (int i_2 = 0; i_2 < 32; ++i_2) {
+    float broadcast_var_2 = 0x0p+0f/*0.000000e+00*/;
+    *(float4*)(acc_o + (i_2 * 4)) = make_float4(broadcast_var_2, broadcast_var_2, broadcast_var_2, broadcast_var_2);
+  }
+  float broadcast_var_3 = 0x0p+0f/*0.000000e+00*/;
+  *(float2*)(l_i + 0) = make_float2(broadcast_var_3, broadcast_var_3);
+  float broadcast_var_4 = -0x1p+30f/*-1.073742e+09*/;
+  *(float2*)(m_i + 0) = make_float2(broadcast_var_4, broadcast_var_4);
+  int rmod_4 = (((topk + num_splits) - 1) % num_splits);
+  int rdiv_2 = (((topk + num_splits) - 1) / num_splits);
+  int rmod_5 = (((topk + num_splits) - 1) % num_splits);
+  int rdiv_3 = (((topk + num_splits) - 1) / num_splits);
+  int condval_2;
+  if ((((((((int)blockIdx.y) * ((((((0 <= num_splits) && (0 <= rmod_4)) || ((num_splits < 0) && (rmod_4 <= 0))) ? rdiv_2 : (rdiv_2 - 1)) + 63) >> 6)) * 64) + (((int)threadIdx.x) & 63)) < topk) && (0 < ((((0 <= num_splits) && (0 <= rmod_5)) || ((num_splits < 0) && (rmod_5 <= 0))) ? rdiv_3 : (rdiv_3 - 1))))) {
+    int rmod_6 = (((int)blockIdx.z) % s_q);
+    int rmod_7 = (((int)blockIdx.z) % s_q);
+    int rdiv_4 = (((int)blockIdx.z) / s_q);
+    int condval_3;
+    if (((((((0 <= s_q) && (0 <= rmod_6)) || ((s_q < 0) && (rmod_6 <= 0))) ? rmod_6 : (rmod_6 + s_q)) < s_q) && (((((0 <= s_q) && (0 <= rmod_7)) || ((s_q < 0) && (rmod_7 <= 0))) ? rdiv_4 : (rdiv_4 - 1)) < batch))) {
+      int64_t rmod_8 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) % ((int64_t)num_splits));
+      int64_t rdiv_5 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) / ((int64_t)num_splits));
+      int64_t rmod_9 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+      int64_t rdiv_6 = (((int64_t)((int)blockIdx.z)) / ((int64_t)s_q));
+      int64_t rmod_10 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+      int64_t rmod_11 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) % ((int64_t)num_splits));
+      int64_t rdiv_7 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) / ((int64_t)num_splits));
+      int64_t rmod_12 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+      int64_t rdiv_8 = (((int64_t)((int)blockIdx.z)) / ((int64_t)s_q));
+      int64_t rmod_13 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+      condval_3 = Indices[(((((((int64_t)((int)blockIdx.y)) * (((((((int64_t)0 <= ((int64_t)num_splits)) && ((int64_t)0 <= rmod_11)) || ((((int64_t)num_splits) < (int64_t)0) && (rmod_11 <= (int64_t)0))) ? rdiv_7 : (rdiv_7 - (int64_t)1)) + (int64_t)63) >> (int64_t)6)) * (int64_t)64) + (((((((int64_t)0 <= ((int64_t)s_q)) && ((int64_t)0 <= rmod_12)) || ((((int64_t)s_q) < (int64_t)0) && (rmod_12 <= (int64_t)0))) ? rdiv_8 : (rdiv_8 - (int64_t)1)) * ((int64_t)topk)) * ((int64_t)s_q))) + ((((((int64_t)0 <= ((int64_t)s_q)) && ((int64_t)0 <= rmod_13)) || ((((int64_t)s_q) < (int64_t)0) && (rmod_13 <= (int64_t)0))) ? rmod_13 : (rmod_13 + ((int64_t)s_q))) * ((int64_t)topk))) + (((int64_t)((int)threadIdx.x)) & (int64_t)63))];
+    } else {
+      condval_3 = 0;
+    }
+    condval_2 = condval_3;
+  } else {
+    condval_2 = -1;
+  }
+  idx_f[0] = condval_2;
+  if ((((int)threadIdx.x) >> 6) == 0) {
+    int condval_4;
+    if (((0 <= idx_f[0]) & (idx_f[0] < num_slots))) {
+      condval_4 = idx_f[0];
+    } else {
+      condval_4 = -1;
+    }
+    ((int*)slot_s)[(((int)threadIdx.x) & 63)] = condval_4;
+  }
+  int rmod_14 = (((topk + num_splits) - 1) % num_splits);
+  int rdiv_9 = (((topk + num_splits) - 1) / num_splits);
+  int rmod_15 = (((topk + num_splits) - 1) % num_splits);
+  int rdiv_10 = (((topk + num_splits) - 1) / num_splits);
+  int condval_5;
+  if (((((((((int)blockIdx.y) * ((((((0 <= num_splits) && (0 <= rmod_14)) || ((num_splits < 0) && (rmod_14 <= 0))) ? rdiv_9 : (rdiv_9 - 1)) + 63) >> 6)) * 64) + (((int)threadIdx.x) & 63)) + 64) < topk) && (64 < ((((0 <= num_splits) && (0 <= rmod_15)) || ((num_splits < 0) && (rmod_15 <= 0))) ? rdiv_10 : (rdiv_10 - 1))))) {
+    int rmod_16 = (((int)blockIdx.z) % s_q);
+    int rmod_17 = (((int)blockIdx.z) % s_q);
+    int rdiv_11 = (((int)blockIdx.z) / s_q);
+    int condval_6;
+    if (((((((0 <= s_q) && (0 <= rmod_16)) || ((s_q < 0) && (rmod_16 <= 0))) ? rmod_16 : (rmod_16 + s_q)) < s_q) && (((((0 <= s_q) && (0 <= rmod_17)) || ((s_q < 0) && (rmod_17 <= 0))) ? rdiv_11 : (rdiv_11 - 1)) < batch))) {
+      int64_t rmod_18 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) % ((int64_t)num_splits));
+      int64_t rdiv_12 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) / ((int64_t)num_splits));
+      int64_t rmod_19 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+      int64_t rdiv_13 = (((int64_t)((int)blockIdx.z)) / ((int64_t)s_q));
+      int64_t rmod_20 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+      int64_t rmod_21 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) % ((int64_t)num_splits));
+      int64_t rdiv_14 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) / ((int64_t)num_splits));
+      int64_t rmod_22 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+      int64_t rdiv_15 = (((int64_t)((int)blockIdx.z)) / ((int64_t)s_q));
+      int64_t rmod_23 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+      condval_6 = Indices[((((((((int64_t)((int)blockIdx.y)) * (((((((int64_t)0 <= ((int64_t)num_splits)) && ((int64_t)0 <= rmod_21)) || ((((int64_t)num_splits) < (int64_t)0) && (rmod_21 <= (int64_t)0))) ? rdiv_14 : (rdiv_14 - (int64_t)1)) + (int64_t)63) >> (int64_t)6)) * (int64_t)64) + (((((((int64_t)0 <= ((int64_t)s_q)) && ((int64_t)0 <= rmod_22)) || ((((int64_t)s_q) < (int64_t)0) && (rmod_22 <= (int64_t)0))) ? rdiv_15 : (rdiv_15 - (int64_t)1)) * ((int64_t)topk)) * ((int64_t)s_q))) + ((((((int64_t)0 <= ((int64_t)s_q)) && ((int64_t)0 <= rmod_23)) || ((((int64_t)s_q) < (int64_t)0) && (rmod_23 <= (int64_t)0))) ? rmod_23 : (rmod_23 + ((int64_t)s_q))) * ((int64_t)topk))) + (((int64_t)((int)threadIdx.x)) & (int64_t)63)) + (int64_t)64)];
+    } else {
+      condval_6 = 0;
+    }
+    condval_5 = condval_6;
+  } else {
+    condval_5 = -1;
+  }
+  idx_f[0] = condval_5;
+  __syncthreads();
+  #pragma unroll
+  for (int i_3 = 0; i_3 < 8; ++i_3) {
+    fp8_e4_t broadcast_var_5 = fp8_e4_t(0x0p+0f/*0.000000e+00*/);
+    fp8_e4_16_t condval_7;
+    if ((((0 <= ((int*)slot_s)[((i_3 * 8) + (((int)threadIdx.x) >> 5))]) && (0 <= ((int*)slot_s)[((i_3 * 8) + (((int)threadIdx.x) >> 5))])) && (((int*)slot_s)[((i_3 * 8) + (((int)threadIdx.x) >> 5))] < num_slots))) {
+      condval_7 = *(fp8_e4_16_t*)(KLat + ((((int64_t)((int*)slot_s)[((((int64_t)i_3) * (int64_t)8) + (((int64_t)((int)threadIdx.x)) >> (int64_t)5))]) * (int64_t)656) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) * (int64_t)16)));
+    } else {
+      condval_7 = tl::broadcast<fp8_e4_16_t>(broadcast_var_5);
+    }
+    *(fp8_e4_16_t*)(raw_f + (i_3 * 16)) = condval_7;
+  }
+  float condval_8;
+  if ((((0 <= ((int*)slot_s)[(((int)threadIdx.x) >> 2)]) && (0 <= ((int*)slot_s)[(((int)threadIdx.x) >> 2)])) && (((int*)slot_s)[(((int)threadIdx.x) >> 2)] < num_slots))) {
+    condval_8 = KScale[(((((int64_t)((int*)slot_s)[(((int64_t)((int)threadIdx.x)) >> (int64_t)2)]) * (int64_t)164) + (((int64_t)((int)threadIdx.x)) & (int64_t)3)) + (int64_t)128)];
+  } else {
+    condval_8 = 0x0p+0f/*0.000000e+00*/;
+  }
+  sc_f[0] = condval_8;
+  #pragma unroll
+  for (int i_4 = 0; i_4 < 2; ++i_4) {
+    bfloat16_t broadcast_var_6 = bfloat16_t(0x0p+0f/*0.000000e+00*/);
+    uint4 condval_9;
+    if ((((0 <= ((int*)slot_s)[((i_4 * 32) + (((int)threadIdx.x) >> 3))]) && (0 <= ((int*)slot_s)[((i_4 * 32) + (((int)threadIdx.x) >> 3))])) && (((int*)slot_s)[((i_4 * 32) + (((int)threadIdx.x) >> 3))] < num_slots))) {
+      condval_9 = *(uint4*)(KRope + (((((int64_t)((int*)slot_s)[((((int64_t)i_4) * (int64_t)32) + (((int64_t)((int)threadIdx.x)) >> (int64_t)3))]) * (int64_t)328) + ((((int64_t)((int)threadIdx.x)) & (int64_t)7) * (int64_t)8)) + (int64_t)264));
+    } else {
+      condval_9 = make_uint4(__pack_nv_bfloat162(broadcast_var_6, broadcast_var_6), __pack_nv_bfloat162(broadcast_var_6, broadcast_var_6), __pack_nv_bfloat162(broadcast_var_6, broadcast_var_6), __pack_nv_bfloat162(broadcast_var_6, broadcast_var_6));
+    }
+    *(uint4*)(rope_f + (i_4 * 8)) = condval_9;
+  }
+  int rmod_24 = (((topk + num_splits) - 1) % num_splits);
+  int rdiv_16 = (((topk + num_splits) - 1) / num_splits);
+  int rmod_25 = (((topk + num_splits) - 1) % num_splits);
+  int rdiv_17 = (((topk + num_splits) - 1) / num_splits);
+  for (int t = 0; t < ((max((min(topk, (((((int)blockIdx.y) + 1) * ((((((0 <= num_splits) && (0 <= rmod_24)) || ((num_splits < 0) && (rmod_24 <= 0))) ? rdiv_16 : (rdiv_16 - 1)) + 63) >> 6)) * 64)) - ((((int)blockIdx.y) * ((((((0 <= num_splits) && (0 <= rmod_25)) || ((num_splits < 0) && (rmod_25 <= 0))) ? rdiv_17 : (rdiv_17 - 1)) + 63) >> 6)) * 64)), 0) + 63) >> 6); ++t) {
+    __syncthreads();
+    ((float*)sc_s)[((int)threadIdx.x)] = sc_f[0];
+    #pragma unroll
+    for (int i_5 = 0; i_5 < 2; ++i_5) {
+      *(uint4*)(((bfloat16_t*)kr_s) + (((((i_5 * 2048) + ((((int)threadIdx.x) >> 3) * 64)) + (((((((int)threadIdx.x) & 63) >> 5) + ((((int)threadIdx.x) & 7) >> 2)) & 1) * 32)) + (((((((int)threadIdx.x) & 31) >> 4) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 15) >> 3) + (((int)threadIdx.x) & 1)) & 1) * 8))) = *(uint4*)(rope_f + (i_5 * 8));
+    }
+    __syncthreads();
+    #pragma unroll
+    for (int i_6 = 0; i_6 < 16; ++i_6) {
+      float sc_s_local_cast_1[8];
+      bfloat16_t kv_s_local_cast[8];
+      for (int vec_copy = 0; vec_copy < 2; ++vec_copy) {
+        *(float4*)(sc_s_local_cast_1 + (vec_copy * 4)) = make_float4(((float*)sc_s)[(((i_6 >> 1) * 32) + (((int)threadIdx.x) >> 3))], ((float*)sc_s)[(((i_6 >> 1) * 32) + (((int)threadIdx.x) >> 3))], ((float*)sc_s)[(((i_6 >> 1) * 32) + (((int)threadIdx.x) >> 3))], ((float*)sc_s)[(((i_6 >> 1) * 32) + (((int)threadIdx.x) >> 3))]);
+      }
+      for (int vec = 0; vec < 2; ++vec) {
+        uint2 __1;
+        float4 __2;
+          float4 __3;
+          fp8_e4_4_t v_ = *(fp8_e4_4_t*)(raw_f + ((i_6 * 8) + (vec * 4)));
+          ((float2*)(&__3))[0] = __tl_cvt_fp8x2_to_float2((reinterpret_cast<__nv_fp8x2_storage_t*>(&v_))[0], __NV_E4M3);
+          ((float2*)(&__3))[1] = __tl_cvt_fp8x2_to_float2((reinterpret_cast<__nv_fp8x2_storage_t*>(&v_))[1], __NV_E4M3);
+          float4 v__1 = *(float4*)(sc_s_local_cast_1 + (vec * 4));
+          __2.x = (__3.x*v__1.x);
+          __2.y = (__3.y*v__1.y);
+          __2.z = (__3.z*v__1.z);
+          __2.w = (__3.w*v__1.w);
+        (reinterpret_cast<__nv_bfloat162*>(&__1))[0] = __float22bfloat162_rn(((float2*)(&__2))[0]);
+        (reinterpret_cast<__nv_bfloat162*>(&__1))[1] = __float22bfloat162_rn(((float2*)(&__2))[1]);
+        *(uint2*)(kv_s_local_cast + (vec * 4)) = __1;
+      }
+      *(uint4*)(((bfloat16_t*)kv_s) + ((((((((((int)threadIdx.x) & 31) >> 2) * 4096) + ((i_6 >> 1) * 512)) + ((((int)threadIdx.x) >> 5) * 64)) + ((((((int)threadIdx.x) >> 7) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 32)) + (((((((int)threadIdx.x) & 127) >> 6) + (((int)threadIdx.x) & 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 63) >> 5) + (i_6 & 1)) & 1) * 8))) = *(uint4*)(kv_s_local_cast + 0);
+    }
+    #pragma unroll
+    for (int i_7 = 0; i_7 < 16; ++i_7) {
+      float condval_10;
+      if ((0 <= ((int*)slot_s)[((((((t & 1) * 64) + ((((int)threadIdx.x) >> 7) * 32)) + ((i_7 >> 2) * 8)) + ((((int)threadIdx.x) & 3) * 2)) + (i_7 & 1))])) {
+        condval_10 = 0x0p+0f/*0.000000e+00*/;
+      } else {
+        condval_10 = -CUDART_INF_F;
+      }
+      acc_s[i_7] = condval_10;
+    }
+    int rmod_26 = (((topk + num_splits) - 1) % num_splits);
+    int rdiv_18 = (((topk + num_splits) - 1) / num_splits);
+    int rmod_27 = (((topk + num_splits) - 1) % num_splits);
+    int rdiv_19 = (((topk + num_splits) - 1) / num_splits);
+    if ((t + 1) < ((max((min(topk, (((((int)blockIdx.y) + 1) * ((((((0 <= num_splits) && (0 <= rmod_26)) || ((num_splits < 0) && (rmod_26 <= 0))) ? rdiv_18 : (rdiv_18 - 1)) + 63) >> 6)) * 64)) - ((((int)blockIdx.y) * ((((((0 <= num_splits) && (0 <= rmod_27)) || ((num_splits < 0) && (rmod_27 <= 0))) ? rdiv_19 : (rdiv_19 - 1)) + 63) >> 6)) * 64)), 0) + 63) >> 6)) {
+      if ((((int)threadIdx.x) >> 6) == 0) {
+        int condval_11;
+        if (((0 <= idx_f[0]) & (idx_f[0] < num_slots))) {
+          condval_11 = idx_f[0];
+        } else {
+          condval_11 = -1;
+        }
+        ((int*)slot_s)[(((((int)threadIdx.x) & 63) + 64) - ((t & 1) * 64))] = condval_11;
+      }
+      int rmod_28 = (((topk + num_splits) - 1) % num_splits);
+      int rdiv_20 = (((topk + num_splits) - 1) / num_splits);
+      int rmod_29 = (((topk + num_splits) - 1) % num_splits);
+      int rdiv_21 = (((topk + num_splits) - 1) / num_splits);
+      int rmod_30 = (((topk + num_splits) - 1) % num_splits);
+      int rdiv_22 = (((topk + num_splits) - 1) / num_splits);
+      int condval_12;
+      if (((((((t * 64) + ((((int)blockIdx.y) * ((((((0 <= num_splits) && (0 <= rmod_28)) || ((num_splits < 0) && (rmod_28 <= 0))) ? rdiv_20 : (rdiv_20 - 1)) + 63) >> 6)) * 64)) + (((int)threadIdx.x) & 63)) + 128) < topk) && (((t + (((int)blockIdx.y) * ((((((0 <= num_splits) && (0 <= rmod_29)) || ((num_splits < 0) && (rmod_29 <= 0))) ? rdiv_21 : (rdiv_21 - 1)) + 63) >> 6))) - ((((int)blockIdx.y) + 1) * ((((((0 <= num_splits) && (0 <= rmod_30)) || ((num_splits < 0) && (rmod_30 <= 0))) ? rdiv_22 : (rdiv_22 - 1)) + 63) >> 6))) < -2))) {
+        int rmod_31 = (((topk + num_splits) - 1) % num_splits);
+        int rdiv_23 = (((topk + num_splits) - 1) / num_splits);
+        int rmod_32 = (((int)blockIdx.z) % s_q);
+        int rmod_33 = (((int)blockIdx.z) % s_q);
+        int rdiv_24 = (((int)blockIdx.z) / s_q);
+        int condval_13;
+        if ((((-2 <= (t + (((int)blockIdx.y) * ((((((0 <= num_splits) && (0 <= rmod_31)) || ((num_splits < 0) && (rmod_31 <= 0))) ? rdiv_23 : (rdiv_23 - 1)) + 63) >> 6)))) && (((((0 <= s_q) && (0 <= rmod_32)) || ((s_q < 0) && (rmod_32 <= 0))) ? rmod_32 : (rmod_32 + s_q)) < s_q)) && (((((0 <= s_q) && (0 <= rmod_33)) || ((s_q < 0) && (rmod_33 <= 0))) ? rdiv_24 : (rdiv_24 - 1)) < batch))) {
+          int64_t rmod_34 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) % ((int64_t)num_splits));
+          int64_t rdiv_25 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) / ((int64_t)num_splits));
+          int64_t rmod_35 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+          int64_t rdiv_26 = (((int64_t)((int)blockIdx.z)) / ((int64_t)s_q));
+          int64_t rmod_36 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+          int64_t rmod_37 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) % ((int64_t)num_splits));
+          int64_t rdiv_27 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) / ((int64_t)num_splits));
+          int64_t rmod_38 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+          int64_t rdiv_28 = (((int64_t)((int)blockIdx.z)) / ((int64_t)s_q));
+          int64_t rmod_39 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+          condval_13 = Indices[((((((((int64_t)t) * (int64_t)64) + ((((int64_t)((int)blockIdx.y)) * (((((((int64_t)0 <= ((int64_t)num_splits)) && ((int64_t)0 <= rmod_37)) || ((((int64_t)num_splits) < (int64_t)0) && (rmod_37 <= (int64_t)0))) ? rdiv_27 : (rdiv_27 - (int64_t)1)) + (int64_t)63) >> (int64_t)6)) * (int64_t)64)) + (((((((int64_t)0 <= ((int64_t)s_q)) && ((int64_t)0 <= rmod_38)) || ((((int64_t)s_q) < (int64_t)0) && (rmod_38 <= (int64_t)0))) ? rdiv_28 : (rdiv_28 - (int64_t)1)) * ((int64_t)topk)) * ((int64_t)s_q))) + ((((((int64_t)0 <= ((int64_t)s_q)) && ((int64_t)0 <= rmod_39)) || ((((int64_t)s_q) < (int64_t)0) && (rmod_39 <= (int64_t)0))) ? rmod_39 : (rmod_39 + ((int64_t)s_q))) * ((int64_t)topk))) + (((int64_t)((int)threadIdx.x)) & (int64_t)63)) + (int64_t)128)];
+        } else {
+          condval_13 = 0;
+        }
+        condval_12 = condval_13;
+      } else {
+        condval_12 = -1;
+      }
+      idx_f[0] = condval_12;
+    }
+    __syncthreads();
+    int rmod_40 = (((topk + num_splits) - 1) % num_splits);
+    int rdiv_29 = (((topk + num_splits) - 1) / num_splits);
+    int rmod_41 = (((topk + num_splits) - 1) % num_splits);
+    int rdiv_30 = (((topk + num_splits) - 1) / num_splits);
+    if ((t + 1) < ((max((min(topk, (((((int)blockIdx.y) + 1) * ((((((0 <= num_splits) && (0 <= rmod_40)) || ((num_splits < 0) && (rmod_40 <= 0))) ? rdiv_29 : (rdiv_29 - 1)) + 63) >> 6)) * 64)) - ((((int)blockIdx.y) * ((((((0 <= num_splits) && (0 <= rmod_41)) || ((num_splits < 0) && (rmod_41 <= 0))) ? rdiv_30 : (rdiv_30 - 1)) + 63) >> 6)) * 64)), 0) + 63) >> 6)) {
+      #pragma unroll
+      for (int i_8 = 0; i_8 < 8; ++i_8) {
+        fp8_e4_t broadcast_var_7 = fp8_e4_t(0x0p+0f/*0.000000e+00*/);
+        fp8_e4_16_t condval_14;
+        if ((((0 <= ((int*)slot_s)[((((i_8 * 8) + (((int)threadIdx.x) >> 5)) + 64) - ((t & 1) * 64))]) && (0 <= ((int*)slot_s)[((((i_8 * 8) + (((int)threadIdx.x) >> 5)) + 64) - ((t & 1) * 64))])) && (((int*)slot_s)[((((i_8 * 8) + (((int)threadIdx.x) >> 5)) + 64) - ((t & 1) * 64))] < num_slots))) {
+          condval_14 = *(fp8_e4_16_t*)(KLat + ((((int64_t)((int*)slot_s)[((((((int64_t)i_8) * (int64_t)8) + (((int64_t)((int)threadIdx.x)) >> (int64_t)5)) + (int64_t)64) - ((((int64_t)t) & (int64_t)1) * (int64_t)64))]) * (int64_t)656) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) * (int64_t)16)));
+        } else {
+          condval_14 = tl::broadcast<fp8_e4_16_t>(broadcast_var_7);
+        }
+        *(fp8_e4_16_t*)(raw_f + (i_8 * 16)) = condval_14;
+      }
+      float condval_15;
+      if ((((0 <= ((int*)slot_s)[(((((int)threadIdx.x) >> 2) + 64) - ((t & 1) * 64))]) && (0 <= ((int*)slot_s)[(((((int)threadIdx.x) >> 2) + 64) - ((t & 1) * 64))])) && (((int*)slot_s)[(((((int)threadIdx.x) >> 2) + 64) - ((t & 1) * 64))] < num_slots))) {
+        condval_15 = KScale[(((((int64_t)((int*)slot_s)[(((((int64_t)((int)threadIdx.x)) >> (int64_t)2) + (int64_t)64) - ((((int64_t)t) & (int64_t)1) * (int64_t)64))]) * (int64_t)164) + (((int64_t)((int)threadIdx.x)) & (int64_t)3)) + (int64_t)128)];
+      } else {
+        condval_15 = 0x0p+0f/*0.000000e+00*/;
+      }
+      sc_f[0] = condval_15;
+      #pragma unroll
+      for (int i_9 = 0; i_9 < 2; ++i_9) {
+        bfloat16_t broadcast_var_8 = bfloat16_t(0x0p+0f/*0.000000e+00*/);
+        uint4 condval_16;
+        if ((((0 <= ((int*)slot_s)[((((i_9 * 32) + (((int)threadIdx.x) >> 3)) + 64) - ((t & 1) * 64))]) && (0 <= ((int*)slot_s)[((((i_9 * 32) + (((int)threadIdx.x) >> 3)) + 64) - ((t & 1) * 64))])) && (((int*)slot_s)[((((i_9 * 32) + (((int)threadIdx.x) >> 3)) + 64) - ((t & 1) * 64))] < num_slots))) {
+          condval_16 = *(uint4*)(KRope + (((((int64_t)((int*)slot_s)[((((((int64_t)i_9) * (int64_t)32) + (((int64_t)((int)threadIdx.x)) >> (int64_t)3)) + (int64_t)64) - ((((int64_t)t) & (int64_t)1) * (int64_t)64))]) * (int64_t)328) + ((((int64_t)((int)threadIdx.x)) & (int64_t)7) * (int64_t)8)) + (int64_t)264));
+        } else {
+          condval_16 = make_uint4(__pack_nv_bfloat162(broadcast_var_8, broadcast_var_8), __pack_nv_bfloat162(broadcast_var_8, broadcast_var_8), __pack_nv_bfloat162(broadcast_var_8, broadcast_var_8), __pack_nv_bfloat162(broadcast_var_8, broadcast_var_8));
+        }
+        *(uint4*)(rope_f + (i_9 * 8)) = condval_16;
+      }
+    }
+    {
+      tl::GmmaDescriptor desc_a;
+      tl::GmmaDescriptor desc_b;
+      tl::initialize_wgmma_descriptor<1, 1, 64>(desc_a, (&(((bfloat16_t*)q_s)[0])));
+      tl::initialize_wgmma_descriptor<1, 1, 64>(desc_b, (&(((bfloat16_t*)kv_s)[0])));
+      tl::warpgroup_fence_operand(reinterpret_cast<float*>(acc_s + 0), 16);
+      tl::warpgroup_arrive();
+      tl::fence_proxy_async();
+      #pragma unroll
+      for (int ki = 0; ki < 32; ++ki) {
+        tl::wgmma_ss<tl::DataType::kBFloat16, tl::DataType::kBFloat16, tl::DataType::kFloat32, 64, 32, 16, false, false, 1, 1>(uint64_t(desc_a + ((((ki >> 2) * 8192) + ((ki & 3) * 32)) >> 4)), uint64_t(desc_b + (((((ki >> 2) * 8192) + ((((int)threadIdx.x) >> 7) * 4096)) + ((ki & 3) * 32)) >> 4)), ((uint32_t*)(acc_s + 0)), 1);
+      }
+      tl::warpgroup_commit_batch();
+      tl::warpgroup_wait<0>();
+      tl::warpgroup_fence_operand(reinterpret_cast<float*>(acc_s + 0), 16);
+    }
+    {
+      tl::GmmaDescriptor desc_a_1;
+      tl::GmmaDescriptor desc_b_1;
+      tl::initialize_wgmma_descriptor<1, 1, 64>(desc_a_1, (&(((bfloat16_t*)qr_s)[0])));
+      tl::initialize_wgmma_descriptor<1, 1, 64>(desc_b_1, (&(((bfloat16_t*)kr_s)[0])));
+      tl::warpgroup_fence_operand(reinterpret_cast<float*>(acc_s + 0), 16);
+      tl::warpgroup_arrive();
+      #pragma unroll
+      for (int ki_1 = 0; ki_1 < 4; ++ki_1) {
+        tl::wgmma_ss<tl::DataType::kBFloat16, tl::DataType::kBFloat16, tl::DataType::kFloat32, 64, 32, 16, false, false, 1, 1>(uint64_t(desc_a_1 + ((ki_1 * 32) >> 4)), uint64_t(desc_b_1 + ((((((int)threadIdx.x) >> 7) * 4096) + (ki_1 * 32)) >> 4)), ((uint32_t*)(acc_s + 0)), 1);
+      }
+      tl::warpgroup_commit_batch();
+      tl::warpgroup_wait<0>();
+      tl::warpgroup_fence_operand(reinterpret_cast<float*>(acc_s + 0), 16);
+    }
+    *(float2*)(m_prev + 0) = *(float2*)(m_i + 0);
+    #pragma unroll
+    for (int i_10 = 0; i_10 < 2; ++i_10) {
+      m_i_clear[i_10] = -CUDART_INF_F;
+      #pragma unroll
+      for (int rv = 0; rv < 8; ++rv) {
+        m_i_clear[i_10] = max(m_i_clear[i_10], acc_s[((((rv & 3) * 4) + (i_10 * 2)) + (rv >> 2))]);
+      }
+      __syncthreads();
+      m_i_clear[i_10] = tl::AllReduce<tl::MaxOp, 256, 128, 0, tl::NamedBarrier<256>>::run(m_i_clear[i_10], (&(((float*)workspace_1)[0])));
+      m_i_clear[i_10] = tl::AllReduce<tl::MaxOp, 4, 1, 0, tl::NamedBarrier<256>>::run(m_i_clear[i_10]);
+      m_i[i_10] = max(m_i[i_10], m_i_clear[i_10]);
+    }
+    float2 __4;
+      float2 v__2 = *(float2*)(m_i + 0);
+      float2 v__3 = *(float2*)(m_prev + 0);
+      __4.x = max(v__2.x, v__3.x);
+      __4.y = max(v__2.y, v__3.y);
+    *(float2*)(m_i + 0) = __4;
+    float2 __5;
+    float2 __6;
+      float2 __7;
+        float2 v__4 = *(float2*)(m_prev + 0);
+        float2 v__5 = *(float2*)(m_i + 0);
+        __7.x = (v__4.x-v__5.x);
+        __7.y = (v__4.y-v__5.y);
+      float2 v__6 = make_float2((sm_scale * 0x1.71547652b82fep+0f/*1.442695e+00*/), (sm_scale * 0x1.71547652b82fep+0f/*1.442695e+00*/));
+      __6.x = (__7.x*v__6.x);
+      __6.y = (__7.y*v__6.y);
+    __5.x = exp2f(__6.x);
+    __5.y = exp2f(__6.y);
+    *(float2*)(alpha + 0) = __5;
+    #pragma unroll
+    for (int i_11 = 0; i_11 < 8; ++i_11) {
+      float2 __8;
+      float2 __9;
+        float2 __10;
+          float2 v__7 = *(float2*)(acc_s + (i_11 * 2));
+          float2 v__8 = make_float2((sm_scale * 0x1.71547652b82fep+0f/*1.442695e+00*/), (sm_scale * 0x1.71547652b82fep+0f/*1.442695e+00*/));
+          __10.x = (v__7.x*v__8.x);
+          __10.y = (v__7.y*v__8.y);
+        float2 v__9 = make_float2((m_i[(i_11 & 1)] * (sm_scale * 0x1.71547652b82fep+0f/*1.442695e+00*/)), (m_i[(i_11 & 1)] * (sm_scale * 0x1.71547652b82fep+0f/*1.442695e+00*/)));
+        __9.x = (__10.x-v__9.x);
+        __9.y = (__10.y-v__9.y);
+      __8.x = exp2f(__9.x);
+      __8.y = exp2f(__9.y);
+      *(float2*)(acc_s + (i_11 * 2)) = __8;
+    }
+    #pragma unroll
+    for (int i_12 = 0; i_12 < 2; ++i_12) {
+      l_new[i_12] = 0x0p+0f/*0.000000e+00*/;
+      #pragma unroll
+      for (int rv_1 = 0; rv_1 < 8; ++rv_1) {
+        l_new[i_12] = (l_new[i_12] + acc_s[((((rv_1 & 3) * 4) + (i_12 * 2)) + (rv_1 >> 2))]);
+      }
+      __syncthreads();
+      l_new[i_12] = tl::AllReduce<tl::SumOp, 256, 128, 0, tl::NamedBarrier<256>>::run(l_new[i_12], (&(((float*)workspace)[0])));
+      l_new[i_12] = tl::AllReduce<tl::SumOp, 4, 1, 0, tl::NamedBarrier<256>>::run(l_new[i_12]);
+    }
+    float2 __11;
+      float2 __12;
+        float2 v__10 = *(float2*)(l_i + 0);
+        float2 v__11 = *(float2*)(alpha + 0);
+        __12.x = (v__10.x*v__11.x);
+        __12.y = (v__10.y*v__11.y);
+      float2 v__12 = *(float2*)(l_new + 0);
+      __11.x = (__12.x+v__12.x);
+      __11.y = (__12.y+v__12.y);
+    *(float2*)(l_i + 0) = __11;
+    #pragma unroll
+    for (int i_13 = 0; i_13 < 64; ++i_13) {
+      float2 __13;
+        float2 v__13 = *(float2*)(acc_o + (i_13 * 2));
+        float2 v__14 = make_float2(alpha[(i_13 & 1)], alpha[(i_13 & 1)]);
+        __13.x = (v__13.x*v__14.x);
+        __13.y = (v__13.y*v__14.y);
+      *(float2*)(acc_o + (i_13 * 2)) = __13;
+    }
+    __syncthreads();
+    #pragma unroll
+    for (int i_14 = 0; i_14 < 2; ++i_14) {
+      tl::ptx_stmatrix_m8n8_x4((&(((bfloat16_t*)p_s)[(((((((((int)threadIdx.x) & 127) >> 5) * 1024) + ((((int)threadIdx.x) & 15) * 64)) + ((((((int)threadIdx.x) >> 7) + ((((int)threadIdx.x) & 7) >> 2)) & 1) * 32)) + (((((((int)threadIdx.x) & 3) >> 1) + i_14) & 1) * 16)) + (((((((int)threadIdx.x) & 31) >> 4) + (((int)threadIdx.x) & 1)) & 1) * 8))])), __pack_half2(((bfloat16_t)acc_s[(i_14 * 8)]), ((bfloat16_t)acc_s[((i_14 * 8) + 1)])), __pack_half2(((bfloat16_t)acc_s[((i_14 * 8) + 2)]), ((bfloat16_t)acc_s[((i_14 * 8) + 3)])), __pack_half2(((bfloat16_t)acc_s[((i_14 * 8) + 4)]), ((bfloat16_t)acc_s[((i_14 * 8) + 5)])), __pack_half2(((bfloat16_t)acc_s[((i_14 * 8) + 6)]), ((bfloat16_t)acc_s[((i_14 * 8) + 7)])));
+    }
+    {
+      tl::GmmaDescriptor desc_a_2;
+      tl::GmmaDescriptor desc_b_2;
+      __syncthreads();
+      tl::initialize_wgmma_descriptor<1, 1, 64>(desc_a_2, (&(((bfloat16_t*)p_s)[0])));
+      tl::initialize_wgmma_descriptor<1, 512, 64>(desc_b_2, (&(((bfloat16_t*)kv_s)[0])));
+      tl::warpgroup_fence_operand(reinterpret_cast<float*>(acc_o + 0), 128);
+      tl::warpgroup_arrive();
+      tl::fence_proxy_async();
+      #pragma unroll
+      for (int ki_2 = 0; ki_2 < 4; ++ki_2) {
+        tl::wgmma_ss<tl::DataType::kBFloat16, tl::DataType::kBFloat16, tl::DataType::kFloat32, 64, 256, 16, false, true, 1, 1>(uint64_t(desc_a_2 + ((ki_2 * 32) >> 4)), uint64_t(desc_b_2 + ((((((int)threadIdx.x) >> 7) * 32768) + (ki_2 * 2048)) >> 4)), ((uint32_t*)(acc_o + 0)), 1);
+      }
+      tl::warpgroup_commit_batch();
+      tl::warpgroup_wait<0>();
+      tl::warpgroup_fence_operand(reinterpret_cast<float*>(acc_o + 0), 128);
+    }
+  }
+  #pragma unroll
+  for (int i_15 = 0; i_15 < 64; ++i_15) {
+    float broadcast_var_9 = 0x0p+0f/*0.000000e+00*/;
+    float2 condval_17;
+    if ((0x0p+0f/*0.000000e+00*/ < l_i[(i_15 & 1)])) {
+      float2 __14;
+        float2 v__15 = *(float2*)(acc_o + (i_15 * 2));
+        float2 v__16 = make_float2(l_i[(i_15 & 1)], l_i[(i_15 & 1)]);
+        __14.x = (v__15.x/v__16.x);
+        __14.y = (v__15.y/v__16.y);
+      condval_17 = __14;
+    } else {
+      condval_17 = make_float2(broadcast_var_9, broadcast_var_9);
+    }
+    *(float2*)(acc_o + (i_15 * 2)) = condval_17;
+  }
+  #pragma unroll
+  for (int i_16 = 0; i_16 < 2; ++i_16) {
+    float condval_18;
+    if ((0x0p+0f/*0.000000e+00*/ < l_i[i_16])) {
+      condval_18 = (log2f(l_i[i_16]) + (m_i[i_16] * (sm_scale * 0x1.71547652b82fep+0f/*1.442695e+00*/)));
+    } else {
+      condval_18 = -CUDART_INF_F;
+    }
+    m_prev[i_16] = condval_18;
+  }
+  if (num_splits == 1) {
+    #pragma unroll
+    for (int i_17 = 0; i_17 < 64; ++i_17) {
+      bfloat16_t Out_local_cast_2[2];
+      uint1 __15;
+      float2 v__17 = *(float2*)(acc_o + (i_17 * 2));
+      (reinterpret_cast<__nv_bfloat162*>(&__15))[0] = __float22bfloat162_rn(((float2*)(&v__17))[0]);
+      *(uint1*)(Out_local_cast_2 + 0) = __15;
+      *(uint1*)(Out + ((((((((((int64_t)((int)blockIdx.z)) * (int64_t)65536) + (((int64_t)((int)blockIdx.x)) * (int64_t)32768)) + (((((int64_t)((int)threadIdx.x)) & (int64_t)127) >> (int64_t)5) * (int64_t)8192)) + ((((int64_t)i_17) & (int64_t)1) * (int64_t)4096)) + (((((int64_t)((int)threadIdx.x)) & (int64_t)31) >> (int64_t)2) * (int64_t)512)) + ((((int64_t)((int)threadIdx.x)) >> (int64_t)7) * (int64_t)256)) + ((((int64_t)i_17) >> (int64_t)1) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)3) * (int64_t)2))) = *(uint1*)(Out_local_cast_2 + 0);
+    }
+    if ((((((int)threadIdx.x) & 3) * 2) + (((int)threadIdx.x) >> 7)) == 0) {
+      #pragma unroll
+      for (int i_18 = 0; i_18 < 2; ++i_18) {
+        float condval_19;
+        if ((0x0p+0f/*0.000000e+00*/ < l_i[i_18])) {
+          condval_19 = (m_prev[i_18] * 0x1.62e42fefa39efp-1f/*6.931472e-01*/);
+        } else {
+          condval_19 = CUDART_INF_F;
+        }
+        int64_t rmod_42 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+        int64_t rdiv_31 = (((int64_t)((int)blockIdx.z)) / ((int64_t)s_q));
+        int64_t rmod_43 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+        int64_t rmod_44 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+        int64_t rdiv_32 = (((int64_t)((int)blockIdx.z)) / ((int64_t)s_q));
+        int64_t rmod_45 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+        Lse[(((((((((int64_t)0 <= ((int64_t)s_q)) && ((int64_t)0 <= rmod_44)) || ((((int64_t)s_q) < (int64_t)0) && (rmod_44 <= (int64_t)0))) ? rdiv_32 : (rdiv_32 - (int64_t)1)) * ((int64_t)s_q)) * (int64_t)128) + (((((((int64_t)((int)blockIdx.x)) * (int64_t)64) + (((((int64_t)((int)threadIdx.x)) & (int64_t)127) >> (int64_t)5) * (int64_t)16)) + (((int64_t)i_18) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) >> (int64_t)2)) * ((int64_t)s_q))) + (((((int64_t)0 <= ((int64_t)s_q)) && ((int64_t)0 <= rmod_45)) || ((((int64_t)s_q) < (int64_t)0) && (rmod_45 <= (int64_t)0))) ? rmod_45 : (rmod_45 + ((int64_t)s_q))))] = condval_19;
+      }
+    }
+  } else {
+    if ((((((int)blockIdx.z) * num_splits) + ((int)blockIdx.y)) < num_partials) && (0 <= ((((int)blockIdx.z) * num_splits) + ((int)blockIdx.y)))) {
+      #pragma unroll
+      for (int i_19 = 0; i_19 < 64; ++i_19) {
+        *(float2*)(PO + ((((((((((((int64_t)((int)blockIdx.z)) * ((int64_t)num_splits)) * (int64_t)65536) + (((int64_t)((int)blockIdx.y)) * (int64_t)65536)) + (((int64_t)((int)blockIdx.x)) * (int64_t)32768)) + (((((int64_t)((int)threadIdx.x)) & (int64_t)127) >> (int64_t)5) * (int64_t)8192)) + ((((int64_t)i_19) & (int64_t)1) * (int64_t)4096)) + (((((int64_t)((int)threadIdx.x)) & (int64_t)31) >> (int64_t)2) * (int64_t)512)) + ((((int64_t)((int)threadIdx.x)) >> (int64_t)7) * (int64_t)256)) + ((((int64_t)i_19) >> (int64_t)1) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)3) * (int64_t)2))) = *(float2*)(acc_o + (i_19 * 2));
+      }
+    }
+    if ((((((int)threadIdx.x) & 3) * 2) + (((int)threadIdx.x) >> 7)) == 0) {
+      if ((((((int)blockIdx.z) * num_splits) + ((int)blockIdx.y)) < num_partials) && (0 <= ((((int)blockIdx.z) * num_splits) + ((int)blockIdx.y)))) {
+        #pragma unroll
+        for (int i_20 = 0; i_20 < 2; ++i_20) {
+          PLse[(((((((((int64_t)((int)blockIdx.z)) * ((int64_t)num_splits)) * (int64_t)128) + (((int64_t)((int)blockIdx.y)) * (int64_t)128)) + (((int64_t)((int)blockIdx.x)) * (int64_t)64)) + (((((int64_t)((int)threadIdx.x)) & (int64_t)127) >> (int64_t)5) * (int64_t)16)) + (((int64_t)i_20) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) >> (int64_t)2))] = m_prev[i_20];
+        }
+      }
+    }
+  }
+}
+

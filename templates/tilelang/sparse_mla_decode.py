@@ -1,0 +1,328 @@
+"""TileLang template: sparse MLA decode over FlashMLA's 656-byte FP8 cache (Hopper wgmma).
+
+Semantics (dsagen.ops.mla_decode / dsagen.oracle.sparse_mla.sparse_mla_decode, FlashMLA's sparse
+flash_mla_with_kvcache): per query token (b, s) and head h
+    P[h, j] = q[b, s, h] . key(idx[b, s, j]) * sm_scale          over the valid slots j
+    out[b, s, h] = softmax_j(P) @ value(idx[b, s, j]),   lse[b, h, s] = ln sum_j exp(P)
+key = dequantised latent (512) ++ RoPE (64), value = dequantised latent.  A slot is
+block * page + offset (the cache viewed as [num_blocks * page, 656] rows); < 0 or >= number of
+slots is invalid.  A query with no valid slot: out = 0, lse = +inf.  (topk_length and
+attn_sink are not in this kernel: the Triton template handles them.)
+
+Kernel parameters (the wrapper dsagen.tl_backend.load.sparse_mla_decode makes the views):
+  Q bf16 [B, SQ, h_q, 576]
+  KLat  e4m3 [NS, 656]  the cache's bytes viewed as e4m3  (latent = columns 0..511)
+  KScale fp32 [NS, 164] the same bytes viewed as fp32     (scales = columns 128..131)
+  KRope bf16 [NS, 328]  the same bytes viewed as bf16     (RoPE = columns 264..327)
+  Indices int32 [B, SQ, TOPK]
+  Out bf16 [B, SQ, h_q, 512], Lse fp32 [B, h_q, SQ]
+  PO fp32 [NP, h_q, 512], PLse fp32 [NP, h_q]: per-split partials, row (b*SQ + s)*splits + split
+  (NP = B*SQ*num_splits; a [1, h_q, ...] dummy when num_splits == 1)
+  num_splits int32, sm_scale fp32 (runtime scalars)
+B, SQ, TOPK, NS, NP are dynamic; h_q is compile-time.
+
+Main kernel ("part": "main"): grid (ceil(h_q/64) head blocks, num_splits, B*SQ), 256 threads.
+Each CTA keeps its 64 heads of q in shared memory, walks its split's share of the top-k in
+tiles of block_I slots: gathers the tile's 656-byte rows, dequantises the latent in shared
+memory (e4m3 -> fp32 * group scale -> bf16; zeros for invalid slots so NaN-poisoned slots never
+leak), copies RoPE, then QK^T = q[64,512] x kv^T + q_rope[64,64] x rope^T and PV = p[64,block_I]
+x kv[block_I,512] on wgmma (bf16, fp32 accumulators), with an online base-2 softmax.  With one
+split it writes out/lse itself; otherwise normalised fp32 partials + base-2 lse, merged by the
+combine kernel ("part": "combine": grid (ceil(h_q/8), B*SQ), 128 threads).
+h_q not a multiple of 64 (16, 24, ...) runs padded: masked q rows are zero, their outputs unwritten.
+
+Schedule: block_I (top-k slots per tile: 32/64/128), threads (128/256), prefetch (1: the next
+tile's raw e4m3 bytes, scales and RoPE are loaded into registers before this tile's GEMMs, so the
+gather overlaps the tensor-core work; the loads block only where the registers are consumed, at
+the next tile's dequantisation), num_stages (only with prefetch 0: T.Pipelined stages of the
+plain gather-dequantise-attend loop).  One CTA per SM (~156 KB shared memory).
+Not done: sharing one dequantised tile between the two head blocks of h_q = 128 (FlashMLA uses a
+2-CTA cluster for that), warp-specialised producer/consumer, topk_length / attn_sink.
+
+tilelang is imported only inside build(), so this module imports without it.
+"""
+
+# <dsagen:schedule>
+SCHEDULE = {"block_I": 64, "threads": 256, "num_stages": 1, "prefetch": 1}
+# </dsagen:schedule>
+
+OP = "sparse_mla_decode"
+D_LATENT = 512
+D_ROPE = 64
+D_QK = D_LATENT + D_ROPE
+ROW_BYTES = 656
+SCALE_COL = D_LATENT // 4          # fp32 column of the first scale in a row viewed as fp32
+ROPE_COL = (D_LATENT + 16) // 2    # bf16 column of the first RoPE value in a row viewed as bf16
+BLOCK_H = 64                       # heads per CTA (one wgmma M=64 row block)
+COMBINE_BLOCK_H = 8                # heads per combine CTA (32 fp32 accumulators per thread)
+PARTS = ("main", "combine")
+_LOG2E = 1.4426950408889634
+_LN2 = 0.6931471805599453
+
+
+def _check(problem, schedule):
+    h_q = problem.get("h_q")
+    if not isinstance(h_q, int) or not 1 <= h_q <= 128:
+        raise ValueError(f"problem['h_q'] must be an int in 1..128, got {h_q!r}")
+    if problem.get("d_qk", D_QK) != D_QK or problem.get("d_v", D_LATENT) != D_LATENT:
+        raise ValueError(f"problem['d_qk'] / ['d_v'] must be {D_QK} / {D_LATENT}")
+    if problem.get("kv_format", "fp8") != "fp8":
+        raise ValueError(f"problem['kv_format'] must be 'fp8' (656-byte cache), got {problem['kv_format']!r}")
+    part = problem.get("part", "main")
+    if part not in PARTS:
+        raise ValueError(f"problem['part'] must be one of {PARTS}, got {part!r}")
+    bi, th = schedule["block_I"], schedule["threads"]
+    if bi not in (32, 64, 128):
+        raise ValueError(f"schedule['block_I'] must be 32, 64 or 128, got {bi}")
+    if th not in (128, 256):
+        raise ValueError(f"schedule['threads'] must be 128 or 256, got {th}")
+    if schedule["num_stages"] not in (0, 1, 2):
+        raise ValueError(f"schedule['num_stages'] must be 0, 1 or 2, got {schedule['num_stages']}")
+    return h_q, part
+
+
+def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
+    """Return the TileLang prim_func for problem {"h_q": H, "part": "main" | "combine"}."""
+    if arch not in ("sm_90a", "sm_90"):
+        raise ValueError(f"arch must be sm_90a (wgmma template), got {arch!r}")
+    schedule = {**SCHEDULE, **(schedule or {})}
+    h_q, part = _check(problem, schedule)
+    if part == "combine":
+        return _build_combine(h_q)
+    return _build_main(h_q, schedule)
+
+
+def _build_main(h_q, schedule):
+    import tilelang.language as T
+
+    BI = schedule["block_I"]
+    threads = schedule["threads"]
+    num_stages = schedule["num_stages"]
+    prefetch = bool(schedule["prefetch"])
+    BH = BLOCK_H
+    n_hb = -(-h_q // BH)
+    DL, DR = D_LATENT, D_ROPE
+    bf16, f32, i32, fp8 = "bfloat16", "float32", "int32", "float8_e4m3fn"
+    B = T.dynamic("batch")
+    SQ = T.dynamic("s_q")
+    TOPK = T.dynamic("topk")
+    NS = T.dynamic("num_slots")
+    NP = T.dynamic("num_partials")
+    LOG2E = _LOG2E
+    LN2 = _LN2
+
+    @T.macro
+    def fetch_idx(Indices, idx_f, b_i, s_i, start, stop, tile):
+        """Raw indices of top-k tile `tile` -> registers (-1 past the split's end)."""
+        for n in T.Parallel(BI):
+            pos = start + tile * BI + n
+            idx_f[n] = T.if_then_else(pos < stop, Indices[b_i, s_i, pos], -1)
+
+    @T.macro
+    def fetch(Indices, KLat, KScale, KRope, slot_s, idx_f, raw_f, sc_f, rope_f, b_i, s_i, start, stop, tile, buf):
+        """Slots of top-k tile `tile` (its indices already in idx_f) -> slot_s[buf]; the indices of
+        tile + 1 -> idx_f; the tile's raw e4m3 latent, scales and RoPE -> registers (zeros for
+        invalid slots: zero scale times zero byte, never a NaN read)."""
+        for n in T.Parallel(BI):
+            slot_s[buf, n] = T.if_then_else((idx_f[n] >= 0) & (idx_f[n] < NS), idx_f[n], -1)
+        fetch_idx(Indices, idx_f, b_i, s_i, start, stop, tile + 1)
+        for n, d in T.Parallel(BI, DL):
+            raw_f[n, d] = T.if_then_else(slot_s[buf, n] >= 0, KLat[slot_s[buf, n], d], T.cast(0, fp8))
+        for n, g in T.Parallel(BI, 4):
+            sc_f[n, g] = T.if_then_else(slot_s[buf, n] >= 0, KScale[slot_s[buf, n], SCALE_COL + g], 0)
+        for n, d in T.Parallel(BI, DR):
+            rope_f[n, d] = T.if_then_else(slot_s[buf, n] >= 0, KRope[slot_s[buf, n], ROPE_COL + d],
+                                          T.cast(0, bf16))
+
+    @T.macro
+    def attend(q_s, qr_s, kv_s, kr_s, p_s, acc_s, acc_o, m_i, m_prev, alpha, l_i, l_new, scale2):
+        """One tile of online softmax: acc_s holds the tile's mask (0 / -inf) on entry; kv_s, kr_s
+        its dequantised rows."""
+        T.gemm(q_s, kv_s, acc_s, transpose_B=True, policy=T.GemmWarpPolicy.FullRow)
+        T.gemm(qr_s, kr_s, acc_s, transpose_B=True, policy=T.GemmWarpPolicy.FullRow)
+        T.copy(m_i, m_prev)
+        T.reduce_max(acc_s, m_i, dim=1, clear=False)
+        for h in T.Parallel(BH):
+            m_i[h] = T.max(m_i[h], m_prev[h])
+            alpha[h] = T.exp2((m_prev[h] - m_i[h]) * scale2)
+        for h, n in T.Parallel(BH, BI):
+            acc_s[h, n] = T.exp2(acc_s[h, n] * scale2 - m_i[h] * scale2)
+        T.reduce_sum(acc_s, l_new, dim=1)
+        for h in T.Parallel(BH):
+            l_i[h] = l_i[h] * alpha[h] + l_new[h]
+        for h, d in T.Parallel(BH, DL):
+            acc_o[h, d] = acc_o[h, d] * alpha[h]
+        T.copy(acc_s, p_s)
+        T.gemm(p_s, kv_s, acc_o, policy=T.GemmWarpPolicy.FullRow)
+
+    @T.prim_func
+    def sparse_mla_decode(
+        Q: T.Tensor([B, SQ, h_q, D_QK], bf16),
+        KLat: T.Tensor([NS, ROW_BYTES], fp8),
+        KScale: T.Tensor([NS, ROW_BYTES // 4], f32),
+        KRope: T.Tensor([NS, ROW_BYTES // 2], bf16),
+        Indices: T.Tensor([B, SQ, TOPK], i32),
+        Out: T.Tensor([B, SQ, h_q, DL], bf16),
+        Lse: T.Tensor([B, h_q, SQ], f32),
+        PO: T.Tensor([NP, h_q, DL], f32),
+        PLse: T.Tensor([NP, h_q], f32),
+        num_splits: T.int32,
+        sm_scale: T.float32,
+    ):
+        with T.Kernel(n_hb, num_splits, B * SQ, threads=threads) as (bx, by, bz):
+            q_s = T.alloc_shared([BH, DL], bf16)
+            qr_s = T.alloc_shared([BH, DR], bf16)
+            kv_s = T.alloc_shared([BI, DL], bf16)
+            kr_s = T.alloc_shared([BI, DR], bf16)
+            p_s = T.alloc_shared([BH, BI], bf16)
+            slot_s = T.alloc_shared([2, BI], i32)
+            sc_s = T.alloc_shared([BI, 4], f32)
+            raw_f = T.alloc_fragment([BI, DL], fp8)
+            sc_f = T.alloc_fragment([BI, 4], f32)
+            idx_f = T.alloc_fragment([BI], i32)
+            rope_f = T.alloc_fragment([BI, DR], bf16)
+            acc_o = T.alloc_fragment([BH, DL], f32)
+            acc_s = T.alloc_fragment([BH, BI], f32)
+            m_i = T.alloc_fragment([BH], f32)
+            m_prev = T.alloc_fragment([BH], f32)
+            alpha = T.alloc_fragment([BH], f32)
+            l_i = T.alloc_fragment([BH], f32)
+            l_new = T.alloc_fragment([BH], f32)
+
+            b_i = bz // SQ
+            s_i = bz % SQ
+            h0 = bx * BH
+            scale2 = sm_scale * LOG2E
+
+            for h, d in T.Parallel(BH, DL):
+                q_s[h, d] = T.if_then_else(h0 + h < h_q, Q[b_i, s_i, h0 + h, d], T.cast(0, bf16))
+            for h, d in T.Parallel(BH, DR):
+                qr_s[h, d] = T.if_then_else(h0 + h < h_q, Q[b_i, s_i, h0 + h, DL + d], T.cast(0, bf16))
+            T.fill(acc_o, 0)
+            T.fill(l_i, 0)
+            T.fill(m_i, -(2.0**30))  # finite floor: no (-inf) - (-inf)
+
+            chunk = T.ceildiv(T.ceildiv(TOPK, num_splits), BI) * BI
+            start = by * chunk
+            stop = T.min(TOPK, start + chunk)
+            n_tiles = T.ceildiv(T.max(stop - start, 0), BI)
+
+            if prefetch:
+                # the next tile's raw bytes are loaded into registers before this tile's GEMMs, so the
+                # gather overlaps the tensor-core work (loads block only where the registers are used)
+                fetch_idx(Indices, idx_f, b_i, s_i, start, stop, 0)
+                fetch(Indices, KLat, KScale, KRope, slot_s, idx_f, raw_f, sc_f, rope_f, b_i, s_i, start, stop, 0, 0)
+                for t in T.serial(n_tiles):
+                    cur = t % 2
+                    for n, g in T.Parallel(BI, 4):
+                        sc_s[n, g] = sc_f[n, g]
+                    for n, d in T.Parallel(BI, DR):
+                        kr_s[n, d] = rope_f[n, d]
+                    for n, d in T.Parallel(BI, DL):
+                        kv_s[n, d] = T.cast(T.cast(raw_f[n, d], f32) * sc_s[n, d // 128], bf16)
+                    for h, n in T.Parallel(BH, BI):
+                        acc_s[h, n] = T.if_then_else(slot_s[cur, n] >= 0, 0, -T.infinity(f32))
+                    if t + 1 < n_tiles:
+                        fetch(Indices, KLat, KScale, KRope, slot_s, idx_f, raw_f, sc_f, rope_f, b_i, s_i, start, stop,
+                              t + 1, 1 - cur)
+                    attend(q_s, qr_s, kv_s, kr_s, p_s, acc_s, acc_o, m_i, m_prev, alpha, l_i, l_new, scale2)
+            else:
+                for t in T.Pipelined(n_tiles, num_stages=num_stages):
+                    for n in T.Parallel(BI):
+                        pos = start + t * BI + n
+                        raw = T.if_then_else(pos < stop, Indices[b_i, s_i, pos], -1)
+                        slot_s[0, n] = T.if_then_else((raw >= 0) & (raw < NS), raw, -1)
+                    for n, d in T.Parallel(BI, DL):
+                        kv_s[n, d] = T.if_then_else(
+                            slot_s[0, n] >= 0,
+                            T.cast(T.cast(KLat[slot_s[0, n], d], f32) * KScale[slot_s[0, n], SCALE_COL + d // 128],
+                                   bf16),
+                            T.cast(0, bf16))
+                    for n, d in T.Parallel(BI, DR):
+                        kr_s[n, d] = T.if_then_else(slot_s[0, n] >= 0, KRope[slot_s[0, n], ROPE_COL + d],
+                                                    T.cast(0, bf16))
+                    for h, n in T.Parallel(BH, BI):
+                        acc_s[h, n] = T.if_then_else(slot_s[0, n] >= 0, 0, -T.infinity(f32))
+                    attend(q_s, qr_s, kv_s, kr_s, p_s, acc_s, acc_o, m_i, m_prev, alpha, l_i, l_new, scale2)
+
+            # normalise: l_i == 0 means no valid slot (out 0; lse +inf final, -inf partial)
+            for h, d in T.Parallel(BH, DL):
+                acc_o[h, d] = T.if_then_else(l_i[h] > 0, acc_o[h, d] / l_i[h], 0)
+            for h in T.Parallel(BH):
+                m_prev[h] = T.if_then_else(l_i[h] > 0, T.log2(l_i[h]) + m_i[h] * scale2, -T.infinity(f32))
+            if num_splits == 1:
+                for h, d in T.Parallel(BH, DL):
+                    if h0 + h < h_q:
+                        Out[b_i, s_i, h0 + h, d] = T.cast(acc_o[h, d], bf16)
+                for h in T.Parallel(BH):
+                    if h0 + h < h_q:
+                        Lse[b_i, h0 + h, s_i] = T.if_then_else(l_i[h] > 0, m_prev[h] * LN2, T.infinity(f32))
+            else:
+                for h, d in T.Parallel(BH, DL):
+                    if h0 + h < h_q:
+                        PO[bz * num_splits + by, h0 + h, d] = acc_o[h, d]
+                for h in T.Parallel(BH):
+                    if h0 + h < h_q:
+                        PLse[bz * num_splits + by, h0 + h] = m_prev[h]
+
+    return sparse_mla_decode
+
+
+def _build_combine(h_q):
+    import tilelang.language as T
+
+    CH = COMBINE_BLOCK_H
+    DL = D_LATENT
+    bf16, f32 = "bfloat16", "float32"
+    B = T.dynamic("batch")
+    SQ = T.dynamic("s_q")
+    NP = T.dynamic("num_partials")
+    LN2 = _LN2
+
+    @T.prim_func
+    def sparse_mla_decode_combine(
+        PO: T.Tensor([NP, h_q, DL], f32),
+        PLse: T.Tensor([NP, h_q], f32),
+        Out: T.Tensor([B, SQ, h_q, DL], bf16),
+        Lse: T.Tensor([B, h_q, SQ], f32),
+        num_splits: T.int32,
+    ):
+        with T.Kernel(T.ceildiv(h_q, CH), B * SQ, threads=128) as (bx, by):
+            m = T.alloc_fragment([CH], f32)
+            w = T.alloc_fragment([CH], f32)
+            tot = T.alloc_fragment([CH], f32)
+            acc = T.alloc_fragment([CH, DL], f32)
+            b_i = by // SQ
+            s_i = by % SQ
+            h0 = bx * CH
+            row0 = by * num_splits
+            T.fill(m, -T.infinity(f32))
+            T.fill(tot, 0)
+            T.fill(acc, 0)
+            for s in T.serial(num_splits):
+                for h in T.Parallel(CH):
+                    m[h] = T.max(m[h], T.if_then_else(h0 + h < h_q, PLse[row0 + s, h0 + h], -T.infinity(f32)))
+            for h in T.Parallel(CH):
+                m[h] = T.if_then_else(m[h] == -T.infinity(f32), 0, m[h])
+            for s in T.serial(num_splits):
+                for h in T.Parallel(CH):
+                    w[h] = T.if_then_else(h0 + h < h_q, T.exp2(PLse[row0 + s, h0 + h] - m[h]), 0)
+                    tot[h] = tot[h] + w[h]
+                for h, d in T.Parallel(CH, DL):
+                    acc[h, d] = acc[h, d] + T.if_then_else(w[h] > 0, w[h] * PO[row0 + s, h0 + h, d], 0)
+            for h, d in T.Parallel(CH, DL):
+                if h0 + h < h_q:
+                    Out[b_i, s_i, h0 + h, d] = T.cast(T.if_then_else(tot[h] > 0, acc[h, d] / tot[h], 0), bf16)
+            for h in T.Parallel(CH):
+                if h0 + h < h_q:
+                    Lse[b_i, h0 + h, s_i] = T.if_then_else(tot[h] > 0, (m[h] + T.log2(tot[h])) * LN2,
+                                                          T.infinity(f32))
+
+    return sparse_mla_decode_combine
+
+
+def aot_kernels(problem: dict, schedule: dict | None = None) -> list[dict]:
+    """What the generator compiles: the main kernel and the split combine, sm_90a."""
+    sched = {**SCHEDULE, **(schedule or {})}
+    return [{"template": OP, "problem": {**dict(problem), "part": part}, "schedule": sched,
+             "arch": "sm_90a", "backend": "tilelang"} for part in PARTS]

@@ -1,0 +1,259 @@
+"""TileLang template: top-k selector over row ranges (radix select, one CTA per row, sm_90a).
+
+Semantics (dsagen.ops.topk.topk_indices, oracle dsagen.oracle.topk): for row i the candidates
+are the columns of [starts[i], ends[i]) of fp32 logits [R, N] (clamped to [0, N]; start >= end
+is empty); Out int32 [R, k] gets the absolute columns of the k largest values, -1 padded when
+the range holds fewer than k columns.  NaN ranks below -inf, -0.0 == +0.0, ties: any.
+k is a RUNTIME value: it is the second extent of Out (T.dynamic "k"), one kernel serves every k.
+R and N are dynamic too; nothing about the problem is a compile-time constant.
+
+Keys: fp32 -> order-preserving uint32 (positive: sign bit set; negative: all bits flipped),
+-0.0 canonicalised to +0.0, every NaN -> 0 (below -inf = 0x007FFFFF).
+
+Select (one CTA of `threads` threads per row, all state in shared memory):
+  pass 0   histogram (2^RADIX_BITS bins, shared atomics) of the top digit over the whole row;
+           a suffix scan picks the digit d0 holding the k-th largest key; k_rem = how many keys
+           still to take inside d0's bucket, nb0 = the bucket's size.
+  collect  second read of the row: keys whose top digit is above d0 go straight to Out (slots
+           from a shared counter); the bucket's (key, column) pairs are appended to a shared
+           buffer of CAP entries ONLY IF nb0 <= CAP (decided before the read, so the buffer is
+           never overrun).
+  pass p   (p = 1 .. passes-1) histogram of the next digit over the keys matching the prefix
+           fixed so far, read from the shared buffer when the bucket fits, else by RE-READING
+           the row from global memory (exact for any bucket size: a bucket of a million equal
+           keys is only a count).  Stops early once the chosen bucket is taken whole.
+  final    keys of the bucket above the threshold prefix -> Out, then the first k_rem keys equal
+           to it (shared atomic counter) -> Out[k - k_rem ..]; exactly k slots written.
+A range no longer than k skips the select: its columns in order, then -1.
+Global reads of the row: 2 when the first bucket fits CAP, else up to 2 + passes.
+Output order: unspecified (shared atomics); which ties are taken: unspecified.
+
+Limits: N < 2^31 (int32 columns); element offsets are int64 in the generated code.
+
+tilelang is imported only inside build(), so this module imports without it.
+"""
+
+# <dsagen:schedule>
+SCHEDULE = {"threads": 1024, "RADIX_BITS": 8, "CAP": 4096}
+# </dsagen:schedule>
+
+OP = "topk"
+
+
+def _passes(bits: int):
+    """(shift, width) of each radix pass, most significant digit first."""
+    out, hi = [], 32
+    while hi > 0:
+        w = min(bits, hi)
+        out.append((hi - w, w))
+        hi -= w
+    return out
+
+
+def _check(problem, schedule):
+    k = problem.get("k")
+    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k <= 0):
+        raise ValueError(f"problem['k'] must be a positive int (it is only a hint: k is runtime), got {k!r}")
+    th, bits, cap = schedule["threads"], schedule["RADIX_BITS"], schedule["CAP"]
+    if th not in (128, 256, 512, 1024):
+        raise ValueError(f"schedule['threads'] must be 128, 256, 512 or 1024, got {th!r}")
+    if bits not in (8, 11):
+        raise ValueError(f"schedule['RADIX_BITS'] must be 8 or 11, got {bits!r}")
+    if not isinstance(cap, int) or cap < 0 or cap * 8 + ((1 << bits) + 16) * 4 > 200 * 1024:
+        raise ValueError(f"schedule['CAP'] must be an int >= 0 with 8 * CAP bytes fitting shared memory, got {cap!r}")
+    return th, bits, cap
+
+
+def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
+    """Return the TileLang prim_func (problem may hold k/rows/row_len: hints only, all runtime)."""
+    if arch not in ("sm_90a", "sm_90"):
+        raise ValueError(f"arch must be sm_90a, got {arch!r}")
+    schedule = {**SCHEDULE, **(schedule or {})}
+    threads, bits, cap = _check(problem, schedule)
+    import tilelang.language as T
+
+    NB = 1 << bits
+    BPT = -(-NB // threads)         # histogram bins per thread
+    LOG_NB = bits                   # suffix-scan steps
+    passes = _passes(bits)
+    CAPB = max(cap, 1)
+    f32, i32, u32 = "float32", "int32", "uint32"
+    R = T.dynamic("rows")
+    N = T.dynamic("n")
+    K = T.dynamic("k")
+    # shared state slots
+    S_GT, S_CAND, S_EQ, S_DIGIT, S_KREM, S_BUCKET = 0, 1, 2, 3, 4, 5
+
+    # slot counters: plain atomicAdd on a shared address -> atom.shared.add (TileLang's
+    # AtomicAddRet goes through cuda::atomic_ref: a generic-address atom.add.relaxed.gpu)
+    def key_of(b0):
+        """fp32 bits -> order key; integer-only (immune to fast-math and flush-to-zero)."""
+        b = T.if_then_else(b0 == T.uint32(0x80000000), T.uint32(0), b0)        # -0.0 -> +0.0
+        kk = T.if_then_else((b & T.uint32(0x80000000)) != T.uint32(0), ~b, b | T.uint32(0x80000000))
+        return T.if_then_else((b & T.uint32(0x7FFFFFFF)) > T.uint32(0x7F800000), T.uint32(0), kk)  # NaN
+
+    @T.macro
+    def clear_hist(hist, tx):
+        for j in T.unroll(BPT + 1):
+            if j * threads + tx <= NB:
+                hist[j * threads + tx] = 0
+        T.sync_threads()
+
+    @T.macro
+    def pick(hist, st, scan, tx, k_rem, prefix, hi_mask, done, shift, width):
+        """hist holds digit counts: make it suffix sums, choose the digit holding the k_rem-th."""
+        T.sync_threads()
+        for step in T.unroll(LOG_NB):
+            for j in T.unroll(BPT):
+                if j * threads + tx < NB:
+                    scan[j] = hist[j * threads + tx] + T.if_then_else(
+                        j * threads + tx + (1 << step) < NB, hist[T.min(j * threads + tx + (1 << step), NB)], 0)
+            T.sync_threads()
+            for j in T.unroll(BPT):
+                if j * threads + tx < NB:
+                    hist[j * threads + tx] = scan[j]
+            T.sync_threads()
+        for j in T.unroll(BPT):
+            if j * threads + tx < NB:
+                if hist[j * threads + tx] >= k_rem[0] and hist[j * threads + tx + 1] < k_rem[0]:
+                    st[S_DIGIT] = j * threads + tx
+                    st[S_KREM] = k_rem[0] - hist[j * threads + tx + 1]
+                    st[S_BUCKET] = hist[j * threads + tx] - hist[j * threads + tx + 1]
+        T.sync_threads()
+        k_rem[0] = st[S_KREM]
+        prefix[0] = prefix[0] | (T.Cast(u32, st[S_DIGIT]) << T.uint32(shift))
+        hi_mask[0] = hi_mask[0] | T.uint32(((1 << width) - 1) << shift)
+        if st[S_BUCKET] == k_rem[0]:
+            done[0] = 1  # the chosen bucket is taken whole: no finer digit needed
+
+    @T.prim_func
+    def topk(
+        Logits: T.Tensor([R, N], f32),
+        Starts: T.Tensor([R], i32),
+        Ends: T.Tensor([R], i32),
+        Out: T.Tensor([R, K], i32),
+    ):
+        with T.Kernel(R, threads=threads) as bx:
+            tx = T.get_thread_binding()
+            hist = T.alloc_shared([NB + 1], i32)       # hist[NB] = 0: suffix-scan sentinel
+            st = T.alloc_shared([8], i32)
+            s_key = T.alloc_shared([CAPB], u32)
+            s_col = T.alloc_shared([CAPB], i32)
+            scan = T.alloc_local([BPT], i32)
+
+            start = T.alloc_var(i32)
+            end = T.alloc_var(i32)
+            k_rem = T.alloc_local([1], i32)
+            nb0 = T.alloc_var(i32)
+            done = T.alloc_local([1], i32)
+            prefix = T.alloc_local([1], u32)
+            hi_mask = T.alloc_local([1], u32)
+            prefix0 = T.alloc_var(u32)
+            mask0 = T.alloc_var(u32)
+            key = T.alloc_var(u32)
+            xb = T.alloc_var(u32)
+            pos = T.alloc_var(i32)
+
+            start = T.min(T.max(Starts[bx], 0), N)
+            end = T.min(T.max(Ends[bx], start), N)
+            if end - start <= K:
+                # the whole range is the answer: columns in order, then -1
+                for it in T.serial(T.ceildiv(K, threads)):
+                    j = it * threads + tx
+                    if j < K:
+                        Out[bx, j] = T.if_then_else(j < end - start, start + j, -1)
+            else:
+                k_rem[0] = K
+                prefix[0] = T.uint32(0)
+                hi_mask[0] = T.uint32(0)
+                done[0] = 0
+                nb0 = 0
+                if tx < 8:
+                    st[tx] = 0
+
+                # ---- pass 0: top digit over the row
+                shift0, width0 = passes[0]
+                clear_hist(hist, tx)
+                for it in T.serial(T.ceildiv(end - start, threads)):
+                    c = start + it * threads + tx
+                    if c < end:
+                        xb = T.reinterpret(Logits[bx, c], u32)
+                        key = key_of(xb)
+                        T.atomic_add(hist[T.Cast(i32, (key >> T.uint32(shift0)) & T.uint32((1 << width0) - 1))], 1)
+                pick(hist, st, scan, tx, k_rem, prefix, hi_mask, done, shift0, width0)
+                nb0 = st[S_BUCKET]
+                prefix0 = prefix[0]
+                mask0 = hi_mask[0]
+                T.sync_threads()
+
+                # ---- collect: above the bucket -> Out; the bucket -> shared buffer if it fits
+                for it in T.serial(T.ceildiv(end - start, threads)):
+                    c = start + it * threads + tx
+                    if c < end:
+                        xb = T.reinterpret(Logits[bx, c], u32)
+                        key = key_of(xb)
+                        if (key & mask0) > prefix0:
+                            pos = T.call_extern(i32, "atomicAdd", T.address_of(st[S_GT]), 1)
+                            Out[bx, pos] = c
+                        elif (key & mask0) == prefix0 and nb0 <= cap:
+                            pos = T.call_extern(i32, "atomicAdd", T.address_of(st[S_CAND]), 1)
+                            s_key[pos] = key
+                            s_col[pos] = c
+                T.sync_threads()
+
+                # ---- finer digits: from the shared buffer, or re-read the row
+                for shift, width in passes[1:]:
+                    if done[0] == 0:
+                        clear_hist(hist, tx)
+                        if nb0 <= cap:
+                            for it in T.serial(T.ceildiv(nb0, threads)):
+                                e = it * threads + tx
+                                if e < nb0:
+                                    key = s_key[e]
+                                    if (key & hi_mask[0]) == prefix[0]:
+                                        T.atomic_add(hist[T.Cast(i32, (key >> T.uint32(shift)) & T.uint32((1 << width) - 1))], 1)
+                        else:
+                            for it in T.serial(T.ceildiv(end - start, threads)):
+                                c = start + it * threads + tx
+                                if c < end:
+                                    xb = T.reinterpret(Logits[bx, c], u32)
+                                    key = key_of(xb)
+                                    if (key & hi_mask[0]) == prefix[0]:
+                                        T.atomic_add(hist[T.Cast(i32, (key >> T.uint32(shift)) & T.uint32((1 << width) - 1))], 1)
+                        pick(hist, st, scan, tx, k_rem, prefix, hi_mask, done, shift, width)
+
+                # ---- final: rest of the bucket above the threshold, then k_rem[0] ties
+                if nb0 <= cap:
+                    for it in T.serial(T.ceildiv(nb0, threads)):
+                        e = it * threads + tx
+                        if e < nb0:
+                            key = s_key[e]
+                            if (key & hi_mask[0]) > prefix[0]:
+                                pos = T.call_extern(i32, "atomicAdd", T.address_of(st[S_GT]), 1)
+                                Out[bx, pos] = s_col[e]
+                            elif (key & hi_mask[0]) == prefix[0]:
+                                pos = T.call_extern(i32, "atomicAdd", T.address_of(st[S_EQ]), 1)
+                                if pos < k_rem[0]:
+                                    Out[bx, K - k_rem[0] + pos] = s_col[e]
+                else:
+                    for it in T.serial(T.ceildiv(end - start, threads)):
+                        c = start + it * threads + tx
+                        if c < end:
+                            xb = T.reinterpret(Logits[bx, c], u32)
+                            key = key_of(xb)
+                            if (key & mask0) == prefix0:
+                                if (key & hi_mask[0]) > prefix[0]:
+                                    pos = T.call_extern(i32, "atomicAdd", T.address_of(st[S_GT]), 1)
+                                    Out[bx, pos] = c
+                                elif (key & hi_mask[0]) == prefix[0]:
+                                    pos = T.call_extern(i32, "atomicAdd", T.address_of(st[S_EQ]), 1)
+                                    if pos < k_rem[0]:
+                                        Out[bx, K - k_rem[0] + pos] = c
+
+    return topk.with_attr("tilelang_pass_configs", {"tl.disable_thread_storage_sync": True})
+
+
+def aot_kernels(problem: dict, schedule: dict | None = None) -> list[dict]:
+    """What the generator compiles: one sm_90a kernel (k, rows and row length are runtime)."""
+    return [{"template": OP, "problem": dict(problem), "schedule": {**SCHEDULE, **(schedule or {})},
+             "arch": "sm_90a", "backend": "tilelang"}]

@@ -1,0 +1,216 @@
+"""TileLang sm_90a sparse MLA prefill (templates/tilelang/sparse_mla_prefill.py): build pipeline
+(no GPU needed), the typed wrapper in dsagen.tl_backend.load, and GPU runs against the float32 oracle
+(dsagen.oracle.sparse_mla.sparse_mla_prefill; CUDA Hopper only)."""
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from dsagen.runtime import paths
+from dsagen.tl_backend.build import nvcc_path  # imports neither tilelang nor tvm
+
+HAVE_TILELANG = importlib.util.find_spec("tilelang") is not None
+needs_toolchain = pytest.mark.skipif(
+    not HAVE_TILELANG or nvcc_path() is None,
+    reason="needs tilelang (pip install tilelang==0.1.15) and nvcc (CUDA 12.8+/13.0) to compile sm_90a",
+)
+needs_hopper = pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="runs the sm_90a kernel: needs a CUDA (Hopper) GPU")
+OP = "sparse_mla_prefill"
+HEADS = [64, 128]          # compiled here (the FlashMLA head counts)
+SMEM_LIMIT = 227 * 1024    # sm_90 per-block opt-in maximum
+NAN = float("nan")
+
+
+def _template():
+    spec = importlib.util.spec_from_file_location("tl_sparse_mla_prefill_t", paths.template_path("tilelang", OP))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_template_imports_without_tilelang_and_checks_args():
+    code = (f"import importlib.util,sys; s=importlib.util.spec_from_file_location('t', {str(paths.template_path('tilelang', OP))!r});"
+            "m=importlib.util.module_from_spec(s); s.loader.exec_module(m);"
+            "assert 'tilelang' not in sys.modules; print(sorted(m.SCHEDULE))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "block_I" in r.stdout
+    mod = _template()
+    with pytest.raises(ValueError, match="h_q"):
+        mod.build({"h_q": 96, "d_qk": 576}, {})
+    with pytest.raises(ValueError, match="d_qk"):
+        mod.build({"h_q": 64, "d_qk": 600}, {})
+    with pytest.raises(ValueError, match="arch"):
+        mod.build({"h_q": 64, "d_qk": 576}, {}, arch="sm_80")
+    with pytest.raises(ValueError, match="block_I"):
+        mod.build({"h_q": 64, "d_qk": 576}, {"block_I": 32})
+    assert mod.dynamic_smem_bytes({"d_qk": 576}) == 229376
+    (k,) = mod.aot_kernels({"h_q": 128, "d_qk": 576, "d_v": 512, "topk": 2048}, None)
+    assert k["backend"] == "tilelang" and k["arch"] == "sm_90a" and k["schedule"] == mod.SCHEDULE
+
+
+class _Builds:
+    """compile_kernel results per (h_q, d_qk), built on first use (GPU tests add shapes lazily)."""
+
+    def __init__(self, root):
+        self.root = root
+        self.metas = {}
+
+    def __getitem__(self, key):
+        if key not in self.metas:
+            from dsagen.tl_backend.build import compile_kernel
+
+            h, d = key
+            self.metas[key] = compile_kernel(OP, {"h_q": h, "d_qk": d, "d_v": 512, "topk": 2048}, arch="sm_90a",
+                                             out_dir=self.root / f"h{h}_d{d}")
+        return self.metas[key]
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory):
+    return _Builds(tmp_path_factory.mktemp("tl_sparse_mla_prefill"))
+
+
+@needs_toolchain
+@pytest.mark.parametrize("h", HEADS, ids=[f"h{h}_d576_sm90a" for h in HEADS])
+def test_compile_sm90a(builds, h, record_property):
+    meta = builds[(h, 576)]
+    out_dir = Path(meta["lib_path"]).parent
+    src = (out_dir / "kernel.cu").read_text()
+    ptx = (out_dir / "kernel.ptx").read_text()
+    # Hopper tensor cores: QK^T m64n64k16 and PV m64n256k16 bf16 wgmma, no mma.sync fallback
+    assert meta["wgmma_in_ptx"] > 0 and meta["mma_sync_in_ptx"] == 0
+    assert "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16" in ptx
+    assert "wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16" in ptx
+    # warp specialisation: register reallocation, cp.async zero-fill gather tracked by mbarriers
+    assert "setmaxnreg.inc.sync.aligned.u32 240" in ptx and "setmaxnreg.dec.sync.aligned.u32 80" in ptx
+    assert "cp_async_gs_conditional<16>" in src and "cp.async.cg.shared.global" in ptx
+    assert "cp.async.mbarrier.arrive.noinc" in ptx
+    assert meta["spill_bytes"] == 0
+    assert meta["registers"] is not None and 0 < meta["registers"] <= 168  # 65536 / 384 threads
+    # dynamic shared memory: the template's formula bounds every buffer offset in kernel.cu
+    dyn = _template().dynamic_smem_bytes({"d_qk": 576})
+    offsets = [int(o) for o in re.findall(r"buf_dyn_shmem \+ (\d+)\)", src)]
+    assert offsets and max(offsets) < dyn
+    assert dyn + meta["static_smem_bytes"] <= SMEM_LIMIT
+    assert Path(meta["lib_path"]).stat().st_size > 0
+    assert json.loads((out_dir / "meta.json").read_text())["source_sha256"] == meta["source_sha256"]
+    assert meta["params"][:6] == ["Q_handle", "KV_handle", "Indices_handle", "Out_handle", "MaxLogits_handle",
+                                  "Lse_handle"] and meta["params"][6] == "sm_scale"
+    for key in ("registers", "spill_bytes", "static_smem_bytes"):
+        record_property(key, meta[key])
+    record_property("dynamic_smem_bytes", dyn)
+
+
+@needs_toolchain
+def test_load_without_tilelang(builds):
+    out_dir = Path(builds[(64, 576)]["lib_path"]).parent
+    code = ("import sys; from dsagen.tl_backend.load import load_kernel;"
+            f"k = load_kernel({str(out_dir)!r});"
+            "bad = [m for m in sys.modules if m == 'tilelang' or m.startswith(('tilelang.', 'tvm.')) or m == 'tvm'];"
+            "assert not bad, bad; assert callable(k.func); print('ok', k.meta['problem'])")
+    env = dict(os.environ, PYTHONPATH=str(paths.home()))
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "ok" in r.stdout
+
+
+class _FakeKernel:
+    """Stands in for a TLKernel: records what the wrapper passes (CPU test of the wrapper only)."""
+
+    def __init__(self, h_q, d_qk):
+        self.meta = {"problem": {"h_q": h_q, "d_qk": d_qk}}
+        self.calls = []
+
+    def __call__(self, *args):
+        self.calls.append(args)
+        q, kv, idx, out, ml, lse, scale = args
+        out.fill_(1.0)
+        ml.fill_(2.0)
+        lse.fill_(3.0)
+
+
+def test_wrapper_passes_kernel_layout_and_checks():
+    from dsagen.tl_backend.load import sparse_mla_prefill
+
+    k = _FakeKernel(16, 576)
+    q = torch.zeros(3, 16, 576, dtype=torch.bfloat16)
+    kv = torch.zeros(50, 1, 576, dtype=torch.bfloat16)
+    idx = torch.zeros(3, 1, 64, dtype=torch.int32)
+    lse_base = torch.full((16, 3), NAN)
+    out, ml, lse = sparse_mla_prefill(k, q, kv, idx, None, lse=lse_base.t())
+    (args,) = k.calls
+    assert args[1].shape == (50, 576) and args[2].shape == (3, 64) and args[6] == pytest.approx(576 ** -0.5)
+    assert all(a.is_contiguous() for a in args[:6])
+    assert out.shape == (3, 16, 512) and (out == 1).all() and (ml == 2).all()
+    assert lse.data_ptr() == lse_base.data_ptr() and (lse_base == 3).all()  # strided output filled via a temporary
+    with pytest.raises(ValueError, match="q"):
+        sparse_mla_prefill(_FakeKernel(64, 576), q, kv, idx)
+    with pytest.raises(ValueError, match="kv"):
+        sparse_mla_prefill(k, q, kv[:, :, :512], idx)
+    with pytest.raises(ValueError, match="indices"):
+        sparse_mla_prefill(k, q, kv, idx.long())
+    with pytest.raises(ValueError, match="out"):
+        sparse_mla_prefill(k, q, kv, idx, out=torch.empty(3, 16, 576, dtype=torch.bfloat16))
+
+
+# ---- GPU correctness (Hopper only) --------------------------------------------------------------
+
+def _case(h_q, d_qk, s_q, s_kv, topk, seed, edge):
+    from dsagen.ops.mla_prefill import random_instance
+
+    q, kv, idx = random_instance(h_q, d_qk, topk, s_q, s_kv, seed=seed)  # unselected kv rows are NaN
+    if edge:
+        idx[0, 0, ::3] = -1                  # invalid: negative
+        idx[0, 0, 1::5] = s_kv               # invalid: just past the end
+        idx[0, 0, 7] = -(2**31)
+        idx[1, 0, :] = -1                    # no valid index at all
+        idx[1, 0, 5] = s_kv + 1000
+        idx[2, 0, :] = idx[2, 0, 0]          # one row repeated topk times
+    return q, kv, idx
+
+
+GPU_CASES = [  # (h_q, d_qk, s_q, s_kv, topk, sm_scale, edge cases)
+    (64, 576, 4, 300, 128, None, True),
+    (128, 576, 3, 1000, 256, None, True),
+    (64, 576, 2, 5000, 2048, 0.07, False),
+    (16, 576, 3, 200, 192, None, True),     # heads padded to 64; topk not a multiple of 2 * block_I
+    (64, 512, 3, 100, 64, None, True),      # no RoPE tail
+]
+
+
+@needs_hopper
+@needs_toolchain
+@pytest.mark.parametrize("h_q,d_qk,s_q,s_kv,topk,sm_scale,edge", GPU_CASES,
+                         ids=[f"h{c[0]}_d{c[1]}_sq{c[2]}_skv{c[3]}_topk{c[4]}" for c in GPU_CASES])
+def test_gpu_matches_oracle(builds, h_q, d_qk, s_q, s_kv, topk, sm_scale, edge):
+    if torch.cuda.get_device_capability() < (9, 0):
+        pytest.skip("sm_90a kernel needs compute capability 9.0")
+    from dsagen.ops.mla_prefill import compare
+    from dsagen.oracle.sparse_mla import sparse_mla_prefill as oracle
+    from dsagen.tl_backend.load import load_kernel, sparse_mla_prefill
+
+    q, kv, idx = _case(h_q, d_qk, s_q, s_kv, topk, seed=h_q + topk, edge=edge)
+    scale = d_qk ** -0.5 if sm_scale is None else sm_scale
+    kern = load_kernel(Path(builds[(h_q, d_qk)]["lib_path"]).parent)
+    dev = "cuda"
+    out = torch.full((s_q, h_q, 512), NAN, dtype=torch.bfloat16, device=dev)
+    ml = torch.full((s_q, h_q), NAN, device=dev)
+    lse = torch.full((s_q, h_q), NAN, device=dev)
+    res = sparse_mla_prefill(kern, q.to(dev), kv.to(dev), idx.to(dev), sm_scale, out=out, max_logits=ml, lse=lse)
+    torch.cuda.synchronize()
+    assert res[0] is out and res[1] is ml and res[2] is lse
+    assert not out.isnan().any() and not ml.isnan().any() and not lse.isnan().any()
+    ref = oracle(q, kv, idx, scale, 512)
+    err, ok = compare(out, ml, lse, *ref)
+    assert ok, f"max error {err}"
+    if edge:
+        assert torch.equal(out[1].float().cpu(), torch.zeros(h_q, 512))
+        assert torch.isposinf(lse[1]).all() and torch.isneginf(ml[1]).all()
