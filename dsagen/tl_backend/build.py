@@ -60,12 +60,15 @@ def _include_flags():
 _KERNEL_CALL = re.compile(r"TVMFFIFunctionCall\((\w+)_packed, \(TVMFFIAny\*\) stack_ffi_any, (\d+),")
 
 
-def _dynamic_smem(host_source: str) -> int:
+def _dynamic_smem(host_source: str, device_source: str) -> int:
     """Dynamic shared memory the host stub passes to the launch (tvm-ffi host code).
 
-    A kernel launch packs its arguments, then grid x/y/z, block x/y/z, and last the dynamic
-    shared memory size: for a call with N stack slots the size is the int64 stored in slot N-1.
+    A kernel launch packs its arguments, then its grid and block sizes, and last the dynamic
+    shared memory size when the kernel has any (`extern __shared__`): for a call with N stack
+    slots the size is the int64 stored in slot N-1.
     """
+    if "extern __shared__" not in device_source:
+        return 0
     best = 0
     for m in _KERNEL_CALL.finditer(host_source):
         if m.group(1).startswith("__tvm"):
@@ -128,7 +131,7 @@ def compile_kernel(template_name: str, problem: dict, schedule: dict | None = No
     lib = out_dir / "kernel.so"
     kernel.export_library(str(lib))
     res = ptxas_report(cu, arch, out_dir)
-    dyn = _dynamic_smem(kernel.get_host_source())
+    dyn = _dynamic_smem(kernel.get_host_source(), src)
     params = [p.name for p in func.params]
     meta = {
         "template": template_name,
