@@ -1,5 +1,10 @@
 """CI compiles every committed TileLang kernel in generated/ for its arch (no GPU needed) and
-checks that its template still lowers to the committed source, with no spills."""
+checks that its template still builds it with the committed resources and no spills.
+
+The source text itself is not compared: TileLang names buffers in an order that varies from
+one process to the next (two buffers `kv_l` / `kv_l_1` may swap names), so the same template
+gives sources with different hashes but the same code. The committed kernel.cu and kernel.so
+are checked against their recorded sha256 by the cache (`dsagen.gen.cache.check_entry`)."""
 
 import json
 import shutil
@@ -37,12 +42,17 @@ ENTRIES = _entries()
 
 
 def test_generated_holds_tilelang_kernels_for_all_four_operators():
-    ops = {p.values[0]["op"] for p in ENTRIES if p.values[0]["arch"] == "sm90"}
-    assert ops == {"indexer_logits", "topk", "sparse_mla_prefill", "sparse_mla_decode"}
+    from dsagen.gen import cache
+
+    sm90 = [p.values[0] for p in ENTRIES if p.values[0]["arch"] == "sm90"]
+    assert {e["op"] for e in sm90} == {"indexer_logits", "topk", "sparse_mla_prefill", "sparse_mla_decode"}
+    for e in sm90:
+        assert not cache.check_entry(e), f"{e['name']}: committed files do not match the manifest"
+        assert e["status"] == "compiled"  # never called verified without a GPU run
 
 
 @pytest.mark.parametrize("entry,kernel", ENTRIES)
-def test_committed_tilelang_kernel_recompiles_to_the_same_source(entry, kernel, tmp_path):
+def test_committed_tilelang_kernel_recompiles(entry, kernel, tmp_path):
     why = _toolchain_missing()
     if why:
         pytest.skip(f"cannot compile TileLang kernels here: {why}")
@@ -50,7 +60,8 @@ def test_committed_tilelang_kernel_recompiles_to_the_same_source(entry, kernel, 
 
     arch = entry.get("target", "sm_90a")
     meta = compile_kernel(entry["op"], kernel["problem"], entry["schedule"], arch=arch, out_dir=tmp_path / "k")
-    assert meta["source_sha256"] == kernel["source_sha256"], "template no longer lowers to the committed kernel.cu"
     assert meta["spill_bytes"] == 0
-    assert meta["registers"] == kernel["registers"]
+    assert meta["shared_bytes"] == kernel["smem_bytes"], "shared memory differs from the committed kernel's"
+    assert meta["registers"] == kernel["registers"], "registers differ from the committed kernel's"
+    assert meta["wgmma_in_ptx"] == kernel["wgmma_in_ptx"]
     shutil.rmtree(tmp_path / "k", ignore_errors=True)
