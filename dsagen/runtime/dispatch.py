@@ -1,6 +1,6 @@
 """Choose the kernel module an operator runs: the tuned one in generated/, or the template.
 
-Nothing is compiled or tuned here. The first call per (op, arch, bucket) looks in
+Nothing is compiled or tuned here. The first call per (op, arch, problem) looks in
 generated/ for a kernel emitted for this device's arch and the problem's bucket; failing
 that it uses the template with its default schedule and says so once.
 
@@ -34,12 +34,23 @@ _modules: dict = {}
 _notified: set = set()
 
 
+_arch_of: dict = {}
+# kernel_module's picks: (op, arch, generated dir, manifest stamp, problem) -> module. The stamp
+# (mtime, size of manifest.json) makes a new tune visible without a restart; the bucket search,
+# manifest parse and hash checks then run once per distinct problem, not once per launch.
+_picked: dict = {}
+_PICKED_MAX = 4096
+
+
 def device_arch(device: torch.device) -> str:
     """`sm90` for an H100, `cpu` for the interpreter."""
     if device.type != "cuda":
         return "cpu"
-    major, minor = torch.cuda.get_device_capability(device)
-    return f"sm{major}{minor}"
+    arch = _arch_of.get(device.index)
+    if arch is None:
+        major, minor = torch.cuda.get_device_capability(device)
+        arch = _arch_of[device.index] = f"sm{major}{minor}"
+    return arch
 
 
 def load_module_from_file(path: Path, name_hint: str):
@@ -66,11 +77,22 @@ def template_module(op: str, backend: str = "triton"):
 def kernel_module(op: str, device: torch.device, problem: dict | None = None):
     """The module whose `launch` runs `op` on `device` for a problem like `problem`."""
     arch = device_arch(device)
-    if arch != "cpu" and not interpreter_on():
-        tl = tilelang_module(op, arch, problem)
-        if tl is not None:
-            return tl
-    return triton_module(op, arch, problem)
+    if arch == "cpu" or interpreter_on():
+        return template_module(op)
+    gen = paths.generated_dir()
+    try:
+        st = os.stat(gen / "manifest.json")
+        stamp = (st.st_mtime_ns, st.st_size)
+    except OSError:
+        stamp = None
+    key = (op, arch, str(gen), stamp, tuple(sorted((problem or {}).items())))
+    mod = _picked.get(key)
+    if mod is None:
+        mod = tilelang_module(op, arch, problem) or triton_module(op, arch, problem)
+        if len(_picked) >= _PICKED_MAX:
+            _picked.clear()
+        _picked[key] = mod
+    return mod
 
 
 def triton_module(op: str, arch: str, problem: dict | None = None):

@@ -14,6 +14,8 @@ and the column in the low 32 bits, so a single sort orders by value and carries 
 -inf, -0.0 counts as +0.0. Memory: 2 * KP * 8 bytes of scratch per row instead of s_kv * 4.
 """
 
+import functools
+
 import torch
 import triton
 import triton.language as tl
@@ -121,7 +123,12 @@ def scratch_entries(k: int, schedule=None) -> int:
 
 def _soft_fp8(device) -> bool:
     """Targets without e4m3 types (before sm89) read the fp8 bytes and decode them in software."""
-    return device.type == "cuda" and torch.cuda.get_device_capability(device) < (8, 9)
+    return device.type == "cuda" and _capability(device.index) < (8, 9)
+
+
+@functools.lru_cache(maxsize=None)
+def _capability(index):
+    return torch.cuda.get_device_capability(index)
 
 
 def launch(q, k, k_scale, weights, row_start, row_end, scratch, out, *, topk, schedule=None, soft_fp8=None):
