@@ -195,7 +195,7 @@ def test_dispatch_prefers_tilelang_only_once_verified_on_gpu(home, monkeypatch):
     assert dispatch.tilelang_module(OP, "sm90", dict(PROBLEM, s_kv=100)) is not None  # any size: dynamic
     assert dispatch.tilelang_module(OP, "sm90", dict(PROBLEM, heads=32)) is None     # other head count
     assert dispatch.tilelang_module(OP, "sm80", PROBLEM) is None
-    assert dispatch.tilelang_module("topk", "sm90", {"k": 2048}) is None            # no adapter / entry
+    assert dispatch.tilelang_module("topk", "sm90", {"k": 2048}) is None            # no topk entry
     monkeypatch.setenv("DSAGEN_TILELANG", "0")
     assert dispatch.tilelang_module(OP, "sm90", PROBLEM) is None
     monkeypatch.delenv("DSAGEN_TILELANG")
@@ -300,6 +300,7 @@ def test_multi_kernel_template_is_published_as_one_tree(home, monkeypatch):
                               "problem": k["problem"], "source_sha256": sha256_file(d / "kernel.cu"),
                               "registers": 100 + i, "shared_bytes": 1000 * (2 - i), "spill_bytes": 0,
                               "wgmma_in_ptx": 4 * (1 - i), "mma_sync_in_ptx": 0, "function": OP,
+                              "gmma_in_sass": 4 * (1 - i), "gmma_shapes": {}, "tcgen05_in_ptx": 0,
                               "tilelang_version": "0.1.15", "nvcc_version": "13.0.88"})
             out.append({"metas": metas, "error": None, "seconds": 1.0})
         return out
@@ -315,7 +316,7 @@ def test_multi_kernel_template_is_published_as_one_tree(home, monkeypatch):
     assert e["dir"] == f"sm90/{OP}/{NAME}" and [k["label"] for k in e["kernels"]] == ["main", "combine"]
     assert (tree / "main" / "kernel.so").read_bytes() == b"main" and (tree / "combine" / "kernel.so").exists()
     assert e["resources"] == {"registers": 101, "smem_bytes": 2000, "spill_bytes": 0, "wgmma_in_ptx": 4,
-                              "mma_sync_in_ptx": 0}
+                              "mma_sync_in_ptx": 0, "tcgen05_in_ptx": 0, "gmma_in_sass": 4}
     assert cache.check_entry(e) is None
     (tree / "combine" / "kernel.so").write_bytes(b"x")
     assert "combine/kernel.so: sha256 differs" in cache.check_entry(e)
@@ -337,3 +338,68 @@ def test_a_template_that_does_not_load_fails_only_its_kernels(home, monkeypatch)
     log = []
     s = tl_gen.run([p], SM90, load_spec(None), 1, log.append)
     assert s["failed"] == [p.key] and "SyntaxError" in log[0]
+
+
+def test_usable_refuses_a_kernel_whose_wgmma_ptxas_deleted():
+    """A kernel whose accumulators are dead compiles cleanly, with few registers, and computes
+    nothing: ptxas deletes its wgmma. The generator must not record it."""
+    good = {"label": "main", "registers": 168, "spill_bytes": 0, "shared_bytes": 50176,
+            "wgmma_in_ptx": 8, "gmma_in_sass": 8, "tensor_cores_kept": True}
+    assert tl_gen.usable(SM90, [good]) is None
+    dead = {**good, "registers": 28, "gmma_in_sass": 0, "tensor_cores_kept": False}
+    why = tl_gen.usable(SM90, [dead])
+    assert why and "kept 0 of the 8 tensor-core MMAs" in why
+    unknown = {**good, "gmma_in_sass": None, "tensor_cores_kept": None}  # no cuobjdump: not judged
+    assert tl_gen.usable(SM90, [unknown]) is None
+
+
+def test_dispatch_uses_tilelang_only_for_buckets_where_it_was_timed_faster(home, monkeypatch):
+    fake = FakeKernel()
+    monkeypatch.setattr(dispatch, "_load_tl_kernel", lambda kdir, e: fake)
+    _fake_entry(home, "measured")
+    rows = [{"name": "short", "bucket": {"key": "s_kv", "lo": 1024, "hi": 8192}, "problem": dict(PROBLEM, s_kv=8192),
+             "tilelang_us": 10.0, "triton_us": 14.0},
+            {"name": "long", "bucket": {"key": "s_kv", "lo": 32768, "hi": 131072},
+             "problem": dict(PROBLEM, s_kv=131072), "tilelang_us": 90.0, "triton_us": 80.0}]
+    cache.update_entry("sm90", OP, NAME, {"timings": rows})
+    assert dispatch.tilelang_module(OP, "sm90", dict(PROBLEM, s_kv=4096)) is not None    # TileLang faster
+    assert dispatch.tilelang_module(OP, "sm90", dict(PROBLEM, s_kv=100000)) is None      # Triton faster
+    assert dispatch.tilelang_module(OP, "sm90", dict(PROBLEM, s_kv=200000)) is None      # nearest: long
+    cache.update_entry("sm90", OP, NAME, {"timings": None})
+    assert dispatch.tilelang_module(OP, "sm90", dict(PROBLEM, s_kv=100000)) is not None  # verified, not timed
+
+
+def test_time_against_triton_records_both_kernels_per_bucket(home, monkeypatch):
+    """On a GPU `tune` times the verified TileLang kernel and each bucket's tuned Triton kernel
+    in one process (stand-ins here: no GPU) and records both; status becomes measured."""
+    from dsagen.gen import bundle
+
+    e, _ = _fake_entry(home, "verified-gpu")
+    data = cache.read_manifest()
+    for name, s_kv, lo, hi in (("indexer_logits_h64_d128_skv8192", 8192, 1024, 8192),
+                               ("indexer_logits_h64_d128_skv131072", 131072, 32768, 131072),
+                               ("indexer_logits_h32_d128_skv8192", 8192, 1024, 8192)):
+        heads = 32 if "h32" in name else 64
+        data["kernels"][f"sm90/{OP}/{name}"] = {
+            "name": name, "op": OP, "arch": "sm90", "backend": "triton", "status": "measured",
+            "problem": dict(PROBLEM, heads=heads, s_kv=s_kv), "bucket": {"key": "s_kv", "lo": lo, "hi": hi},
+            "path": f"sm90/{OP}/{name}/kernel.py", "source_sha256": "0" * 64}
+    cache.write_manifest(data)
+    monkeypatch.setattr(dispatch, "tilelang_entry_module", lambda entry, strict=True: "TL")
+    monkeypatch.setattr(dispatch, "load_module_from_file", lambda path, hint: f"TR:{path.parent.name}")
+    seen = []
+
+    def fake_measure(module, ops_mod, op, problem, device):
+        seen.append((module, problem["s_kv"], problem["heads"], device))
+        us = {"TL": 10.0 if problem["s_kv"] < 65536 else 50.0}.get(module, 20.0)
+        return {"verification": {"passed": True}, "timing": {"median_us": us, "kind": "launch-full-size"}}
+
+    monkeypatch.setattr(bundle, "measure_candidate", fake_measure)
+    log = []
+    rows = tl_gen.time_against_triton(e, "NVIDIA H200", log.append)
+    assert [r["name"] for r in rows] == ["indexer_logits_h64_d128_skv8192", "indexer_logits_h64_d128_skv131072"]
+    assert all(h == 64 and d == "cuda" for _, _, h, d in seen)           # the h32 bucket is not this kernel's
+    assert [(r["tilelang_us"], r["triton_us"]) for r in rows] == [(10.0, 20.0), (50.0, 20.0)]
+    got = cache.read_manifest()["kernels"][f"sm90/{OP}/{NAME}"]
+    assert got["status"] == "measured" and got["timings"][0]["device"] == "NVIDIA H200"
+    assert "-> TileLang (2.00x)" in log[0] and "-> Triton (0.40x)" in log[1]

@@ -63,6 +63,9 @@ def test_compile_sm90a(built, h, record_property):
     src = (out_dir / "kernel.cu").read_text()
     assert "wgmma" in src, "TileLang fell back from wgmma (operands not K-major?)"
     assert meta["wgmma_in_ptx"] > 0 and meta["mma_sync_in_ptx"] == 0
+    # FP8 wgmma survives into the SASS (QGMMA); with a dead accumulator ptxas deletes it all
+    assert meta["gmma_in_sass"] == meta["wgmma_in_ptx"], meta["gmma_shapes"]
+    assert all(k.startswith("QGMMA.") and k.endswith(".E4M3.E4M3") for k in meta["gmma_shapes"])
     assert meta["spill_bytes"] == 0
     assert meta["registers"] is not None and 0 < meta["registers"] <= 255
     assert 0 < meta["shared_bytes"] <= 227 * 1024

@@ -64,7 +64,9 @@ def test_template_imports_without_tilelang_and_checks_args():
         mod.build({"h_q": 64, "part": "both"}, {})
     aot = mod.aot_kernels({"h_q": 128}, {})
     assert [k["problem"]["part"] for k in aot] == ["main", "combine"]
-    assert all(k["arch"] == "sm_90a" and k["backend"] == "tilelang" for k in aot)
+    assert all("arch" not in k and k["backend"] == "tilelang" for k in aot)  # the generator's target decides
+    with pytest.raises(ValueError, match="sm_100a: no TileLang sparse_mla_decode kernel for Blackwell"):
+        mod.build({"h_q": 64}, {}, arch="sm_100a")
 
 
 class _Builds:
@@ -96,6 +98,7 @@ def test_compile_main_sm90a(builds, h_q, record_property):
     src = (out_dir / "kernel.cu").read_text()
     assert "wgmma" in src, "TileLang fell back from wgmma"
     assert meta["wgmma_in_ptx"] > 0 and meta["mma_sync_in_ptx"] == 0
+    assert meta["gmma_in_sass"] == meta["wgmma_in_ptx"], meta["gmma_shapes"]  # none dead
     assert "__tl_cvt_fp8x2_to_float2" in src, "e4m3 dequantisation should use the paired hardware conversion"
     assert meta["spill_bytes"] == 0
     assert meta["registers"] is not None and 0 < meta["registers"] <= 255

@@ -53,7 +53,9 @@ def test_template_imports_without_tilelang_and_checks_args():
         mod.build({"h_q": 64, "d_qk": 576}, {"block_I": 32})
     assert mod.dynamic_smem_bytes({"d_qk": 576}) == 229376
     (k,) = mod.aot_kernels({"h_q": 128, "d_qk": 576, "d_v": 512, "topk": 2048}, None)
-    assert k["backend"] == "tilelang" and k["arch"] == "sm_90a" and k["schedule"] == mod.SCHEDULE
+    assert k["backend"] == "tilelang" and "arch" not in k and k["schedule"] == mod.SCHEDULE
+    with pytest.raises(ValueError, match="sm_100a: no TileLang sparse_mla_prefill kernel for Blackwell"):
+        mod.build({"h_q": 64, "d_qk": 576}, {}, arch="sm_100a")
 
 
 class _Builds:
@@ -87,6 +89,7 @@ def test_compile_sm90a(builds, h, record_property):
     ptx = (out_dir / "kernel.ptx").read_text()
     # Hopper tensor cores: QK^T m64n64k16 and PV m64n256k16 bf16 wgmma, no mma.sync fallback
     assert meta["wgmma_in_ptx"] > 0 and meta["mma_sync_in_ptx"] == 0
+    assert meta["gmma_in_sass"] == meta["wgmma_in_ptx"], meta["gmma_shapes"]  # none dead
     assert "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16" in ptx
     assert "wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16" in ptx
     # warp specialisation: register reallocation, cp.async zero-fill gather tracked by mbarriers

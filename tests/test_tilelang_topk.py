@@ -65,7 +65,7 @@ def test_template_imports_without_tilelang_and_checks_args():
     with pytest.raises(ValueError, match="k"):
         mod.build({"k": 0}, {})
     aot = mod.aot_kernels({"k": 2048, "rows": 8, "row_len": 4096}, {})
-    assert aot[0]["backend"] == "tilelang" and aot[0]["arch"] == "sm_90a"
+    assert aot[0]["backend"] == "tilelang" and "arch" not in aot[0]  # the generator's target decides
 
 
 @pytest.mark.parametrize("bits", [8, 11])

@@ -1,7 +1,7 @@
-"""TileLang kernels in `tune`: build templates/tilelang/<op>.py ahead of time for sm_90a.
+"""TileLang kernels in `tune`: build templates/tilelang/<op>.py ahead of time (sm_90a, sm_100a).
 
 For every operator `tune` covers that has a TileLang template, and only on an arch with a
-TileLang target (sm90 -> sm_90a), the spec's buckets are mapped to the template's problem dict
+TileLang target (sm90 -> sm_90a, sm100 -> sm_100a), the spec's buckets are mapped to the template's problem dict
 (one kernel per distinct TileLang problem: the templates take the sequence sizes at run time,
 so indexer_logits gives one kernel per (heads, head_dim)). Each kernel is compiled with
 dsagen.tl_backend.build.compile_kernel in a spawned worker (tilelang is never imported in the
@@ -47,7 +47,7 @@ from dsagen.runtime import paths
 
 BACKEND = "tilelang"
 SUFFIX = "-tilelang"
-TARGETS = {"sm90": "sm_90a"}        # dsagen arch -> TileLang/nvcc target
+TARGETS = {"sm90": "sm_90a", "sm100": "sm_100a"}  # dsagen arch -> TileLang/nvcc target
 MAX_TRIES = 2                       # schedules tried per kernel when the first one is unusable
 STAGING = ".staging-tilelang"
 
@@ -183,6 +183,10 @@ def make_plans(arch, spec, ops=None, log=print) -> list:
     return plans
 
 
+# Bumped when the manifest entry gains fields, so re-runs rebuild entries that lack them.
+ENTRY_FORMAT = 3
+
+
 def build_key(plan, arch) -> str:
     from importlib import metadata
 
@@ -196,7 +200,7 @@ def build_key(plan, arch) -> str:
     text = json.dumps({"template_sha256": sha256_file(plan.template), "tl_problem": plan.tl_problem,
                        "target": TARGETS[arch.name], "space": plan.space.hash, "kept": plan.kept[:MAX_TRIES],
                        "build_py": sha256_file(build.__file__), "tilelang": tl_ver,
-                       "nvcc": _cached_nvcc_version(nvcc_version)}, sort_keys=True)
+                       "nvcc": _cached_nvcc_version(nvcc_version), "entry_format": ENTRY_FORMAT}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -298,6 +302,10 @@ def usable(arch, metas: list) -> str | None:
             return f"{where}shared memory {meta['shared_bytes']} > {arch.smem_per_block}"
         if meta["registers"] > 255:
             return f"{where}{meta['registers']} registers"
+        if meta.get("tensor_cores_kept") is False:
+            n = (meta.get("wgmma_in_ptx") or 0) + (meta.get("tcgen05_in_ptx") or 0)
+            return (f"{where}ptxas kept {meta['gmma_in_sass']} of the {n} tensor-core MMAs in the PTX "
+                    "(their results are dead: the kernel would compute nothing)")
     return None if metas else "nothing was built"
 
 
@@ -345,7 +353,9 @@ def entry_for(plan, arch, spec, metas: list, staged: Path, key: str, seconds: fl
             "function": m.get("function"), "params": m.get("params"), "problem": m.get("problem"),
             "registers": m["registers"], "smem_bytes": m["shared_bytes"], "spill_bytes": m["spill_bytes"],
             "dynamic_smem_bytes": m.get("dynamic_smem_bytes"), "static_smem_bytes": m.get("static_smem_bytes"),
-            "wgmma_in_ptx": m.get("wgmma_in_ptx"), "mma_sync_in_ptx": m.get("mma_sync_in_ptx")})
+            "wgmma_in_ptx": m.get("wgmma_in_ptx"), "mma_sync_in_ptx": m.get("mma_sync_in_ptx"),
+            "tcgen05_in_ptx": m.get("tcgen05_in_ptx"), "gmma_in_sass": m.get("gmma_in_sass"),
+            "gmma_shapes": m.get("gmma_shapes")})
     first = kernels[0]
     return {
         "name": plan.name, "op": plan.op.name, "arch": arch.name, "backend": BACKEND,
@@ -358,7 +368,10 @@ def entry_for(plan, arch, spec, metas: list, staged: Path, key: str, seconds: fl
                       "smem_bytes": max(k["smem_bytes"] for k in kernels),
                       "spill_bytes": sum(k["spill_bytes"] for k in kernels),
                       "wgmma_in_ptx": sum(k["wgmma_in_ptx"] or 0 for k in kernels),
-                      "mma_sync_in_ptx": sum(k["mma_sync_in_ptx"] or 0 for k in kernels)},
+                      "mma_sync_in_ptx": sum(k["mma_sync_in_ptx"] or 0 for k in kernels),
+                      "tcgen05_in_ptx": sum(k["tcgen05_in_ptx"] or 0 for k in kernels),
+                      "gmma_in_sass": None if any(k["gmma_in_sass"] is None for k in kernels)
+                      else sum(k["gmma_in_sass"] for k in kernels)},
         "compile_seconds": round(seconds, 2), "cost_model": None, "verification": None, "timings": None,
         "status": "compiled",
         "note": (f"TileLang {TARGETS[arch.name]} build, NOT run here (registers/shared/spills from ptxas); "
@@ -393,8 +406,9 @@ def run(plans: list, arch, spec, jobs: int = 2, log=print, gpu: str | None = Non
         if e and e.get("build_key") == key and cache.check_entry(e, root) is None:
             log(f"up to date: {p.key} (TileLang, {e.get('status')})")
             summary["up_to_date"].append(p.key)
-            if gpu and e.get("status") == "compiled":  # built on a GPU-less host: verify it here
-                verify_on_gpu(e, gpu, log)
+            if gpu and e.get("status") == "compiled":  # built on a GPU-less host: verify and time it here
+                if verify_on_gpu(e, gpu, log)["passed"]:
+                    time_against_triton(e, gpu, log)
             continue
         if not p.kept:
             log(f"FAILED {p.key}: no TileLang schedule passes the constraints of {p.space.source}")
@@ -442,11 +456,13 @@ def run(plans: list, arch, spec, jobs: int = 2, log=print, gpu: str | None = Non
             cache.commit_tree(e, staged, root)
             res = e["resources"]
             log(f"{p.key}: {json.dumps(e['schedule'], sort_keys=True)} regs {res['registers']} smem "
-                f"{res['smem_bytes']} spills {res['spill_bytes']} wgmma {res['wgmma_in_ptx']} "
+                f"{res['smem_bytes']} spills {res['spill_bytes']} tensor-core MMAs: PTX "
+                f"{res['wgmma_in_ptx'] + res['tcgen05_in_ptx']}, SASS "
+                f"{res['gmma_in_sass'] if res['gmma_in_sass'] is not None else '?'} "
                 f"({r['seconds']:.0f}s) - compiled, NOT run; Triton stays the dispatched kernel")
             summary["compiled"].append(p.key)
-            if gpu:
-                verify_on_gpu(e, gpu, log)
+            if gpu and verify_on_gpu(e, gpu, log)["passed"]:
+                time_against_triton(e, gpu, log)
     for p, _ in pending:
         log(f"FAILED {p.key}: none of the {len(p.tried)} TileLang schedule(s) tried built cleanly")
         summary["failed"].append(p.key)
@@ -474,3 +490,49 @@ def verify_on_gpu(entry: dict, gpu: str, log=print) -> dict:
     log(f"{entry['op']}/{entry['name']}: " + (f"verified on {gpu} (max_error {v['max_error']})" if v["passed"]
                                              else f"VERIFY FAILED on {gpu}: {v.get('error') or v.get('shapes')}"))
     return v
+
+
+def time_against_triton(entry: dict, gpu: str, log=print) -> list:
+    """On a GPU of the kernel's arch, after verify_on_gpu passed: time the TileLang kernel and
+    the tuned Triton kernel of every bucket it serves, in one process, on the same inputs
+    (each operator's VERIFY then its `bench` at full size, or the verify call replayed).
+
+    Records entry["timings"] = [{name, bucket, problem, tilelang_us, triton_us, device, date}]
+    and status "measured"; dispatch then runs the TileLang kernel only for buckets where it was
+    faster (dsagen.runtime.dispatch.tilelang_faster).
+    """
+    import datetime
+    import importlib
+
+    from dsagen.gen.bundle import measure_candidate
+    from dsagen.gen.registry import registry
+    from dsagen.runtime.dispatch import load_module_from_file, tilelang_entry_module
+
+    op = entry["op"]
+    opdef = registry()[op]
+    ops = importlib.import_module(opdef.ops_module)
+    root = cache.gen_dir()
+    data = cache.read_manifest(root)
+    struct = {k: v for k, v in entry["problem"].items() if k not in opdef.size_keys}
+    tri = [e for e in data["kernels"].values() if e["op"] == op and e["arch"] == entry["arch"]
+           and cache.backend_of(e) != BACKEND and all(e["problem"].get(k) == v for k, v in struct.items())]
+    rows = []
+    tl_mod = tilelang_entry_module(entry, strict=True)
+    for te in sorted(tri, key=lambda e: e["bucket"]["lo"]):
+        problem = dict(te["problem"])
+        t_tl = measure_candidate(tl_mod, ops, op, problem, "cuda")
+        t_tr = measure_candidate(load_module_from_file(root / te["path"], f"{te['arch']}_{op}"), ops, op, problem,
+                                 "cuda")
+        if not (t_tl["timing"] and t_tr["timing"]):
+            log(f"  {op} {te['name']}: not timed (TileLang {t_tl['verification']}, Triton {t_tr['verification']})")
+            continue
+        row = {"name": te["name"], "bucket": te["bucket"], "problem": problem,
+               "tilelang_us": round(t_tl["timing"]["median_us"], 3), "triton_us": round(t_tr["timing"]["median_us"], 3),
+               "kind": t_tl["timing"].get("kind"), "device": gpu, "date": datetime.date.today().isoformat()}
+        rows.append(row)
+        faster = "TileLang" if row["tilelang_us"] < row["triton_us"] else "Triton"
+        log(f"  {op} {te['name']}: TileLang {row['tilelang_us']:.1f} us, Triton {row['triton_us']:.1f} us "
+            f"-> {faster} ({row['triton_us'] / max(row['tilelang_us'], 1e-9):.2f}x)")
+    if rows:
+        cache.update_entry(entry["arch"], op, entry["name"], {"timings": rows, "status": "measured"})
+    return rows

@@ -10,11 +10,14 @@ generated/ (backend "tilelang") is preferred over the Triton one only when
   - its structural problem keys match the call's problem (nearest bucket otherwise),
   - kernel.cu and kernel.so match their sha256, and it loads through dsagen.tl_backend.load
     (tvm_ffi + libtvm_runtime.so; tilelang itself is never imported),
-  - an adapter exists for the operator (TL_LAUNCH; today indexer_logits), and
+  - an adapter exists for the operator (TL_LAUNCH: all four TileLang operators),
+  - where it was timed against the tuned Triton kernel (status "measured"), it was the faster
+    one for the bucket nearest the call (tilelang_faster), and
   - DSAGEN_TILELANG is not "0"/"off" (set it to turn the preference off).
 The returned module's `launch` has the Triton template's signature; calls the TileLang kernel
-cannot serve (clean=False, bf16, another head count, empty sizes, a non-contiguous out, an
-explicit schedule) go to the Triton kernel the rule would otherwise have picked.
+cannot serve (indexer: clean=False or bf16; MLA: topk_length, attn_sink or a bf16 decode cache;
+any op: another head count, empty sizes, an explicit Triton schedule) go to the Triton kernel
+the rule would otherwise have picked.
 """
 
 import importlib.util
@@ -174,14 +177,100 @@ def _tl_indexer_logits(m, q, k, k_scale, weights, row_start, row_end, out, **kw)
     return None
 
 
+def _tl_topk(m, logits, row_starts, row_ends, out, *, k, schedule=None, splits=None):
+    """templates/triton/topk.launch signature -> the TileLang selector (one CTA per row)."""
+    why = None
+    if schedule is not None or splits is not None:
+        why = "an explicit Triton schedule or split count"
+    elif logits.device.type != m.device_type:
+        why = f"tensors on {logits.device.type}"
+    elif logits.dtype != torch.float32:
+        why = f"{logits.dtype} logits"
+    elif logits.shape[0] == 0:
+        why = "no rows"
+    if why:
+        return m.fall_back(why, logits, row_starts, row_ends, out, k=k, schedule=schedule, splits=splits)
+    from dsagen.tl_backend.load import topk
+    # The Triton contract lets out be wider than k; the TileLang kernel reads k from out's shape.
+    topk(m.kernel, logits, int(k), row_starts, row_ends, out=out if out.shape[1] == k else out[:, :k])
+    return None
+
+
+def _tl_sparse_mla_prefill(m, q, kv, indices, topk_length, attn_sink, out, max_logits, lse, *, sm_scale,
+                           schedule=None):
+    """templates/triton/sparse_mla_prefill.launch signature -> the TileLang prefill kernel."""
+    tp = m.entry.get("tl_problem") or {}
+    why = None
+    if topk_length is not None or attn_sink is not None:
+        why = "topk_length / attn_sink (not in the TileLang kernel)"
+    elif schedule is not None:
+        why = "an explicit Triton schedule"
+    elif q.device.type != m.device_type:
+        why = f"tensors on {q.device.type}"
+    elif q.dtype != torch.bfloat16 or kv.dtype != torch.bfloat16 or out.dtype != torch.bfloat16:
+        why = f"{q.dtype} q / {kv.dtype} kv / {out.dtype} out (the kernel is bf16 only)"
+    elif q.dim() != 3 or q.shape[1] != tp.get("h_q") or q.shape[2] != tp.get("d_qk", 576):
+        why = f"built for h_q {tp.get('h_q')} d_qk {tp.get('d_qk', 576)}, got q {tuple(q.shape)}"
+    elif q.shape[0] == 0 or indices.shape[-1] == 0:
+        why = "empty s_q or top-k"
+    if why:
+        return m.fall_back(why, q, kv, indices, topk_length, attn_sink, out, max_logits, lse,
+                           sm_scale=sm_scale, schedule=schedule)
+    from dsagen.tl_backend.load import sparse_mla_prefill
+    sparse_mla_prefill(m.kernel, q, kv, indices, sm_scale=float(sm_scale), out=out, max_logits=max_logits, lse=lse)
+    return None
+
+
+def _tl_sparse_mla_decode(m, q, k_cache, indices, topk_length, attn_sink, out, lse, *, sm_scale, is_fp8,
+                          num_splits=None, schedule=None, soft_fp8=None):
+    """templates/triton/sparse_mla_decode.launch signature -> the TileLang decode kernels
+    (main, plus combine when the top-k is split)."""
+    tp = m.entry.get("tl_problem") or {}
+    parts = m.kernel if isinstance(m.kernel, dict) else {"main": m.kernel}
+    why = None
+    if not is_fp8:
+        why = "a bf16 cache (the kernel reads the 656-byte FP8 layout)"
+    elif topk_length is not None or attn_sink is not None:
+        why = "topk_length / attn_sink (not in the TileLang kernel)"
+    elif schedule is not None or soft_fp8:
+        why = "an explicit Triton schedule or soft_fp8"
+    elif q.device.type != m.device_type:
+        why = f"tensors on {q.device.type}"
+    elif q.dtype != torch.bfloat16 or out.dtype != torch.bfloat16 or q.dim() != 4 or q.shape[2] != tp.get("h_q"):
+        why = f"built for bf16 q with h_q {tp.get('h_q')}, got {q.dtype} {tuple(q.shape)}"
+    elif not k_cache.is_contiguous() or not out.is_contiguous() or not lse.is_contiguous():
+        why = "a non-contiguous cache, out or lse"
+    elif q.shape[0] * q.shape[1] == 0 or indices.shape[-1] == 0:
+        why = "empty batch or top-k"
+    elif num_splits not in (None, 1) and "combine" not in parts:
+        why = "a split top-k without the combine kernel"
+    if why:
+        return m.fall_back(why, q, k_cache, indices, topk_length, attn_sink, out, lse, sm_scale=sm_scale,
+                           is_fp8=is_fp8, num_splits=num_splits, schedule=schedule, soft_fp8=soft_fp8)
+    from dsagen.tl_backend.load import sparse_mla_decode
+    sparse_mla_decode(parts["main"], q, k_cache, indices, float(sm_scale), out=out, lse=lse,
+                      combine=parts.get("combine"), num_splits=num_splits)
+    return None
+
+
 # Operators whose TileLang kernels dispatch can run (launch adapters); others stay on Triton.
-TL_LAUNCH = {"indexer_logits": _tl_indexer_logits}
+TL_LAUNCH = {"indexer_logits": _tl_indexer_logits, "topk": _tl_topk,
+             "sparse_mla_prefill": _tl_sparse_mla_prefill, "sparse_mla_decode": _tl_sparse_mla_decode}
 
 
 def _load_tl_kernel(kernel_dir: Path, entry: dict):
-    """Load an exported TileLang kernel without importing tilelang (tests replace this)."""
+    """Load an exported TileLang kernel without importing tilelang (tests replace this).
+
+    An entry with several kernels (decode: main + combine, each in <entry dir>/<label>/) gives
+    {label: TLKernel}; kernel_dir is the first kernel's directory.
+    """
     from dsagen.tl_backend.load import load_kernel
-    return load_kernel(kernel_dir, entry.get("function"))
+
+    kernels = entry.get("kernels") or []
+    if len(kernels) <= 1:
+        return load_kernel(kernel_dir, entry.get("function"))
+    base = Path(kernel_dir).parent
+    return {k["label"]: load_kernel(base / Path(k["path"]).parent.name, k.get("function")) for k in kernels}
 
 
 def _tl_kernel_cached(kernel_dir: Path, entry: dict):
@@ -197,6 +286,19 @@ def _tl_kernel_cached(kernel_dir: Path, entry: dict):
     return hit
 
 
+def tilelang_faster(entry: dict, op: str, problem: dict | None) -> bool:
+    """False when the entry's timings (tl_gen.time_against_triton, on a GPU) say the tuned Triton
+    kernel of the bucket nearest `problem` was faster; True when it was slower or never timed."""
+    rows = entry.get("timings")
+    if not rows or not isinstance(rows, list):
+        return True
+    from dsagen.gen.registry import nearest, registry
+
+    opdef = registry().get(op)
+    row = nearest(rows, opdef, problem) if opdef is not None else None
+    return row is None or row["tilelang_us"] < row["triton_us"]
+
+
 def tilelang_module(op: str, arch: str, problem: dict | None = None):
     """The TileLang module for (op, arch, problem) under the preference rule, or None."""
     if op not in TL_LAUNCH or not tilelang_enabled():
@@ -209,6 +311,8 @@ def tilelang_module(op: str, arch: str, problem: dict | None = None):
     if found is None:
         return None
     entry, kdir = found
+    if not tilelang_faster(entry, op, problem):
+        return None
     kernel = _tl_kernel_cached(kdir, entry)
     if isinstance(kernel, str):
         if ("tl-load", str(kdir)) not in _notified:

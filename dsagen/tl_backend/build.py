@@ -1,9 +1,10 @@
-"""Compile a TileLang template for sm_90a, export it, and report its resources.
+"""Compile a TileLang template for sm_90a (or sm_100a), export it, and report its resources.
 
 Needs tilelang (0.1.15 tested) and nvcc (13.0 tested).  Writes into out_dir:
   kernel.cu      the generated CUDA device source
   kernel.so      the tvm-ffi exported host+device library (load with dsagen.tl_backend.load)
-  kernel.ptx     PTX of kernel.cu (nvcc), used for the wgmma check
+  kernel.ptx     PTX of kernel.cu (nvcc), used for the tensor-core checks
+  kernel.cubin   ptxas output; its SASS shows which tensor-core MMAs survived
   ptxas.txt      ptxas -v output of kernel.cu (registers / spills / static smem)
   meta.json      the dict returned by compile_kernel
 """
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from dsagen.runtime import paths
 
-_ARCHES = ("sm_90a",)
+_ARCHES = ("sm_90a", "sm_100a")
 
 
 def nvcc_path() -> str | None:
@@ -80,6 +81,46 @@ def _dynamic_smem(host_source: str, device_source: str) -> int:
     return best
 
 
+def cuobjdump_path() -> str | None:
+    """cuobjdump from the CUDA toolkit beside nvcc, else the copy Triton ships."""
+    nvcc = nvcc_path()
+    cands = [os.path.join(os.path.dirname(os.path.realpath(nvcc)), "cuobjdump")] if nvcc else []
+    cands.append(shutil.which("cuobjdump"))
+    spec = importlib.util.find_spec("triton")  # locate, do not import
+    if spec and spec.origin:
+        cands.append(os.path.join(os.path.dirname(spec.origin), "backends", "nvidia", "bin", "cuobjdump"))
+    return next((c for c in cands if c and os.path.exists(c)), None)
+
+
+# SASS names sm_90 warpgroup MMAs by input type: HGMMA (f16/bf16), QGMMA (fp8), IGMMA (int8),
+# BGMMA; sm_100 tcgen05 MMAs are UTCHMMA / UTCQMMA / ... (operands gdesc/tmem). ptxas keeps one
+# placeholder `HGMMA.64x8x16.F16 RZ, gdesc[URZ], RZ, !UPT` when it deletes dead wgmma work;
+# only MMAs with a real descriptor count.
+_GMMA = re.compile(r"\b([HQIB]GMMA\.\S+|UTC[A-Z]*MMA(?:\.\S+)?)\s+(\S+)\s*,\s*(?:gdesc|tmem)\[(\S+?)\]")
+
+
+def sass_tensor_cores(cubin: Path) -> dict:
+    """Count the tensor-core instructions ptxas actually kept in the cubin's SASS.
+
+    The PTX can hold wgmma instructions whose results are never used (for instance an
+    accumulator scaled by an uninitialised register); ptxas then deletes them and the kernel
+    computes nothing, with a register count far below what the accumulators need. Comparing
+    the SASS count with the PTX count catches that without a GPU.
+    """
+    exe = cuobjdump_path()
+    if exe is None:
+        return {"gmma_in_sass": None, "gmma_shapes": {}}
+    r = subprocess.run([exe, "-sass", str(cubin)], capture_output=True, text=True)
+    if r.returncode:
+        raise RuntimeError(f"cuobjdump -sass failed: {(r.stderr or r.stdout).strip()[:300]}")
+    shapes: dict[str, int] = {}
+    for shape, dst, desc in _GMMA.findall(r.stdout):
+        if dst == "RZ" and desc == "URZ":
+            continue
+        shapes[shape] = shapes.get(shape, 0) + 1
+    return {"gmma_in_sass": sum(shapes.values()), "gmma_shapes": dict(sorted(shapes.items()))}
+
+
 def ptxas_report(cu_path: Path, arch: str, out_dir: Path) -> dict:
     nvcc = nvcc_path()
     if nvcc is None:
@@ -99,11 +140,14 @@ def ptxas_report(cu_path: Path, arch: str, out_dir: Path) -> dict:
     spill_ld = re.findall(r"(\d+) bytes spill loads", r.stderr)
     smem = re.findall(r"(\d+) bytes smem", r.stderr)
     ptx_text = ptx.read_text()
+    sass = sass_tensor_cores(out_dir / "kernel.cubin")
     return {
+        **sass,
         "registers": max(map(int, regs)) if regs else None,
         "spill_bytes": sum(map(int, spill_st)) + sum(map(int, spill_ld)),
         "static_smem_bytes": max(map(int, smem)) if smem else 0,
-        "wgmma_in_ptx": ptx_text.count("wgmma.mma_async"),
+        "wgmma_in_ptx": len(re.findall(r"^\s*wgmma\.mma_async", ptx_text, re.M)),
+        "tcgen05_in_ptx": len(re.findall(r"^\s*(?:@\S+\s+)?tcgen05\.mma", ptx_text, re.M)),
         "mma_sync_in_ptx": ptx_text.count("mma.sync"),
     }
 
@@ -146,6 +190,13 @@ def compile_kernel(template_name: str, problem: dict, schedule: dict | None = No
         "wgmma": src.count("wgmma") > 0 and res["wgmma_in_ptx"] > 0,
         "wgmma_in_ptx": res["wgmma_in_ptx"],
         "mma_sync_in_ptx": res["mma_sync_in_ptx"],
+        "tcgen05_in_ptx": res["tcgen05_in_ptx"],
+        "gmma_in_sass": res["gmma_in_sass"],
+        "gmma_shapes": res["gmma_shapes"],
+        # the tensor-core MMAs of the PTX survived ptxas (None: no cuobjdump to tell). sm_90a:
+        # one HGMMA/QGMMA per wgmma; sm_100a: ptxas may duplicate tcgen05 MMAs across code paths.
+        "tensor_cores_kept": None if res["gmma_in_sass"] is None
+        else res["gmma_in_sass"] >= res["wgmma_in_ptx"] + res["tcgen05_in_ptx"],
         "source_sha256": hashlib.sha256(src.encode()).hexdigest(),
         "lib_path": str(lib),
         "params": params,

@@ -17,6 +17,10 @@ SCHEDULE = {"block_N": 128, "block_Q": 2, "threads": 256, "num_stages": 2}
 # </dsagen:schedule>
 
 OP = "indexer_logits"
+# sm_90a: FP8 wgmma, accumulator in registers.  sm_100a: FP8 tcgen05.mma, accumulator in tensor
+# memory (TileLang lowers a register accumulator to mma.sync there), copied to registers for
+# the epilogue.
+ARCHES = ("sm_90a", "sm_100a")
 
 
 def _check(problem, schedule):
@@ -38,8 +42,9 @@ def _check(problem, schedule):
 
 def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
     """Return the TileLang prim_func for problem {"h": H, "d": D}."""
-    if arch not in ("sm_90a", "sm_90"):
-        raise ValueError(f"arch must be sm_90a (FP8 wgmma template), got {arch!r}")
+    if arch not in ARCHES:
+        raise ValueError(f"arch must be one of {ARCHES} (FP8 wgmma / tcgen05 template), got {arch!r}")
+    tcgen05 = arch == "sm_100a"
     schedule = {**SCHEDULE, **(schedule or {})}
     h, d = _check(problem, schedule)
     import tilelang.language as T
@@ -68,10 +73,12 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
         with T.Kernel(T.ceildiv(S, block_Q), threads=threads) as bx:
             q_s = T.alloc_shared([rows, d], fp8)
             k_s = T.alloc_shared([block_N, d], fp8)
-            scale_f = T.alloc_fragment([block_N], f32)
             w_f = T.alloc_fragment([block_Q, h], f32)
             acc = T.alloc_fragment([block_N, rows], f32)
             acc3 = T.reshape(acc, (block_N, block_Q, h))
+            if tcgen05:
+                acc_tmem = T.alloc_tmem([block_N, rows], f32)
+                mma_done = T.alloc_barrier(1)
             logit = T.alloc_fragment([block_N, block_Q], f32)
             q0 = bx * block_Q
 
@@ -84,27 +91,37 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
                 if q0 + qi < S:
                     kmin[0] = T.min(kmin[0], T.max(KS[q0 + qi], 0))
                     kmax[0] = T.max(kmax[0], T.min(KE[q0 + qi], SKV))
-            t0 = kmin[0] // block_N
-            t1 = T.max(T.ceildiv(kmax[0], block_N), t0)
+            # At least one tile whenever S_kv > 0, so the q TMA load above is always waited on
+            # (a CTA must not exit with a bulk copy into its shared memory in flight).
+            n_tiles = T.ceildiv(SKV, block_N)
+            t0 = T.min(kmin[0] // block_N, T.max(n_tiles - 1, 0))
+            t1 = T.min(T.max(T.ceildiv(kmax[0], block_N), t0 + 1), n_tiles)
 
             T.copy(Q[q0 * h, 0], q_s)
             T.copy(Weights[q0, 0], w_f)
             for nb in T.Pipelined(t1 - t0, num_stages=num_stages):
                 T.copy(K[(t0 + nb) * block_N, 0], k_s)
-                T.copy(KScale[(t0 + nb) * block_N], scale_f)
-                T.gemm(k_s, q_s, acc, transpose_B=True, clear_accum=True,
-                       policy=T.GemmWarpPolicy.FullCol)
+                if tcgen05:
+                    T.gemm(k_s, q_s, acc_tmem, transpose_B=True, clear_accum=True, mbar=mma_done)
+                    T.copy(acc_tmem, acc)
+                else:
+                    T.gemm(k_s, q_s, acc, transpose_B=True, clear_accum=True,
+                           policy=T.GemmWarpPolicy.FullCol)
+                # k_scale is applied per key at the store, read from global memory: a fragment
+                # copy of it inside the pipelined loop is moved to the producer warpgroup by
+                # TileLang 0.1.15's warp specialiser, leaving the consumers' copy uninitialised
+                # (ptxas then drops every wgmma; see gmma_in_sass in the build report).
                 for n, qi, hh in T.Parallel(block_N, block_Q, h):
-                    acc3[n, qi, hh] = T.max(acc3[n, qi, hh], 0) * w_f[qi, hh] * scale_f[n]
+                    acc3[n, qi, hh] = T.max(acc3[n, qi, hh], 0) * w_f[qi, hh]
                 T.reduce_sum(acc3, logit, dim=-1, clear=True)
                 for qi, n in T.Parallel(block_Q, block_N):
                     row = q0 + qi
                     col = (t0 + nb) * block_N + n
                     if row < S and col < SKV:
                         Out[row, col] = T.if_then_else(
-                            (col >= KS[row]) & (col < KE[row]), logit[n, qi], -T.infinity(f32))
+                            (col >= KS[row]) & (col < KE[row]), logit[n, qi] * KScale[col], -T.infinity(f32))
             # columns outside [t0, t1) tiles: -inf, coalesced row-wise stores
-            for nb in T.serial(T.ceildiv(SKV, block_N)):
+            for nb in T.serial(n_tiles):
                 if nb < t0 or nb >= t1:
                     for qi, n in T.Parallel(block_Q, block_N):
                         if q0 + qi < S and nb * block_N + n < SKV:
@@ -114,6 +131,6 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
 
 
 def aot_kernels(problem: dict, schedule: dict | None = None) -> list[dict]:
-    """What the generator compiles: one sm_90a TileLang kernel per head count."""
+    """What the generator compiles: one kernel per head count (for the generator's target arch)."""
     return [{"template": OP, "problem": dict(problem), "schedule": {**SCHEDULE, **(schedule or {})},
-             "arch": "sm_90a", "backend": "tilelang"}]
+             "backend": "tilelang"}]

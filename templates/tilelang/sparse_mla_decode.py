@@ -81,8 +81,13 @@ def _check(problem, schedule):
     return h_q, part
 
 
+SM100_WHY = ("its register accumulators lower to mma.sync on sm_100a (TileLang 0.1.15 emits tcgen05 only for tensor-memory accumulators); a tcgen05 port is not written. Triton serves sm100")
+
+
 def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
     """Return the TileLang prim_func for problem {"h_q": H, "part": "main" | "combine"}."""
+    if arch == "sm_100a":
+        raise ValueError("arch sm_100a: no TileLang sparse_mla_decode kernel for Blackwell yet: " + SM100_WHY)
     if arch not in ("sm_90a", "sm_90"):
         raise ValueError(f"arch must be sm_90a (wgmma template), got {arch!r}")
     schedule = {**SCHEDULE, **(schedule or {})}
@@ -325,4 +330,4 @@ def aot_kernels(problem: dict, schedule: dict | None = None) -> list[dict]:
     """What the generator compiles: the main kernel and the split combine, sm_90a."""
     sched = {**SCHEDULE, **(schedule or {})}
     return [{"template": OP, "problem": {**dict(problem), "part": part}, "schedule": sched,
-             "arch": "sm_90a", "backend": "tilelang"} for part in PARTS]
+             "backend": "tilelang"} for part in PARTS]

@@ -71,8 +71,13 @@ def _check(problem, schedule):
     return h_q, d_qk
 
 
+SM100_WHY = ("it issues T.wgmma_gemm explicitly (asynchronous QK/PV overlap) and sizes setmaxnreg for Hopper; TileLang 0.1.15 refuses to lower that for sm_100a, and a tcgen05 port needs its accumulators in tensor memory (64x64 S plus 64x512 O per head block is more than the 512 TMEM columns). Triton serves sm100")
+
+
 def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
     """Return the TileLang prim_func for problem {"h_q": H, "d_qk": 576 | 512, ...}."""
+    if arch == "sm_100a":
+        raise ValueError("arch sm_100a: no TileLang sparse_mla_prefill kernel for Blackwell yet: " + SM100_WHY)
     if arch not in ("sm_90a", "sm_90"):
         raise ValueError(f"arch must be sm_90a (wgmma + setmaxnreg template), got {arch!r}")
     schedule = {**SCHEDULE, **(schedule or {})}
@@ -284,4 +289,4 @@ def dynamic_smem_bytes(problem: dict, schedule: dict | None = None) -> int:
 def aot_kernels(problem: dict, schedule: dict | None = None) -> list[dict]:
     """What the generator compiles: one sm_90a TileLang kernel per (h_q, d_qk)."""
     return [{"template": OP, "problem": dict(problem), "schedule": {**SCHEDULE, **(schedule or {})},
-             "arch": "sm_90a", "backend": "tilelang"}]
+             "backend": "tilelang"}]

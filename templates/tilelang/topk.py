@@ -1,4 +1,4 @@
-"""TileLang template: top-k selector over row ranges (radix select, one CTA per row, sm_90a).
+"""TileLang template: top-k selector over row ranges (radix select, one CTA per row; sm_90a and sm_100a).
 
 Semantics (dsagen.ops.topk.topk_indices, oracle dsagen.oracle.topk): for row i the candidates
 are the columns of [starts[i], ends[i]) of fp32 logits [R, N] (clamped to [0, N]; start >= end
@@ -50,6 +50,10 @@ def _passes(bits: int):
     return out
 
 
+# No tensor cores: the same code serves Hopper and Blackwell.
+ARCHES = ("sm_90a", "sm_100a")
+
+
 def _check(problem, schedule):
     k = problem.get("k")
     if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k <= 0):
@@ -66,8 +70,8 @@ def _check(problem, schedule):
 
 def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
     """Return the TileLang prim_func (problem may hold k/rows/row_len: hints only, all runtime)."""
-    if arch not in ("sm_90a", "sm_90"):
-        raise ValueError(f"arch must be sm_90a, got {arch!r}")
+    if arch not in ARCHES:
+        raise ValueError(f"arch must be one of {ARCHES}, got {arch!r}")
     schedule = {**SCHEDULE, **(schedule or {})}
     threads, bits, cap = _check(problem, schedule)
     import tilelang.language as T
@@ -254,6 +258,6 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
 
 
 def aot_kernels(problem: dict, schedule: dict | None = None) -> list[dict]:
-    """What the generator compiles: one sm_90a kernel (k, rows and row length are runtime)."""
+    """What the generator compiles: one kernel (k, rows and row length are run-time)."""
     return [{"template": OP, "problem": dict(problem), "schedule": {**SCHEDULE, **(schedule or {})},
-             "arch": "sm_90a", "backend": "tilelang"}]
+             "backend": "tilelang"}]

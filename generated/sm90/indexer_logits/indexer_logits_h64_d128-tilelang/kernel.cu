@@ -30,9 +30,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) indexer_logits_kernel(const
   int kmin[1];
   int kmax[1];
   float w_f[16];
-  float scale_f_producer_ws[128];
   float acc3[64];
-  float scale_f[4];
   float logit[4];
   if (tl::tl_shuffle_elect<0>()) {
     tl::prefetch_tma_descriptor(Q_desc);
@@ -55,41 +53,34 @@ extern "C" __global__ void __launch_bounds__(384, 1) indexer_logits_kernel(const
       kmax[0] = max(kmax[0], min(KE[((((int64_t)((int)blockIdx.x)) * (int64_t)2) + ((int64_t)qi))], seq_len_kv));
     }
   }
-  int t0 = (kmin[0] >> 7);
-  int t1 = max(((kmax[0] + 127) >> 7), t0);
+  int t0 = min((kmin[0] >> 7), max((((seq_len_kv + 127) >> 7) - 1), 0));
+  int t1 = min(max(((kmax[0] + 127) >> 7), (t0 + 1)), ((seq_len_kv + 127) >> 7));
   if (tl::tl_shuffle_elect<384>()) {
     mbarrier[4].arrive_and_expect_tx(16384);
     tl::tma_load(Q_desc, mbarrier[4], (&(((fp8_e4_t*)q_s)[0])), 0, (((int)blockIdx.x) * 128));
   }
   __syncthreads();
   if (((int)threadIdx.x) < 128) {
+    tl::warpgroup_reg_dealloc<24>();
     for (int nb = 0; nb < (t1 - t0); ++nb) {
       mbarrier[((nb & 1) + 2)].wait((((nb & 3) >> 1) ^ 1));
-      for (int i = 0; i < 128; ++i) {
-        float condval;
-        if ((((((t0 * 128) + (nb * 128)) + i) < seq_len_kv) && (0 <= (t0 + nb)))) {
-          condval = KScale[(((((int64_t)t0) * (int64_t)128) + (((int64_t)nb) * (int64_t)128)) + ((int64_t)i))];
-        } else {
-          condval = 0x0p+0f/*0.000000e+00*/;
-        }
-        scale_f_producer_ws[i] = condval;
-      }
       if (tl::tl_shuffle_elect<128>()) {
         mbarrier[(nb & 1)].arrive_and_expect_tx(16384);
         tl::tma_load(K_desc, mbarrier[(nb & 1)], (&(((fp8_e4_t*)k_s)[((nb & 1) * 16384)])), 0, ((t0 * 128) + (nb * 128)));
       }
     }
   } else {
+    tl::warpgroup_reg_alloc<240>();
     #pragma unroll
-    for (int i_1 = 0; i_1 < 8; ++i_1) {
+    for (int i = 0; i < 8; ++i) {
       float broadcast_var = 0x0p+0f/*0.000000e+00*/;
-      float2 condval_1;
+      float2 condval;
       if ((((((int)blockIdx.x) * 2) + (((int)threadIdx.x) >> 7)) <= seq_len)) {
-        condval_1 = *(float2*)(Weights + (((((((int64_t)((int)blockIdx.x)) * (int64_t)128) + ((((int64_t)((int)threadIdx.x)) >> (int64_t)7) * (int64_t)64)) + (((int64_t)i_1) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)3) * (int64_t)2)) - (int64_t)64));
+        condval = *(float2*)(Weights + (((((((int64_t)((int)blockIdx.x)) * (int64_t)128) + ((((int64_t)((int)threadIdx.x)) >> (int64_t)7) * (int64_t)64)) + (((int64_t)i) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)3) * (int64_t)2)) - (int64_t)64));
       } else {
-        condval_1 = make_float2(broadcast_var, broadcast_var);
+        condval = make_float2(broadcast_var, broadcast_var);
       }
-      *(float2*)(w_f + (i_1 * 2)) = condval_1;
+      *(float2*)(w_f + (i * 2)) = condval;
     }
     for (int nb_1 = 0; nb_1 < (t1 - t0); ++nb_1) {
       if (nb_1 == 0) {
@@ -105,10 +96,10 @@ extern "C" __global__ void __launch_bounds__(384, 1) indexer_logits_kernel(const
         tl::warpgroup_fence_operand(reinterpret_cast<float*>(acc3 + 0), 64);
         tl::warpgroup_arrive();
         #pragma unroll
-        for (int i_2 = 0; i_2 < 2; ++i_2) {
+        for (int i_1 = 0; i_1 < 2; ++i_1) {
           #pragma unroll
           for (int ki = 0; ki < 4; ++ki) {
-            tl::wgmma_ss<tl::DataType::kFloat8_e4m3, tl::DataType::kFloat8_e4m3, tl::DataType::kFloat32, 64, 64, 32, false, false, 1, 1>(uint64_t(desc_a + (((i_2 * 8192) + (ki * 32)) >> 4)), uint64_t(desc_b + ((((((((int)threadIdx.x) >> 7) + 1) & 1) * 8192) + (ki * 32)) >> 4)), ((uint32_t*)(acc3 + (i_2 * 32))), ((0 < ki) ? 1 : 0));
+            tl::wgmma_ss<tl::DataType::kFloat8_e4m3, tl::DataType::kFloat8_e4m3, tl::DataType::kFloat32, 64, 64, 32, false, false, 1, 1>(uint64_t(desc_a + (((i_1 * 8192) + (ki * 32)) >> 4)), uint64_t(desc_b + ((((((((int)threadIdx.x) >> 7) + 1) & 1) * 8192) + (ki * 32)) >> 4)), ((uint32_t*)(acc3 + (i_1 * 32))), ((0 < ki) ? 1 : 0));
           }
         }
         tl::warpgroup_commit_batch();
@@ -117,44 +108,40 @@ extern "C" __global__ void __launch_bounds__(384, 1) indexer_logits_kernel(const
       }
       mbarrier[((nb_1 & 1) + 2)].arrive();
       #pragma unroll
-      for (int i_3 = 0; i_3 < 32; ++i_3) {
+      for (int i_2 = 0; i_2 < 32; ++i_2) {
         float broadcast_var_1 = 0x0p+0f/*0.000000e+00*/;
         float2 __1;
           float2 __2;
-            float2 __3;
-              float2 v_ = *(float2*)(acc3 + (i_3 * 2));
-              float2 v__1 = make_float2(broadcast_var_1, broadcast_var_1);
-              __3.x = max(v_.x, v__1.x);
-              __3.y = max(v_.y, v__1.y);
-            float2 v__2 = *(float2*)(w_f + (((i_3 & 15) >> 1) * 2));
-            __2.x = (__3.x*v__2.x);
-            __2.y = (__3.y*v__2.y);
-          float2 v__3 = make_float2(scale_f[(((i_3 >> 4) * 2) + (i_3 & 1))], scale_f[(((i_3 >> 4) * 2) + (i_3 & 1))]);
-          __1.x = (__2.x*v__3.x);
-          __1.y = (__2.y*v__3.y);
-        *(float2*)(acc3 + (i_3 * 2)) = __1;
+            float2 v_ = *(float2*)(acc3 + (i_2 * 2));
+            float2 v__1 = make_float2(broadcast_var_1, broadcast_var_1);
+            __2.x = max(v_.x, v__1.x);
+            __2.y = max(v_.y, v__1.y);
+          float2 v__2 = *(float2*)(w_f + (((i_2 & 15) >> 1) * 2));
+          __1.x = (__2.x*v__2.x);
+          __1.y = (__2.y*v__2.y);
+        *(float2*)(acc3 + (i_2 * 2)) = __1;
       }
       #pragma unroll
-      for (int i_4 = 0; i_4 < 4; ++i_4) {
-        logit[i_4] = 0x0p+0f/*0.000000e+00*/;
+      for (int i_3 = 0; i_3 < 4; ++i_3) {
+        logit[i_3] = 0x0p+0f/*0.000000e+00*/;
         #pragma unroll
         for (int rv = 0; rv < 16; ++rv) {
-          logit[i_4] = (logit[i_4] + acc3[(((((i_4 >> 1) * 32) + ((rv & 7) * 4)) + ((i_4 & 1) * 2)) + (rv >> 3))]);
+          logit[i_3] = (logit[i_3] + acc3[(((((i_3 >> 1) * 32) + ((rv & 7) * 4)) + ((i_3 & 1) * 2)) + (rv >> 3))]);
         }
-        logit[i_4] = tl::AllReduce<tl::SumOp, 4, 1, 128, tl::NamedBarrier<256>>::run(logit[i_4]);
+        logit[i_3] = tl::AllReduce<tl::SumOp, 4, 1, 128, tl::NamedBarrier<256>>::run(logit[i_3]);
       }
       if ((((int)threadIdx.x) % 4) == 0) {
         if (0 <= (t0 + nb_1)) {
           #pragma unroll
-          for (int i_5 = 0; i_5 < 4; ++i_5) {
-            if ((((((int)blockIdx.x) * 2) + (((int)threadIdx.x) >> 7)) <= seq_len) && (((((((t0 * 128) + (nb_1 * 128)) + ((i_5 >> 1) * 64)) + (((((int)threadIdx.x) & 127) >> 5) * 16)) + ((i_5 & 1) * 8)) + ((((int)threadIdx.x) & 31) >> 2)) < seq_len_kv)) {
-              float condval_2;
-              if (((KS[(((((int64_t)((int)blockIdx.x)) * (int64_t)2) + (((int64_t)((int)threadIdx.x)) >> (int64_t)7)) - (int64_t)1)] <= ((((((t0 * 128) + (nb_1 * 128)) + ((i_5 >> 1) * 64)) + (((((int)threadIdx.x) & 127) >> 5) * 16)) + ((i_5 & 1) * 8)) + ((((int)threadIdx.x) & 31) >> 2))) & (((((((t0 * 128) + (nb_1 * 128)) + ((i_5 >> 1) * 64)) + (((((int)threadIdx.x) & 127) >> 5) * 16)) + ((i_5 & 1) * 8)) + ((((int)threadIdx.x) & 31) >> 2)) < KE[(((((int64_t)((int)blockIdx.x)) * (int64_t)2) + (((int64_t)((int)threadIdx.x)) >> (int64_t)7)) - (int64_t)1)]))) {
-                condval_2 = logit[i_5];
+          for (int i_4 = 0; i_4 < 4; ++i_4) {
+            if ((((((int)blockIdx.x) * 2) + (((int)threadIdx.x) >> 7)) <= seq_len) && (((((((t0 * 128) + (nb_1 * 128)) + ((i_4 >> 1) * 64)) + (((((int)threadIdx.x) & 127) >> 5) * 16)) + ((i_4 & 1) * 8)) + ((((int)threadIdx.x) & 31) >> 2)) < seq_len_kv)) {
+              float condval_1;
+              if (((KS[(((((int64_t)((int)blockIdx.x)) * (int64_t)2) + (((int64_t)((int)threadIdx.x)) >> (int64_t)7)) - (int64_t)1)] <= ((((((t0 * 128) + (nb_1 * 128)) + ((i_4 >> 1) * 64)) + (((((int)threadIdx.x) & 127) >> 5) * 16)) + ((i_4 & 1) * 8)) + ((((int)threadIdx.x) & 31) >> 2))) & (((((((t0 * 128) + (nb_1 * 128)) + ((i_4 >> 1) * 64)) + (((((int)threadIdx.x) & 127) >> 5) * 16)) + ((i_4 & 1) * 8)) + ((((int)threadIdx.x) & 31) >> 2)) < KE[(((((int64_t)((int)blockIdx.x)) * (int64_t)2) + (((int64_t)((int)threadIdx.x)) >> (int64_t)7)) - (int64_t)1)]))) {
+                condval_1 = (logit[i_4] * KScale[((((((((int64_t)t0) * (int64_t)128) + (((int64_t)nb_1) * (int64_t)128)) + ((((int64_t)i_4) >> (int64_t)1) * (int64_t)64)) + (((((int64_t)((int)threadIdx.x)) & (int64_t)127) >> (int64_t)5) * (int64_t)16)) + ((((int64_t)i_4) & (int64_t)1) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) >> (int64_t)2))]);
               } else {
-                condval_2 = -CUDART_INF_F;
+                condval_1 = -CUDART_INF_F;
               }
-              Out[(((((((((int64_t)t0) * (int64_t)128) + (((int64_t)nb_1) * (int64_t)128)) + ((((int64_t)i_5) >> (int64_t)1) * (int64_t)64)) + (((((int64_t)((int)threadIdx.x)) & (int64_t)127) >> (int64_t)5) * (int64_t)16)) + ((((int64_t)i_5) & (int64_t)1) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) >> (int64_t)2)) + ((((((int64_t)((int)blockIdx.x)) * (int64_t)2) + (((int64_t)((int)threadIdx.x)) >> (int64_t)7)) - (int64_t)1) * ((int64_t)seq_len_kv)))] = condval_2;
+              Out[(((((((((int64_t)t0) * (int64_t)128) + (((int64_t)nb_1) * (int64_t)128)) + ((((int64_t)i_4) >> (int64_t)1) * (int64_t)64)) + (((((int64_t)((int)threadIdx.x)) & (int64_t)127) >> (int64_t)5) * (int64_t)16)) + ((((int64_t)i_4) & (int64_t)1) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) >> (int64_t)2)) + ((((((int64_t)((int)blockIdx.x)) * (int64_t)2) + (((int64_t)((int)threadIdx.x)) >> (int64_t)7)) - (int64_t)1) * ((int64_t)seq_len_kv)))] = condval_1;
             }
           }
         }

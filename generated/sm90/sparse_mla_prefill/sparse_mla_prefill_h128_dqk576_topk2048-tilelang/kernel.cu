@@ -119,7 +119,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
         tl::GmmaDescriptor desc_a;
         tl::GmmaDescriptor desc_b;
         tl::initialize_wgmma_descriptor<1, 1, 64>(desc_a, (&(((bfloat16_t*)o_l)[0])));
-        tl::initialize_wgmma_descriptor<1, 1, 64>(desc_b, (&(((bfloat16_t*)kv_l)[0])));
+        tl::initialize_wgmma_descriptor<1, 1, 64>(desc_b, (&(((bfloat16_t*)kv_l_1)[0])));
         tl::warpgroup_fence_operand(reinterpret_cast<float*>(acc_s + 0), 32);
         tl::warpgroup_arrive();
         tl::fence_proxy_async();
@@ -254,7 +254,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
         tl::GmmaDescriptor desc_b_3;
         tl::__sync_thread_partial(3, 128);
         tl::initialize_wgmma_descriptor<1, 1, 64>(desc_a_3, (&(((bfloat16_t*)p_s)[0])));
-        tl::initialize_wgmma_descriptor<1, 512, 64>(desc_b_3, (&(((bfloat16_t*)kv_l)[0])));
+        tl::initialize_wgmma_descriptor<1, 512, 64>(desc_b_3, (&(((bfloat16_t*)kv_l_1)[0])));
         tl::warpgroup_fence_operand(reinterpret_cast<float*>(acc_l + 0), 128);
         tl::warpgroup_arrive();
         tl::fence_proxy_async();
@@ -283,7 +283,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
         tl::GmmaDescriptor desc_a_4;
         tl::GmmaDescriptor desc_b_4;
         tl::initialize_wgmma_descriptor<1, 1, 64>(desc_a_4, (&(((bfloat16_t*)o_l)[0])));
-        tl::initialize_wgmma_descriptor<1, 1, 64>(desc_b_4, (&(((bfloat16_t*)kv_l_1)[0])));
+        tl::initialize_wgmma_descriptor<1, 1, 64>(desc_b_4, (&(((bfloat16_t*)kv_l)[0])));
         tl::warpgroup_fence_operand(reinterpret_cast<float*>(acc_s + 0), 32);
         tl::warpgroup_arrive();
         #pragma unroll
@@ -415,7 +415,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
         tl::GmmaDescriptor desc_b_7;
         tl::__sync_thread_partial(3, 128);
         tl::initialize_wgmma_descriptor<1, 1, 64>(desc_a_7, (&(((bfloat16_t*)p_s)[0])));
-        tl::initialize_wgmma_descriptor<1, 512, 64>(desc_b_7, (&(((bfloat16_t*)kv_l_1)[0])));
+        tl::initialize_wgmma_descriptor<1, 512, 64>(desc_b_7, (&(((bfloat16_t*)kv_l)[0])));
         tl::warpgroup_fence_operand(reinterpret_cast<float*>(acc_l + 0), 128);
         tl::warpgroup_arrive();
         tl::fence_proxy_async();
@@ -602,7 +602,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
         tl::__sync_thread_partial(4, 128);
         #pragma unroll
         for (int i_28 = 0; i_28 < 16; ++i_28) {
-          tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kv_l)[((((((((((int)threadIdx.x) & 31) >> 3) * 4096) + ((i_28 >> 1) * 512)) + ((((i_28 * 4) + (((int)threadIdx.x) >> 5)) & 7) * 64)) + (((((((int)threadIdx.x) & 7) >> 2) + (i_28 & 1)) & 1) * 32)) + (((((((int)threadIdx.x) & 127) >> 6) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 63) >> 5) + (((int)threadIdx.x) & 1)) & 1) * 8))])), (&(KV[((((int64_t)src[(((((int64_t)i_28) * (int64_t)4) + (((int64_t)((int)threadIdx.x)) >> (int64_t)5)) - (int64_t)8)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) * (int64_t)8))])), ((((bool)ok[(((i_28 * 4) + (((int)threadIdx.x) >> 5)) - 8)]) && (src[(((i_28 * 4) + (((int)threadIdx.x) >> 5)) - 8)] < s_kv)) && (0 <= src[(((i_28 * 4) + (((int)threadIdx.x) >> 5)) - 8)])));
+          tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kv_l_1)[((((((((((int)threadIdx.x) & 31) >> 3) * 4096) + ((i_28 >> 1) * 512)) + ((((i_28 * 4) + (((int)threadIdx.x) >> 5)) & 7) * 64)) + (((((((int)threadIdx.x) & 7) >> 2) + (i_28 & 1)) & 1) * 32)) + (((((((int)threadIdx.x) & 127) >> 6) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 63) >> 5) + (((int)threadIdx.x) & 1)) & 1) * 8))])), (&(KV[((((int64_t)src[(((((int64_t)i_28) * (int64_t)4) + (((int64_t)((int)threadIdx.x)) >> (int64_t)5)) - (int64_t)8)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) * (int64_t)8))])), ((((bool)ok[(((i_28 * 4) + (((int)threadIdx.x) >> 5)) - 8)]) && (src[(((i_28 * 4) + (((int)threadIdx.x) >> 5)) - 8)] < s_kv)) && (0 <= src[(((i_28 * 4) + (((int)threadIdx.x) >> 5)) - 8)])));
           tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kv_r_1)[((((((((((int)threadIdx.x) & 31) >> 3) * 4096) + ((i_28 >> 1) * 512)) + ((((i_28 * 4) + (((int)threadIdx.x) >> 5)) & 7) * 64)) + (((((((int)threadIdx.x) & 7) >> 2) + (i_28 & 1)) & 1) * 32)) + (((((((int)threadIdx.x) & 127) >> 6) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 63) >> 5) + (((int)threadIdx.x) & 1)) & 1) * 8))])), (&(KV[(((((int64_t)src[(((((int64_t)i_28) * (int64_t)4) + (((int64_t)((int)threadIdx.x)) >> (int64_t)5)) - (int64_t)8)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) * (int64_t)8)) + (int64_t)256)])), ((((bool)ok[(((i_28 * 4) + (((int)threadIdx.x) >> 5)) - 8)]) && (src[(((i_28 * 4) + (((int)threadIdx.x) >> 5)) - 8)] < s_kv)) && (0 <= src[(((i_28 * 4) + (((int)threadIdx.x) >> 5)) - 8)])));
         }
         #pragma unroll
@@ -632,7 +632,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
         tl::__sync_thread_partial(4, 128);
         #pragma unroll
         for (int i_30 = 0; i_30 < 16; ++i_30) {
-          tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kv_l_1)[((((((((((int)threadIdx.x) & 31) >> 3) * 4096) + ((i_30 >> 1) * 512)) + ((((i_30 * 4) + (((int)threadIdx.x) >> 5)) & 7) * 64)) + (((((((int)threadIdx.x) & 7) >> 2) + (i_30 & 1)) & 1) * 32)) + (((((((int)threadIdx.x) & 127) >> 6) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 63) >> 5) + (((int)threadIdx.x) & 1)) & 1) * 8))])), (&(KV[((((int64_t)src_1[(((((int64_t)i_30) * (int64_t)4) + (((int64_t)((int)threadIdx.x)) >> (int64_t)5)) - (int64_t)8)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) * (int64_t)8))])), ((((bool)ok_1[(((i_30 * 4) + (((int)threadIdx.x) >> 5)) - 8)]) && (src_1[(((i_30 * 4) + (((int)threadIdx.x) >> 5)) - 8)] < s_kv)) && (0 <= src_1[(((i_30 * 4) + (((int)threadIdx.x) >> 5)) - 8)])));
+          tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kv_l)[((((((((((int)threadIdx.x) & 31) >> 3) * 4096) + ((i_30 >> 1) * 512)) + ((((i_30 * 4) + (((int)threadIdx.x) >> 5)) & 7) * 64)) + (((((((int)threadIdx.x) & 7) >> 2) + (i_30 & 1)) & 1) * 32)) + (((((((int)threadIdx.x) & 127) >> 6) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 63) >> 5) + (((int)threadIdx.x) & 1)) & 1) * 8))])), (&(KV[((((int64_t)src_1[(((((int64_t)i_30) * (int64_t)4) + (((int64_t)((int)threadIdx.x)) >> (int64_t)5)) - (int64_t)8)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) * (int64_t)8))])), ((((bool)ok_1[(((i_30 * 4) + (((int)threadIdx.x) >> 5)) - 8)]) && (src_1[(((i_30 * 4) + (((int)threadIdx.x) >> 5)) - 8)] < s_kv)) && (0 <= src_1[(((i_30 * 4) + (((int)threadIdx.x) >> 5)) - 8)])));
           tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kv_r)[((((((((((int)threadIdx.x) & 31) >> 3) * 4096) + ((i_30 >> 1) * 512)) + ((((i_30 * 4) + (((int)threadIdx.x) >> 5)) & 7) * 64)) + (((((((int)threadIdx.x) & 7) >> 2) + (i_30 & 1)) & 1) * 32)) + (((((((int)threadIdx.x) & 127) >> 6) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 63) >> 5) + (((int)threadIdx.x) & 1)) & 1) * 8))])), (&(KV[(((((int64_t)src_1[(((((int64_t)i_30) * (int64_t)4) + (((int64_t)((int)threadIdx.x)) >> (int64_t)5)) - (int64_t)8)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) * (int64_t)8)) + (int64_t)256)])), ((((bool)ok_1[(((i_30 * 4) + (((int)threadIdx.x) >> 5)) - 8)]) && (src_1[(((i_30 * 4) + (((int)threadIdx.x) >> 5)) - 8)] < s_kv)) && (0 <= src_1[(((i_30 * 4) + (((int)threadIdx.x) >> 5)) - 8)])));
         }
         #pragma unroll

@@ -1,0 +1,157 @@
+"""Dispatch adapters for the TileLang kernels (no GPU): the Triton `launch` signature of each
+operator is mapped onto the typed wrappers of dsagen.tl_backend.load, checked with stand-in
+kernels that compute the oracle in torch (the real kernels only run on a Hopper GPU, see
+tests/test_tilelang_*.py), run through each operator's own VERIFY; calls the TileLang kernel
+cannot serve go to the Triton module."""
+import pytest
+import torch
+
+from dsagen.oracle.sparse_mla import sparse_mla_decode as decode_oracle
+from dsagen.oracle.sparse_mla import sparse_mla_prefill as prefill_oracle
+from dsagen.oracle.topk import topk_indices
+from dsagen.ops import mla_decode, mla_prefill
+from dsagen.ops import topk as topk_ops
+from dsagen.runtime import dispatch
+
+
+class Stand:
+    """Stands for a loaded TLKernel: `meta` as in meta.json, called with the prim_func's tensors."""
+
+    def __init__(self, fn, problem, schedule=None):
+        self.fn, self.calls = fn, []
+        self.meta = {"problem": problem, "schedule": schedule or {}}
+
+    def __call__(self, *args):
+        self.calls.append(args)
+        self.fn(*args)
+
+
+class Triton:
+    def __init__(self):
+        self.calls = []
+
+    def launch(self, *args, **kw):
+        self.calls.append(kw)
+
+
+def _module(op, kernel, tl_problem, triton=None, strict=False):
+    e = {"name": f"{op}-tilelang", "tl_problem": tl_problem, "schedule": {}}
+    return dispatch.TileLangModule(op, e, kernel, fallback=(lambda: triton) if triton else None,
+                                   strict=strict, device_type="cpu")
+
+
+# ---------------------------------------------------------------- topk
+def _topk_kernel(x, starts, ends, dst):
+    assert x.dtype == torch.float32 and starts.dtype == ends.dtype == torch.int32 and dst.dtype == torch.int32
+    dst.copy_(topk_indices(x, dst.shape[1], starts, ends))
+
+
+def test_topk_adapter_passes_the_operators_verify():
+    k = Stand(_topk_kernel, {})
+    m = _module("topk", k, {"k": 2048})
+    r = topk_ops.verify(m, {"k": 64, "rows": 4, "row_len": 300}, "cpu")
+    assert r["passed"], r
+    assert len(k.calls) == 1
+
+
+def test_topk_adapter_falls_back_for_what_it_cannot_serve():
+    k, t = Stand(_topk_kernel, {}), Triton()
+    m = _module("topk", k, {"k": 2048}, t)
+    x = torch.randn(3, 100)
+    s, e = torch.zeros(3, dtype=torch.int32), torch.full((3,), 100, dtype=torch.int32)
+    out = torch.full((3, 8), -7, dtype=torch.int32)
+    m.launch(x, s, e, out, k=8, splits=4)                   # split variant asked for: Triton
+    m.launch(x, s, e, out, k=8, schedule={"BLOCK_N": 1})    # explicit Triton schedule
+    m.launch(x.double(), s, e, out, k=8)                    # not fp32
+    assert len(t.calls) == 3 and not k.calls
+    m.launch(x, s, e, out, k=8)
+    assert len(k.calls) == 1 and (out >= 0).all()
+    with pytest.raises(ValueError, match="cannot run this call"):
+        _module("topk", k, {"k": 2048}, strict=True).launch(x, s, e, out, k=8, splits=2)
+
+
+# ---------------------------------------------------------------- sparse MLA prefill
+def _prefill_kernel(q, kv, idx, out, ml, lse, sm_scale):
+    assert q.is_contiguous() and kv.dim() == 2 and idx.dim() == 2 and isinstance(sm_scale, float)
+    o, m, l = prefill_oracle(q.float(), kv.float(), idx, sm_scale)
+    out.copy_(o.to(out.dtype))
+    ml.copy_(m)
+    lse.copy_(l)
+
+
+def test_prefill_adapter_passes_the_operators_verify():
+    k = Stand(_prefill_kernel, {"h_q": 16, "d_qk": 576})
+    m = _module("sparse_mla_prefill", k, {"h_q": 16, "d_qk": 576})
+    prob = {"h_q": 16, "d_qk": 576, "d_v": 512, "topk": 40, "s_q": 2, "s_kv": 200}
+    r = mla_prefill.verify(m, prob, "cpu")
+    assert r["passed"], r
+    assert len(k.calls) == 1
+
+
+def test_prefill_adapter_falls_back_for_what_it_cannot_serve():
+    k, t = Stand(_prefill_kernel, {"h_q": 16, "d_qk": 576}), Triton()
+    m = _module("sparse_mla_prefill", k, {"h_q": 16, "d_qk": 576}, t)
+    q, kv, idx = mla_prefill.random_instance(16, 576, 8, 2, 50)
+    out = torch.empty(2, 16, 512, dtype=torch.bfloat16)
+    ml, lse = torch.empty(2, 16), torch.empty(2, 16)
+    m.launch(q, kv, idx, torch.full((2,), 4, dtype=torch.int32), None, out, ml, lse, sm_scale=0.1)  # topk_length
+    m.launch(q, kv, idx, None, torch.zeros(16), out, ml, lse, sm_scale=0.1)                        # attn_sink
+    q32, kv32, idx32 = mla_prefill.random_instance(32, 576, 8, 2, 50)
+    m.launch(q32, kv32, idx32, None, None, torch.empty(2, 32, 512, dtype=torch.bfloat16),
+             torch.empty(2, 32), torch.empty(2, 32), sm_scale=0.1)                                  # other h_q
+    assert len(t.calls) == 3 and not k.calls
+    m.launch(q, kv, idx, None, None, out, ml, lse, sm_scale=0.1)
+    ref, _, ref_lse = prefill_oracle(q.float(), kv.float(), idx, 0.1)
+    assert len(k.calls) == 1 and torch.allclose(lse, ref_lse)
+
+
+# ---------------------------------------------------------------- sparse MLA decode
+def test_decode_adapter_passes_the_operators_verify_with_and_without_splits():
+    def main(q, lat, scale, rope, idx, out, lse, po, plse, splits, sm_scale):
+        assert lat.dtype == torch.float8_e4m3fn and scale.dtype == torch.float32 and rope.dtype == torch.bfloat16
+        assert lat.shape[1] == 656 and po.shape[0] == (q.shape[0] * q.shape[1] * splits if splits > 1 else 1)
+        cache = lat.view(torch.uint8).view(-1, 1, 1, 656)
+        o, l = decode_oracle(q, cache, idx, sm_scale)
+        out.copy_(o.to(out.dtype))
+        lse.copy_(l)
+
+    combined = []
+    parts = {"main": Stand(main, {"h_q": 16, "part": "main"}, {"block_I": 16}),  # verify runs top-k 64 on CPU
+             "combine": Stand(lambda po, plse, out, lse, splits: combined.append(splits),
+                              {"h_q": 16, "part": "combine"})}
+    m = _module("sparse_mla_decode", parts, {"h_q": 16})
+    prob = {"h_q": 16, "topk": 256, "batch": 2, "s_q": 1, "kv_format": "fp8", "page_block_size": 64}
+    r = mla_decode.verify(m, prob, "cpu")
+    assert r["passed"], r
+    assert [c[9] for c in parts["main"].calls] == [1, 3] and combined == [3]
+
+
+def test_decode_adapter_falls_back_for_what_it_cannot_serve():
+    t = Triton()
+    main = Stand(lambda *a: None, {"h_q": 16, "part": "main"})
+    m = _module("sparse_mla_decode", {"main": main}, {"h_q": 16}, t)  # no combine part
+    prob = {"h_q": 16, "topk": 64, "batch": 1, "s_q": 1, "kv_format": "fp8", "page_block_size": 64}
+    inst = mla_decode.random_instance(prob)
+    q, cache, idx = inst["q"], inst["k_cache"], inst["indices"]
+    out, lse = torch.empty(1, 1, 16, 512, dtype=torch.bfloat16), torch.empty(1, 16, 1)
+    kw = dict(sm_scale=0.1, is_fp8=True)
+    m.launch(q, cache, idx, None, None, out, lse, **kw, num_splits=2)               # split, no combine
+    m.launch(q, cache, idx, torch.ones(1, dtype=torch.int32), None, out, lse, **kw)  # topk_length
+    m.launch(q, cache, idx, None, None, out, lse, sm_scale=0.1, is_fp8=False)        # bf16 cache
+    m.launch(q, cache, idx, None, None, out, lse, **kw, soft_fp8=True)
+    assert len(t.calls) == 4 and not main.calls
+    m.launch(q, cache, idx, None, None, out, lse, **kw, num_splits=1)
+    assert len(main.calls) == 1
+
+
+def test_multi_kernel_entries_load_every_part(tmp_path, monkeypatch):
+    """Decode's entry holds main/ and combine/: dispatch loads both, by label."""
+    import dsagen.tl_backend.load as load
+
+    loaded = []
+    monkeypatch.setattr(load, "load_kernel", lambda d, fn=None: loaded.append((d.name, fn)) or d.name)
+    entry = {"kernels": [{"label": "main", "path": "sm90/d/x-tilelang/main/kernel.cu", "function": "f_main"},
+                         {"label": "combine", "path": "sm90/d/x-tilelang/combine/kernel.cu", "function": "f_comb"}]}
+    got = dispatch._load_tl_kernel(tmp_path / "x-tilelang" / "main", entry)
+    assert got == {"main": "main", "combine": "combine"}
+    assert loaded == [("main", "f_main"), ("combine", "f_comb")]
