@@ -71,9 +71,10 @@ def test_topk_adapter_falls_back_for_what_it_cannot_serve():
 
 
 # ---------------------------------------------------------------- sparse MLA prefill
-def _prefill_kernel(q, kv, idx, out, ml, lse, sm_scale):
+def _prefill_kernel(q, kv, idx, topk_len, sink, out, ml, lse, sm_scale):
     assert q.is_contiguous() and kv.dim() == 2 and idx.dim() == 2 and isinstance(sm_scale, float)
-    o, m, l = prefill_oracle(q.float(), kv.float(), idx, sm_scale)
+    assert topk_len.dtype == torch.int32 and sink.dtype == torch.float32
+    o, m, l = prefill_oracle(q.float(), kv.float(), idx, sm_scale, attn_sink=sink, topk_length=topk_len)
     out.copy_(o.to(out.dtype))
     ml.copy_(m)
     lse.copy_(l)
@@ -94,36 +95,37 @@ def test_prefill_adapter_falls_back_for_what_it_cannot_serve():
     q, kv, idx = mla_prefill.random_instance(16, 576, 8, 2, 50)
     out = torch.empty(2, 16, 512, dtype=torch.bfloat16)
     ml, lse = torch.empty(2, 16), torch.empty(2, 16)
-    m.launch(q, kv, idx, torch.full((2,), 4, dtype=torch.int32), None, out, ml, lse, sm_scale=0.1)  # topk_length
-    m.launch(q, kv, idx, None, torch.zeros(16), out, ml, lse, sm_scale=0.1)                        # attn_sink
     q32, kv32, idx32 = mla_prefill.random_instance(32, 576, 8, 2, 50)
     m.launch(q32, kv32, idx32, None, None, torch.empty(2, 32, 512, dtype=torch.bfloat16),
              torch.empty(2, 32), torch.empty(2, 32), sm_scale=0.1)                                  # other h_q
-    assert len(t.calls) == 3 and not k.calls
-    m.launch(q, kv, idx, None, None, out, ml, lse, sm_scale=0.1)
-    ref, _, ref_lse = prefill_oracle(q.float(), kv.float(), idx, 0.1)
-    assert len(k.calls) == 1 and torch.allclose(lse, ref_lse)
+    m.launch(q, kv, idx, None, None, out, ml, lse, sm_scale=0.1, schedule={"BLOCK_N": 16})       # schedule
+    assert len(t.calls) == 2 and not k.calls
+    tl, sink = torch.tensor([3, 0], dtype=torch.int32), torch.tensor([0.5] * 16)
+    m.launch(q, kv, idx, tl, sink, out, ml, lse, sm_scale=0.1)    # topk_length and attn_sink: TileLang
+    ref, _, ref_lse = prefill_oracle(q.float(), kv.float(), idx, 0.1, attn_sink=sink, topk_length=tl)
+    assert len(k.calls) == 1 and torch.equal(lse.isinf(), ref_lse.isinf())
+    assert torch.allclose(out.float(), ref, atol=1e-2)
 
 
 # ---------------------------------------------------------------- sparse MLA decode
 def test_decode_adapter_passes_the_operators_verify_with_and_without_splits():
-    def main(q, lat, scale, rope, idx, out, lse, po, plse, splits, sm_scale):
+    def main(q, lat, scale, rope, idx, topk_len, sink, out, lse, po, plse, splits, sm_scale):
         assert lat.dtype == torch.float8_e4m3fn and scale.dtype == torch.float32 and rope.dtype == torch.bfloat16
         assert lat.shape[1] == 656 and po.shape[0] == (q.shape[0] * q.shape[1] * splits if splits > 1 else 1)
         cache = lat.view(torch.uint8).view(-1, 1, 1, 656)
-        o, l = decode_oracle(q, cache, idx, sm_scale)
+        o, l = decode_oracle(q, cache, idx, sm_scale, attn_sink=sink, topk_length=topk_len)
         out.copy_(o.to(out.dtype))
         lse.copy_(l)
 
     combined = []
     parts = {"main": Stand(main, {"h_q": 16, "part": "main"}, {"block_I": 16}),  # verify runs top-k 64 on CPU
-             "combine": Stand(lambda po, plse, out, lse, splits: combined.append(splits),
+             "combine": Stand(lambda po, plse, sink, out, lse, splits: combined.append(splits),
                               {"h_q": 16, "part": "combine"})}
     m = _module("sparse_mla_decode", parts, {"h_q": 16})
     prob = {"h_q": 16, "topk": 256, "batch": 2, "s_q": 1, "kv_format": "fp8", "page_block_size": 64}
     r = mla_decode.verify(m, prob, "cpu")
     assert r["passed"], r
-    assert [c[9] for c in parts["main"].calls] == [1, 3] and combined == [3]
+    assert [c[11] for c in parts["main"].calls] == [1, 3] and combined == [3]
 
 
 def test_decode_adapter_falls_back_for_what_it_cannot_serve():
@@ -136,12 +138,11 @@ def test_decode_adapter_falls_back_for_what_it_cannot_serve():
     out, lse = torch.empty(1, 1, 16, 512, dtype=torch.bfloat16), torch.empty(1, 16, 1)
     kw = dict(sm_scale=0.1, is_fp8=True)
     m.launch(q, cache, idx, None, None, out, lse, **kw, num_splits=2)               # split, no combine
-    m.launch(q, cache, idx, torch.ones(1, dtype=torch.int32), None, out, lse, **kw)  # topk_length
     m.launch(q, cache, idx, None, None, out, lse, sm_scale=0.1, is_fp8=False)        # bf16 cache
     m.launch(q, cache, idx, None, None, out, lse, **kw, soft_fp8=True)
-    assert len(t.calls) == 4 and not main.calls
-    m.launch(q, cache, idx, None, None, out, lse, **kw, num_splits=1)
-    assert len(main.calls) == 1
+    assert len(t.calls) == 3 and not main.calls
+    m.launch(q, cache, idx, torch.ones(1, dtype=torch.int32), torch.zeros(16), out, lse, **kw, num_splits=1)
+    assert len(main.calls) == 1 and main.calls[0][5].tolist() == [1]   # topk_length, attn_sink: TileLang
 
 
 def test_multi_kernel_entries_load_every_part(tmp_path, monkeypatch):

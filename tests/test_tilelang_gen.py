@@ -403,3 +403,47 @@ def test_time_against_triton_records_both_kernels_per_bucket(home, monkeypatch):
     got = cache.read_manifest()["kernels"][f"sm90/{OP}/{NAME}"]
     assert got["status"] == "measured" and got["timings"][0]["device"] == "NVIDIA H200"
     assert "-> TileLang (2.00x)" in log[0] and "-> Triton (0.40x)" in log[1]
+
+
+def test_on_a_gpu_tune_builds_several_schedules_and_keeps_the_fastest(home, monkeypatch):
+    """With a GPU of the arch, the TileLang stage builds GPU_CANDIDATES schedules, verifies and
+    times each (stand-ins here), keeps the fastest, records the search, then verifies and times
+    the kept kernel against Triton."""
+    def fake_compile(tasks, jobs, progress=None):
+        out = []
+        for t in tasks:
+            (k,) = t["kernels"]
+            d = tl_gen.Path(k["out_dir"])
+            d.mkdir(parents=True)
+            (d / "kernel.cu").write_text(f"// {json.dumps(k['schedule'], sort_keys=True)}\n")
+            (d / "kernel.so").write_bytes(b"so")
+            out.append({"error": None, "seconds": 1.0, "metas": [{
+                "label": "main", "subdir": "", "schedule": k["schedule"], "problem": k["problem"],
+                "source_sha256": sha256_file(d / "kernel.cu"), "registers": 100, "shared_bytes": 1000,
+                "spill_bytes": 0, "wgmma_in_ptx": 4, "mma_sync_in_ptx": 0, "tcgen05_in_ptx": 0, "gmma_in_sass": 4,
+                "gmma_shapes": {}, "tensor_cores_kept": True, "function": OP}]})
+        return out
+
+    plans = _plans()
+    want = plans[0].kept[:tl_gen.GPU_CANDIDATES]
+    assert len(want) == tl_gen.GPU_CANDIDATES
+    times = {json.dumps(c, sort_keys=True): 10.0 + i for i, c in enumerate(want)}
+    fastest = want[2]
+    times[json.dumps(fastest, sort_keys=True)] = 5.0
+    times[json.dumps(want[1], sort_keys=True)] = None      # fails verification: never picked
+    monkeypatch.setattr(tl_gen, "unavailable", lambda: None)
+    monkeypatch.setattr(tl_gen, "build_key", lambda p, a: "k")
+    monkeypatch.setattr(tl_gen, "compile_all", fake_compile)
+    monkeypatch.setattr(tl_gen, "time_staged",
+                        lambda p, staged, metas: times[json.dumps(metas[0]["schedule"], sort_keys=True)])
+    checked = []
+    monkeypatch.setattr(tl_gen, "verify_on_gpu", lambda e, gpu, log: checked.append(e["schedule"]) or {"passed": True})
+    monkeypatch.setattr(tl_gen, "time_against_triton", lambda e, gpu, log: checked.append("triton") or [])
+    log = []
+    s = tl_gen.run(plans, SM90, load_spec(None), 1, log.append, gpu="NVIDIA H200")
+    assert s["compiled"] == [f"{OP}/{NAME}"], "\n".join(log)
+    e = cache.read_manifest()["kernels"][f"sm90/{OP}/{NAME}"]
+    assert e["schedule"] == fastest and checked == [fastest, "triton"]
+    assert e["search"]["device"] == "NVIDIA H200"
+    assert [c["median_us"] for c in e["search"]["candidates"]] == [10.0, None, 5.0, 13.0]
+    assert not list((home / "generated" / tl_gen.STAGING).glob(f"{NAME}.p*"))  # the others removed

@@ -103,7 +103,7 @@ def test_compile_main_sm90a(builds, h_q, record_property):
     assert meta["spill_bytes"] == 0
     assert meta["registers"] is not None and 0 < meta["registers"] <= 255
     assert 0 < meta["shared_bytes"] <= 227 * 1024
-    assert [p.removesuffix("_handle") for p in meta["params"]] == ["Q", "KLat", "KScale", "KRope", "Indices", "Out", "Lse", "PO", "PLse",
+    assert [p.removesuffix("_handle") for p in meta["params"]] == ["Q", "KLat", "KScale", "KRope", "Indices", "TopkLen", "AttnSink", "Out", "Lse", "PO", "PLse",
                               "num_splits", "sm_scale"]
     assert json.loads((out_dir / "meta.json").read_text())["source_sha256"] == meta["source_sha256"]
     for key in ("registers", "shared_bytes", "spill_bytes"):
@@ -114,7 +114,7 @@ def test_compile_main_sm90a(builds, h_q, record_property):
 def test_compile_combine_sm90a(builds, record_property):
     meta = builds(64, "combine")
     assert meta["spill_bytes"] == 0 and 0 < meta["registers"] <= 255
-    assert [p.removesuffix("_handle") for p in meta["params"]] == ["PO", "PLse", "Out", "Lse", "num_splits"]
+    assert [p.removesuffix("_handle") for p in meta["params"]] == ["PO", "PLse", "AttnSink", "Out", "Lse", "num_splits"]
     assert meta["function"] == "sparse_mla_decode_combine"
     record_property("registers", meta["registers"])
 
@@ -161,12 +161,19 @@ def test_wrapper_checks_and_views():
     assert kscale.dtype == torch.float32 and kscale.shape == (nb * page, 164)
     assert krope.dtype == torch.bfloat16 and krope.shape == (nb * page, 328)
     assert klat.data_ptr() == kscale.data_ptr() == krope.data_ptr() == cache.data_ptr()
-    assert args[7].shape == (b * s_q * 3, h_q, D_V) and args[8].shape == (b * s_q * 3, h_q)
-    assert args[9:] == (3, SCALE)
-    assert len(comb.calls) == 1 and comb.calls[0][4] == 3
+    # none given: every index counts (topk_length = topk) and no sink (-inf)
+    assert args[5].tolist() == [topk] * b and args[5].dtype == torch.int32
+    assert args[6].shape == (h_q,) and torch.isneginf(args[6]).all()
+    assert args[9].shape == (b * s_q * 3, h_q, D_V) and args[10].shape == (b * s_q * 3, h_q)
+    assert args[11:] == (3, SCALE)
+    assert len(comb.calls) == 1 and comb.calls[0][5] == 3 and comb.calls[0][2] is args[6]  # same sinks
     main.calls.clear()
     sparse_mla_decode(main, q, cache, idx, SCALE)  # no combine: one split, tiny partial dummies
-    assert main.calls[0][9] == 1 and main.calls[0][7].shape == (1, h_q, D_V)
+    assert main.calls[0][11] == 1 and main.calls[0][9].shape == (1, h_q, D_V)
+    with pytest.raises(ValueError, match="topk_length"):
+        sparse_mla_decode(main, q, cache, idx, SCALE, topk_length=torch.ones(b + 1, dtype=torch.int32))
+    with pytest.raises(ValueError, match="attn_sink"):
+        sparse_mla_decode(main, q, cache, idx, SCALE, attn_sink=torch.zeros(h_q + 1))
     with pytest.raises(ValueError, match="h_q"):
         sparse_mla_decode(_FakeKernel(128, "main"), q, cache, idx, SCALE)
     with pytest.raises(ValueError, match="k_cache"):
@@ -204,7 +211,7 @@ def _make(b, s_q, h_q, topk, *, nb=3, page=64, seed=0, extras=True, scale_format
     return q, cache, idx
 
 
-def _run(builds, q, cache, idx, splits, sm_scale=SCALE):
+def _run(builds, q, cache, idx, splits, sm_scale=SCALE, topk_length=None, attn_sink=None):
     from dsagen.tl_backend.load import load_kernel, sparse_mla_decode
 
     h_q = q.shape[2]
@@ -214,7 +221,9 @@ def _run(builds, q, cache, idx, splits, sm_scale=SCALE):
     out = torch.full((b, s_q, h_q, D_V), float("nan"), dtype=torch.bfloat16, device="cuda")
     lse = torch.full((b, h_q, s_q), float("nan"), dtype=torch.float32, device="cuda")
     ret = sparse_mla_decode(main, q.cuda(), cache.cuda(), idx.cuda(), sm_scale, out=out, lse=lse,
-                            combine=comb, num_splits=splits)
+                            combine=comb, num_splits=splits,
+                            topk_length=None if topk_length is None else topk_length.cuda(),
+                            attn_sink=None if attn_sink is None else attn_sink.cuda())
     assert ret[0] is out and ret[1] is lse
     torch.cuda.synchronize()
     return out.cpu(), lse.cpu()
@@ -252,6 +261,24 @@ def test_gpu_matches_oracle(builds, b, s_q, h_q, topk, splits):
     q, cache, idx = _make(b, s_q, h_q, topk, nb=max(3, -(-2 * topk // 64)), seed=h_q * 7 + topk)
     out, lse = _run(builds, q, cache, idx, splits)
     ref_out, ref_lse = oracle(q, cache, idx, SCALE)
+    _check(out, lse, ref_out, ref_lse)
+
+
+@needs_hopper
+@needs_toolchain
+@pytest.mark.parametrize("splits", [1, 3])
+def test_gpu_topk_length_and_attn_sink(builds, splits):
+    """FlashMLA's topk_length [b] (0, inside the first tile, past topk) and attn_sink [h_q] of both
+    signs, through the main kernel alone (1 split) and the combine (3 splits)."""
+    from dsagen.oracle.sparse_mla import sparse_mla_decode as oracle
+
+    b, s_q, h_q, topk = 3, 2, 128, 256
+    q, cache, idx = _make(b, s_q, h_q, topk, nb=8, seed=23)
+    topk_len = torch.tensor([0, 5, topk + 9], dtype=torch.int32)
+    sink = torch.linspace(-4.0, 4.0, h_q)
+    out, lse = _run(builds, q, cache, idx, splits, topk_length=topk_len, attn_sink=sink)
+    ref_out, ref_lse = oracle(q, cache, idx, SCALE, attn_sink=sink, topk_length=topk_len)
+    assert (out[0] == 0).all() and torch.isposinf(lse[0]).all()   # topk_length 0: no valid index
     _check(out, lse, ref_out, ref_lse)
 
 

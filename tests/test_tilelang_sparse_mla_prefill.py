@@ -93,7 +93,7 @@ def test_compile_sm90a(builds, h, record_property):
     assert "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16" in ptx
     assert "wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16" in ptx
     # warp specialisation: register reallocation, cp.async zero-fill gather tracked by mbarriers
-    assert "setmaxnreg.inc.sync.aligned.u32 240" in ptx and "setmaxnreg.dec.sync.aligned.u32 80" in ptx
+    assert "setmaxnreg.inc.sync.aligned.u32 248" in ptx and "setmaxnreg.dec.sync.aligned.u32 80" in ptx
     assert "cp_async_gs_conditional<16>" in src and "cp.async.cg.shared.global" in ptx
     assert "cp.async.mbarrier.arrive.noinc" in ptx
     assert meta["spill_bytes"] == 0
@@ -105,8 +105,8 @@ def test_compile_sm90a(builds, h, record_property):
     assert dyn + meta["static_smem_bytes"] <= SMEM_LIMIT
     assert Path(meta["lib_path"]).stat().st_size > 0
     assert json.loads((out_dir / "meta.json").read_text())["source_sha256"] == meta["source_sha256"]
-    assert meta["params"][:6] == ["Q_handle", "KV_handle", "Indices_handle", "Out_handle", "MaxLogits_handle",
-                                  "Lse_handle"] and meta["params"][6] == "sm_scale"
+    assert [p.removesuffix("_handle") for p in meta["params"]] == [
+        "Q", "KV", "Indices", "TopkLen", "AttnSink", "Out", "MaxLogits", "Lse", "sm_scale"]
     for key in ("registers", "spill_bytes", "static_smem_bytes"):
         record_property(key, meta[key])
     record_property("dynamic_smem_bytes", dyn)
@@ -134,7 +134,7 @@ class _FakeKernel:
 
     def __call__(self, *args):
         self.calls.append(args)
-        q, kv, idx, out, ml, lse, scale = args
+        q, kv, idx, topk_len, sink, out, ml, lse, scale = args
         out.fill_(1.0)
         ml.fill_(2.0)
         lse.fill_(3.0)
@@ -150,8 +150,11 @@ def test_wrapper_passes_kernel_layout_and_checks():
     lse_base = torch.full((16, 3), NAN)
     out, ml, lse = sparse_mla_prefill(k, q, kv, idx, None, lse=lse_base.t())
     (args,) = k.calls
-    assert args[1].shape == (50, 576) and args[2].shape == (3, 64) and args[6] == pytest.approx(576 ** -0.5)
-    assert all(a.is_contiguous() for a in args[:6])
+    assert args[1].shape == (50, 576) and args[2].shape == (3, 64) and args[8] == pytest.approx(576 ** -0.5)
+    assert all(a.is_contiguous() for a in args[:8])
+    # none given: every position counts and the sink is -inf (scale factor 1)
+    assert args[3].tolist() == [64, 64, 64] and args[3].dtype == torch.int32
+    assert args[4].shape == (16,) and torch.isneginf(args[4]).all()
     assert out.shape == (3, 16, 512) and (out == 1).all() and (ml == 2).all()
     assert lse.data_ptr() == lse_base.data_ptr() and (lse_base == 3).all()  # strided output filled via a temporary
     with pytest.raises(ValueError, match="q"):
@@ -180,20 +183,22 @@ def _case(h_q, d_qk, s_q, s_kv, topk, seed, edge):
     return q, kv, idx
 
 
-GPU_CASES = [  # (h_q, d_qk, s_q, s_kv, topk, sm_scale, edge cases)
-    (64, 576, 4, 300, 128, None, True),
-    (128, 576, 3, 1000, 256, None, True),
-    (64, 576, 2, 5000, 2048, 0.07, False),
-    (16, 576, 3, 200, 192, None, True),     # heads padded to 64; topk not a multiple of 2 * block_I
-    (64, 512, 3, 100, 64, None, True),      # no RoPE tail
+GPU_CASES = [  # (h_q, d_qk, s_q, s_kv, topk, sm_scale, edge cases, topk_length / attn_sink)
+    (64, 576, 4, 300, 128, None, True, False),
+    (128, 576, 3, 1000, 256, None, True, True),
+    (64, 576, 2, 5000, 2048, 0.07, False, False),
+    (16, 576, 3, 200, 192, None, True, True),   # heads padded to 64; topk not a multiple of 2 * block_I
+    (64, 512, 3, 100, 64, None, True, False),   # no RoPE tail
+    (128, 576, 4, 8192, 2048, None, False, True),
 ]
 
 
 @needs_hopper
 @needs_toolchain
-@pytest.mark.parametrize("h_q,d_qk,s_q,s_kv,topk,sm_scale,edge", GPU_CASES,
-                         ids=[f"h{c[0]}_d{c[1]}_sq{c[2]}_skv{c[3]}_topk{c[4]}" for c in GPU_CASES])
-def test_gpu_matches_oracle(builds, h_q, d_qk, s_q, s_kv, topk, sm_scale, edge):
+@pytest.mark.parametrize("h_q,d_qk,s_q,s_kv,topk,sm_scale,edge,extras", GPU_CASES,
+                         ids=[f"h{c[0]}_d{c[1]}_sq{c[2]}_skv{c[3]}_topk{c[4]}" + ("_len_sink" if c[7] else "")
+                              for c in GPU_CASES])
+def test_gpu_matches_oracle(builds, h_q, d_qk, s_q, s_kv, topk, sm_scale, edge, extras):
     if torch.cuda.get_device_capability() < (9, 0):
         pytest.skip("sm_90a kernel needs compute capability 9.0")
     from dsagen.ops.mla_prefill import compare
@@ -207,13 +212,19 @@ def test_gpu_matches_oracle(builds, h_q, d_qk, s_q, s_kv, topk, sm_scale, edge):
     out = torch.full((s_q, h_q, 512), NAN, dtype=torch.bfloat16, device=dev)
     ml = torch.full((s_q, h_q), NAN, device=dev)
     lse = torch.full((s_q, h_q), NAN, device=dev)
-    res = sparse_mla_prefill(kern, q.to(dev), kv.to(dev), idx.to(dev), sm_scale, out=out, max_logits=ml, lse=lse)
+    topk_len = sink = None
+    if extras:  # a length of 0, one inside the first tile, one past topk; sinks of both signs
+        topk_len = torch.tensor([(0, 5, topk + 7, topk // 2)[i % 4] for i in range(s_q)], dtype=torch.int32)
+        sink = torch.linspace(-3.0, 3.0, h_q)
+    res = sparse_mla_prefill(kern, q.to(dev), kv.to(dev), idx.to(dev), sm_scale, out=out, max_logits=ml, lse=lse,
+                             topk_length=None if topk_len is None else topk_len.to(dev),
+                             attn_sink=None if sink is None else sink.to(dev))
     torch.cuda.synchronize()
     assert res[0] is out and res[1] is ml and res[2] is lse
     assert not out.isnan().any() and not ml.isnan().any() and not lse.isnan().any()
-    ref = oracle(q, kv, idx, scale, 512)
+    ref = oracle(q, kv, idx, scale, 512, attn_sink=sink, topk_length=topk_len)
     err, ok = compare(out, ml, lse, *ref)
     assert ok, f"max error {err}"
-    if edge:
+    if edge and not extras:
         assert torch.equal(out[1].float().cpu(), torch.zeros(h_q, 512))
         assert torch.isposinf(lse[1]).all() and torch.isneginf(ml[1]).all()

@@ -19,7 +19,10 @@ Schedules: schedules/<arch>/<op>.tilelang.toml (same format as the Triton spaces
 "tilelang"; constraints may use the template's problem keys, the operator's structural problem
 keys and the arch keys). Without a GPU nothing can be timed, so the template's default schedule
 is built when it passes the constraints (else the first candidate that does); a candidate that
-fails to compile, spills or exceeds the arch's limits is followed by the next, MAX_TRIES in all.
+fails to compile, spills, exceeds the arch's limits or loses its tensor-core MMAs is followed by
+the next, MAX_TRIES in all. On a GPU of the arch the first GPU_CANDIDATES are built, each is
+verified and timed (time_staged), the fastest is kept (entry["search"] records them all), and
+the kept kernel is timed against the tuned Triton kernel of each bucket (time_against_triton).
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ BACKEND = "tilelang"
 SUFFIX = "-tilelang"
 TARGETS = {"sm90": "sm_90a", "sm100": "sm_100a"}  # dsagen arch -> TileLang/nvcc target
 MAX_TRIES = 2                       # schedules tried per kernel when the first one is unusable
+GPU_CANDIDATES = 4                  # schedules built and timed per kernel on a GPU of the arch
 STAGING = ".staging-tilelang"
 
 # The operator's problem dict (registry keys) -> the TileLang template's problem dict, for
@@ -420,46 +424,76 @@ def run(plans: list, arch, spec, jobs: int = 2, log=print, gpu: str | None = Non
     clean_stale_staging(root)
     staging = _staging(root)
     pending = todo
-    for rnd in range(MAX_TRIES):
+    for rnd in range(1 if gpu else MAX_TRIES):
+        # Without a GPU one schedule per round (the template default first, the next one only if
+        # it fails); on a GPU the first GPU_CANDIDATES at once, timed, the fastest kept.
         batch = [(p, key) for p, key in pending if rnd < len(p.kept)]
         if not batch:
             break
-        tasks = []
-        for p, _ in batch:
-            out = staging / f"{p.name}.p{os.getpid()}.{uuid.uuid4().hex[:8]}"
-            tasks.append({"staged": str(out), "schedule": p.kept[rnd],
-                          "kernels": kernels_for(p, p.kept[rnd], TARGETS[arch.name], out)})
+        tasks, owner = [], []
+        for p, key in batch:
+            for sched in (p.kept[:GPU_CANDIDATES] if gpu else [p.kept[rnd]]):
+                out = staging / f"{p.name}.p{os.getpid()}.{uuid.uuid4().hex[:8]}"
+                tasks.append({"staged": str(out), "schedule": sched,
+                              "kernels": kernels_for(p, sched, TARGETS[arch.name], out)})
+                owner.append((p, key))
         n = sum(len(t["kernels"]) for t in tasks)
         log(f"TileLang: building {n} kernel(s) for {TARGETS[arch.name]} with {min(jobs, len(tasks))} "
             f"worker(s) (~10 s each cold)")
         from dsagen.gen.progress import Progress
         results = compile_all(tasks, jobs, Progress(len(tasks), "tilelang"))
         pending = []
-        for (p, key), t, r in zip(batch, tasks, results):
-            staged = Path(t["staged"])
-            why = r["error"] or usable(arch, r["metas"])
-            if why:
-                kept_log = staging / f"{p.name}.failed.log"  # the build's full output, for the reader
-                if (staged / "build.log").exists():
-                    shutil.copyfile(staged / "build.log", kept_log)
-                shutil.rmtree(staged, ignore_errors=True)
-                p.tried.append((t["schedule"], why))
-                log(f"  drop {p.key} {json.dumps(t['schedule'], sort_keys=True)}: {why}"
-                    + (f" (log: {kept_log})" if kept_log.exists() else ""))
+        for p, key in batch:
+            good = []
+            for (q, _), t, r in zip(owner, tasks, results):
+                if q is not p:
+                    continue
+                staged = Path(t["staged"])
+                why = r["error"] or usable(arch, r["metas"])
+                if why:
+                    kept_log = staging / f"{p.name}.failed.log"  # the build's full output, for the reader
+                    if (staged / "build.log").exists():
+                        shutil.copyfile(staged / "build.log", kept_log)
+                    shutil.rmtree(staged, ignore_errors=True)
+                    p.tried.append((t["schedule"], why))
+                    log(f"  drop {p.key} {json.dumps(t['schedule'], sort_keys=True)}: {why}"
+                        + (f" (log: {kept_log})" if kept_log.exists() else ""))
+                    continue
+                for m in r["metas"]:  # lib_path relative: the tree may be moved or shipped
+                    kd = staged / m["subdir"] if m["subdir"] else staged
+                    meta = {k: v for k, v in m.items() if k not in ("label", "subdir")}
+                    (kd / "meta.json").write_text(json.dumps(dict(meta, lib_path="kernel.so"), indent=1,
+                                                             default=str))
+                good.append((t, r))
+            if not good:
                 pending.append((p, key))
                 continue
-            for m in r["metas"]:  # lib_path relative: the tree may be moved or shipped
-                kd = staged / m["subdir"] if m["subdir"] else staged
-                meta = {k: v for k, v in m.items() if k not in ("label", "subdir")}
-                (kd / "meta.json").write_text(json.dumps(dict(meta, lib_path="kernel.so"), indent=1, default=str))
+            search = None
+            if gpu and len(good) > 1:
+                search = []
+                for t, r in good:
+                    us = time_staged(p, Path(t["staged"]), r["metas"])
+                    search.append({"schedule": t["schedule"], "median_us": us})
+                    log(f"  {p.key} {json.dumps(t['schedule'], sort_keys=True)}: "
+                        + (f"{us:.1f} us" if us is not None else "failed verification"))
+                timed = [(us["median_us"], i) for i, us in enumerate(search) if us["median_us"] is not None]
+                best = min(timed)[1] if timed else 0
+                for i, (t, _) in enumerate(good):
+                    if i != best:
+                        shutil.rmtree(t["staged"], ignore_errors=True)
+                good = [good[best]]
+            t, r = good[0]
+            staged = Path(t["staged"])
             e = entry_for(p, arch, spec, r["metas"], staged, key, r["seconds"])
+            if search is not None:
+                e["search"] = {"device": gpu, "candidates": search}
             cache.commit_tree(e, staged, root)
             res = e["resources"]
             log(f"{p.key}: {json.dumps(e['schedule'], sort_keys=True)} regs {res['registers']} smem "
                 f"{res['smem_bytes']} spills {res['spill_bytes']} tensor-core MMAs: PTX "
                 f"{res['wgmma_in_ptx'] + res['tcgen05_in_ptx']}, SASS "
                 f"{res['gmma_in_sass'] if res['gmma_in_sass'] is not None else '?'} "
-                f"({r['seconds']:.0f}s) - compiled, NOT run; Triton stays the dispatched kernel")
+                f"({r['seconds']:.0f}s) - compiled" + ("" if gpu else ", NOT run; Triton stays the dispatched kernel"))
             summary["compiled"].append(p.key)
             if gpu and verify_on_gpu(e, gpu, log)["passed"]:
                 time_against_triton(e, gpu, log)
@@ -490,6 +524,27 @@ def verify_on_gpu(entry: dict, gpu: str, log=print) -> dict:
     log(f"{entry['op']}/{entry['name']}: " + (f"verified on {gpu} (max_error {v['max_error']})" if v["passed"]
                                              else f"VERIFY FAILED on {gpu}: {v.get('error') or v.get('shapes')}"))
     return v
+
+
+def time_staged(plan, staged: Path, metas: list) -> float | None:
+    """On a GPU: the operator's VERIFY, then the median time of its launch, for one staged
+    (not yet committed) TileLang build; None when it fails verification."""
+    import importlib
+
+    from dsagen.gen.bundle import measure_candidate
+    from dsagen.runtime import dispatch
+
+    stub = {"name": plan.name, "op": plan.op.name, "tl_problem": plan.tl_problem, "schedule": metas[0]["schedule"],
+            "kernels": [{"label": m["label"], "path": (f"{m['subdir']}/" if m["subdir"] else "") + "kernel.cu",
+                         "function": m.get("function")} for m in metas]}
+    first = staged / metas[0]["subdir"] if metas[0]["subdir"] else staged
+    mod = dispatch.TileLangModule(plan.op.name, stub, dispatch._load_tl_kernel(first, stub), strict=True)
+    ops = importlib.import_module(plan.op.ops_module)
+    try:
+        r = measure_candidate(mod, ops, plan.op.name, dict(plan.problem), "cuda")
+    except Exception:  # noqa: BLE001 - a candidate that crashes is not picked
+        return None
+    return r["timing"]["median_us"] if r["verification"]["passed"] and r["timing"] else None
 
 
 def time_against_triton(entry: dict, gpu: str, log=print) -> list:

@@ -10,12 +10,12 @@ generated/ (backend "tilelang") is preferred over the Triton one only when
   - its structural problem keys match the call's problem (nearest bucket otherwise),
   - kernel.cu and kernel.so match their sha256, and it loads through dsagen.tl_backend.load
     (tvm_ffi + libtvm_runtime.so; tilelang itself is never imported),
-  - an adapter exists for the operator (TL_LAUNCH: all four TileLang operators),
+  - an adapter exists for the operator (TL_LAUNCH: every TileLang operator),
   - where it was timed against the tuned Triton kernel (status "measured"), it was the faster
     one for the bucket nearest the call (tilelang_faster), and
   - DSAGEN_TILELANG is not "0"/"off" (set it to turn the preference off).
 The returned module's `launch` has the Triton template's signature; calls the TileLang kernel
-cannot serve (indexer: clean=False or bf16; MLA: topk_length, attn_sink or a bf16 decode cache;
+cannot serve (indexer: clean=False or bf16; decode: a bf16 cache;
 any op: another head count, empty sizes, an explicit Triton schedule) go to the Triton kernel
 the rule would otherwise have picked.
 """
@@ -177,6 +177,36 @@ def _tl_indexer_logits(m, q, k, k_scale, weights, row_start, row_end, out, **kw)
     return None
 
 
+def _tl_indexer_logits_paged(m, q, kv_cache, weights, context_lens, block_table, out, *, max_context_len,
+                             clean=True, schedule=None, soft_fp8=None):
+    """templates/triton/indexer_logits_paged.launch signature -> the TileLang paged kernel."""
+    tp = m.entry.get("tl_problem") or {}
+    why = None
+    if not clean:
+        why = "clean=False: the TileLang kernel always writes -inf where not visible"
+    elif schedule is not None or soft_fp8:
+        why = "an explicit Triton schedule or soft_fp8"
+    elif q.dtype != torch.float8_e4m3fn:
+        why = f"{q.dtype} q (the kernel is e4m3 only)"
+    elif q.device.type != m.device_type:
+        why = f"tensors on {q.device.type}"
+    elif q.dim() != 4 or (q.shape[2], q.shape[3], kv_cache.shape[1]) != (tp.get("h"), tp.get("d"), tp.get("block_kv")):
+        why = (f"built for heads {tp.get('h')} head_dim {tp.get('d')} block_kv {tp.get('block_kv')}, "
+               f"got q {tuple(q.shape)} and block_kv {kv_cache.shape[1]}")
+    elif context_lens.dim() != 1:
+        why = "2-D context_lens"
+    elif q.shape[0] == 0 or max_context_len == 0 or block_table.shape[1] == 0:
+        why = "empty batch, context or block table"
+    elif not out.is_contiguous() or out.shape[1] != max_context_len:
+        why = "out is not a contiguous [rows, max_context_len]"
+    if why:
+        return m.fall_back(why, q, kv_cache, weights, context_lens, block_table, out, max_context_len=max_context_len,
+                           clean=clean, schedule=schedule, soft_fp8=soft_fp8)
+    from dsagen.tl_backend.load import indexer_logits_paged
+    indexer_logits_paged(m.kernel, q, kv_cache, weights, context_lens, block_table, int(max_context_len), out=out)
+    return None
+
+
 def _tl_topk(m, logits, row_starts, row_ends, out, *, k, schedule=None, splits=None):
     """templates/triton/topk.launch signature -> the TileLang selector (one CTA per row)."""
     why = None
@@ -201,9 +231,7 @@ def _tl_sparse_mla_prefill(m, q, kv, indices, topk_length, attn_sink, out, max_l
     """templates/triton/sparse_mla_prefill.launch signature -> the TileLang prefill kernel."""
     tp = m.entry.get("tl_problem") or {}
     why = None
-    if topk_length is not None or attn_sink is not None:
-        why = "topk_length / attn_sink (not in the TileLang kernel)"
-    elif schedule is not None:
+    if schedule is not None:
         why = "an explicit Triton schedule"
     elif q.device.type != m.device_type:
         why = f"tensors on {q.device.type}"
@@ -217,7 +245,8 @@ def _tl_sparse_mla_prefill(m, q, kv, indices, topk_length, attn_sink, out, max_l
         return m.fall_back(why, q, kv, indices, topk_length, attn_sink, out, max_logits, lse,
                            sm_scale=sm_scale, schedule=schedule)
     from dsagen.tl_backend.load import sparse_mla_prefill
-    sparse_mla_prefill(m.kernel, q, kv, indices, sm_scale=float(sm_scale), out=out, max_logits=max_logits, lse=lse)
+    sparse_mla_prefill(m.kernel, q, kv, indices, sm_scale=float(sm_scale), out=out, max_logits=max_logits, lse=lse,
+                       topk_length=topk_length, attn_sink=attn_sink)
     return None
 
 
@@ -230,8 +259,6 @@ def _tl_sparse_mla_decode(m, q, k_cache, indices, topk_length, attn_sink, out, l
     why = None
     if not is_fp8:
         why = "a bf16 cache (the kernel reads the 656-byte FP8 layout)"
-    elif topk_length is not None or attn_sink is not None:
-        why = "topk_length / attn_sink (not in the TileLang kernel)"
     elif schedule is not None or soft_fp8:
         why = "an explicit Triton schedule or soft_fp8"
     elif q.device.type != m.device_type:
@@ -249,12 +276,14 @@ def _tl_sparse_mla_decode(m, q, k_cache, indices, topk_length, attn_sink, out, l
                            is_fp8=is_fp8, num_splits=num_splits, schedule=schedule, soft_fp8=soft_fp8)
     from dsagen.tl_backend.load import sparse_mla_decode
     sparse_mla_decode(parts["main"], q, k_cache, indices, float(sm_scale), out=out, lse=lse,
-                      combine=parts.get("combine"), num_splits=num_splits)
+                      combine=parts.get("combine"), num_splits=num_splits, topk_length=topk_length,
+                      attn_sink=attn_sink)
     return None
 
 
 # Operators whose TileLang kernels dispatch can run (launch adapters); others stay on Triton.
-TL_LAUNCH = {"indexer_logits": _tl_indexer_logits, "topk": _tl_topk,
+TL_LAUNCH = {"indexer_logits": _tl_indexer_logits, "indexer_logits_paged": _tl_indexer_logits_paged,
+             "topk": _tl_topk,
              "sparse_mla_prefill": _tl_sparse_mla_prefill, "sparse_mla_decode": _tl_sparse_mla_decode}
 
 

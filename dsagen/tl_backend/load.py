@@ -106,8 +106,48 @@ def indexer_logits(kernel: TLKernel, q, k, k_scale, weights, ks, ke, out=None):
     return out
 
 
+
+def indexer_cache_views(kv_cache, head_dim: int):
+    """DeepGEMM's packed indexer cache uint8 [num_blocks, block_kv, 1, D+4] as the two strided
+    views the paged kernel takes (no copy): e4m3 keys [num_blocks, block_kv, D] with block stride
+    block_kv*(D+4) bytes, and fp32 scales [num_blocks, block_kv] (they follow the keys in each block)."""
+    import torch
+
+    nb, bkv = kv_cache.shape[0], kv_cache.shape[1]
+    flat = kv_cache.view(torch.uint8).reshape(nb, bkv * (head_dim + 4))
+    keys = flat[:, : bkv * head_dim].view(nb, bkv, head_dim).view(torch.float8_e4m3fn)
+    scales = flat[:, bkv * head_dim:].view(torch.float32)
+    return keys, scales
+
+
+def indexer_logits_paged(kernel: TLKernel, q, kv_cache, weights, context_lens, block_table, max_context_len,
+                         out=None):
+    """templates/tilelang/indexer_logits_paged.py: q e4m3 [B, next_n, H, D]; kv_cache uint8
+    [num_blocks, block_kv, 1, D+4] contiguous (DeepGEMM layout); weights fp32 [B*next_n, H];
+    context_lens int32 [B]; block_table int32 [B, max_blocks] -> out fp32 [B*next_n,
+    max_context_len], -inf where row (b, i) does not see pos (pos > context_lens[b] - next_n + i)."""
+    import torch
+
+    if q.dim() != 4:
+        raise ValueError(f"q must be [B, next_n, H, D], got shape {tuple(q.shape)}")
+    b, nn, h, d = q.shape
+    prob = kernel.meta.get("problem", {})
+    if (h, d, kv_cache.shape[1]) != (prob.get("h", h), prob.get("d", d), prob.get("block_kv", kv_cache.shape[1])):
+        raise ValueError(f"q / kv_cache: kernel was built for h={prob.get('h')} d={prob.get('d')} "
+                         f"block_kv={prob.get('block_kv')}, got h={h} d={d} block_kv={kv_cache.shape[1]}")
+    if kv_cache.dim() != 4 or kv_cache.shape[2] != 1 or kv_cache.shape[3] != d + 4 or not kv_cache.is_contiguous():
+        raise ValueError(f"kv_cache must be contiguous uint8 [num_blocks, block_kv, 1, {d + 4}], got "
+                         f"{kv_cache.dtype} {tuple(kv_cache.shape)}")
+    if out is None:
+        out = torch.empty(b * nn, max_context_len, dtype=torch.float32, device=q.device)
+    keys, scales = indexer_cache_views(kv_cache, d)
+    kernel(q.reshape(b * nn * h, d).contiguous(), keys, scales, weights.contiguous(),
+           context_lens.to(torch.int32).contiguous(), block_table.to(torch.int32).contiguous(), out, int(nn))
+    return out
+
 def sparse_mla_decode(kernel: TLKernel, q, k_cache, indices, sm_scale, out=None, lse=None, *,
-                      combine: TLKernel | None = None, num_splits: int | None = None):
+                      combine: TLKernel | None = None, num_splits: int | None = None, topk_length=None,
+                      attn_sink=None):
     """Sparse MLA decode over FlashMLA's 656-byte FP8 cache (templates/tilelang/sparse_mla_decode.py).
 
     kernel: the export of part "main"; combine: the export of part "combine" (same h_q), needed
@@ -116,7 +156,8 @@ def sparse_mla_decode(kernel: TLKernel, q, k_cache, indices, sm_scale, out=None,
     [b, s_q, topk] flat slots (block * page + offset; < 0 or >= num_blocks * page skipped).
     Returns (out bf16 [b, s_q, h_q, 512], lse fp32 [b, h_q, s_q]); no valid slot: out 0, lse +inf.
     num_splits None: enough CTAs to cover the GPU's SMs once (one 158 KB CTA per SM), at most 16,
-    at least two block_I tiles per split.  topk_length / attn_sink: use the Triton path.
+    at least two block_I tiles per split.  topk_length int32 [b] (only the first topk_length[b]
+    indices of batch b count) and attn_sink fp32 [h_q] as in FlashMLA; None: all / no sink.
     """
     import torch
 
@@ -172,10 +213,20 @@ def sparse_mla_decode(kernel: TLKernel, q, k_cache, indices, sm_scale, out=None,
     n_part = b * s_q * splits if splits > 1 else 1
     po = torch.empty(n_part, h_q, 512, dtype=torch.float32, device=dev)
     plse = torch.empty(n_part, h_q, dtype=torch.float32, device=dev)
+    if topk_length is None:
+        topk_length = torch.full((b,), topk, dtype=torch.int32, device=dev)
+    elif topk_length.shape != (b,) or topk_length.dtype not in (torch.int32, torch.int64):
+        raise ValueError(f"topk_length must be int32 [{b}], got {topk_length.dtype} {tuple(topk_length.shape)}")
+    if attn_sink is None:
+        attn_sink = torch.full((h_q,), float("-inf"), dtype=torch.float32, device=dev)
+    elif attn_sink.shape != (h_q,):
+        raise ValueError(f"attn_sink must be float32 [{h_q}], got {attn_sink.dtype} {tuple(attn_sink.shape)}")
+    topk_length = topk_length.to(torch.int32).contiguous()
+    attn_sink = attn_sink.float().contiguous()
     kernel(q.contiguous(), rows.view(torch.float8_e4m3fn), rows.view(torch.float32), rows.view(torch.bfloat16),
-           indices.contiguous(), out, lse, po, plse, int(splits), float(sm_scale))
+           indices.contiguous(), topk_length, attn_sink, out, lse, po, plse, int(splits), float(sm_scale))
     if splits > 1:
-        combine(po, plse, out, lse, int(splits))
+        combine(po, plse, attn_sink, out, lse, int(splits))
     return out, lse
 
 
@@ -225,11 +276,13 @@ def topk(kernel: TLKernel, logits, k, row_starts, row_ends, out=None):
     return out
 
 
-def sparse_mla_prefill(kernel: TLKernel, q, kv, indices, sm_scale=None, out=None, max_logits=None, lse=None):
+def sparse_mla_prefill(kernel: TLKernel, q, kv, indices, sm_scale=None, out=None, max_logits=None, lse=None,
+                       topk_length=None, attn_sink=None):
     """Sparse MLA prefill (templates/tilelang/sparse_mla_prefill.py; FlashMLA's flash_mla_sparse_fwd).
 
     q bf16 [s_q, h_q, d_qk]; kv bf16 [s_kv, 1, d_qk] (or [s_kv, d_qk]); indices int32 [s_q, 1, topk]
-    (or [s_q, topk]), < 0 or >= s_kv invalid; sm_scale defaults to d_qk ** -0.5.
+    (or [s_q, topk]), < 0 or >= s_kv invalid; sm_scale defaults to d_qk ** -0.5; topk_length
+    int32 [s_q] (entries at positions >= it are invalid) and attn_sink fp32 [h_q] as in FlashMLA.
     Returns (out bf16 [s_q, h_q, 512], max_logits fp32 [s_q, h_q], lse fp32 [s_q, h_q], natural log);
     a query with no valid index gets out 0, lse +inf, max_logits -inf.  Non-contiguous outputs are
     filled through a contiguous temporary."""
@@ -263,9 +316,18 @@ def sparse_mla_prefill(kernel: TLKernel, q, kv, indices, sm_scale=None, out=None
         elif tuple(t.shape) != shape or t.dtype != dtype:
             raise ValueError(f"{name} must be {dtype} {list(shape)}, got {t.dtype} {tuple(t.shape)}")
         dst[name] = t if t.is_contiguous() else torch.empty(shape, dtype=dtype, device=dev)
+    topk = idx2.shape[1]
+    if topk_length is None:
+        topk_length = torch.full((s_q,), topk, dtype=torch.int32, device=dev)
+    elif topk_length.shape != (s_q,) or topk_length.dtype not in (torch.int32, torch.int64):
+        raise ValueError(f"topk_length must be int32 [{s_q}], got {topk_length.dtype} {tuple(topk_length.shape)}")
+    if attn_sink is None:
+        attn_sink = torch.full((h_q,), float("-inf"), dtype=torch.float32, device=dev)
+    elif attn_sink.shape != (h_q,):
+        raise ValueError(f"attn_sink must be float32 [{h_q}], got {attn_sink.dtype} {tuple(attn_sink.shape)}")
     if s_q > 0:
-        kernel(q.contiguous(), kv2.contiguous(), idx2.contiguous(), dst["out"], dst["max_logits"], dst["lse"],
-               float(sm_scale))
+        kernel(q.contiguous(), kv2.contiguous(), idx2.contiguous(), topk_length.to(torch.int32).contiguous(),
+               attn_sink.float().contiguous(), dst["out"], dst["max_logits"], dst["lse"], float(sm_scale))
     for name, t in given.items():
         if dst[name] is not t:
             t.copy_(dst[name])

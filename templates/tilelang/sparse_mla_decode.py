@@ -6,15 +6,16 @@ flash_mla_with_kvcache): per query token (b, s) and head h
     out[b, s, h] = softmax_j(P) @ value(idx[b, s, j]),   lse[b, h, s] = ln sum_j exp(P)
 key = dequantised latent (512) ++ RoPE (64), value = dequantised latent.  A slot is
 block * page + offset (the cache viewed as [num_blocks * page, 656] rows); < 0 or >= number of
-slots is invalid.  A query with no valid slot: out = 0, lse = +inf.  (topk_length and
-attn_sink are not in this kernel: the Triton template handles them.)
+slots is invalid, and so is a position >= topk_length[b].  A query with no valid slot: out = 0,
+lse = +inf.  attn_sink[h] scales out by exp(lse) / (exp(lse) + exp(attn_sink[h])) (lse
+unchanged).  The wrapper passes TOPK and -inf where the caller gives none.
 
 Kernel parameters (the wrapper dsagen.tl_backend.load.sparse_mla_decode makes the views):
   Q bf16 [B, SQ, h_q, 576]
   KLat  e4m3 [NS, 656]  the cache's bytes viewed as e4m3  (latent = columns 0..511)
   KScale fp32 [NS, 164] the same bytes viewed as fp32     (scales = columns 128..131)
   KRope bf16 [NS, 328]  the same bytes viewed as bf16     (RoPE = columns 264..327)
-  Indices int32 [B, SQ, TOPK]
+  Indices int32 [B, SQ, TOPK], TopkLen int32 [B], AttnSink fp32 [h_q]
   Out bf16 [B, SQ, h_q, 512], Lse fp32 [B, h_q, SQ]
   PO fp32 [NP, h_q, 512], PLse fp32 [NP, h_q]: per-split partials, row (b*SQ + s)*splits + split
   (NP = B*SQ*num_splits; a [1, h_q, ...] dummy when num_splits == 1)
@@ -37,7 +38,7 @@ gather overlaps the tensor-core work; the loads block only where the registers a
 the next tile's dequantisation), num_stages (only with prefetch 0: T.Pipelined stages of the
 plain gather-dequantise-attend loop).  One CTA per SM (~156 KB shared memory).
 Not done: sharing one dequantised tile between the two head blocks of h_q = 128 (FlashMLA uses a
-2-CTA cluster for that), warp-specialised producer/consumer, topk_length / attn_sink.
+2-CTA cluster for that), warp-specialised producer/consumer.
 
 tilelang is imported only inside build(), so this module imports without it.
 """
@@ -167,6 +168,8 @@ def _build_main(h_q, schedule):
         KScale: T.Tensor([NS, ROW_BYTES // 4], f32),
         KRope: T.Tensor([NS, ROW_BYTES // 2], bf16),
         Indices: T.Tensor([B, SQ, TOPK], i32),
+        TopkLen: T.Tensor([B], i32),
+        AttnSink: T.Tensor([h_q], f32),
         Out: T.Tensor([B, SQ, h_q, DL], bf16),
         Lse: T.Tensor([B, h_q, SQ], f32),
         PO: T.Tensor([NP, h_q, DL], f32),
@@ -209,7 +212,8 @@ def _build_main(h_q, schedule):
 
             chunk = T.ceildiv(T.ceildiv(TOPK, num_splits), BI) * BI
             start = by * chunk
-            stop = T.min(TOPK, start + chunk)
+            # only the first topk_length[b] indices of batch b count (the host passes TOPK for none)
+            stop = T.min(T.min(T.max(TopkLen[b_i], 0), TOPK), start + chunk)
             n_tiles = T.ceildiv(T.max(stop - start, 0), BI)
 
             if prefetch:
@@ -256,9 +260,17 @@ def _build_main(h_q, schedule):
             for h in T.Parallel(BH):
                 m_prev[h] = T.if_then_else(l_i[h] > 0, T.log2(l_i[h]) + m_i[h] * scale2, -T.infinity(f32))
             if num_splits == 1:
+                # attn_sink: out *= exp(lse) / (exp(lse) + exp(sink)) (the host passes -inf for none)
+                # (l_i == 0: no valid slot, out stays 0; the guard keeps -inf - -inf out)
+                for h in T.Parallel(BH):
+                    alpha[h] = T.if_then_else(
+                        l_i[h] > 0,
+                        1.0 / (1.0 + T.exp2(T.if_then_else(h0 + h < h_q, AttnSink[T.min(h0 + h, h_q - 1)],
+                                                           -T.infinity(f32)) * LOG2E - m_prev[h])),
+                        0)
                 for h, d in T.Parallel(BH, DL):
                     if h0 + h < h_q:
-                        Out[b_i, s_i, h0 + h, d] = T.cast(acc_o[h, d], bf16)
+                        Out[b_i, s_i, h0 + h, d] = T.cast(acc_o[h, d] * alpha[h], bf16)
                 for h in T.Parallel(BH):
                     if h0 + h < h_q:
                         Lse[b_i, h0 + h, s_i] = T.if_then_else(l_i[h] > 0, m_prev[h] * LN2, T.infinity(f32))
@@ -288,6 +300,7 @@ def _build_combine(h_q):
     def sparse_mla_decode_combine(
         PO: T.Tensor([NP, h_q, DL], f32),
         PLse: T.Tensor([NP, h_q], f32),
+        AttnSink: T.Tensor([h_q], f32),
         Out: T.Tensor([B, SQ, h_q, DL], bf16),
         Lse: T.Tensor([B, h_q, SQ], f32),
         num_splits: T.int32,
@@ -315,9 +328,17 @@ def _build_combine(h_q):
                     tot[h] = tot[h] + w[h]
                 for h, d in T.Parallel(CH, DL):
                     acc[h, d] = acc[h, d] + T.if_then_else(w[h] > 0, w[h] * PO[row0 + s, h0 + h, d], 0)
+            # 1 / (total weight * (1 + exp(sink - lse))): normalisation and FlashMLA's attn_sink
+            for h in T.Parallel(CH):
+                w[h] = T.if_then_else(
+                    tot[h] > 0,
+                    1.0 / (tot[h] * (1.0 + T.exp2(
+                        T.if_then_else(h0 + h < h_q, AttnSink[T.min(h0 + h, h_q - 1)], -T.infinity(f32)) * _LOG2E
+                        - (m[h] + T.log2(tot[h]))))),
+                    0)
             for h, d in T.Parallel(CH, DL):
                 if h0 + h < h_q:
-                    Out[b_i, s_i, h0 + h, d] = T.cast(T.if_then_else(tot[h] > 0, acc[h, d] / tot[h], 0), bf16)
+                    Out[b_i, s_i, h0 + h, d] = T.cast(acc[h, d] * w[h], bf16)
             for h in T.Parallel(CH):
                 if h0 + h < h_q:
                     Lse[b_i, h0 + h, s_i] = T.if_then_else(tot[h] > 0, (m[h] + T.log2(tot[h])) * LN2,

@@ -4,13 +4,15 @@ Per query token t and head h, over the selected entries j of indices[t, :]:
     P[h, j] = q[t, h] . kv[idx[t, j]] * sm_scale       (d_qk 576 = latent 512 + RoPE 64, or 512)
     max_logits[t, h] = max_j P,  lse[t, h] = natural-log logsumexp_j P,
     out[t, h] = softmax_j(P) @ kv[idx[t, j], :512].
-An index < 0 or >= s_kv (or at a position >= topk) is invalid and never read.  A query with no
-valid index gets out = 0, lse = +inf, max_logits = -inf.  Repeated indices count once per
-occurrence.  (attn_sink / topk_length are not in this kernel: the Triton template has them.)
+An index < 0 or >= s_kv, or at a position >= topk_length[t], is invalid and never read.  A query
+with no valid index gets out = 0, lse = +inf, max_logits = -inf.  Repeated indices count once
+per occurrence.  attn_sink[h] scales out by exp(lse) / (exp(lse) + exp(attn_sink[h])) (lse
+itself unchanged), FlashMLA's convention; the host passes topk and -inf for "none".
 
 Tensors (parameter order): Q bf16 [S, HQ, DQK], KV bf16 [S_KV, DQK] (the [s_kv, 1, d_qk] tensor
-viewed 2-D), Indices int32 [S, TOPK] (the [s_q, 1, topk] tensor viewed 2-D), Out bf16
-[S, HQ, 512], MaxLogits fp32 [S, HQ], Lse fp32 [S, HQ], sm_scale fp32 scalar (natural units).
+viewed 2-D), Indices int32 [S, TOPK] (the [s_q, 1, topk] tensor viewed 2-D), TopkLen int32 [S],
+AttnSink fp32 [HQ], Out bf16 [S, HQ, 512], MaxLogits fp32 [S, HQ], Lse fp32 [S, HQ], sm_scale
+fp32 scalar (natural units).
 S, S_KV and TOPK are dynamic; HQ and DQK are compile-time.
 
 Hopper design (warp-specialised, 3 warpgroups = 384 threads, one CTA per (token, 64 heads)):
@@ -103,6 +105,8 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
         Q: T.Tensor([S, h_q, d_qk], bf16),
         KV: T.Tensor([SKV, d_qk], bf16),
         Indices: T.Tensor([S, TOPK], i32),
+        TopkLen: T.Tensor([S], i32),
+        AttnSink: T.Tensor([h_q], f32),
         Out: T.Tensor([S, h_q, DV], bf16),
         MaxLogits: T.Tensor([S, h_q], f32),
         Lse: T.Tensor([S, h_q], f32),
@@ -153,7 +157,10 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
             h0 = (bx % REP) * BH
             tx = T.get_thread_binding()
             scale2 = sm_scale * _LOG2E
-            n_pairs = T.ceildiv(TOPK, 2 * BI)
+            # entries at positions >= topk_length[t] are invalid: the pairs past it are skipped
+            # (every warpgroup reads the same bound, so their loops stay in step)
+            n_valid = T.min(T.max(TopkLen[t], 0), TOPK)
+            n_pairs = T.ceildiv(n_valid, 2 * BI)
 
             # q rows [h0, h0 + BH): rows >= h_q read as zero (padding for h_q < 64)
             for hh, dd in T.Parallel(BH, DH):
@@ -166,7 +173,9 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
 
             if tx < 128:
                 # ---- consumer 0: QK^T, online softmax, left half of PV ----
-                T.set_max_nreg(240, 1)
+                # 248 + 168 + 80 registers x 128 threads fit the 64K file; 240 spilled 16 bytes at
+                # h_q 64 once the attn_sink epilogue was added
+                T.set_max_nreg(248, 1)
                 T.fill(l_i, 0)
                 T.fill(m_i, -(2.0**30))  # finite floor: no (-inf) - (-inf)
                 T.fill(acc_l, 0)
@@ -208,12 +217,19 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
                         T.gemm(p_s, kv_l, acc_l)
                         T.barrier_arrive(p_ready)
                         T.barrier_arrive(free[b])
-                # epilogue: 1/l (0 for a query with no valid index), lse, max_logits
+                # epilogue: out scale 1 / (l * (1 + exp(sink - lse))) (FlashMLA's attn_sink; the
+                # host passes -inf for none; 0 for a query with no valid index), lse, max_logits
                 for hh in T.Parallel(BH):
-                    inv_s[hh] = T.if_then_else(l_i[hh] > 0, 1.0 / l_i[hh], 0.0)
+                    alpha[hh] = T.if_then_else(
+                        l_i[hh] > 0,
+                        1.0 / (l_i[hh] * (1.0 + T.exp2(
+                            T.if_then_else(h0 + hh < h_q, AttnSink[T.min(h0 + hh, h_q - 1)], -T.infinity(f32))
+                            * _LOG2E - (T.log2(l_i[hh]) + m_i[hh] * scale2)))),
+                        0.0)
+                T.copy(alpha, inv_s)
                 T.barrier_arrive(fin)
                 for hh, dd in T.Parallel(BH, DH):
-                    acc_l[hh, dd] *= T.if_then_else(l_i[hh] > 0, 1.0 / l_i[hh], 0.0)
+                    acc_l[hh, dd] *= alpha[hh]
                 for hh in T.Parallel(BH):
                     if h0 + hh < h_q:
                         Lse[t, h0 + hh] = T.if_then_else(
@@ -259,7 +275,7 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
                         T.barrier_wait(free[b], (ip & 1) ^ 1)
                         for j in T.Parallel(BI):
                             pos = (ip * 2 + b) * BI + j
-                            iv = T.if_then_else(pos < TOPK, Indices[t, T.min(pos, TOPK - 1)], -1)
+                            iv = T.if_then_else(pos < n_valid, Indices[t, T.min(pos, TOPK - 1)], -1)
                             ok[j] = (iv >= 0) & (iv < SKV)
                             src[j] = T.if_then_else((iv >= 0) & (iv < SKV), iv, 0)
                         # invalid rows: cp.async with src-size 0 writes zeros (no global read)

@@ -19,8 +19,8 @@
 #include <tl_templates/cuda/cuda_bf16_fallbacks.cuh>
 #endif
 
-extern "C" __global__ void sparse_mla_prefill_kernel(const int* __restrict__ Indices, const bfloat16_t* __restrict__ KV, float* __restrict__ Lse, float* __restrict__ MaxLogits, bfloat16_t* __restrict__ Out, const bfloat16_t* __restrict__ Q, int s_kv, int s_q, float sm_scale, int topk);
-extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(const int* __restrict__ Indices, const bfloat16_t* __restrict__ KV, float* __restrict__ Lse, float* __restrict__ MaxLogits, bfloat16_t* __restrict__ Out, const bfloat16_t* __restrict__ Q, int s_kv, int s_q, float sm_scale, int topk) {
+extern "C" __global__ void sparse_mla_prefill_kernel(const float* __restrict__ AttnSink, const int* __restrict__ Indices, const bfloat16_t* __restrict__ KV, float* __restrict__ Lse, float* __restrict__ MaxLogits, bfloat16_t* __restrict__ Out, const bfloat16_t* __restrict__ Q, const int* __restrict__ TopkLen, int s_kv, int s_q, float sm_scale, int topk);
+extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(const float* __restrict__ AttnSink, const int* __restrict__ Indices, const bfloat16_t* __restrict__ KV, float* __restrict__ Lse, float* __restrict__ MaxLogits, bfloat16_t* __restrict__ Out, const bfloat16_t* __restrict__ Q, const int* __restrict__ TopkLen, int s_kv, int s_q, float sm_scale, int topk) {
   extern __shared__ __align__(1024) uchar buf_dyn_shmem[];
   void* o_l = ((void*)((char*)buf_dyn_shmem + 0));
   void* o_r = ((void*)((char*)buf_dyn_shmem + 32768));
@@ -52,6 +52,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
   float m_i[2];
   float acc_l[128];
   __shared__ __align__(16) signed char ok[64];
+  float alpha[2];
   __shared__ __align__(16) float alpha_s[64];
   __shared__ __align__(16) signed char ok_1[64];
   __shared__ __align__(16) float inv_s[64];
@@ -59,7 +60,6 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
   float acc_s[32];
   float m_prev[2];
   float m_i_clear[2];
-  float alpha[2];
   float l_blk[2];
   float m_i_clear_1[2];
   __shared__ __align__(16) int src[64];
@@ -76,6 +76,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
   }
   tl::fence_barrier_init();
   __syncthreads();
+  int n_valid = min(max(TopkLen[(((int64_t)((int)blockIdx.x)) >> (int64_t)1)], 0), topk);
   #pragma unroll
   for (int i = 0; i < 43; ++i) {
     if (((i * 3) + (((int)threadIdx.x) >> 7)) < 128) {
@@ -92,7 +93,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
   bar_q[0].arrive();
   __syncthreads();
   if (((int)threadIdx.x) < 128) {
-    tl::warpgroup_reg_alloc<240>();
+    tl::warpgroup_reg_alloc<248>();
     float broadcast_var = 0x0p+0f/*0.000000e+00*/;
     *(float2*)(l_i + 0) = make_float2(broadcast_var, broadcast_var);
     float broadcast_var_1 = -0x1p+30f/*-1.073742e+09*/;
@@ -103,7 +104,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
       *(float4*)(acc_l + (i_2 * 4)) = make_float4(broadcast_var_2, broadcast_var_2, broadcast_var_2, broadcast_var_2);
     }
     bar_q[0].wait(0);
-    for (int ip = 0; ip < ((topk + 127) >> 7); ++ip) {
+    for (int ip = 0; ip < ((n_valid + 127) >> 7); ++ip) {
       ready0[0].wait((ip & 1));
       #pragma unroll
       for (int i_3 = 0; i_3 < 32; ++i_3) {
@@ -134,7 +135,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
         tl::GmmaDescriptor desc_a_1;
         tl::GmmaDescriptor desc_b_1;
         tl::initialize_wgmma_descriptor<1, 1, 64>(desc_a_1, (&(((bfloat16_t*)o_r)[0])));
-        tl::initialize_wgmma_descriptor<1, 1, 64>(desc_b_1, (&(((bfloat16_t*)kv_r_1)[0])));
+        tl::initialize_wgmma_descriptor<1, 1, 64>(desc_b_1, (&(((bfloat16_t*)kv_r)[0])));
         tl::warpgroup_fence_operand(reinterpret_cast<float*>(acc_s + 0), 32);
         tl::warpgroup_arrive();
         #pragma unroll
@@ -148,7 +149,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
         tl::GmmaDescriptor desc_a_2;
         tl::GmmaDescriptor desc_b_2;
         tl::initialize_wgmma_descriptor<1, 1, 64>(desc_a_2, (&(((bfloat16_t*)q_t)[0])));
-        tl::initialize_wgmma_descriptor<1, 1, 64>(desc_b_2, (&(((bfloat16_t*)kt_1)[0])));
+        tl::initialize_wgmma_descriptor<1, 1, 64>(desc_b_2, (&(((bfloat16_t*)kt)[0])));
         tl::warpgroup_fence_operand(reinterpret_cast<float*>(acc_s + 0), 32);
         tl::warpgroup_arrive();
         #pragma unroll
@@ -297,7 +298,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
         tl::GmmaDescriptor desc_a_5;
         tl::GmmaDescriptor desc_b_5;
         tl::initialize_wgmma_descriptor<1, 1, 64>(desc_a_5, (&(((bfloat16_t*)o_r)[0])));
-        tl::initialize_wgmma_descriptor<1, 1, 64>(desc_b_5, (&(((bfloat16_t*)kv_r)[0])));
+        tl::initialize_wgmma_descriptor<1, 1, 64>(desc_b_5, (&(((bfloat16_t*)kv_r_1)[0])));
         tl::warpgroup_fence_operand(reinterpret_cast<float*>(acc_s + 0), 32);
         tl::warpgroup_arrive();
         #pragma unroll
@@ -311,7 +312,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
         tl::GmmaDescriptor desc_a_6;
         tl::GmmaDescriptor desc_b_6;
         tl::initialize_wgmma_descriptor<1, 1, 64>(desc_a_6, (&(((bfloat16_t*)q_t)[0])));
-        tl::initialize_wgmma_descriptor<1, 1, 64>(desc_b_6, (&(((bfloat16_t*)kt)[0])));
+        tl::initialize_wgmma_descriptor<1, 1, 64>(desc_b_6, (&(((bfloat16_t*)kt_1)[0])));
         tl::warpgroup_fence_operand(reinterpret_cast<float*>(acc_s + 0), 32);
         tl::warpgroup_arrive();
         #pragma unroll
@@ -430,90 +431,88 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
       p_ready[0].arrive();
       free1[0].arrive();
     }
+    #pragma unroll
+    for (int i_17 = 0; i_17 < 2; ++i_17) {
+      float condval_2;
+      if ((0x0p+0f/*0.000000e+00*/ < l_i[i_17])) {
+        condval_2 = (0x1p+0f/*1.000000e+00*/ / (l_i[i_17] * (0x1p+0f/*1.000000e+00*/ + exp2f(((AttnSink[(((((((int)blockIdx.x) & 1) * 64) + ((((int)threadIdx.x) >> 5) * 16)) + (i_17 * 8)) + ((((int)threadIdx.x) & 31) >> 2))] * 0x1.71547652b82fep+0f/*1.442695e+00*/) - (log2f(l_i[i_17]) + (m_i[i_17] * (sm_scale * 0x1.71547652b82fep+0f/*1.442695e+00*/))))))));
+      } else {
+        condval_2 = 0x0p+0f/*0.000000e+00*/;
+      }
+      alpha[i_17] = condval_2;
+    }
     if ((((int)threadIdx.x) % 4) == 0) {
       #pragma unroll
-      for (int i_17 = 0; i_17 < 2; ++i_17) {
-        float condval_2;
-        if ((0x0p+0f/*0.000000e+00*/ < l_i[i_17])) {
-          condval_2 = (0x1p+0f/*1.000000e+00*/ / l_i[i_17]);
-        } else {
-          condval_2 = 0x0p+0f/*0.000000e+00*/;
-        }
-        inv_s[((((((int)threadIdx.x) >> 5) * 16) + (i_17 * 8)) + ((((int)threadIdx.x) & 31) >> 2))] = condval_2;
+      for (int i_18 = 0; i_18 < 2; ++i_18) {
+        inv_s[((((((int)threadIdx.x) >> 5) * 16) + (i_18 * 8)) + ((((int)threadIdx.x) & 31) >> 2))] = alpha[i_18];
       }
     }
     fin[0].arrive();
     #pragma unroll
-    for (int i_18 = 0; i_18 < 64; ++i_18) {
+    for (int i_19 = 0; i_19 < 64; ++i_19) {
       float2 __21;
-        float2 v__26 = *(float2*)(acc_l + (i_18 * 2));
-        float condval_3;
-        if ((0x0p+0f/*0.000000e+00*/ < l_i[(i_18 & 1)])) {
-          condval_3 = (0x1p+0f/*1.000000e+00*/ / l_i[(i_18 & 1)]);
-        } else {
-          condval_3 = 0x0p+0f/*0.000000e+00*/;
-        }
-        float2 v__27 = make_float2(condval_3, condval_3);
+        float2 v__26 = *(float2*)(acc_l + (i_19 * 2));
+        float2 v__27 = make_float2(alpha[(i_19 & 1)], alpha[(i_19 & 1)]);
         __21.x = (v__26.x*v__27.x);
         __21.y = (v__26.y*v__27.y);
-      *(float2*)(acc_l + (i_18 * 2)) = __21;
+      *(float2*)(acc_l + (i_19 * 2)) = __21;
     }
     if ((((int)threadIdx.x) % 4) == 0) {
       #pragma unroll
-      for (int i_19 = 0; i_19 < 2; ++i_19) {
+      for (int i_20 = 0; i_20 < 2; ++i_20) {
+        float condval_3;
+        if ((0x0p+0f/*0.000000e+00*/ < l_i[i_20])) {
+          condval_3 = ((log2f(l_i[i_20]) + (m_i[i_20] * (sm_scale * 0x1.71547652b82fep+0f/*1.442695e+00*/))) * 0x1.62e42fefa39efp-1f/*6.931472e-01*/);
+        } else {
+          condval_3 = CUDART_INF_F;
+        }
+        Lse[((((((int64_t)((int)blockIdx.x)) * (int64_t)64) + ((((int64_t)((int)threadIdx.x)) >> (int64_t)5) * (int64_t)16)) + (((int64_t)i_20) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) >> (int64_t)2))] = condval_3;
         float condval_4;
-        if ((0x0p+0f/*0.000000e+00*/ < l_i[i_19])) {
-          condval_4 = ((log2f(l_i[i_19]) + (m_i[i_19] * (sm_scale * 0x1.71547652b82fep+0f/*1.442695e+00*/))) * 0x1.62e42fefa39efp-1f/*6.931472e-01*/);
+        if ((0x0p+0f/*0.000000e+00*/ < l_i[i_20])) {
+          condval_4 = (m_i[i_20] * sm_scale);
         } else {
-          condval_4 = CUDART_INF_F;
+          condval_4 = -CUDART_INF_F;
         }
-        Lse[((((((int64_t)((int)blockIdx.x)) * (int64_t)64) + ((((int64_t)((int)threadIdx.x)) >> (int64_t)5) * (int64_t)16)) + (((int64_t)i_19) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) >> (int64_t)2))] = condval_4;
-        float condval_5;
-        if ((0x0p+0f/*0.000000e+00*/ < l_i[i_19])) {
-          condval_5 = (m_i[i_19] * sm_scale);
-        } else {
-          condval_5 = -CUDART_INF_F;
-        }
-        MaxLogits[((((((int64_t)((int)blockIdx.x)) * (int64_t)64) + ((((int64_t)((int)threadIdx.x)) >> (int64_t)5) * (int64_t)16)) + (((int64_t)i_19) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) >> (int64_t)2))] = condval_5;
+        MaxLogits[((((((int64_t)((int)blockIdx.x)) * (int64_t)64) + ((((int64_t)((int)threadIdx.x)) >> (int64_t)5) * (int64_t)16)) + (((int64_t)i_20) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) >> (int64_t)2))] = condval_4;
       }
     }
     tl::__sync_thread_partial(3, 128);
     #pragma unroll
-    for (int i_20 = 0; i_20 < 16; ++i_20) {
-      tl::ptx_stmatrix_m8n8_x4((&(((bfloat16_t*)o_l)[(((((((i_20 >> 2) * 4096) + ((((int)threadIdx.x) >> 5) * 1024)) + ((((int)threadIdx.x) & 15) * 64)) + (((((((int)threadIdx.x) & 7) >> 2) + ((i_20 & 3) >> 1)) & 1) * 32)) + (((((((int)threadIdx.x) & 3) >> 1) + (i_20 & 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 31) >> 4) + (((int)threadIdx.x) & 1)) & 1) * 8))])), __pack_half2(((bfloat16_t)acc_l[(i_20 * 8)]), ((bfloat16_t)acc_l[((i_20 * 8) + 1)])), __pack_half2(((bfloat16_t)acc_l[((i_20 * 8) + 2)]), ((bfloat16_t)acc_l[((i_20 * 8) + 3)])), __pack_half2(((bfloat16_t)acc_l[((i_20 * 8) + 4)]), ((bfloat16_t)acc_l[((i_20 * 8) + 5)])), __pack_half2(((bfloat16_t)acc_l[((i_20 * 8) + 6)]), ((bfloat16_t)acc_l[((i_20 * 8) + 7)])));
+    for (int i_21 = 0; i_21 < 16; ++i_21) {
+      tl::ptx_stmatrix_m8n8_x4((&(((bfloat16_t*)o_l)[(((((((i_21 >> 2) * 4096) + ((((int)threadIdx.x) >> 5) * 1024)) + ((((int)threadIdx.x) & 15) * 64)) + (((((((int)threadIdx.x) & 7) >> 2) + ((i_21 & 3) >> 1)) & 1) * 32)) + (((((((int)threadIdx.x) & 3) >> 1) + (i_21 & 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 31) >> 4) + (((int)threadIdx.x) & 1)) & 1) * 8))])), __pack_half2(((bfloat16_t)acc_l[(i_21 * 8)]), ((bfloat16_t)acc_l[((i_21 * 8) + 1)])), __pack_half2(((bfloat16_t)acc_l[((i_21 * 8) + 2)]), ((bfloat16_t)acc_l[((i_21 * 8) + 3)])), __pack_half2(((bfloat16_t)acc_l[((i_21 * 8) + 4)]), ((bfloat16_t)acc_l[((i_21 * 8) + 5)])), __pack_half2(((bfloat16_t)acc_l[((i_21 * 8) + 6)]), ((bfloat16_t)acc_l[((i_21 * 8) + 7)])));
     }
     tl::__sync_thread_partial(3, 128);
     #pragma unroll
-    for (int i_21 = 0; i_21 < 16; ++i_21) {
-      *(uint4*)(Out + ((((((int64_t)((int)blockIdx.x)) * (int64_t)32768) + (((int64_t)i_21) * (int64_t)2048)) + ((((int64_t)((int)threadIdx.x)) >> (int64_t)5) * (int64_t)512)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) * (int64_t)8))) = *(uint4*)(((bfloat16_t*)o_l) + ((((((((((int)threadIdx.x) & 31) >> 3) * 4096) + (i_21 * 256)) + ((((int)threadIdx.x) >> 5) * 64)) + (((((((int)threadIdx.x) & 7) >> 2) + (i_21 & 1)) & 1) * 32)) + ((((((int)threadIdx.x) >> 6) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 63) >> 5) + (((int)threadIdx.x) & 1)) & 1) * 8)));
+    for (int i_22 = 0; i_22 < 16; ++i_22) {
+      *(uint4*)(Out + ((((((int64_t)((int)blockIdx.x)) * (int64_t)32768) + (((int64_t)i_22) * (int64_t)2048)) + ((((int64_t)((int)threadIdx.x)) >> (int64_t)5) * (int64_t)512)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) * (int64_t)8))) = *(uint4*)(((bfloat16_t*)o_l) + ((((((((((int)threadIdx.x) & 31) >> 3) * 4096) + (i_22 * 256)) + ((((int)threadIdx.x) >> 5) * 64)) + (((((((int)threadIdx.x) & 7) >> 2) + (i_22 & 1)) & 1) * 32)) + ((((((int)threadIdx.x) >> 6) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 63) >> 5) + (((int)threadIdx.x) & 1)) & 1) * 8)));
     }
   } else {
     if (((int)threadIdx.x) < 256) {
       tl::warpgroup_reg_alloc<168>();
       #pragma unroll
-      for (int i_22 = 0; i_22 < 32; ++i_22) {
+      for (int i_23 = 0; i_23 < 32; ++i_23) {
         float broadcast_var_3 = 0x0p+0f/*0.000000e+00*/;
-        *(float4*)(acc_r + (i_22 * 4)) = make_float4(broadcast_var_3, broadcast_var_3, broadcast_var_3, broadcast_var_3);
+        *(float4*)(acc_r + (i_23 * 4)) = make_float4(broadcast_var_3, broadcast_var_3, broadcast_var_3, broadcast_var_3);
       }
       tl::fence_proxy_async();
-      for (int ip_1 = 0; ip_1 < ((topk + 127) >> 7); ++ip_1) {
+      for (int ip_1 = 0; ip_1 < ((n_valid + 127) >> 7); ++ip_1) {
         p_ready[0].arrive();
         p_ready[0].wait(0);
         tl::fence_proxy_async();
         #pragma unroll
-        for (int i_23 = 0; i_23 < 64; ++i_23) {
+        for (int i_24 = 0; i_24 < 64; ++i_24) {
           float2 __22;
-            float2 v__28 = *(float2*)(acc_r + (i_23 * 2));
-            float2 v__29 = make_float2(alpha_s[(((((((int)threadIdx.x) >> 5) * 16) + ((i_23 & 1) * 8)) + ((((int)threadIdx.x) & 31) >> 2)) - 64)], alpha_s[(((((((int)threadIdx.x) >> 5) * 16) + ((i_23 & 1) * 8)) + ((((int)threadIdx.x) & 31) >> 2)) - 64)]);
+            float2 v__28 = *(float2*)(acc_r + (i_24 * 2));
+            float2 v__29 = make_float2(alpha_s[(((((((int)threadIdx.x) >> 5) * 16) + ((i_24 & 1) * 8)) + ((((int)threadIdx.x) & 31) >> 2)) - 64)], alpha_s[(((((((int)threadIdx.x) >> 5) * 16) + ((i_24 & 1) * 8)) + ((((int)threadIdx.x) & 31) >> 2)) - 64)]);
             __22.x = (v__28.x*v__29.x);
             __22.y = (v__28.y*v__29.y);
-          *(float2*)(acc_r + (i_23 * 2)) = __22;
+          *(float2*)(acc_r + (i_24 * 2)) = __22;
         }
         {
           tl::GmmaDescriptor desc_a_8;
           tl::GmmaDescriptor desc_b_8;
           tl::initialize_wgmma_descriptor<1, 1, 64>(desc_a_8, (&(((bfloat16_t*)p_s)[0])));
-          tl::initialize_wgmma_descriptor<1, 512, 64>(desc_b_8, (&(((bfloat16_t*)kv_r_1)[0])));
+          tl::initialize_wgmma_descriptor<1, 512, 64>(desc_b_8, (&(((bfloat16_t*)kv_r)[0])));
           tl::warpgroup_fence_operand(reinterpret_cast<float*>(acc_r + 0), 128);
           tl::warpgroup_arrive();
           #pragma unroll
@@ -530,19 +529,19 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
         p_ready[0].wait(1);
         tl::fence_proxy_async();
         #pragma unroll
-        for (int i_24 = 0; i_24 < 64; ++i_24) {
+        for (int i_25 = 0; i_25 < 64; ++i_25) {
           float2 __23;
-            float2 v__30 = *(float2*)(acc_r + (i_24 * 2));
-            float2 v__31 = make_float2(alpha_s[(((((((int)threadIdx.x) >> 5) * 16) + ((i_24 & 1) * 8)) + ((((int)threadIdx.x) & 31) >> 2)) - 64)], alpha_s[(((((((int)threadIdx.x) >> 5) * 16) + ((i_24 & 1) * 8)) + ((((int)threadIdx.x) & 31) >> 2)) - 64)]);
+            float2 v__30 = *(float2*)(acc_r + (i_25 * 2));
+            float2 v__31 = make_float2(alpha_s[(((((((int)threadIdx.x) >> 5) * 16) + ((i_25 & 1) * 8)) + ((((int)threadIdx.x) & 31) >> 2)) - 64)], alpha_s[(((((((int)threadIdx.x) >> 5) * 16) + ((i_25 & 1) * 8)) + ((((int)threadIdx.x) & 31) >> 2)) - 64)]);
             __23.x = (v__30.x*v__31.x);
             __23.y = (v__30.y*v__31.y);
-          *(float2*)(acc_r + (i_24 * 2)) = __23;
+          *(float2*)(acc_r + (i_25 * 2)) = __23;
         }
         {
           tl::GmmaDescriptor desc_a_9;
           tl::GmmaDescriptor desc_b_9;
           tl::initialize_wgmma_descriptor<1, 1, 64>(desc_a_9, (&(((bfloat16_t*)p_s)[0])));
-          tl::initialize_wgmma_descriptor<1, 512, 64>(desc_b_9, (&(((bfloat16_t*)kv_r)[0])));
+          tl::initialize_wgmma_descriptor<1, 512, 64>(desc_b_9, (&(((bfloat16_t*)kv_r_1)[0])));
           tl::warpgroup_fence_operand(reinterpret_cast<float*>(acc_r + 0), 128);
           tl::warpgroup_arrive();
           #pragma unroll
@@ -554,42 +553,48 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
           tl::warpgroup_fence_operand(reinterpret_cast<float*>(acc_r + 0), 128);
         }
         free1[0].arrive();
-        if ((ip_1 + 1) < ((topk + 127) >> 7)) {
+        if ((ip_1 + 1) < ((n_valid + 127) >> 7)) {
           p_free[0].arrive();
         }
       }
       fin[0].wait(0);
       #pragma unroll
-      for (int i_25 = 0; i_25 < 64; ++i_25) {
+      for (int i_26 = 0; i_26 < 64; ++i_26) {
         float2 __24;
-          float2 v__32 = *(float2*)(acc_r + (i_25 * 2));
-          float2 v__33 = make_float2(inv_s[(((((((int)threadIdx.x) >> 5) * 16) + ((i_25 & 1) * 8)) + ((((int)threadIdx.x) & 31) >> 2)) - 64)], inv_s[(((((((int)threadIdx.x) >> 5) * 16) + ((i_25 & 1) * 8)) + ((((int)threadIdx.x) & 31) >> 2)) - 64)]);
+          float2 v__32 = *(float2*)(acc_r + (i_26 * 2));
+          float2 v__33 = make_float2(inv_s[(((((((int)threadIdx.x) >> 5) * 16) + ((i_26 & 1) * 8)) + ((((int)threadIdx.x) & 31) >> 2)) - 64)], inv_s[(((((((int)threadIdx.x) >> 5) * 16) + ((i_26 & 1) * 8)) + ((((int)threadIdx.x) & 31) >> 2)) - 64)]);
           __24.x = (v__32.x*v__33.x);
           __24.y = (v__32.y*v__33.y);
-        *(float2*)(acc_r + (i_25 * 2)) = __24;
-      }
-      tl::__sync_thread_partial(4, 128);
-      #pragma unroll
-      for (int i_26 = 0; i_26 < 16; ++i_26) {
-        tl::ptx_stmatrix_m8n8_x4((&(((bfloat16_t*)o_r)[((((((((i_26 >> 2) * 4096) + ((((int)threadIdx.x) >> 5) * 1024)) + ((((int)threadIdx.x) & 15) * 64)) + (((((((int)threadIdx.x) & 7) >> 2) + ((i_26 & 3) >> 1)) & 1) * 32)) + (((((((int)threadIdx.x) & 3) >> 1) + (i_26 & 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 31) >> 4) + (((int)threadIdx.x) & 1)) & 1) * 8)) - 4096)])), __pack_half2(((bfloat16_t)acc_r[(i_26 * 8)]), ((bfloat16_t)acc_r[((i_26 * 8) + 1)])), __pack_half2(((bfloat16_t)acc_r[((i_26 * 8) + 2)]), ((bfloat16_t)acc_r[((i_26 * 8) + 3)])), __pack_half2(((bfloat16_t)acc_r[((i_26 * 8) + 4)]), ((bfloat16_t)acc_r[((i_26 * 8) + 5)])), __pack_half2(((bfloat16_t)acc_r[((i_26 * 8) + 6)]), ((bfloat16_t)acc_r[((i_26 * 8) + 7)])));
+        *(float2*)(acc_r + (i_26 * 2)) = __24;
       }
       tl::__sync_thread_partial(4, 128);
       #pragma unroll
       for (int i_27 = 0; i_27 < 16; ++i_27) {
-        *(uint4*)(Out + (((((((int64_t)((int)blockIdx.x)) * (int64_t)32768) + (((int64_t)i_27) * (int64_t)2048)) + ((((int64_t)((int)threadIdx.x)) >> (int64_t)5) * (int64_t)512)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) * (int64_t)8)) - (int64_t)1792)) = *(uint4*)(((bfloat16_t*)o_r) + ((((((((((int)threadIdx.x) & 31) >> 3) * 4096) + ((i_27 >> 1) * 512)) + (((((i_27 * 4) + (((int)threadIdx.x) >> 5)) + 4) & 7) * 64)) + (((((((int)threadIdx.x) & 7) >> 2) + (i_27 & 1)) & 1) * 32)) + (((((((int)threadIdx.x) & 127) >> 6) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 63) >> 5) + (((int)threadIdx.x) & 1)) & 1) * 8)));
+        tl::ptx_stmatrix_m8n8_x4((&(((bfloat16_t*)o_r)[((((((((i_27 >> 2) * 4096) + ((((int)threadIdx.x) >> 5) * 1024)) + ((((int)threadIdx.x) & 15) * 64)) + (((((((int)threadIdx.x) & 7) >> 2) + ((i_27 & 3) >> 1)) & 1) * 32)) + (((((((int)threadIdx.x) & 3) >> 1) + (i_27 & 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 31) >> 4) + (((int)threadIdx.x) & 1)) & 1) * 8)) - 4096)])), __pack_half2(((bfloat16_t)acc_r[(i_27 * 8)]), ((bfloat16_t)acc_r[((i_27 * 8) + 1)])), __pack_half2(((bfloat16_t)acc_r[((i_27 * 8) + 2)]), ((bfloat16_t)acc_r[((i_27 * 8) + 3)])), __pack_half2(((bfloat16_t)acc_r[((i_27 * 8) + 4)]), ((bfloat16_t)acc_r[((i_27 * 8) + 5)])), __pack_half2(((bfloat16_t)acc_r[((i_27 * 8) + 6)]), ((bfloat16_t)acc_r[((i_27 * 8) + 7)])));
+      }
+      tl::__sync_thread_partial(4, 128);
+      #pragma unroll
+      for (int i_28 = 0; i_28 < 16; ++i_28) {
+        *(uint4*)(Out + (((((((int64_t)((int)blockIdx.x)) * (int64_t)32768) + (((int64_t)i_28) * (int64_t)2048)) + ((((int64_t)((int)threadIdx.x)) >> (int64_t)5) * (int64_t)512)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) * (int64_t)8)) - (int64_t)1792)) = *(uint4*)(((bfloat16_t*)o_r) + ((((((((((int)threadIdx.x) & 31) >> 3) * 4096) + ((i_28 >> 1) * 512)) + (((((i_28 * 4) + (((int)threadIdx.x) >> 5)) + 4) & 7) * 64)) + (((((((int)threadIdx.x) & 7) >> 2) + (i_28 & 1)) & 1) * 32)) + (((((((int)threadIdx.x) & 127) >> 6) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 63) >> 5) + (((int)threadIdx.x) & 1)) & 1) * 8)));
       }
     } else {
       tl::warpgroup_reg_dealloc<80>();
-      for (int ip_2 = 0; ip_2 < ((topk + 127) >> 7); ++ip_2) {
+      for (int ip_2 = 0; ip_2 < ((n_valid + 127) >> 7); ++ip_2) {
         free0[0].wait(((ip_2 & 1) ^ 1));
         if (((int)threadIdx.x) < 320) {
-          int condval_6;
-          if ((((ip_2 * 128) + ((int)threadIdx.x)) < (topk + 256))) {
-            condval_6 = Indices[(min((((((int64_t)ip_2) * (int64_t)128) + ((int64_t)((int)threadIdx.x))) - (int64_t)256), (((int64_t)topk) - (int64_t)1)) + ((((int64_t)((int)blockIdx.x)) >> (int64_t)1) * ((int64_t)topk)))];
+          int condval_5;
+          if ((((ip_2 * 128) + ((int)threadIdx.x)) < (n_valid + 256))) {
+            int condval_6;
+            if ((1 <= topk)) {
+              condval_6 = Indices[(min((((((int64_t)ip_2) * (int64_t)128) + ((int64_t)((int)threadIdx.x))) - (int64_t)256), (((int64_t)topk) - (int64_t)1)) + ((((int64_t)((int)blockIdx.x)) >> (int64_t)1) * ((int64_t)topk)))];
+            } else {
+              condval_6 = 0;
+            }
+            condval_5 = condval_6;
           } else {
-            condval_6 = -1;
+            condval_5 = -1;
           }
-          int iv = condval_6;
+          int iv = condval_5;
           ok[(((int)threadIdx.x) - 256)] = ((signed char)((0 <= iv) & (iv < s_kv)));
           int condval_7;
           if (((0 <= iv) & (iv < s_kv))) {
@@ -601,43 +606,49 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
         }
         tl::__sync_thread_partial(4, 128);
         #pragma unroll
-        for (int i_28 = 0; i_28 < 16; ++i_28) {
-          tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kv_l_1)[((((((((((int)threadIdx.x) & 31) >> 3) * 4096) + ((i_28 >> 1) * 512)) + ((((i_28 * 4) + (((int)threadIdx.x) >> 5)) & 7) * 64)) + (((((((int)threadIdx.x) & 7) >> 2) + (i_28 & 1)) & 1) * 32)) + (((((((int)threadIdx.x) & 127) >> 6) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 63) >> 5) + (((int)threadIdx.x) & 1)) & 1) * 8))])), (&(KV[((((int64_t)src[(((((int64_t)i_28) * (int64_t)4) + (((int64_t)((int)threadIdx.x)) >> (int64_t)5)) - (int64_t)8)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) * (int64_t)8))])), ((((bool)ok[(((i_28 * 4) + (((int)threadIdx.x) >> 5)) - 8)]) && (src[(((i_28 * 4) + (((int)threadIdx.x) >> 5)) - 8)] < s_kv)) && (0 <= src[(((i_28 * 4) + (((int)threadIdx.x) >> 5)) - 8)])));
-          tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kv_r_1)[((((((((((int)threadIdx.x) & 31) >> 3) * 4096) + ((i_28 >> 1) * 512)) + ((((i_28 * 4) + (((int)threadIdx.x) >> 5)) & 7) * 64)) + (((((((int)threadIdx.x) & 7) >> 2) + (i_28 & 1)) & 1) * 32)) + (((((((int)threadIdx.x) & 127) >> 6) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 63) >> 5) + (((int)threadIdx.x) & 1)) & 1) * 8))])), (&(KV[(((((int64_t)src[(((((int64_t)i_28) * (int64_t)4) + (((int64_t)((int)threadIdx.x)) >> (int64_t)5)) - (int64_t)8)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) * (int64_t)8)) + (int64_t)256)])), ((((bool)ok[(((i_28 * 4) + (((int)threadIdx.x) >> 5)) - 8)]) && (src[(((i_28 * 4) + (((int)threadIdx.x) >> 5)) - 8)] < s_kv)) && (0 <= src[(((i_28 * 4) + (((int)threadIdx.x) >> 5)) - 8)])));
+        for (int i_29 = 0; i_29 < 16; ++i_29) {
+          tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kv_l_1)[((((((((((int)threadIdx.x) & 31) >> 3) * 4096) + ((i_29 >> 1) * 512)) + ((((i_29 * 4) + (((int)threadIdx.x) >> 5)) & 7) * 64)) + (((((((int)threadIdx.x) & 7) >> 2) + (i_29 & 1)) & 1) * 32)) + (((((((int)threadIdx.x) & 127) >> 6) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 63) >> 5) + (((int)threadIdx.x) & 1)) & 1) * 8))])), (&(KV[((((int64_t)src[(((((int64_t)i_29) * (int64_t)4) + (((int64_t)((int)threadIdx.x)) >> (int64_t)5)) - (int64_t)8)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) * (int64_t)8))])), ((((bool)ok[(((i_29 * 4) + (((int)threadIdx.x) >> 5)) - 8)]) && (src[(((i_29 * 4) + (((int)threadIdx.x) >> 5)) - 8)] < s_kv)) && (0 <= src[(((i_29 * 4) + (((int)threadIdx.x) >> 5)) - 8)])));
+          tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kv_r)[((((((((((int)threadIdx.x) & 31) >> 3) * 4096) + ((i_29 >> 1) * 512)) + ((((i_29 * 4) + (((int)threadIdx.x) >> 5)) & 7) * 64)) + (((((((int)threadIdx.x) & 7) >> 2) + (i_29 & 1)) & 1) * 32)) + (((((((int)threadIdx.x) & 127) >> 6) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 63) >> 5) + (((int)threadIdx.x) & 1)) & 1) * 8))])), (&(KV[(((((int64_t)src[(((((int64_t)i_29) * (int64_t)4) + (((int64_t)((int)threadIdx.x)) >> (int64_t)5)) - (int64_t)8)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) * (int64_t)8)) + (int64_t)256)])), ((((bool)ok[(((i_29 * 4) + (((int)threadIdx.x) >> 5)) - 8)]) && (src[(((i_29 * 4) + (((int)threadIdx.x) >> 5)) - 8)] < s_kv)) && (0 <= src[(((i_29 * 4) + (((int)threadIdx.x) >> 5)) - 8)])));
         }
         #pragma unroll
-        for (int i_29 = 0; i_29 < 4; ++i_29) {
-          tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kt_1)[((((((i_29 * 1024) + ((((int)threadIdx.x) >> 3) * 64)) + (((((((int)threadIdx.x) & 63) >> 5) + ((((int)threadIdx.x) & 7) >> 2)) & 1) * 32)) + (((((((int)threadIdx.x) & 31) >> 4) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 15) >> 3) + (((int)threadIdx.x) & 1)) & 1) * 8)) - 2048)])), (&(KV[(((((int64_t)src[(((((int64_t)i_29) * (int64_t)16) + (((int64_t)((int)threadIdx.x)) >> (int64_t)3)) - (int64_t)32)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)7) * (int64_t)8)) + (int64_t)512)])), ((((bool)ok[(((i_29 * 16) + (((int)threadIdx.x) >> 3)) - 32)]) && (src[(((i_29 * 16) + (((int)threadIdx.x) >> 3)) - 32)] < s_kv)) && (0 <= src[(((i_29 * 16) + (((int)threadIdx.x) >> 3)) - 32)])));
+        for (int i_30 = 0; i_30 < 4; ++i_30) {
+          tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kt)[((((((i_30 * 1024) + ((((int)threadIdx.x) >> 3) * 64)) + (((((((int)threadIdx.x) & 63) >> 5) + ((((int)threadIdx.x) & 7) >> 2)) & 1) * 32)) + (((((((int)threadIdx.x) & 31) >> 4) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 15) >> 3) + (((int)threadIdx.x) & 1)) & 1) * 8)) - 2048)])), (&(KV[(((((int64_t)src[(((((int64_t)i_30) * (int64_t)16) + (((int64_t)((int)threadIdx.x)) >> (int64_t)3)) - (int64_t)32)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)7) * (int64_t)8)) + (int64_t)512)])), ((((bool)ok[(((i_30 * 16) + (((int)threadIdx.x) >> 3)) - 32)]) && (src[(((i_30 * 16) + (((int)threadIdx.x) >> 3)) - 32)] < s_kv)) && (0 <= src[(((i_30 * 16) + (((int)threadIdx.x) >> 3)) - 32)])));
         }
         tl::mbarrier_cp_async_arrive_noinc(ready0[0]);
         ready0[0].arrive();
         free1[0].wait(((ip_2 & 1) ^ 1));
         if (((int)threadIdx.x) < 320) {
           int condval_8;
-          if ((((ip_2 * 128) + ((int)threadIdx.x)) < (topk + 192))) {
-            condval_8 = Indices[(min((((((int64_t)ip_2) * (int64_t)128) + ((int64_t)((int)threadIdx.x))) - (int64_t)192), (((int64_t)topk) - (int64_t)1)) + ((((int64_t)((int)blockIdx.x)) >> (int64_t)1) * ((int64_t)topk)))];
+          if ((((ip_2 * 128) + ((int)threadIdx.x)) < (n_valid + 192))) {
+            int condval_9;
+            if ((1 <= topk)) {
+              condval_9 = Indices[(min((((((int64_t)ip_2) * (int64_t)128) + ((int64_t)((int)threadIdx.x))) - (int64_t)192), (((int64_t)topk) - (int64_t)1)) + ((((int64_t)((int)blockIdx.x)) >> (int64_t)1) * ((int64_t)topk)))];
+            } else {
+              condval_9 = 0;
+            }
+            condval_8 = condval_9;
           } else {
             condval_8 = -1;
           }
           int iv_1 = condval_8;
           ok_1[(((int)threadIdx.x) - 256)] = ((signed char)((0 <= iv_1) & (iv_1 < s_kv)));
-          int condval_9;
+          int condval_10;
           if (((0 <= iv_1) & (iv_1 < s_kv))) {
-            condval_9 = iv_1;
+            condval_10 = iv_1;
           } else {
-            condval_9 = 0;
+            condval_10 = 0;
           }
-          src_1[(((int)threadIdx.x) - 256)] = condval_9;
+          src_1[(((int)threadIdx.x) - 256)] = condval_10;
         }
         tl::__sync_thread_partial(4, 128);
         #pragma unroll
-        for (int i_30 = 0; i_30 < 16; ++i_30) {
-          tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kv_l)[((((((((((int)threadIdx.x) & 31) >> 3) * 4096) + ((i_30 >> 1) * 512)) + ((((i_30 * 4) + (((int)threadIdx.x) >> 5)) & 7) * 64)) + (((((((int)threadIdx.x) & 7) >> 2) + (i_30 & 1)) & 1) * 32)) + (((((((int)threadIdx.x) & 127) >> 6) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 63) >> 5) + (((int)threadIdx.x) & 1)) & 1) * 8))])), (&(KV[((((int64_t)src_1[(((((int64_t)i_30) * (int64_t)4) + (((int64_t)((int)threadIdx.x)) >> (int64_t)5)) - (int64_t)8)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) * (int64_t)8))])), ((((bool)ok_1[(((i_30 * 4) + (((int)threadIdx.x) >> 5)) - 8)]) && (src_1[(((i_30 * 4) + (((int)threadIdx.x) >> 5)) - 8)] < s_kv)) && (0 <= src_1[(((i_30 * 4) + (((int)threadIdx.x) >> 5)) - 8)])));
-          tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kv_r)[((((((((((int)threadIdx.x) & 31) >> 3) * 4096) + ((i_30 >> 1) * 512)) + ((((i_30 * 4) + (((int)threadIdx.x) >> 5)) & 7) * 64)) + (((((((int)threadIdx.x) & 7) >> 2) + (i_30 & 1)) & 1) * 32)) + (((((((int)threadIdx.x) & 127) >> 6) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 63) >> 5) + (((int)threadIdx.x) & 1)) & 1) * 8))])), (&(KV[(((((int64_t)src_1[(((((int64_t)i_30) * (int64_t)4) + (((int64_t)((int)threadIdx.x)) >> (int64_t)5)) - (int64_t)8)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) * (int64_t)8)) + (int64_t)256)])), ((((bool)ok_1[(((i_30 * 4) + (((int)threadIdx.x) >> 5)) - 8)]) && (src_1[(((i_30 * 4) + (((int)threadIdx.x) >> 5)) - 8)] < s_kv)) && (0 <= src_1[(((i_30 * 4) + (((int)threadIdx.x) >> 5)) - 8)])));
+        for (int i_31 = 0; i_31 < 16; ++i_31) {
+          tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kv_l)[((((((((((int)threadIdx.x) & 31) >> 3) * 4096) + ((i_31 >> 1) * 512)) + ((((i_31 * 4) + (((int)threadIdx.x) >> 5)) & 7) * 64)) + (((((((int)threadIdx.x) & 7) >> 2) + (i_31 & 1)) & 1) * 32)) + (((((((int)threadIdx.x) & 127) >> 6) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 63) >> 5) + (((int)threadIdx.x) & 1)) & 1) * 8))])), (&(KV[((((int64_t)src_1[(((((int64_t)i_31) * (int64_t)4) + (((int64_t)((int)threadIdx.x)) >> (int64_t)5)) - (int64_t)8)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) * (int64_t)8))])), ((((bool)ok_1[(((i_31 * 4) + (((int)threadIdx.x) >> 5)) - 8)]) && (src_1[(((i_31 * 4) + (((int)threadIdx.x) >> 5)) - 8)] < s_kv)) && (0 <= src_1[(((i_31 * 4) + (((int)threadIdx.x) >> 5)) - 8)])));
+          tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kv_r_1)[((((((((((int)threadIdx.x) & 31) >> 3) * 4096) + ((i_31 >> 1) * 512)) + ((((i_31 * 4) + (((int)threadIdx.x) >> 5)) & 7) * 64)) + (((((((int)threadIdx.x) & 7) >> 2) + (i_31 & 1)) & 1) * 32)) + (((((((int)threadIdx.x) & 127) >> 6) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 63) >> 5) + (((int)threadIdx.x) & 1)) & 1) * 8))])), (&(KV[(((((int64_t)src_1[(((((int64_t)i_31) * (int64_t)4) + (((int64_t)((int)threadIdx.x)) >> (int64_t)5)) - (int64_t)8)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) * (int64_t)8)) + (int64_t)256)])), ((((bool)ok_1[(((i_31 * 4) + (((int)threadIdx.x) >> 5)) - 8)]) && (src_1[(((i_31 * 4) + (((int)threadIdx.x) >> 5)) - 8)] < s_kv)) && (0 <= src_1[(((i_31 * 4) + (((int)threadIdx.x) >> 5)) - 8)])));
         }
         #pragma unroll
-        for (int i_31 = 0; i_31 < 4; ++i_31) {
-          tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kt)[((((((i_31 * 1024) + ((((int)threadIdx.x) >> 3) * 64)) + (((((((int)threadIdx.x) & 63) >> 5) + ((((int)threadIdx.x) & 7) >> 2)) & 1) * 32)) + (((((((int)threadIdx.x) & 31) >> 4) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 15) >> 3) + (((int)threadIdx.x) & 1)) & 1) * 8)) - 2048)])), (&(KV[(((((int64_t)src_1[(((((int64_t)i_31) * (int64_t)16) + (((int64_t)((int)threadIdx.x)) >> (int64_t)3)) - (int64_t)32)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)7) * (int64_t)8)) + (int64_t)512)])), ((((bool)ok_1[(((i_31 * 16) + (((int)threadIdx.x) >> 3)) - 32)]) && (src_1[(((i_31 * 16) + (((int)threadIdx.x) >> 3)) - 32)] < s_kv)) && (0 <= src_1[(((i_31 * 16) + (((int)threadIdx.x) >> 3)) - 32)])));
+        for (int i_32 = 0; i_32 < 4; ++i_32) {
+          tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kt_1)[((((((i_32 * 1024) + ((((int)threadIdx.x) >> 3) * 64)) + (((((((int)threadIdx.x) & 63) >> 5) + ((((int)threadIdx.x) & 7) >> 2)) & 1) * 32)) + (((((((int)threadIdx.x) & 31) >> 4) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 15) >> 3) + (((int)threadIdx.x) & 1)) & 1) * 8)) - 2048)])), (&(KV[(((((int64_t)src_1[(((((int64_t)i_32) * (int64_t)16) + (((int64_t)((int)threadIdx.x)) >> (int64_t)3)) - (int64_t)32)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)7) * (int64_t)8)) + (int64_t)512)])), ((((bool)ok_1[(((i_32 * 16) + (((int)threadIdx.x) >> 3)) - 32)]) && (src_1[(((i_32 * 16) + (((int)threadIdx.x) >> 3)) - 32)] < s_kv)) && (0 <= src_1[(((i_32 * 16) + (((int)threadIdx.x) >> 3)) - 32)])));
         }
         tl::mbarrier_cp_async_arrive_noinc(ready1[0]);
         ready1[0].arrive();

@@ -15,8 +15,8 @@
 #include <tl_templates/cuda/cuda_bf16_fallbacks.cuh>
 #endif
 
-extern "C" __global__ void sparse_mla_decode_combine_kernel(float* __restrict__ Lse, bfloat16_t* __restrict__ Out, const float* __restrict__ PLse, const float* __restrict__ PO, int batch, int num_partials, int num_splits, int s_q);
-extern "C" __global__ void __launch_bounds__(128, 1) sparse_mla_decode_combine_kernel(float* __restrict__ Lse, bfloat16_t* __restrict__ Out, const float* __restrict__ PLse, const float* __restrict__ PO, int batch, int num_partials, int num_splits, int s_q) {
+extern "C" __global__ void sparse_mla_decode_combine_kernel(const float* __restrict__ AttnSink, float* __restrict__ Lse, bfloat16_t* __restrict__ Out, const float* __restrict__ PLse, const float* __restrict__ PO, int batch, int num_partials, int num_splits, int s_q);
+extern "C" __global__ void __launch_bounds__(128, 1) sparse_mla_decode_combine_kernel(const float* __restrict__ AttnSink, float* __restrict__ Lse, bfloat16_t* __restrict__ Out, const float* __restrict__ PLse, const float* __restrict__ PO, int batch, int num_partials, int num_splits, int s_q) {
   float m[4];
   float tot[4];
   float acc[32];
@@ -97,35 +97,38 @@ extern "C" __global__ void __launch_bounds__(128, 1) sparse_mla_decode_combine_k
   }
   #pragma unroll
   for (int i_5 = 0; i_5 < 4; ++i_5) {
+    float condval_5;
+    if ((0x0p+0f/*0.000000e+00*/ < tot[i_5])) {
+      condval_5 = (0x1p+0f/*1.000000e+00*/ / (tot[i_5] * (0x1p+0f/*1.000000e+00*/ + exp2f(((AttnSink[(((((int)blockIdx.x) * 8) + (i_5 * 2)) + (((int)threadIdx.x) >> 6))] * 0x1.71547652b82fep+0f/*1.442695e+00*/) - (m[i_5] + log2f(tot[i_5])))))));
+    } else {
+      condval_5 = 0x0p+0f/*0.000000e+00*/;
+    }
+    w[i_5] = condval_5;
+  }
+  #pragma unroll
+  for (int i_6 = 0; i_6 < 4; ++i_6) {
     bfloat16_t Out_local_cast[8];
     for (int vec = 0; vec < 2; ++vec) {
-      float broadcast_var_5 = 0x0p+0f/*0.000000e+00*/;
       uint2 __3;
-      float4 condval_5;
-      if ((0x0p+0f/*0.000000e+00*/ < tot[i_5])) {
-        float4 __4;
-          float4 v__2 = *(float4*)(acc + ((i_5 * 8) + (vec * 4)));
-          float4 v__3 = make_float4(tot[i_5], tot[i_5], tot[i_5], tot[i_5]);
-          __4.x = (v__2.x/v__3.x);
-          __4.y = (v__2.y/v__3.y);
-          __4.z = (v__2.z/v__3.z);
-          __4.w = (v__2.w/v__3.w);
-        condval_5 = __4;
-      } else {
-        condval_5 = make_float4(broadcast_var_5, broadcast_var_5, broadcast_var_5, broadcast_var_5);
-      }
-      (reinterpret_cast<__nv_bfloat162*>(&__3))[0] = __float22bfloat162_rn(((float2*)(&condval_5))[0]);
-      (reinterpret_cast<__nv_bfloat162*>(&__3))[1] = __float22bfloat162_rn(((float2*)(&condval_5))[1]);
+      float4 __4;
+        float4 v__2 = *(float4*)(acc + ((i_6 * 8) + (vec * 4)));
+        float4 v__3 = make_float4(w[i_6], w[i_6], w[i_6], w[i_6]);
+        __4.x = (v__2.x*v__3.x);
+        __4.y = (v__2.y*v__3.y);
+        __4.z = (v__2.z*v__3.z);
+        __4.w = (v__2.w*v__3.w);
+      (reinterpret_cast<__nv_bfloat162*>(&__3))[0] = __float22bfloat162_rn(((float2*)(&__4))[0]);
+      (reinterpret_cast<__nv_bfloat162*>(&__3))[1] = __float22bfloat162_rn(((float2*)(&__4))[1]);
       *(uint2*)(Out_local_cast + (vec * 4)) = __3;
     }
-    *(uint4*)(Out + ((((((int64_t)((int)blockIdx.y)) * (int64_t)65536) + (((int64_t)((int)blockIdx.x)) * (int64_t)4096)) + (((int64_t)i_5) * (int64_t)1024)) + (((int64_t)((int)threadIdx.x)) * (int64_t)8))) = *(uint4*)(Out_local_cast + 0);
+    *(uint4*)(Out + ((((((int64_t)((int)blockIdx.y)) * (int64_t)65536) + (((int64_t)((int)blockIdx.x)) * (int64_t)4096)) + (((int64_t)i_6) * (int64_t)1024)) + (((int64_t)((int)threadIdx.x)) * (int64_t)8))) = *(uint4*)(Out_local_cast + 0);
   }
   if ((((int)threadIdx.x) % 64) == 0) {
     #pragma unroll
-    for (int i_6 = 0; i_6 < 4; ++i_6) {
+    for (int i_7 = 0; i_7 < 4; ++i_7) {
       float condval_6;
-      if ((0x0p+0f/*0.000000e+00*/ < tot[i_6])) {
-        condval_6 = ((m[i_6] + log2f(tot[i_6])) * 0x1.62e42fefa39efp-1f/*6.931472e-01*/);
+      if ((0x0p+0f/*0.000000e+00*/ < tot[i_7])) {
+        condval_6 = ((m[i_7] + log2f(tot[i_7])) * 0x1.62e42fefa39efp-1f/*6.931472e-01*/);
       } else {
         condval_6 = CUDART_INF_F;
       }
@@ -135,7 +138,7 @@ extern "C" __global__ void __launch_bounds__(128, 1) sparse_mla_decode_combine_k
       int64_t rmod_2 = (((int64_t)((int)blockIdx.y)) % ((int64_t)s_q));
       int64_t rdiv_1 = (((int64_t)((int)blockIdx.y)) / ((int64_t)s_q));
       int64_t rmod_3 = (((int64_t)((int)blockIdx.y)) % ((int64_t)s_q));
-      Lse[(((((((((int64_t)0 <= ((int64_t)s_q)) && ((int64_t)0 <= rmod_2)) || ((((int64_t)s_q) < (int64_t)0) && (rmod_2 <= (int64_t)0))) ? rdiv_1 : (rdiv_1 - (int64_t)1)) * ((int64_t)s_q)) * (int64_t)128) + ((((((int64_t)((int)blockIdx.x)) * (int64_t)8) + (((int64_t)i_6) * (int64_t)2)) + (((int64_t)((int)threadIdx.x)) >> (int64_t)6)) * ((int64_t)s_q))) + (((((int64_t)0 <= ((int64_t)s_q)) && ((int64_t)0 <= rmod_3)) || ((((int64_t)s_q) < (int64_t)0) && (rmod_3 <= (int64_t)0))) ? rmod_3 : (rmod_3 + ((int64_t)s_q))))] = condval_6;
+      Lse[(((((((((int64_t)0 <= ((int64_t)s_q)) && ((int64_t)0 <= rmod_2)) || ((((int64_t)s_q) < (int64_t)0) && (rmod_2 <= (int64_t)0))) ? rdiv_1 : (rdiv_1 - (int64_t)1)) * ((int64_t)s_q)) * (int64_t)128) + ((((((int64_t)((int)blockIdx.x)) * (int64_t)8) + (((int64_t)i_7) * (int64_t)2)) + (((int64_t)((int)threadIdx.x)) >> (int64_t)6)) * ((int64_t)s_q))) + (((((int64_t)0 <= ((int64_t)s_q)) && ((int64_t)0 <= rmod_3)) || ((((int64_t)s_q) < (int64_t)0) && (rmod_3 <= (int64_t)0))) ? rmod_3 : (rmod_3 + ((int64_t)s_q))))] = condval_6;
     }
   }
 }

@@ -19,8 +19,8 @@
 #include <tl_templates/cuda/cuda_bf16_fallbacks.cuh>
 #endif
 
-extern "C" __global__ void sparse_mla_decode_kernel(const int* __restrict__ Indices, const fp8_e4_t* __restrict__ KLat, const bfloat16_t* __restrict__ KRope, const float* __restrict__ KScale, float* __restrict__ Lse, bfloat16_t* __restrict__ Out, float* __restrict__ PLse, float* __restrict__ PO, const bfloat16_t* __restrict__ Q, int batch, int num_partials, int num_slots, int num_splits, int s_q, float sm_scale, int topk);
-extern "C" __global__ void __launch_bounds__(256, 1) sparse_mla_decode_kernel(const int* __restrict__ Indices, const fp8_e4_t* __restrict__ KLat, const bfloat16_t* __restrict__ KRope, const float* __restrict__ KScale, float* __restrict__ Lse, bfloat16_t* __restrict__ Out, float* __restrict__ PLse, float* __restrict__ PO, const bfloat16_t* __restrict__ Q, int batch, int num_partials, int num_slots, int num_splits, int s_q, float sm_scale, int topk) {
+extern "C" __global__ void sparse_mla_decode_kernel(const float* __restrict__ AttnSink, const int* __restrict__ Indices, const fp8_e4_t* __restrict__ KLat, const bfloat16_t* __restrict__ KRope, const float* __restrict__ KScale, float* __restrict__ Lse, bfloat16_t* __restrict__ Out, float* __restrict__ PLse, float* __restrict__ PO, const bfloat16_t* __restrict__ Q, const int* __restrict__ TopkLen, int batch, int num_partials, int num_slots, int num_splits, int s_q, float sm_scale, int topk);
+extern "C" __global__ void __launch_bounds__(256, 1) sparse_mla_decode_kernel(const float* __restrict__ AttnSink, const int* __restrict__ Indices, const fp8_e4_t* __restrict__ KLat, const bfloat16_t* __restrict__ KRope, const float* __restrict__ KScale, float* __restrict__ Lse, bfloat16_t* __restrict__ Out, float* __restrict__ PLse, float* __restrict__ PO, const bfloat16_t* __restrict__ Q, const int* __restrict__ TopkLen, int batch, int num_partials, int num_slots, int num_splits, int s_q, float sm_scale, int topk) {
   extern __shared__ __align__(1024) uchar buf_dyn_shmem[];
   void* q_s = ((void*)((char*)buf_dyn_shmem + 0));
   void* qr_s = ((void*)((char*)buf_dyn_shmem + 65536));
@@ -39,9 +39,9 @@ extern "C" __global__ void __launch_bounds__(256, 1) sparse_mla_decode_kernel(co
   float sc_f[1];
   bfloat16_t rope_f[16];
   float m_prev[2];
+  float alpha[2];
   float acc_s[16];
   float m_i_clear[2];
-  float alpha[2];
   float l_new[2];
   #pragma unroll
   for (int i = 0; i < 16; ++i) {
@@ -80,110 +80,127 @@ extern "C" __global__ void __launch_bounds__(256, 1) sparse_mla_decode_kernel(co
   *(float2*)(l_i + 0) = make_float2(broadcast_var_3, broadcast_var_3);
   float broadcast_var_4 = -0x1p+30f/*-1.073742e+09*/;
   *(float2*)(m_i + 0) = make_float2(broadcast_var_4, broadcast_var_4);
-  int rmod_4 = (((topk + num_splits) - 1) % num_splits);
-  int rdiv_2 = (((topk + num_splits) - 1) / num_splits);
-  int rmod_5 = (((topk + num_splits) - 1) % num_splits);
-  int rdiv_3 = (((topk + num_splits) - 1) / num_splits);
+  int rmod_4 = (((int)blockIdx.z) % s_q);
+  int rdiv_2 = (((int)blockIdx.z) / s_q);
   int condval_2;
-  if ((((((((int)blockIdx.y) * ((((((0 <= num_splits) && (0 <= rmod_4)) || ((num_splits < 0) && (rmod_4 <= 0))) ? rdiv_2 : (rdiv_2 - 1)) + 63) >> 6)) * 64) + (((int)threadIdx.x) & 63)) < topk) && (0 < ((((0 <= num_splits) && (0 <= rmod_5)) || ((num_splits < 0) && (rmod_5 <= 0))) ? rdiv_3 : (rdiv_3 - 1))))) {
-    int rmod_6 = (((int)blockIdx.z) % s_q);
-    int rmod_7 = (((int)blockIdx.z) % s_q);
-    int rdiv_4 = (((int)blockIdx.z) / s_q);
-    int condval_3;
-    if (((((((0 <= s_q) && (0 <= rmod_6)) || ((s_q < 0) && (rmod_6 <= 0))) ? rmod_6 : (rmod_6 + s_q)) < s_q) && (((((0 <= s_q) && (0 <= rmod_7)) || ((s_q < 0) && (rmod_7 <= 0))) ? rdiv_4 : (rdiv_4 - 1)) < batch))) {
-      int64_t rmod_8 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) % ((int64_t)num_splits));
-      int64_t rdiv_5 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) / ((int64_t)num_splits));
-      int64_t rmod_9 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
-      int64_t rdiv_6 = (((int64_t)((int)blockIdx.z)) / ((int64_t)s_q));
-      int64_t rmod_10 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
-      int64_t rmod_11 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) % ((int64_t)num_splits));
-      int64_t rdiv_7 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) / ((int64_t)num_splits));
-      int64_t rmod_12 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
-      int64_t rdiv_8 = (((int64_t)((int)blockIdx.z)) / ((int64_t)s_q));
-      int64_t rmod_13 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
-      condval_3 = Indices[(((((((int64_t)((int)blockIdx.y)) * (((((((int64_t)0 <= ((int64_t)num_splits)) && ((int64_t)0 <= rmod_11)) || ((((int64_t)num_splits) < (int64_t)0) && (rmod_11 <= (int64_t)0))) ? rdiv_7 : (rdiv_7 - (int64_t)1)) + (int64_t)63) >> (int64_t)6)) * (int64_t)64) + (((((((int64_t)0 <= ((int64_t)s_q)) && ((int64_t)0 <= rmod_12)) || ((((int64_t)s_q) < (int64_t)0) && (rmod_12 <= (int64_t)0))) ? rdiv_8 : (rdiv_8 - (int64_t)1)) * ((int64_t)topk)) * ((int64_t)s_q))) + ((((((int64_t)0 <= ((int64_t)s_q)) && ((int64_t)0 <= rmod_13)) || ((((int64_t)s_q) < (int64_t)0) && (rmod_13 <= (int64_t)0))) ? rmod_13 : (rmod_13 + ((int64_t)s_q))) * ((int64_t)topk))) + (((int64_t)((int)threadIdx.x)) & (int64_t)63))];
-    } else {
-      condval_3 = 0;
-    }
-    condval_2 = condval_3;
+  if ((((((0 <= s_q) && (0 <= rmod_4)) || ((s_q < 0) && (rmod_4 <= 0))) ? rdiv_2 : (rdiv_2 - 1)) < batch)) {
+    int64_t rmod_5 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+    int64_t rdiv_3 = (((int64_t)((int)blockIdx.z)) / ((int64_t)s_q));
+    int64_t rmod_6 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+    int64_t rdiv_4 = (((int64_t)((int)blockIdx.z)) / ((int64_t)s_q));
+    condval_2 = TopkLen[(((((int64_t)0 <= ((int64_t)s_q)) && ((int64_t)0 <= rmod_6)) || ((((int64_t)s_q) < (int64_t)0) && (rmod_6 <= (int64_t)0))) ? rdiv_4 : (rdiv_4 - (int64_t)1))];
   } else {
-    condval_2 = -1;
+    condval_2 = 0;
   }
-  idx_f[0] = condval_2;
-  if ((((int)threadIdx.x) >> 6) == 0) {
+  int rmod_7 = (((topk + num_splits) - 1) % num_splits);
+  int rdiv_5 = (((topk + num_splits) - 1) / num_splits);
+  int stop = min(min(max(condval_2, 0), topk), (((((int)blockIdx.y) + 1) * ((((((0 <= num_splits) && (0 <= rmod_7)) || ((num_splits < 0) && (rmod_7 <= 0))) ? rdiv_5 : (rdiv_5 - 1)) + 63) >> 6)) * 64));
+  int rmod_8 = (((topk + num_splits) - 1) % num_splits);
+  int rdiv_6 = (((topk + num_splits) - 1) / num_splits);
+  int condval_3;
+  if (((((((int)blockIdx.y) * ((((((0 <= num_splits) && (0 <= rmod_8)) || ((num_splits < 0) && (rmod_8 <= 0))) ? rdiv_6 : (rdiv_6 - 1)) + 63) >> 6)) * 64) + (((int)threadIdx.x) & 63)) < stop)) {
+    int rmod_9 = (((topk + num_splits) - 1) % num_splits);
+    int rdiv_7 = (((topk + num_splits) - 1) / num_splits);
+    int rmod_10 = (((topk + num_splits) - 1) % num_splits);
+    int rdiv_8 = (((topk + num_splits) - 1) / num_splits);
+    int rmod_11 = (((int)blockIdx.z) % s_q);
+    int rmod_12 = (((int)blockIdx.z) % s_q);
+    int rdiv_9 = (((int)blockIdx.z) / s_q);
     int condval_4;
-    if (((0 <= idx_f[0]) & (idx_f[0] < num_slots))) {
-      condval_4 = idx_f[0];
-    } else {
-      condval_4 = -1;
-    }
-    ((int*)slot_s)[(((int)threadIdx.x) & 63)] = condval_4;
-  }
-  int rmod_14 = (((topk + num_splits) - 1) % num_splits);
-  int rdiv_9 = (((topk + num_splits) - 1) / num_splits);
-  int rmod_15 = (((topk + num_splits) - 1) % num_splits);
-  int rdiv_10 = (((topk + num_splits) - 1) / num_splits);
-  int condval_5;
-  if (((((((((int)blockIdx.y) * ((((((0 <= num_splits) && (0 <= rmod_14)) || ((num_splits < 0) && (rmod_14 <= 0))) ? rdiv_9 : (rdiv_9 - 1)) + 63) >> 6)) * 64) + (((int)threadIdx.x) & 63)) + 64) < topk) && (64 < ((((0 <= num_splits) && (0 <= rmod_15)) || ((num_splits < 0) && (rmod_15 <= 0))) ? rdiv_10 : (rdiv_10 - 1))))) {
-    int rmod_16 = (((int)blockIdx.z) % s_q);
-    int rmod_17 = (((int)blockIdx.z) % s_q);
-    int rdiv_11 = (((int)blockIdx.z) / s_q);
-    int condval_6;
-    if (((((((0 <= s_q) && (0 <= rmod_16)) || ((s_q < 0) && (rmod_16 <= 0))) ? rmod_16 : (rmod_16 + s_q)) < s_q) && (((((0 <= s_q) && (0 <= rmod_17)) || ((s_q < 0) && (rmod_17 <= 0))) ? rdiv_11 : (rdiv_11 - 1)) < batch))) {
-      int64_t rmod_18 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) % ((int64_t)num_splits));
+    if (((((0 <= (((int)blockIdx.y) * ((((((0 <= num_splits) && (0 <= rmod_9)) || ((num_splits < 0) && (rmod_9 <= 0))) ? rdiv_7 : (rdiv_7 - 1)) + 63) >> 6))) && ((((((int)blockIdx.y) * ((((((0 <= num_splits) && (0 <= rmod_10)) || ((num_splits < 0) && (rmod_10 <= 0))) ? rdiv_8 : (rdiv_8 - 1)) + 63) >> 6)) * 64) + (((int)threadIdx.x) & 63)) < topk)) && (((((0 <= s_q) && (0 <= rmod_11)) || ((s_q < 0) && (rmod_11 <= 0))) ? rmod_11 : (rmod_11 + s_q)) < s_q)) && (((((0 <= s_q) && (0 <= rmod_12)) || ((s_q < 0) && (rmod_12 <= 0))) ? rdiv_9 : (rdiv_9 - 1)) < batch))) {
+      int64_t rmod_13 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) % ((int64_t)num_splits));
+      int64_t rdiv_10 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) / ((int64_t)num_splits));
+      int64_t rmod_14 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+      int64_t rdiv_11 = (((int64_t)((int)blockIdx.z)) / ((int64_t)s_q));
+      int64_t rmod_15 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+      int64_t rmod_16 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) % ((int64_t)num_splits));
       int64_t rdiv_12 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) / ((int64_t)num_splits));
-      int64_t rmod_19 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+      int64_t rmod_17 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
       int64_t rdiv_13 = (((int64_t)((int)blockIdx.z)) / ((int64_t)s_q));
-      int64_t rmod_20 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
-      int64_t rmod_21 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) % ((int64_t)num_splits));
-      int64_t rdiv_14 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) / ((int64_t)num_splits));
-      int64_t rmod_22 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
-      int64_t rdiv_15 = (((int64_t)((int)blockIdx.z)) / ((int64_t)s_q));
-      int64_t rmod_23 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
-      condval_6 = Indices[((((((((int64_t)((int)blockIdx.y)) * (((((((int64_t)0 <= ((int64_t)num_splits)) && ((int64_t)0 <= rmod_21)) || ((((int64_t)num_splits) < (int64_t)0) && (rmod_21 <= (int64_t)0))) ? rdiv_14 : (rdiv_14 - (int64_t)1)) + (int64_t)63) >> (int64_t)6)) * (int64_t)64) + (((((((int64_t)0 <= ((int64_t)s_q)) && ((int64_t)0 <= rmod_22)) || ((((int64_t)s_q) < (int64_t)0) && (rmod_22 <= (int64_t)0))) ? rdiv_15 : (rdiv_15 - (int64_t)1)) * ((int64_t)topk)) * ((int64_t)s_q))) + ((((((int64_t)0 <= ((int64_t)s_q)) && ((int64_t)0 <= rmod_23)) || ((((int64_t)s_q) < (int64_t)0) && (rmod_23 <= (int64_t)0))) ? rmod_23 : (rmod_23 + ((int64_t)s_q))) * ((int64_t)topk))) + (((int64_t)((int)threadIdx.x)) & (int64_t)63)) + (int64_t)64)];
+      int64_t rmod_18 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+      condval_4 = Indices[(((((((int64_t)((int)blockIdx.y)) * (((((((int64_t)0 <= ((int64_t)num_splits)) && ((int64_t)0 <= rmod_16)) || ((((int64_t)num_splits) < (int64_t)0) && (rmod_16 <= (int64_t)0))) ? rdiv_12 : (rdiv_12 - (int64_t)1)) + (int64_t)63) >> (int64_t)6)) * (int64_t)64) + (((((((int64_t)0 <= ((int64_t)s_q)) && ((int64_t)0 <= rmod_17)) || ((((int64_t)s_q) < (int64_t)0) && (rmod_17 <= (int64_t)0))) ? rdiv_13 : (rdiv_13 - (int64_t)1)) * ((int64_t)topk)) * ((int64_t)s_q))) + ((((((int64_t)0 <= ((int64_t)s_q)) && ((int64_t)0 <= rmod_18)) || ((((int64_t)s_q) < (int64_t)0) && (rmod_18 <= (int64_t)0))) ? rmod_18 : (rmod_18 + ((int64_t)s_q))) * ((int64_t)topk))) + (((int64_t)((int)threadIdx.x)) & (int64_t)63))];
     } else {
-      condval_6 = 0;
+      condval_4 = 0;
     }
-    condval_5 = condval_6;
+    condval_3 = condval_4;
   } else {
-    condval_5 = -1;
+    condval_3 = -1;
   }
-  idx_f[0] = condval_5;
+  idx_f[0] = condval_3;
+  if ((((int)threadIdx.x) >> 6) == 0) {
+    int condval_5;
+    if (((0 <= idx_f[0]) & (idx_f[0] < num_slots))) {
+      condval_5 = idx_f[0];
+    } else {
+      condval_5 = -1;
+    }
+    ((int*)slot_s)[(((int)threadIdx.x) & 63)] = condval_5;
+  }
+  int rmod_19 = (((topk + num_splits) - 1) % num_splits);
+  int rdiv_14 = (((topk + num_splits) - 1) / num_splits);
+  int condval_6;
+  if ((((((((int)blockIdx.y) * ((((((0 <= num_splits) && (0 <= rmod_19)) || ((num_splits < 0) && (rmod_19 <= 0))) ? rdiv_14 : (rdiv_14 - 1)) + 63) >> 6)) * 64) + (((int)threadIdx.x) & 63)) + 64) < stop)) {
+    int rmod_20 = (((topk + num_splits) - 1) % num_splits);
+    int rdiv_15 = (((topk + num_splits) - 1) / num_splits);
+    int rmod_21 = (((topk + num_splits) - 1) % num_splits);
+    int rdiv_16 = (((topk + num_splits) - 1) / num_splits);
+    int rmod_22 = (((int)blockIdx.z) % s_q);
+    int rmod_23 = (((int)blockIdx.z) % s_q);
+    int rdiv_17 = (((int)blockIdx.z) / s_q);
+    int condval_7;
+    if (((((-1 <= (((int)blockIdx.y) * ((((((0 <= num_splits) && (0 <= rmod_20)) || ((num_splits < 0) && (rmod_20 <= 0))) ? rdiv_15 : (rdiv_15 - 1)) + 63) >> 6))) && (((((((int)blockIdx.y) * ((((((0 <= num_splits) && (0 <= rmod_21)) || ((num_splits < 0) && (rmod_21 <= 0))) ? rdiv_16 : (rdiv_16 - 1)) + 63) >> 6)) * 64) + (((int)threadIdx.x) & 63)) + 64) < topk)) && (((((0 <= s_q) && (0 <= rmod_22)) || ((s_q < 0) && (rmod_22 <= 0))) ? rmod_22 : (rmod_22 + s_q)) < s_q)) && (((((0 <= s_q) && (0 <= rmod_23)) || ((s_q < 0) && (rmod_23 <= 0))) ? rdiv_17 : (rdiv_17 - 1)) < batch))) {
+      int64_t rmod_24 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) % ((int64_t)num_splits));
+      int64_t rdiv_18 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) / ((int64_t)num_splits));
+      int64_t rmod_25 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+      int64_t rdiv_19 = (((int64_t)((int)blockIdx.z)) / ((int64_t)s_q));
+      int64_t rmod_26 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+      int64_t rmod_27 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) % ((int64_t)num_splits));
+      int64_t rdiv_20 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) / ((int64_t)num_splits));
+      int64_t rmod_28 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+      int64_t rdiv_21 = (((int64_t)((int)blockIdx.z)) / ((int64_t)s_q));
+      int64_t rmod_29 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+      condval_7 = Indices[((((((((int64_t)((int)blockIdx.y)) * (((((((int64_t)0 <= ((int64_t)num_splits)) && ((int64_t)0 <= rmod_27)) || ((((int64_t)num_splits) < (int64_t)0) && (rmod_27 <= (int64_t)0))) ? rdiv_20 : (rdiv_20 - (int64_t)1)) + (int64_t)63) >> (int64_t)6)) * (int64_t)64) + (((((((int64_t)0 <= ((int64_t)s_q)) && ((int64_t)0 <= rmod_28)) || ((((int64_t)s_q) < (int64_t)0) && (rmod_28 <= (int64_t)0))) ? rdiv_21 : (rdiv_21 - (int64_t)1)) * ((int64_t)topk)) * ((int64_t)s_q))) + ((((((int64_t)0 <= ((int64_t)s_q)) && ((int64_t)0 <= rmod_29)) || ((((int64_t)s_q) < (int64_t)0) && (rmod_29 <= (int64_t)0))) ? rmod_29 : (rmod_29 + ((int64_t)s_q))) * ((int64_t)topk))) + (((int64_t)((int)threadIdx.x)) & (int64_t)63)) + (int64_t)64)];
+    } else {
+      condval_7 = 0;
+    }
+    condval_6 = condval_7;
+  } else {
+    condval_6 = -1;
+  }
+  idx_f[0] = condval_6;
   __syncthreads();
   #pragma unroll
   for (int i_3 = 0; i_3 < 8; ++i_3) {
     fp8_e4_t broadcast_var_5 = fp8_e4_t(0x0p+0f/*0.000000e+00*/);
-    fp8_e4_16_t condval_7;
+    fp8_e4_16_t condval_8;
     if ((((0 <= ((int*)slot_s)[((i_3 * 8) + (((int)threadIdx.x) >> 5))]) && (0 <= ((int*)slot_s)[((i_3 * 8) + (((int)threadIdx.x) >> 5))])) && (((int*)slot_s)[((i_3 * 8) + (((int)threadIdx.x) >> 5))] < num_slots))) {
-      condval_7 = *(fp8_e4_16_t*)(KLat + ((((int64_t)((int*)slot_s)[((((int64_t)i_3) * (int64_t)8) + (((int64_t)((int)threadIdx.x)) >> (int64_t)5))]) * (int64_t)656) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) * (int64_t)16)));
+      condval_8 = *(fp8_e4_16_t*)(KLat + ((((int64_t)((int*)slot_s)[((((int64_t)i_3) * (int64_t)8) + (((int64_t)((int)threadIdx.x)) >> (int64_t)5))]) * (int64_t)656) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) * (int64_t)16)));
     } else {
-      condval_7 = tl::broadcast<fp8_e4_16_t>(broadcast_var_5);
+      condval_8 = tl::broadcast<fp8_e4_16_t>(broadcast_var_5);
     }
-    *(fp8_e4_16_t*)(raw_f + (i_3 * 16)) = condval_7;
+    *(fp8_e4_16_t*)(raw_f + (i_3 * 16)) = condval_8;
   }
-  float condval_8;
+  float condval_9;
   if ((((0 <= ((int*)slot_s)[(((int)threadIdx.x) >> 2)]) && (0 <= ((int*)slot_s)[(((int)threadIdx.x) >> 2)])) && (((int*)slot_s)[(((int)threadIdx.x) >> 2)] < num_slots))) {
-    condval_8 = KScale[(((((int64_t)((int*)slot_s)[(((int64_t)((int)threadIdx.x)) >> (int64_t)2)]) * (int64_t)164) + (((int64_t)((int)threadIdx.x)) & (int64_t)3)) + (int64_t)128)];
+    condval_9 = KScale[(((((int64_t)((int*)slot_s)[(((int64_t)((int)threadIdx.x)) >> (int64_t)2)]) * (int64_t)164) + (((int64_t)((int)threadIdx.x)) & (int64_t)3)) + (int64_t)128)];
   } else {
-    condval_8 = 0x0p+0f/*0.000000e+00*/;
+    condval_9 = 0x0p+0f/*0.000000e+00*/;
   }
-  sc_f[0] = condval_8;
+  sc_f[0] = condval_9;
   #pragma unroll
   for (int i_4 = 0; i_4 < 2; ++i_4) {
     bfloat16_t broadcast_var_6 = bfloat16_t(0x0p+0f/*0.000000e+00*/);
-    uint4 condval_9;
+    uint4 condval_10;
     if ((((0 <= ((int*)slot_s)[((i_4 * 32) + (((int)threadIdx.x) >> 3))]) && (0 <= ((int*)slot_s)[((i_4 * 32) + (((int)threadIdx.x) >> 3))])) && (((int*)slot_s)[((i_4 * 32) + (((int)threadIdx.x) >> 3))] < num_slots))) {
-      condval_9 = *(uint4*)(KRope + (((((int64_t)((int*)slot_s)[((((int64_t)i_4) * (int64_t)32) + (((int64_t)((int)threadIdx.x)) >> (int64_t)3))]) * (int64_t)328) + ((((int64_t)((int)threadIdx.x)) & (int64_t)7) * (int64_t)8)) + (int64_t)264));
+      condval_10 = *(uint4*)(KRope + (((((int64_t)((int*)slot_s)[((((int64_t)i_4) * (int64_t)32) + (((int64_t)((int)threadIdx.x)) >> (int64_t)3))]) * (int64_t)328) + ((((int64_t)((int)threadIdx.x)) & (int64_t)7) * (int64_t)8)) + (int64_t)264));
     } else {
-      condval_9 = make_uint4(__pack_nv_bfloat162(broadcast_var_6, broadcast_var_6), __pack_nv_bfloat162(broadcast_var_6, broadcast_var_6), __pack_nv_bfloat162(broadcast_var_6, broadcast_var_6), __pack_nv_bfloat162(broadcast_var_6, broadcast_var_6));
+      condval_10 = make_uint4(__pack_nv_bfloat162(broadcast_var_6, broadcast_var_6), __pack_nv_bfloat162(broadcast_var_6, broadcast_var_6), __pack_nv_bfloat162(broadcast_var_6, broadcast_var_6), __pack_nv_bfloat162(broadcast_var_6, broadcast_var_6));
     }
-    *(uint4*)(rope_f + (i_4 * 8)) = condval_9;
+    *(uint4*)(rope_f + (i_4 * 8)) = condval_10;
   }
-  int rmod_24 = (((topk + num_splits) - 1) % num_splits);
-  int rdiv_16 = (((topk + num_splits) - 1) / num_splits);
-  int rmod_25 = (((topk + num_splits) - 1) % num_splits);
-  int rdiv_17 = (((topk + num_splits) - 1) / num_splits);
-  for (int t = 0; t < ((max((min(topk, (((((int)blockIdx.y) + 1) * ((((((0 <= num_splits) && (0 <= rmod_24)) || ((num_splits < 0) && (rmod_24 <= 0))) ? rdiv_16 : (rdiv_16 - 1)) + 63) >> 6)) * 64)) - ((((int)blockIdx.y) * ((((((0 <= num_splits) && (0 <= rmod_25)) || ((num_splits < 0) && (rmod_25 <= 0))) ? rdiv_17 : (rdiv_17 - 1)) + 63) >> 6)) * 64)), 0) + 63) >> 6); ++t) {
+  int rmod_30 = (((topk + num_splits) - 1) % num_splits);
+  int rdiv_22 = (((topk + num_splits) - 1) / num_splits);
+  for (int t = 0; t < ((max((stop - ((((int)blockIdx.y) * ((((((0 <= num_splits) && (0 <= rmod_30)) || ((num_splits < 0) && (rmod_30 <= 0))) ? rdiv_22 : (rdiv_22 - 1)) + 63) >> 6)) * 64)), 0) + 63) >> 6); ++t) {
     __syncthreads();
     ((float*)sc_s)[((int)threadIdx.x)] = sc_f[0];
     #pragma unroll
@@ -218,97 +235,91 @@ extern "C" __global__ void __launch_bounds__(256, 1) sparse_mla_decode_kernel(co
     }
     #pragma unroll
     for (int i_7 = 0; i_7 < 16; ++i_7) {
-      float condval_10;
+      float condval_11;
       if ((0 <= ((int*)slot_s)[((((((t & 1) * 64) + ((((int)threadIdx.x) >> 7) * 32)) + ((i_7 >> 2) * 8)) + ((((int)threadIdx.x) & 3) * 2)) + (i_7 & 1))])) {
-        condval_10 = 0x0p+0f/*0.000000e+00*/;
+        condval_11 = 0x0p+0f/*0.000000e+00*/;
       } else {
-        condval_10 = -CUDART_INF_F;
+        condval_11 = -CUDART_INF_F;
       }
-      acc_s[i_7] = condval_10;
+      acc_s[i_7] = condval_11;
     }
-    int rmod_26 = (((topk + num_splits) - 1) % num_splits);
-    int rdiv_18 = (((topk + num_splits) - 1) / num_splits);
-    int rmod_27 = (((topk + num_splits) - 1) % num_splits);
-    int rdiv_19 = (((topk + num_splits) - 1) / num_splits);
-    if ((t + 1) < ((max((min(topk, (((((int)blockIdx.y) + 1) * ((((((0 <= num_splits) && (0 <= rmod_26)) || ((num_splits < 0) && (rmod_26 <= 0))) ? rdiv_18 : (rdiv_18 - 1)) + 63) >> 6)) * 64)) - ((((int)blockIdx.y) * ((((((0 <= num_splits) && (0 <= rmod_27)) || ((num_splits < 0) && (rmod_27 <= 0))) ? rdiv_19 : (rdiv_19 - 1)) + 63) >> 6)) * 64)), 0) + 63) >> 6)) {
+    int rmod_31 = (((topk + num_splits) - 1) % num_splits);
+    int rdiv_23 = (((topk + num_splits) - 1) / num_splits);
+    if ((t + 1) < ((max((stop - ((((int)blockIdx.y) * ((((((0 <= num_splits) && (0 <= rmod_31)) || ((num_splits < 0) && (rmod_31 <= 0))) ? rdiv_23 : (rdiv_23 - 1)) + 63) >> 6)) * 64)), 0) + 63) >> 6)) {
       if ((((int)threadIdx.x) >> 6) == 0) {
-        int condval_11;
+        int condval_12;
         if (((0 <= idx_f[0]) & (idx_f[0] < num_slots))) {
-          condval_11 = idx_f[0];
+          condval_12 = idx_f[0];
         } else {
-          condval_11 = -1;
+          condval_12 = -1;
         }
-        ((int*)slot_s)[(((((int)threadIdx.x) & 63) + 64) - ((t & 1) * 64))] = condval_11;
+        ((int*)slot_s)[(((((int)threadIdx.x) & 63) + 64) - ((t & 1) * 64))] = condval_12;
       }
-      int rmod_28 = (((topk + num_splits) - 1) % num_splits);
-      int rdiv_20 = (((topk + num_splits) - 1) / num_splits);
-      int rmod_29 = (((topk + num_splits) - 1) % num_splits);
-      int rdiv_21 = (((topk + num_splits) - 1) / num_splits);
-      int rmod_30 = (((topk + num_splits) - 1) % num_splits);
-      int rdiv_22 = (((topk + num_splits) - 1) / num_splits);
-      int condval_12;
-      if (((((((t * 64) + ((((int)blockIdx.y) * ((((((0 <= num_splits) && (0 <= rmod_28)) || ((num_splits < 0) && (rmod_28 <= 0))) ? rdiv_20 : (rdiv_20 - 1)) + 63) >> 6)) * 64)) + (((int)threadIdx.x) & 63)) + 128) < topk) && (((t + (((int)blockIdx.y) * ((((((0 <= num_splits) && (0 <= rmod_29)) || ((num_splits < 0) && (rmod_29 <= 0))) ? rdiv_21 : (rdiv_21 - 1)) + 63) >> 6))) - ((((int)blockIdx.y) + 1) * ((((((0 <= num_splits) && (0 <= rmod_30)) || ((num_splits < 0) && (rmod_30 <= 0))) ? rdiv_22 : (rdiv_22 - 1)) + 63) >> 6))) < -2))) {
-        int rmod_31 = (((topk + num_splits) - 1) % num_splits);
-        int rdiv_23 = (((topk + num_splits) - 1) / num_splits);
-        int rmod_32 = (((int)blockIdx.z) % s_q);
-        int rmod_33 = (((int)blockIdx.z) % s_q);
-        int rdiv_24 = (((int)blockIdx.z) / s_q);
-        int condval_13;
-        if ((((-2 <= (t + (((int)blockIdx.y) * ((((((0 <= num_splits) && (0 <= rmod_31)) || ((num_splits < 0) && (rmod_31 <= 0))) ? rdiv_23 : (rdiv_23 - 1)) + 63) >> 6)))) && (((((0 <= s_q) && (0 <= rmod_32)) || ((s_q < 0) && (rmod_32 <= 0))) ? rmod_32 : (rmod_32 + s_q)) < s_q)) && (((((0 <= s_q) && (0 <= rmod_33)) || ((s_q < 0) && (rmod_33 <= 0))) ? rdiv_24 : (rdiv_24 - 1)) < batch))) {
-          int64_t rmod_34 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) % ((int64_t)num_splits));
-          int64_t rdiv_25 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) / ((int64_t)num_splits));
-          int64_t rmod_35 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
-          int64_t rdiv_26 = (((int64_t)((int)blockIdx.z)) / ((int64_t)s_q));
-          int64_t rmod_36 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+      int rmod_32 = (((topk + num_splits) - 1) % num_splits);
+      int rdiv_24 = (((topk + num_splits) - 1) / num_splits);
+      int condval_13;
+      if ((((((t * 64) + ((((int)blockIdx.y) * ((((((0 <= num_splits) && (0 <= rmod_32)) || ((num_splits < 0) && (rmod_32 <= 0))) ? rdiv_24 : (rdiv_24 - 1)) + 63) >> 6)) * 64)) + (((int)threadIdx.x) & 63)) + 128) < stop)) {
+        int rmod_33 = (((topk + num_splits) - 1) % num_splits);
+        int rdiv_25 = (((topk + num_splits) - 1) / num_splits);
+        int rmod_34 = (((topk + num_splits) - 1) % num_splits);
+        int rdiv_26 = (((topk + num_splits) - 1) / num_splits);
+        int rmod_35 = (((int)blockIdx.z) % s_q);
+        int rmod_36 = (((int)blockIdx.z) % s_q);
+        int rdiv_27 = (((int)blockIdx.z) / s_q);
+        int condval_14;
+        if (((((-2 <= (t + (((int)blockIdx.y) * ((((((0 <= num_splits) && (0 <= rmod_33)) || ((num_splits < 0) && (rmod_33 <= 0))) ? rdiv_25 : (rdiv_25 - 1)) + 63) >> 6)))) && (((((t * 64) + ((((int)blockIdx.y) * ((((((0 <= num_splits) && (0 <= rmod_34)) || ((num_splits < 0) && (rmod_34 <= 0))) ? rdiv_26 : (rdiv_26 - 1)) + 63) >> 6)) * 64)) + (((int)threadIdx.x) & 63)) + 128) < topk)) && (((((0 <= s_q) && (0 <= rmod_35)) || ((s_q < 0) && (rmod_35 <= 0))) ? rmod_35 : (rmod_35 + s_q)) < s_q)) && (((((0 <= s_q) && (0 <= rmod_36)) || ((s_q < 0) && (rmod_36 <= 0))) ? rdiv_27 : (rdiv_27 - 1)) < batch))) {
           int64_t rmod_37 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) % ((int64_t)num_splits));
-          int64_t rdiv_27 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) / ((int64_t)num_splits));
+          int64_t rdiv_28 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) / ((int64_t)num_splits));
           int64_t rmod_38 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
-          int64_t rdiv_28 = (((int64_t)((int)blockIdx.z)) / ((int64_t)s_q));
+          int64_t rdiv_29 = (((int64_t)((int)blockIdx.z)) / ((int64_t)s_q));
           int64_t rmod_39 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
-          condval_13 = Indices[((((((((int64_t)t) * (int64_t)64) + ((((int64_t)((int)blockIdx.y)) * (((((((int64_t)0 <= ((int64_t)num_splits)) && ((int64_t)0 <= rmod_37)) || ((((int64_t)num_splits) < (int64_t)0) && (rmod_37 <= (int64_t)0))) ? rdiv_27 : (rdiv_27 - (int64_t)1)) + (int64_t)63) >> (int64_t)6)) * (int64_t)64)) + (((((((int64_t)0 <= ((int64_t)s_q)) && ((int64_t)0 <= rmod_38)) || ((((int64_t)s_q) < (int64_t)0) && (rmod_38 <= (int64_t)0))) ? rdiv_28 : (rdiv_28 - (int64_t)1)) * ((int64_t)topk)) * ((int64_t)s_q))) + ((((((int64_t)0 <= ((int64_t)s_q)) && ((int64_t)0 <= rmod_39)) || ((((int64_t)s_q) < (int64_t)0) && (rmod_39 <= (int64_t)0))) ? rmod_39 : (rmod_39 + ((int64_t)s_q))) * ((int64_t)topk))) + (((int64_t)((int)threadIdx.x)) & (int64_t)63)) + (int64_t)128)];
+          int64_t rmod_40 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) % ((int64_t)num_splits));
+          int64_t rdiv_30 = (((((int64_t)topk) + ((int64_t)num_splits)) - (int64_t)1) / ((int64_t)num_splits));
+          int64_t rmod_41 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+          int64_t rdiv_31 = (((int64_t)((int)blockIdx.z)) / ((int64_t)s_q));
+          int64_t rmod_42 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+          condval_14 = Indices[((((((((int64_t)t) * (int64_t)64) + ((((int64_t)((int)blockIdx.y)) * (((((((int64_t)0 <= ((int64_t)num_splits)) && ((int64_t)0 <= rmod_40)) || ((((int64_t)num_splits) < (int64_t)0) && (rmod_40 <= (int64_t)0))) ? rdiv_30 : (rdiv_30 - (int64_t)1)) + (int64_t)63) >> (int64_t)6)) * (int64_t)64)) + (((((((int64_t)0 <= ((int64_t)s_q)) && ((int64_t)0 <= rmod_41)) || ((((int64_t)s_q) < (int64_t)0) && (rmod_41 <= (int64_t)0))) ? rdiv_31 : (rdiv_31 - (int64_t)1)) * ((int64_t)topk)) * ((int64_t)s_q))) + ((((((int64_t)0 <= ((int64_t)s_q)) && ((int64_t)0 <= rmod_42)) || ((((int64_t)s_q) < (int64_t)0) && (rmod_42 <= (int64_t)0))) ? rmod_42 : (rmod_42 + ((int64_t)s_q))) * ((int64_t)topk))) + (((int64_t)((int)threadIdx.x)) & (int64_t)63)) + (int64_t)128)];
         } else {
-          condval_13 = 0;
+          condval_14 = 0;
         }
-        condval_12 = condval_13;
+        condval_13 = condval_14;
       } else {
-        condval_12 = -1;
+        condval_13 = -1;
       }
-      idx_f[0] = condval_12;
+      idx_f[0] = condval_13;
     }
     __syncthreads();
-    int rmod_40 = (((topk + num_splits) - 1) % num_splits);
-    int rdiv_29 = (((topk + num_splits) - 1) / num_splits);
-    int rmod_41 = (((topk + num_splits) - 1) % num_splits);
-    int rdiv_30 = (((topk + num_splits) - 1) / num_splits);
-    if ((t + 1) < ((max((min(topk, (((((int)blockIdx.y) + 1) * ((((((0 <= num_splits) && (0 <= rmod_40)) || ((num_splits < 0) && (rmod_40 <= 0))) ? rdiv_29 : (rdiv_29 - 1)) + 63) >> 6)) * 64)) - ((((int)blockIdx.y) * ((((((0 <= num_splits) && (0 <= rmod_41)) || ((num_splits < 0) && (rmod_41 <= 0))) ? rdiv_30 : (rdiv_30 - 1)) + 63) >> 6)) * 64)), 0) + 63) >> 6)) {
+    int rmod_43 = (((topk + num_splits) - 1) % num_splits);
+    int rdiv_32 = (((topk + num_splits) - 1) / num_splits);
+    if ((t + 1) < ((max((stop - ((((int)blockIdx.y) * ((((((0 <= num_splits) && (0 <= rmod_43)) || ((num_splits < 0) && (rmod_43 <= 0))) ? rdiv_32 : (rdiv_32 - 1)) + 63) >> 6)) * 64)), 0) + 63) >> 6)) {
       #pragma unroll
       for (int i_8 = 0; i_8 < 8; ++i_8) {
         fp8_e4_t broadcast_var_7 = fp8_e4_t(0x0p+0f/*0.000000e+00*/);
-        fp8_e4_16_t condval_14;
+        fp8_e4_16_t condval_15;
         if ((((0 <= ((int*)slot_s)[((((i_8 * 8) + (((int)threadIdx.x) >> 5)) + 64) - ((t & 1) * 64))]) && (0 <= ((int*)slot_s)[((((i_8 * 8) + (((int)threadIdx.x) >> 5)) + 64) - ((t & 1) * 64))])) && (((int*)slot_s)[((((i_8 * 8) + (((int)threadIdx.x) >> 5)) + 64) - ((t & 1) * 64))] < num_slots))) {
-          condval_14 = *(fp8_e4_16_t*)(KLat + ((((int64_t)((int*)slot_s)[((((((int64_t)i_8) * (int64_t)8) + (((int64_t)((int)threadIdx.x)) >> (int64_t)5)) + (int64_t)64) - ((((int64_t)t) & (int64_t)1) * (int64_t)64))]) * (int64_t)656) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) * (int64_t)16)));
+          condval_15 = *(fp8_e4_16_t*)(KLat + ((((int64_t)((int*)slot_s)[((((((int64_t)i_8) * (int64_t)8) + (((int64_t)((int)threadIdx.x)) >> (int64_t)5)) + (int64_t)64) - ((((int64_t)t) & (int64_t)1) * (int64_t)64))]) * (int64_t)656) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) * (int64_t)16)));
         } else {
-          condval_14 = tl::broadcast<fp8_e4_16_t>(broadcast_var_7);
+          condval_15 = tl::broadcast<fp8_e4_16_t>(broadcast_var_7);
         }
-        *(fp8_e4_16_t*)(raw_f + (i_8 * 16)) = condval_14;
+        *(fp8_e4_16_t*)(raw_f + (i_8 * 16)) = condval_15;
       }
-      float condval_15;
+      float condval_16;
       if ((((0 <= ((int*)slot_s)[(((((int)threadIdx.x) >> 2) + 64) - ((t & 1) * 64))]) && (0 <= ((int*)slot_s)[(((((int)threadIdx.x) >> 2) + 64) - ((t & 1) * 64))])) && (((int*)slot_s)[(((((int)threadIdx.x) >> 2) + 64) - ((t & 1) * 64))] < num_slots))) {
-        condval_15 = KScale[(((((int64_t)((int*)slot_s)[(((((int64_t)((int)threadIdx.x)) >> (int64_t)2) + (int64_t)64) - ((((int64_t)t) & (int64_t)1) * (int64_t)64))]) * (int64_t)164) + (((int64_t)((int)threadIdx.x)) & (int64_t)3)) + (int64_t)128)];
+        condval_16 = KScale[(((((int64_t)((int*)slot_s)[(((((int64_t)((int)threadIdx.x)) >> (int64_t)2) + (int64_t)64) - ((((int64_t)t) & (int64_t)1) * (int64_t)64))]) * (int64_t)164) + (((int64_t)((int)threadIdx.x)) & (int64_t)3)) + (int64_t)128)];
       } else {
-        condval_15 = 0x0p+0f/*0.000000e+00*/;
+        condval_16 = 0x0p+0f/*0.000000e+00*/;
       }
-      sc_f[0] = condval_15;
+      sc_f[0] = condval_16;
       #pragma unroll
       for (int i_9 = 0; i_9 < 2; ++i_9) {
         bfloat16_t broadcast_var_8 = bfloat16_t(0x0p+0f/*0.000000e+00*/);
-        uint4 condval_16;
+        uint4 condval_17;
         if ((((0 <= ((int*)slot_s)[((((i_9 * 32) + (((int)threadIdx.x) >> 3)) + 64) - ((t & 1) * 64))]) && (0 <= ((int*)slot_s)[((((i_9 * 32) + (((int)threadIdx.x) >> 3)) + 64) - ((t & 1) * 64))])) && (((int*)slot_s)[((((i_9 * 32) + (((int)threadIdx.x) >> 3)) + 64) - ((t & 1) * 64))] < num_slots))) {
-          condval_16 = *(uint4*)(KRope + (((((int64_t)((int*)slot_s)[((((((int64_t)i_9) * (int64_t)32) + (((int64_t)((int)threadIdx.x)) >> (int64_t)3)) + (int64_t)64) - ((((int64_t)t) & (int64_t)1) * (int64_t)64))]) * (int64_t)328) + ((((int64_t)((int)threadIdx.x)) & (int64_t)7) * (int64_t)8)) + (int64_t)264));
+          condval_17 = *(uint4*)(KRope + (((((int64_t)((int*)slot_s)[((((((int64_t)i_9) * (int64_t)32) + (((int64_t)((int)threadIdx.x)) >> (int64_t)3)) + (int64_t)64) - ((((int64_t)t) & (int64_t)1) * (int64_t)64))]) * (int64_t)328) + ((((int64_t)((int)threadIdx.x)) & (int64_t)7) * (int64_t)8)) + (int64_t)264));
         } else {
-          condval_16 = make_uint4(__pack_nv_bfloat162(broadcast_var_8, broadcast_var_8), __pack_nv_bfloat162(broadcast_var_8, broadcast_var_8), __pack_nv_bfloat162(broadcast_var_8, broadcast_var_8), __pack_nv_bfloat162(broadcast_var_8, broadcast_var_8));
+          condval_17 = make_uint4(__pack_nv_bfloat162(broadcast_var_8, broadcast_var_8), __pack_nv_bfloat162(broadcast_var_8, broadcast_var_8), __pack_nv_bfloat162(broadcast_var_8, broadcast_var_8), __pack_nv_bfloat162(broadcast_var_8, broadcast_var_8));
         }
-        *(uint4*)(rope_f + (i_9 * 8)) = condval_16;
+        *(uint4*)(rope_f + (i_9 * 8)) = condval_17;
       }
     }
     {
@@ -446,69 +457,83 @@ extern "C" __global__ void __launch_bounds__(256, 1) sparse_mla_decode_kernel(co
   #pragma unroll
   for (int i_15 = 0; i_15 < 64; ++i_15) {
     float broadcast_var_9 = 0x0p+0f/*0.000000e+00*/;
-    float2 condval_17;
+    float2 condval_18;
     if ((0x0p+0f/*0.000000e+00*/ < l_i[(i_15 & 1)])) {
       float2 __14;
         float2 v__15 = *(float2*)(acc_o + (i_15 * 2));
         float2 v__16 = make_float2(l_i[(i_15 & 1)], l_i[(i_15 & 1)]);
         __14.x = (v__15.x/v__16.x);
         __14.y = (v__15.y/v__16.y);
-      condval_17 = __14;
+      condval_18 = __14;
     } else {
-      condval_17 = make_float2(broadcast_var_9, broadcast_var_9);
+      condval_18 = make_float2(broadcast_var_9, broadcast_var_9);
     }
-    *(float2*)(acc_o + (i_15 * 2)) = condval_17;
+    *(float2*)(acc_o + (i_15 * 2)) = condval_18;
   }
   #pragma unroll
   for (int i_16 = 0; i_16 < 2; ++i_16) {
-    float condval_18;
+    float condval_19;
     if ((0x0p+0f/*0.000000e+00*/ < l_i[i_16])) {
-      condval_18 = (log2f(l_i[i_16]) + (m_i[i_16] * (sm_scale * 0x1.71547652b82fep+0f/*1.442695e+00*/)));
+      condval_19 = (log2f(l_i[i_16]) + (m_i[i_16] * (sm_scale * 0x1.71547652b82fep+0f/*1.442695e+00*/)));
     } else {
-      condval_18 = -CUDART_INF_F;
+      condval_19 = -CUDART_INF_F;
     }
-    m_prev[i_16] = condval_18;
+    m_prev[i_16] = condval_19;
   }
   if (num_splits == 1) {
     #pragma unroll
-    for (int i_17 = 0; i_17 < 64; ++i_17) {
+    for (int i_17 = 0; i_17 < 2; ++i_17) {
+      float condval_20;
+      if ((0x0p+0f/*0.000000e+00*/ < l_i[i_17])) {
+        condval_20 = (0x1p+0f/*1.000000e+00*/ / (0x1p+0f/*1.000000e+00*/ + exp2f(((AttnSink[((((((int)blockIdx.x) * 64) + (((((int)threadIdx.x) & 127) >> 5) * 16)) + (i_17 * 8)) + ((((int)threadIdx.x) & 31) >> 2))] * 0x1.71547652b82fep+0f/*1.442695e+00*/) - m_prev[i_17]))));
+      } else {
+        condval_20 = 0x0p+0f/*0.000000e+00*/;
+      }
+      alpha[i_17] = condval_20;
+    }
+    #pragma unroll
+    for (int i_18 = 0; i_18 < 64; ++i_18) {
       bfloat16_t Out_local_cast_2[2];
       uint1 __15;
-      float2 v__17 = *(float2*)(acc_o + (i_17 * 2));
-      (reinterpret_cast<__nv_bfloat162*>(&__15))[0] = __float22bfloat162_rn(((float2*)(&v__17))[0]);
+      float2 __16;
+        float2 v__17 = *(float2*)(acc_o + (i_18 * 2));
+        float2 v__18 = make_float2(alpha[(i_18 & 1)], alpha[(i_18 & 1)]);
+        __16.x = (v__17.x*v__18.x);
+        __16.y = (v__17.y*v__18.y);
+      (reinterpret_cast<__nv_bfloat162*>(&__15))[0] = __float22bfloat162_rn(((float2*)(&__16))[0]);
       *(uint1*)(Out_local_cast_2 + 0) = __15;
-      *(uint1*)(Out + ((((((((((int64_t)((int)blockIdx.z)) * (int64_t)65536) + (((int64_t)((int)blockIdx.x)) * (int64_t)32768)) + (((((int64_t)((int)threadIdx.x)) & (int64_t)127) >> (int64_t)5) * (int64_t)8192)) + ((((int64_t)i_17) & (int64_t)1) * (int64_t)4096)) + (((((int64_t)((int)threadIdx.x)) & (int64_t)31) >> (int64_t)2) * (int64_t)512)) + ((((int64_t)((int)threadIdx.x)) >> (int64_t)7) * (int64_t)256)) + ((((int64_t)i_17) >> (int64_t)1) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)3) * (int64_t)2))) = *(uint1*)(Out_local_cast_2 + 0);
+      *(uint1*)(Out + ((((((((((int64_t)((int)blockIdx.z)) * (int64_t)65536) + (((int64_t)((int)blockIdx.x)) * (int64_t)32768)) + (((((int64_t)((int)threadIdx.x)) & (int64_t)127) >> (int64_t)5) * (int64_t)8192)) + ((((int64_t)i_18) & (int64_t)1) * (int64_t)4096)) + (((((int64_t)((int)threadIdx.x)) & (int64_t)31) >> (int64_t)2) * (int64_t)512)) + ((((int64_t)((int)threadIdx.x)) >> (int64_t)7) * (int64_t)256)) + ((((int64_t)i_18) >> (int64_t)1) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)3) * (int64_t)2))) = *(uint1*)(Out_local_cast_2 + 0);
     }
     if ((((((int)threadIdx.x) & 3) * 2) + (((int)threadIdx.x) >> 7)) == 0) {
       #pragma unroll
-      for (int i_18 = 0; i_18 < 2; ++i_18) {
-        float condval_19;
-        if ((0x0p+0f/*0.000000e+00*/ < l_i[i_18])) {
-          condval_19 = (m_prev[i_18] * 0x1.62e42fefa39efp-1f/*6.931472e-01*/);
+      for (int i_19 = 0; i_19 < 2; ++i_19) {
+        float condval_21;
+        if ((0x0p+0f/*0.000000e+00*/ < l_i[i_19])) {
+          condval_21 = (m_prev[i_19] * 0x1.62e42fefa39efp-1f/*6.931472e-01*/);
         } else {
-          condval_19 = CUDART_INF_F;
+          condval_21 = CUDART_INF_F;
         }
-        int64_t rmod_42 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
-        int64_t rdiv_31 = (((int64_t)((int)blockIdx.z)) / ((int64_t)s_q));
-        int64_t rmod_43 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
         int64_t rmod_44 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
-        int64_t rdiv_32 = (((int64_t)((int)blockIdx.z)) / ((int64_t)s_q));
+        int64_t rdiv_33 = (((int64_t)((int)blockIdx.z)) / ((int64_t)s_q));
         int64_t rmod_45 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
-        Lse[(((((((((int64_t)0 <= ((int64_t)s_q)) && ((int64_t)0 <= rmod_44)) || ((((int64_t)s_q) < (int64_t)0) && (rmod_44 <= (int64_t)0))) ? rdiv_32 : (rdiv_32 - (int64_t)1)) * ((int64_t)s_q)) * (int64_t)128) + (((((((int64_t)((int)blockIdx.x)) * (int64_t)64) + (((((int64_t)((int)threadIdx.x)) & (int64_t)127) >> (int64_t)5) * (int64_t)16)) + (((int64_t)i_18) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) >> (int64_t)2)) * ((int64_t)s_q))) + (((((int64_t)0 <= ((int64_t)s_q)) && ((int64_t)0 <= rmod_45)) || ((((int64_t)s_q) < (int64_t)0) && (rmod_45 <= (int64_t)0))) ? rmod_45 : (rmod_45 + ((int64_t)s_q))))] = condval_19;
+        int64_t rmod_46 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+        int64_t rdiv_34 = (((int64_t)((int)blockIdx.z)) / ((int64_t)s_q));
+        int64_t rmod_47 = (((int64_t)((int)blockIdx.z)) % ((int64_t)s_q));
+        Lse[(((((((((int64_t)0 <= ((int64_t)s_q)) && ((int64_t)0 <= rmod_46)) || ((((int64_t)s_q) < (int64_t)0) && (rmod_46 <= (int64_t)0))) ? rdiv_34 : (rdiv_34 - (int64_t)1)) * ((int64_t)s_q)) * (int64_t)128) + (((((((int64_t)((int)blockIdx.x)) * (int64_t)64) + (((((int64_t)((int)threadIdx.x)) & (int64_t)127) >> (int64_t)5) * (int64_t)16)) + (((int64_t)i_19) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) >> (int64_t)2)) * ((int64_t)s_q))) + (((((int64_t)0 <= ((int64_t)s_q)) && ((int64_t)0 <= rmod_47)) || ((((int64_t)s_q) < (int64_t)0) && (rmod_47 <= (int64_t)0))) ? rmod_47 : (rmod_47 + ((int64_t)s_q))))] = condval_21;
       }
     }
   } else {
     if ((((((int)blockIdx.z) * num_splits) + ((int)blockIdx.y)) < num_partials) && (0 <= ((((int)blockIdx.z) * num_splits) + ((int)blockIdx.y)))) {
       #pragma unroll
-      for (int i_19 = 0; i_19 < 64; ++i_19) {
-        *(float2*)(PO + ((((((((((((int64_t)((int)blockIdx.z)) * ((int64_t)num_splits)) * (int64_t)65536) + (((int64_t)((int)blockIdx.y)) * (int64_t)65536)) + (((int64_t)((int)blockIdx.x)) * (int64_t)32768)) + (((((int64_t)((int)threadIdx.x)) & (int64_t)127) >> (int64_t)5) * (int64_t)8192)) + ((((int64_t)i_19) & (int64_t)1) * (int64_t)4096)) + (((((int64_t)((int)threadIdx.x)) & (int64_t)31) >> (int64_t)2) * (int64_t)512)) + ((((int64_t)((int)threadIdx.x)) >> (int64_t)7) * (int64_t)256)) + ((((int64_t)i_19) >> (int64_t)1) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)3) * (int64_t)2))) = *(float2*)(acc_o + (i_19 * 2));
+      for (int i_20 = 0; i_20 < 64; ++i_20) {
+        *(float2*)(PO + ((((((((((((int64_t)((int)blockIdx.z)) * ((int64_t)num_splits)) * (int64_t)65536) + (((int64_t)((int)blockIdx.y)) * (int64_t)65536)) + (((int64_t)((int)blockIdx.x)) * (int64_t)32768)) + (((((int64_t)((int)threadIdx.x)) & (int64_t)127) >> (int64_t)5) * (int64_t)8192)) + ((((int64_t)i_20) & (int64_t)1) * (int64_t)4096)) + (((((int64_t)((int)threadIdx.x)) & (int64_t)31) >> (int64_t)2) * (int64_t)512)) + ((((int64_t)((int)threadIdx.x)) >> (int64_t)7) * (int64_t)256)) + ((((int64_t)i_20) >> (int64_t)1) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)3) * (int64_t)2))) = *(float2*)(acc_o + (i_20 * 2));
       }
     }
     if ((((((int)threadIdx.x) & 3) * 2) + (((int)threadIdx.x) >> 7)) == 0) {
       if ((((((int)blockIdx.z) * num_splits) + ((int)blockIdx.y)) < num_partials) && (0 <= ((((int)blockIdx.z) * num_splits) + ((int)blockIdx.y)))) {
         #pragma unroll
-        for (int i_20 = 0; i_20 < 2; ++i_20) {
-          PLse[(((((((((int64_t)((int)blockIdx.z)) * ((int64_t)num_splits)) * (int64_t)128) + (((int64_t)((int)blockIdx.y)) * (int64_t)128)) + (((int64_t)((int)blockIdx.x)) * (int64_t)64)) + (((((int64_t)((int)threadIdx.x)) & (int64_t)127) >> (int64_t)5) * (int64_t)16)) + (((int64_t)i_20) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) >> (int64_t)2))] = m_prev[i_20];
+        for (int i_21 = 0; i_21 < 2; ++i_21) {
+          PLse[(((((((((int64_t)((int)blockIdx.z)) * ((int64_t)num_splits)) * (int64_t)128) + (((int64_t)((int)blockIdx.y)) * (int64_t)128)) + (((int64_t)((int)blockIdx.x)) * (int64_t)64)) + (((((int64_t)((int)threadIdx.x)) & (int64_t)127) >> (int64_t)5) * (int64_t)16)) + (((int64_t)i_21) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) >> (int64_t)2))] = m_prev[i_21];
         }
       }
     }

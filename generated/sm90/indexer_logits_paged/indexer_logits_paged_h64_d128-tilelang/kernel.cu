@@ -1,0 +1,183 @@
+#if defined(_MSC_VER) && !defined(__clang__) && _MSC_VER < 1940
+#define _tl_orig_alignas alignas
+#define alignas(N) _tl_orig_alignas((N) <= 64 ? (N) : 64)
+#include <cuda.h>
+#undef alignas
+#define alignas _tl_orig_alignas
+#endif
+#include <tl_templates/cuda/instruction/wgmma.h>
+#include <tl_templates/cuda/intrin.h>
+#include <tl_templates/cuda/barrier.h>
+#include <tl_templates/cuda/copy_sm90.h>
+#include <tl_templates/cuda/cuda_fp8.h>
+#include <math_constants.h>
+#include <tl_templates/cuda/reduce.h>
+#include <tl_templates/cuda/scan.h>
+#include <tl_templates/cuda/ldsm.h>
+#include <tl_templates/cuda/threadblock_swizzle.h>
+#include <tl_templates/cuda/debug.h>
+#ifdef ENABLE_BF16
+#include <tl_templates/cuda/cuda_bf16_fallbacks.cuh>
+#endif
+
+extern "C" __global__ void indexer_logits_paged_kernel(const int* __restrict__ BlockTable, const int* __restrict__ ContextLens, const float* __restrict__ KVScale, __grid_constant__ const CUtensorMap KV_desc, float* __restrict__ Out, __grid_constant__ const CUtensorMap Q_desc, const float* __restrict__ Weights, int NN, int batch, int max_blocks, int max_context_len, int num_blocks, int rows);
+extern "C" __global__ void __launch_bounds__(384, 1) indexer_logits_paged_kernel(const int* __restrict__ BlockTable, const int* __restrict__ ContextLens, const float* __restrict__ KVScale, __grid_constant__ const CUtensorMap KV_desc, float* __restrict__ Out, __grid_constant__ const CUtensorMap Q_desc, const float* __restrict__ Weights, int NN, int batch, int max_blocks, int max_context_len, int num_blocks, int rows) {
+  extern __shared__ __align__(1024) uchar buf_dyn_shmem[];
+  void* q_s = ((void*)((char*)buf_dyn_shmem + 0));
+  void* k_s = ((void*)((char*)buf_dyn_shmem + 16384));
+  __shared__ __align__(16) uint64_t mbarrier_mem[5];
+  auto mbarrier = reinterpret_cast<Barrier*>(mbarrier_mem);
+  float w_f[16];
+  float acc3[32];
+  float logit[2];
+  if (tl::tl_shuffle_elect<0>()) {
+    tl::prefetch_tma_descriptor(Q_desc);
+    tl::prefetch_tma_descriptor(KV_desc);
+  }
+  if (tl::tl_shuffle_elect<0>()) {
+    mbarrier[0].init(1);
+    mbarrier[1].init(1);
+    mbarrier[2].init(256);
+    mbarrier[3].init(256);
+    mbarrier[4].init(1);
+  }
+  tl::fence_barrier_init();
+  __syncthreads();
+  int ctx = ContextLens[((int64_t)((int)blockIdx.z))];
+  if (tl::tl_shuffle_elect<384>()) {
+    mbarrier[4].arrive_and_expect_tx(16384);
+    tl::tma_load(Q_desc, mbarrier[4], (&(((fp8_e4_t*)q_s)[0])), 0, ((((int)blockIdx.y) * 128) + ((((int)blockIdx.z) * NN) * 64)));
+  }
+  __syncthreads();
+  if (((int)threadIdx.x) < 128) {
+    tl::warpgroup_reg_dealloc<24>();
+    for (int j = 0; j < min(max((((min(ctx, max_context_len) + 63) >> 6) - (((int)blockIdx.x) * 4)), 1), 4); ++j) {
+      mbarrier[((j & 1) + 2)].wait(((j >> 1) ^ 1));
+      if (tl::tl_shuffle_elect<128>()) {
+        mbarrier[(j & 1)].arrive_and_expect_tx(8192);
+        tl::tma_load(KV_desc, mbarrier[(j & 1)], (&(((fp8_e4_t*)k_s)[((j & 1) * 8192)])), 0, 0, BlockTable[(min(((((int64_t)((int)blockIdx.x)) * (int64_t)4) + ((int64_t)j)), (((int64_t)max_blocks) - (int64_t)1)) + (((int64_t)((int)blockIdx.z)) * ((int64_t)max_blocks)))]);
+      }
+    }
+  } else {
+    tl::warpgroup_reg_alloc<240>();
+    #pragma unroll
+    for (int i = 0; i < 8; ++i) {
+      float broadcast_var = 0x0p+0f/*0.000000e+00*/;
+      float2 condval;
+      if ((((((((int)blockIdx.y) * 2) + (((int)threadIdx.x) >> 7)) + (((int)blockIdx.z) * NN)) <= rows) && (1 <= (((((int)blockIdx.y) * 2) + (((int)threadIdx.x) >> 7)) + (((int)blockIdx.z) * NN))))) {
+        condval = *(float2*)(Weights + ((((((((int64_t)((int)blockIdx.y)) * (int64_t)128) + ((((int64_t)((int)threadIdx.x)) >> (int64_t)7) * (int64_t)64)) + ((((int64_t)((int)blockIdx.z)) * ((int64_t)NN)) * (int64_t)64)) + (((int64_t)i) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)3) * (int64_t)2)) - (int64_t)64));
+      } else {
+        condval = make_float2(broadcast_var, broadcast_var);
+      }
+      *(float2*)(w_f + (i * 2)) = condval;
+    }
+    for (int j_1 = 0; j_1 < min(max((((min(ctx, max_context_len) + 63) >> 6) - (((int)blockIdx.x) * 4)), 1), 4); ++j_1) {
+      if (j_1 == 0) {
+        mbarrier[4].wait(0);
+      }
+      mbarrier[(j_1 & 1)].wait((j_1 >> 1));
+      {
+        tl::GmmaDescriptor desc_a;
+        tl::GmmaDescriptor desc_b;
+        tl::initialize_wgmma_descriptor<1, 1, 64>(desc_a, (&(((fp8_e4_t*)k_s)[0])));
+        tl::increase_descriptor_offset<int>(desc_a, ((j_1 & 1) * 8192));
+        tl::initialize_wgmma_descriptor<1, 1, 64>(desc_b, (&(((fp8_e4_t*)q_s)[0])));
+        tl::warpgroup_fence_operand(reinterpret_cast<float*>(acc3 + 0), 32);
+        tl::warpgroup_arrive();
+        #pragma unroll
+        for (int ki = 0; ki < 4; ++ki) {
+          tl::wgmma_ss<tl::DataType::kFloat8_e4m3, tl::DataType::kFloat8_e4m3, tl::DataType::kFloat32, 64, 64, 32, false, false, 1, 1>(uint64_t(desc_a + ((ki * 32) >> 4)), uint64_t(desc_b + ((((((((int)threadIdx.x) >> 7) + 1) & 1) * 8192) + (ki * 32)) >> 4)), ((uint32_t*)(acc3 + 0)), ((0 < ki) ? 1 : 0));
+        }
+        tl::warpgroup_commit_batch();
+        tl::warpgroup_wait<0>();
+        tl::warpgroup_fence_operand(reinterpret_cast<float*>(acc3 + 0), 32);
+      }
+      mbarrier[((j_1 & 1) + 2)].arrive();
+      #pragma unroll
+      for (int i_1 = 0; i_1 < 16; ++i_1) {
+        float broadcast_var_1 = 0x0p+0f/*0.000000e+00*/;
+        float2 __1;
+          float2 __2;
+            float2 v_ = *(float2*)(acc3 + (i_1 * 2));
+            float2 v__1 = make_float2(broadcast_var_1, broadcast_var_1);
+            __2.x = max(v_.x, v__1.x);
+            __2.y = max(v_.y, v__1.y);
+          float2 v__2 = *(float2*)(w_f + ((i_1 >> 1) * 2));
+          __1.x = (__2.x*v__2.x);
+          __1.y = (__2.y*v__2.y);
+        *(float2*)(acc3 + (i_1 * 2)) = __1;
+      }
+      #pragma unroll
+      for (int i_2 = 0; i_2 < 2; ++i_2) {
+        logit[i_2] = 0x0p+0f/*0.000000e+00*/;
+        #pragma unroll
+        for (int rv = 0; rv < 16; ++rv) {
+          logit[i_2] = (logit[i_2] + acc3[((((rv & 7) * 4) + (i_2 * 2)) + (rv >> 3))]);
+        }
+        logit[i_2] = tl::AllReduce<tl::SumOp, 4, 1, 128, tl::NamedBarrier<256>>::run(logit[i_2]);
+      }
+      if ((((int)threadIdx.x) % 4) == 0) {
+        if (1 <= (((((int)blockIdx.y) * 2) + (((int)threadIdx.x) >> 7)) + (((int)blockIdx.z) * NN))) {
+          #pragma unroll
+          for (int i_3 = 0; i_3 < 2; ++i_3) {
+            if ((((((int)blockIdx.y) * 2) + (((int)threadIdx.x) >> 7)) <= NN) && ((((((((int)blockIdx.x) * 256) + (j_1 * 64)) + (((((int)threadIdx.x) & 127) >> 5) * 16)) + (i_3 * 8)) + ((((int)threadIdx.x) & 31) >> 2)) < max_context_len)) {
+              if ((((((int)blockIdx.y) * 2) + (((int)threadIdx.x) >> 7)) + (((int)blockIdx.z) * NN)) <= rows) {
+                float condval_1;
+                if ((((((((((int)blockIdx.x) * 256) + (j_1 * 64)) + (((((int)threadIdx.x) & 127) >> 5) * 16)) + (i_3 * 8)) + ((((int)threadIdx.x) & 31) >> 2)) < ((((((int)blockIdx.y) * 2) + (((int)threadIdx.x) >> 7)) + ctx) - NN)) & (((((int)blockIdx.x) * 4) + j_1) < max_blocks))) {
+                  int condval_3;
+                  if ((1 <= max_blocks)) {
+                    condval_3 = BlockTable[(min(((((int64_t)((int)blockIdx.x)) * (int64_t)4) + ((int64_t)j_1)), (((int64_t)max_blocks) - (int64_t)1)) + (((int64_t)((int)blockIdx.z)) * ((int64_t)max_blocks)))];
+                  } else {
+                    condval_3 = 0;
+                  }
+                  int condval_4;
+                  if ((1 <= max_blocks)) {
+                    condval_4 = BlockTable[(min(((((int64_t)((int)blockIdx.x)) * (int64_t)4) + ((int64_t)j_1)), (((int64_t)max_blocks) - (int64_t)1)) + (((int64_t)((int)blockIdx.z)) * ((int64_t)max_blocks)))];
+                  } else {
+                    condval_4 = 0;
+                  }
+                  float condval_2;
+                  if (((0 <= condval_3) && (condval_4 < num_blocks))) {
+                    int64_t condval_5;
+                    if (((int64_t)1 <= ((int64_t)max_blocks))) {
+                      condval_5 = ((int64_t)BlockTable[(min(((((int64_t)((int)blockIdx.x)) * (int64_t)4) + ((int64_t)j_1)), (((int64_t)max_blocks) - (int64_t)1)) + (((int64_t)((int)blockIdx.z)) * ((int64_t)max_blocks)))]);
+                    } else {
+                      condval_5 = (int64_t)0;
+                    }
+                    int64_t condval_6;
+                    if (((int64_t)1 <= ((int64_t)max_blocks))) {
+                      condval_6 = ((int64_t)BlockTable[(min(((((int64_t)((int)blockIdx.x)) * (int64_t)4) + ((int64_t)j_1)), (((int64_t)max_blocks) - (int64_t)1)) + (((int64_t)((int)blockIdx.z)) * ((int64_t)max_blocks)))]);
+                    } else {
+                      condval_6 = (int64_t)0;
+                    }
+                    condval_2 = KVScale[((((condval_6 * (int64_t)2112) + (((((int64_t)((int)threadIdx.x)) & (int64_t)127) >> (int64_t)5) * (int64_t)16)) + (((int64_t)i_3) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) >> (int64_t)2))];
+                  } else {
+                    condval_2 = 0x0p+0f/*0.000000e+00*/;
+                  }
+                  condval_1 = (logit[i_3] * condval_2);
+                } else {
+                  condval_1 = -CUDART_INF_F;
+                }
+                Out[((((((((int64_t)((int)blockIdx.x)) * (int64_t)256) + (((int64_t)j_1) * (int64_t)64)) + (((((int64_t)((int)threadIdx.x)) & (int64_t)127) >> (int64_t)5) * (int64_t)16)) + (((int64_t)i_3) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) >> (int64_t)2)) + (((((((int64_t)((int)blockIdx.y)) * (int64_t)2) + (((int64_t)((int)threadIdx.x)) >> (int64_t)7)) + (((int64_t)((int)blockIdx.z)) * ((int64_t)NN))) - (int64_t)1) * ((int64_t)max_context_len)))] = condval_1;
+              }
+            }
+          }
+        }
+      }
+    }
+    if (((int)threadIdx.x) < 256) {
+      for (int j_2 = 0; j_2 < 4; ++j_2) {
+        if (((((min(ctx, max_context_len) + 63) >> 6) - (((int)blockIdx.x) * 4)) <= j_2) && (1 <= j_2)) {
+          if ((((((int)blockIdx.y) * 2) + ((((int)threadIdx.x) & 127) >> 6)) < NN) && ((((((int)blockIdx.x) * 256) + (j_2 * 64)) + (((int)threadIdx.x) & 63)) < max_context_len)) {
+            if (0 <= (((((int)blockIdx.y) * 2) + ((((int)threadIdx.x) & 127) >> 6)) + (((int)blockIdx.z) * NN))) {
+              if ((((((int)blockIdx.y) * 2) + ((((int)threadIdx.x) & 127) >> 6)) + (((int)blockIdx.z) * NN)) < rows) {
+                Out[((((((int64_t)((int)blockIdx.x)) * (int64_t)256) + (((int64_t)j_2) * (int64_t)64)) + ((((((int64_t)((int)blockIdx.y)) * (int64_t)2) + ((((int64_t)((int)threadIdx.x)) & (int64_t)127) >> (int64_t)6)) + (((int64_t)((int)blockIdx.z)) * ((int64_t)NN))) * ((int64_t)max_context_len))) + (((int64_t)((int)threadIdx.x)) & (int64_t)63))] = -CUDART_INF_F;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
