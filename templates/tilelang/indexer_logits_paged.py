@@ -1,4 +1,4 @@
-"""TileLang template: paged lightning-indexer logits over DeepGEMM's packed FP8 cache (sm_90a).
+"""TileLang template: paged lightning-indexer logits over DeepGEMM's packed FP8 cache (sm_90a, sm_100a).
 
 q e4m3 [B, next_n, H, D] (viewed [B*next_n*H, D]); kv_cache uint8 [num_blocks, block_kv, 1, D+4]
 where each block holds its block_kv * D fp8 bytes (token-major) and then block_kv fp32 scales;
@@ -25,7 +25,9 @@ SCHEDULE = {"block_Q": 2, "pages": 4, "threads": 256, "num_stages": 2}
 # </dsagen:schedule>
 
 OP = "indexer_logits_paged"
-ARCHES = ("sm_90a",)
+# sm_90a: FP8 wgmma, accumulator in registers.  sm_100a: FP8 tcgen05.mma with the accumulator in
+# tensor memory (block_kv lanes x block_Q*H columns), copied to registers for the epilogue.
+ARCHES = ("sm_90a", "sm_100a")
 
 
 def problem_from_op(problem: dict) -> dict:
@@ -55,7 +57,8 @@ def _check(problem, schedule):
 def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
     """Return the TileLang prim_func for problem {"h": H, "d": D, "block_kv": page size}."""
     if arch not in ARCHES:
-        raise ValueError(f"arch must be one of {ARCHES} (FP8 wgmma template), got {arch!r}")
+        raise ValueError(f"arch must be one of {ARCHES} (FP8 wgmma / tcgen05 template), got {arch!r}")
+    tcgen05 = arch == "sm_100a"
     schedule = {**SCHEDULE, **(schedule or {})}
     h, d, bkv = _check(problem, schedule)
     import tilelang.language as T
@@ -91,6 +94,9 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
             w_f = T.alloc_fragment([block_Q, h], f32)
             acc = T.alloc_fragment([bkv, rows], f32)
             acc3 = T.reshape(acc, (bkv, block_Q, h))
+            if tcgen05:
+                acc_tmem = T.alloc_tmem([bkv, rows], f32)
+                mma_done = T.alloc_barrier(1)
             logit = T.alloc_fragment([bkv, block_Q], f32)
 
             b = bz
@@ -110,7 +116,11 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
             T.copy(Weights[r0, 0], w_f)
             for j in T.Pipelined(n_vis, num_stages=num_stages):
                 T.copy(KV[BlockTable[b, T.min(p0 + j, MAXB - 1)], 0, 0], k_s)
-                T.gemm(k_s, q_s, acc, transpose_B=True, clear_accum=True, policy=T.GemmWarpPolicy.FullCol)
+                if tcgen05:
+                    T.gemm(k_s, q_s, acc_tmem, transpose_B=True, clear_accum=True, mbar=mma_done)
+                    T.copy(acc_tmem, acc)
+                else:
+                    T.gemm(k_s, q_s, acc, transpose_B=True, clear_accum=True, policy=T.GemmWarpPolicy.FullCol)
                 # scales are read from global memory at the store: a fragment copy inside the
                 # pipelined loop would be moved to the producer warpgroup (see indexer_logits.py)
                 for n, qi, hh in T.Parallel(bkv, block_Q, h):
