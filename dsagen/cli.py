@@ -164,6 +164,17 @@ def cmd_measure(a) -> int:
     return 0
 
 
+def cmd_export_runtime(a) -> int:
+    from dsagen.tl_backend.load import RUNTIME_LIBS, TVM_FFI_REQUIREMENT, export_runtime
+    try:
+        lib = export_runtime(a.dir)
+    except RuntimeError as e:
+        raise DsagenError(f"export-runtime: {e}") from None
+    print(f"copied {', '.join(RUNTIME_LIBS)} to {lib.parent}")
+    print(f"a serving host needs: torch, {TVM_FFI_REQUIREMENT!r}, that folder and DSAGEN_TVM_RUNTIME={lib}")
+    return 0
+
+
 def cmd_specs(a) -> int:
     from dsagen.spec import builtin_names, load_spec
     for n in builtin_names():
@@ -203,6 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("bundle")
     m.add_argument("--out", help="results file (default BUNDLE/results.json)")
     m.set_defaults(fn=cmd_measure)
+    x = sub.add_parser("export-runtime", help="copy the TVM runtime libraries TileLang kernels need into DIR",
+                       description="For a serving image without tilelang: copy tilelang's TVM runtime and the "
+                                   "stubs it links into DIR; set DSAGEN_TVM_RUNTIME to DIR/libtvm_runtime.so there.")
+    x.add_argument("dir")
+    x.set_defaults(fn=cmd_export_runtime)
     s = sub.add_parser("specs", help="list built-in specs", description="List the built-in DSA specs.")
     s.set_defaults(fn=cmd_specs)
     return p

@@ -18,6 +18,11 @@ import os
 from pathlib import Path
 
 _RUNTIME = None
+# What a serving host needs besides torch and the apache-tvm-ffi wheel (tilelang 0.1.15's lib/):
+# the TVM runtime, which registers the CUDA module loader, and the stubs it links (they dlopen
+# libcuda / HIP / AscendCL lazily, so the non-CUDA ones are never opened on an NVIDIA host).
+RUNTIME_LIBS = ("libtvm_runtime.so", "libstub_cuda.so", "libstub_cudart.so", "libstub_hip.so", "libstub_ascendcl.so")
+TVM_FFI_REQUIREMENT = "apache-tvm-ffi>=0.1.11,<0.1.13"  # what tilelang 0.1.15 was built against
 
 
 def tvm_runtime_path() -> Path:
@@ -35,6 +40,26 @@ def tvm_runtime_path() -> Path:
                 return p
     raise RuntimeError("no libtvm_runtime.so: set DSAGEN_TVM_RUNTIME or pip install the tilelang wheel "
                        "(it is only located, never imported)")
+
+
+def export_runtime(dst) -> Path:
+    """Copy RUNTIME_LIBS from the installed tilelang wheel's lib/ (located, not imported) into
+    dst, for a serving image without tilelang; returns the path DSAGEN_TVM_RUNTIME should name."""
+    import shutil
+
+    spec = importlib.util.find_spec("tilelang")
+    libdirs = [Path(loc) / "lib" for loc in (spec.submodule_search_locations or [])] if spec else []
+    src = next((d for d in libdirs if (d / RUNTIME_LIBS[0]).exists()), None)
+    if src is None:
+        raise RuntimeError("export_runtime needs the tilelang wheel installed here (pip install tilelang==0.1.15)")
+    missing = [n for n in RUNTIME_LIBS if not (src / n).exists()]
+    if missing:
+        raise RuntimeError(f"tilelang's lib/ lacks {', '.join(missing)} (another tilelang version?)")
+    dst = Path(dst)
+    dst.mkdir(parents=True, exist_ok=True)
+    for n in RUNTIME_LIBS:
+        shutil.copy2(src / n, dst / n)
+    return dst / RUNTIME_LIBS[0]
 
 
 def ensure_runtime():
