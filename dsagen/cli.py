@@ -117,9 +117,12 @@ def cmd_verify(a) -> int:
     for e in [e for e in on_gpu if e.get("backend") == "tilelang"]:
         import torch
 
-        from dsagen.gen.tl_gen import verify_on_gpu
+        from dsagen.gen.tl_gen import time_against_triton, verify_on_gpu
         v = verify_on_gpu(e, torch.cuda.get_device_name(), log=print)
         failed += not v["passed"]
+        if v["passed"]:  # dispatch runs it only where it beats the tuned Triton kernel: time both
+            e = cache.read_manifest()["kernels"][cache.entry_key(e["arch"], e["op"], e["name"])]
+            time_against_triton(e, torch.cuda.get_device_name(), log=print)
     on_gpu = [e for e in on_gpu if e.get("backend") != "tilelang"]
     for e in on_gpu:  # a GPU of the kernel's arch is here: verify on it
         import importlib
@@ -204,7 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
     sh.add_argument("name")
     sh.set_defaults(fn=cmd_show)
     v = sub.add_parser("verify", help="re-check emitted kernels against the oracle here",
-                       description="Re-run each emitted kernel's verify (Triton interpreter on a CPU host).")
+                       description="Re-run each emitted kernel's verify (Triton interpreter on a CPU host). On a "
+                                   "GPU of a kernel's arch it runs there; a TileLang kernel that passes is then "
+                                   "timed against the tuned Triton kernels of its buckets (status measured).")
     v.add_argument("--arch", help="only this arch")
     v.set_defaults(fn=cmd_verify)
     c = sub.add_parser("clean", help="remove generated kernels and the manifest", description="Empty generated/.")

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# One GPU session's checks in one call (run from the repo root on the GPU host, with the
+# .devkit/ that tools/make_devkit.sh builds carried along; no tilelang, nvcc or network needed):
+#   1. verify every kernel in generated/ for this GPU's arch against its oracle, the TileLang
+#      ones through their dispatch adapters (manifest status verified-gpu when they pass);
+#   2. time each TileLang kernel against the Triton kernel dispatch would use, side by side
+#      (tools/bench_tilelang.py --quick: times, ratio, fraction of roofline, JSON and a plot);
+#   3. with FULL=1, the whole test suite on the GPU (Triton compiled, not interpreted).
+# Everything lands in OUTDIR (default $OUT): logs, bench.json, bench.png and the updated
+# manifest.json to copy back into generated/ (its kernel hashes are unchanged).
+#   usage: bash tools/gpu_check.sh [OUTDIR]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-${OUT:-/tmp/dsagen-gpu-check}}
+mkdir -p "$out"
+if ! python3 -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)"; then
+  echo "gpu_check: no CUDA GPU here (this script is for the GPU host)" >&2
+  exit 2
+fi
+[ -d .devkit ] || { echo "gpu_check: no .devkit/ (run tools/make_devkit.sh where tilelang is installed)" >&2; exit 2; }
+python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/dsagen-devkit .devkit/wheels/*.whl || exit 3
+export PYTHONPATH=/tmp/dsagen-devkit:$PWD PYTHONUNBUFFERED=1
+export DSAGEN_TVM_RUNTIME=$PWD/.devkit/runtime/libtvm_runtime.so
+arch=$(python3 -c "import torch; m, n = torch.cuda.get_device_capability(); print(f'sm{m}{n}')")
+{ date -u; nvidia-smi -L; python3 -c "import torch, triton; print('torch', torch.__version__, 'triton', triton.__version__)"; } \
+  2>&1 | tee "$out/device.txt"
+timeout 300 python3 -m dsagen verify --arch "$arch" 2>&1 | tee "$out/verify.log"
+timeout 300 python3 tools/bench_tilelang.py --arch "$arch" --quick --json "$out/bench.json" --plot "$out/bench.png" \
+  2>&1 | tee "$out/bench.log"
+cp generated/manifest.json "$out/manifest.json"
+if [ "${FULL:-0}" = 1 ]; then
+  timeout 600 python3 -m pytest -q -x -rs tests 2>&1 | tee "$out/pytest.log"
+fi
