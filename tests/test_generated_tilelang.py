@@ -76,3 +76,21 @@ def test_committed_tilelang_kernel_recompiles(entry, kernel, tmp_path):
     assert meta["tensor_cores_kept"] is True, meta["gmma_shapes"]
     assert meta["gmma_shapes"] == kernel["gmma_shapes"]
     shutil.rmtree(tmp_path / "k", ignore_errors=True)
+
+
+def test_gpu_tests_fall_back_to_the_committed_kernels_without_a_toolchain(tmp_path, monkeypatch):
+    """On a GPU host without tilelang/nvcc (a serving-like host) the GPU tests run the committed
+    kernels for the problems generated/ holds and skip, saying why, for the others."""
+    from tests.fixtures import tilelang_builds
+
+    monkeypatch.setattr(tilelang_builds, "toolchain_missing", lambda: "tilelang is not installed")
+    meta = tilelang_builds.build("sparse_mla_decode", {"h_q": 128, "part": "combine"}, tmp_path)
+    assert meta["committed"] and meta["lib_path"].endswith("combine/kernel.so")
+    assert meta["problem"]["part"] == "combine" and (tmp_path / "x").exists() is False
+    b = tilelang_builds.Builds(tmp_path, "indexer_logits", {64: ({"h": 64, "d": 128}, None),
+                                                            32: ({"h": 32, "d": 128}, None)})
+    assert b[64]["lib_path"].endswith("sm90/indexer_logits/indexer_logits_h64_d128-tilelang/kernel.so")
+    with pytest.raises(pytest.skip.Exception, match="no indexer_logits kernel for"):
+        b[32]
+    with pytest.raises(pytest.skip.Exception):  # a schedule nobody committed
+        tilelang_builds.build("topk", {"k": 2048}, tmp_path, {"RADIX_BITS": 11, "CAP": 512})
