@@ -132,6 +132,23 @@ def indexer_logits(kernel: TLKernel, q, k, k_scale, weights, ks, ke, out=None):
 
 
 
+_FILLED: dict = {}
+
+
+def _filled(n: int, value, dtype, device):
+    """A read-only [n] view of `value` (the "none" topk_length / attn_sink the MLA kernels read)
+    without an allocation or fill per launch, so a CUDA graph captured after the first call
+    replays without them. One buffer per (value, dtype, device), doubled when too short; the
+    outgrown ones are kept, since a captured graph may still read them."""
+    import torch
+
+    key = (value, dtype, str(device))
+    bufs = _FILLED.setdefault(key, [])
+    if not bufs or bufs[-1].numel() < n:
+        bufs.append(torch.full((max(n, 2 * bufs[-1].numel() if bufs else 64),), value, dtype=dtype, device=device))
+    return bufs[-1][:n]
+
+
 def indexer_cache_views(kv_cache, head_dim: int):
     """DeepGEMM's packed indexer cache uint8 [num_blocks, block_kv, 1, D+4] as the two strided
     views the paged kernel takes (no copy): e4m3 keys [num_blocks, block_kv, D] with block stride
@@ -239,11 +256,11 @@ def sparse_mla_decode(kernel: TLKernel, q, k_cache, indices, sm_scale, out=None,
     po = torch.empty(n_part, h_q, 512, dtype=torch.float32, device=dev)
     plse = torch.empty(n_part, h_q, dtype=torch.float32, device=dev)
     if topk_length is None:
-        topk_length = torch.full((b,), topk, dtype=torch.int32, device=dev)
+        topk_length = _filled(b, topk, torch.int32, dev)
     elif topk_length.shape != (b,) or topk_length.dtype not in (torch.int32, torch.int64):
         raise ValueError(f"topk_length must be int32 [{b}], got {topk_length.dtype} {tuple(topk_length.shape)}")
     if attn_sink is None:
-        attn_sink = torch.full((h_q,), float("-inf"), dtype=torch.float32, device=dev)
+        attn_sink = _filled(h_q, float("-inf"), torch.float32, dev)
     elif attn_sink.shape != (h_q,):
         raise ValueError(f"attn_sink must be float32 [{h_q}], got {attn_sink.dtype} {tuple(attn_sink.shape)}")
     topk_length = topk_length.to(torch.int32).contiguous()
@@ -343,11 +360,11 @@ def sparse_mla_prefill(kernel: TLKernel, q, kv, indices, sm_scale=None, out=None
         dst[name] = t if t.is_contiguous() else torch.empty(shape, dtype=dtype, device=dev)
     topk = idx2.shape[1]
     if topk_length is None:
-        topk_length = torch.full((s_q,), topk, dtype=torch.int32, device=dev)
+        topk_length = _filled(s_q, topk, torch.int32, dev)
     elif topk_length.shape != (s_q,) or topk_length.dtype not in (torch.int32, torch.int64):
         raise ValueError(f"topk_length must be int32 [{s_q}], got {topk_length.dtype} {tuple(topk_length.shape)}")
     if attn_sink is None:
-        attn_sink = torch.full((h_q,), float("-inf"), dtype=torch.float32, device=dev)
+        attn_sink = _filled(h_q, float("-inf"), torch.float32, dev)
     elif attn_sink.shape != (h_q,):
         raise ValueError(f"attn_sink must be float32 [{h_q}], got {attn_sink.dtype} {tuple(attn_sink.shape)}")
     if s_q > 0:
