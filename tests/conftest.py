@@ -6,3 +6,21 @@ import torch
 # switched on before anything imports triton (dsagen.runtime.triton_env does the same).
 if not torch.cuda.is_available():
     os.environ.setdefault("TRITON_INTERPRET", "1")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def tilelang_prebuilt(request, tmp_path_factory):
+    """The TileLang kernels this session's collected tests compile, two at a time, once (no-op
+    without tilelang and nvcc): the committed kernels of generated/ when the recompile check is
+    collected, and each collected per-template module's shapes (tests/fixtures/tilelang_builds)."""
+    from tests.fixtures.tilelang_builds import TEST_MODULE, TEST_VARIANTS, build_many, committed_requests
+
+    mods = {item.module.__name__.rsplit(".", 1)[-1] for item in request.session.items if item.module}
+    everything = committed_requests() + TEST_VARIANTS
+    want = [r for r in everything if TEST_MODULE.get(r[0]) in mods and r[3] == "sm_90a"]
+    if "test_generated_tilelang" in mods:
+        want += committed_requests()
+    build_many(want, tmp_path_factory.mktemp("tilelang"))

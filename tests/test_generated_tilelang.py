@@ -7,7 +7,6 @@ gives sources with different hashes but the same code. The committed kernel.cu a
 are checked against their recorded sha256 by the cache (`dsagen.gen.cache.check_entry`)."""
 
 import json
-import shutil
 
 import pytest
 
@@ -60,14 +59,15 @@ def test_generated_holds_tilelang_kernels_for_all_four_operators():
 
 
 @pytest.mark.parametrize("entry,kernel", ENTRIES)
-def test_committed_tilelang_kernel_recompiles(entry, kernel, tmp_path):
+def test_committed_tilelang_kernel_recompiles(entry, kernel, tmp_path, tilelang_prebuilt):
     why = _toolchain_missing()
     if why:
         pytest.skip(f"cannot compile TileLang kernels here: {why}")
-    from dsagen.tl_backend.build import compile_kernel
+    from tests.fixtures.tilelang_builds import build
 
     arch = entry.get("target", "sm_90a")
-    meta = compile_kernel(entry["op"], kernel["problem"], entry["schedule"], arch=arch, out_dir=tmp_path / "k")
+    meta = build(entry["op"], kernel["problem"], tmp_path / "k", entry["schedule"], arch=arch)
+    assert not meta.get("committed"), "the check must compile, not read the committed files"
     assert meta["spill_bytes"] == 0
     assert meta["shared_bytes"] == kernel["smem_bytes"], "shared memory differs from the committed kernel's"
     assert meta["registers"] == kernel["registers"], "registers differ from the committed kernel's"
@@ -75,7 +75,6 @@ def test_committed_tilelang_kernel_recompiles(entry, kernel, tmp_path):
     # ptxas deletes wgmma whose accumulators are dead; every one in the PTX must reach the SASS
     assert meta["tensor_cores_kept"] is True, meta["gmma_shapes"]
     assert meta["gmma_shapes"] == kernel["gmma_shapes"]
-    shutil.rmtree(tmp_path / "k", ignore_errors=True)
 
 
 def test_gpu_tests_fall_back_to_the_committed_kernels_without_a_toolchain(tmp_path, monkeypatch):

@@ -52,7 +52,7 @@ def test_template_imports_without_tilelang_and_checks_args():
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def built(tmp_path_factory, tilelang_prebuilt):
     """Built here with tilelang + nvcc; on a GPU host without them, the committed kernel (h 64)."""
     from tests.fixtures.tilelang_builds import Builds
 

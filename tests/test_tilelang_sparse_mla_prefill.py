@@ -59,7 +59,7 @@ def test_template_imports_without_tilelang_and_checks_args():
 
 
 @pytest.fixture(scope="module")
-def builds(tmp_path_factory):
+def builds(tmp_path_factory, tilelang_prebuilt):
     """Per (h_q, d_qk), on first use: built here with tilelang + nvcc, else (a GPU host without
     them) the committed kernel for the same problem, else a skip."""
     from tests.fixtures.tilelang_builds import Builds

@@ -207,7 +207,7 @@ def test_model_bucket_far_beyond_buffer(pattern):
 
 # ---------------------------------------------------------------- sm_90a build
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def built(tmp_path_factory, tilelang_prebuilt):
     """Per variant, on first use: built here with tilelang + nvcc, else (a GPU host without them)
     the committed kernel when its schedule is the variant's, else a skip."""
     from tests.fixtures.tilelang_builds import Builds
