@@ -171,7 +171,7 @@ def cmd_export_runtime(a) -> int:
     from dsagen.tl_backend.load import RUNTIME_LIBS, TVM_FFI_REQUIREMENT, export_runtime
     try:
         lib = export_runtime(a.dir)
-    except RuntimeError as e:
+    except (RuntimeError, OSError) as e:  # no tilelang here, or DIR cannot be written
         raise DsagenError(f"export-runtime: {e}") from None
     print(f"copied {', '.join(RUNTIME_LIBS)} to {lib.parent}")
     print(f"a serving host needs: torch, {TVM_FFI_REQUIREMENT!r}, that folder and DSAGEN_TVM_RUNTIME={lib}")

@@ -27,16 +27,6 @@ def _entries():
     return out
 
 
-def _toolchain_missing():
-    try:
-        import tilelang  # noqa: F401
-    except Exception as exc:  # noqa: BLE001
-        return f"tilelang not importable ({type(exc).__name__})"
-    from dsagen.tl_backend.build import nvcc_path
-
-    return None if nvcc_path() else "nvcc not found (set DSAGEN_NVCC)"
-
-
 ENTRIES = _entries()
 
 
@@ -60,7 +50,9 @@ def test_generated_holds_tilelang_kernels_for_all_four_operators():
 
 @pytest.mark.parametrize("entry,kernel", ENTRIES)
 def test_committed_tilelang_kernel_recompiles(entry, kernel, tmp_path, tilelang_prebuilt):
-    why = _toolchain_missing()
+    from tests.fixtures.tilelang_builds import toolchain_missing
+
+    why = toolchain_missing()
     if why:
         pytest.skip(f"cannot compile TileLang kernels here: {why}")
     from tests.fixtures.tilelang_builds import build

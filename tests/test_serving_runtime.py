@@ -54,3 +54,12 @@ def test_a_missing_stub_library_is_named(tmp_path):
     r = subprocess.run([sys.executable, "-c", LOAD_ALL, str(paths.generated_dir())], capture_output=True,
                        text=True, env=env, timeout=300)
     assert r.returncode != 0 and "libstub_hip.so" in r.stderr
+
+
+def test_export_runtime_into_a_file_is_one_clear_error(tmp_path, capsys):
+    from dsagen.cli import main
+
+    (tmp_path / "f").write_text("x")
+    assert main(["export-runtime", str(tmp_path / "f")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("dsagen: error: export-runtime:")
