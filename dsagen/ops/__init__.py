@@ -1,21 +1,23 @@
-"""Native operator APIs. Submodules load on first use so `import dsagen.ops` stays cheap.
+"""The public operator functions, flat. Each lives in its operator's folder,
+`dsagen/operators/<op>/api.py`; they load on first use so `import dsagen.ops` stays cheap.
 
-- indexer_logits, indexer_logits_paged   (dsagen.ops.indexer)
-- topk_indices                           (dsagen.ops.topk)
-- sparse_mla_prefill                     (dsagen.ops.mla_prefill)
-- sparse_mla_decode                      (dsagen.ops.mla_decode)
-- indexer_topk_fused                     (dsagen.ops.indexer_topk: indexer + top-k, no logits)
+- indexer_logits        dsagen/operators/indexer_logits/api.py
+- indexer_logits_paged  dsagen/operators/indexer_logits_paged/api.py
+- topk_indices          dsagen/operators/topk/api.py
+- sparse_mla_prefill    dsagen/operators/sparse_mla_prefill/api.py
+- sparse_mla_decode     dsagen/operators/sparse_mla_decode/api.py
+- indexer_topk_fused    dsagen/operators/indexer_topk_fused/api.py (indexer + top-k, no logits)
 """
 
 import importlib
 
 _WHERE = {
-    "indexer_logits": "dsagen.ops.indexer",
-    "indexer_logits_paged": "dsagen.ops.indexer",
-    "topk_indices": "dsagen.ops.topk",
-    "sparse_mla_prefill": "dsagen.ops.mla_prefill",
-    "sparse_mla_decode": "dsagen.ops.mla_decode",
-    "indexer_topk_fused": "dsagen.ops.indexer_topk",
+    "indexer_logits": "dsagen.operators.indexer_logits.api",
+    "indexer_logits_paged": "dsagen.operators.indexer_logits_paged.api",
+    "topk_indices": "dsagen.operators.topk.api",
+    "sparse_mla_prefill": "dsagen.operators.sparse_mla_prefill.api",
+    "sparse_mla_decode": "dsagen.operators.sparse_mla_decode.api",
+    "indexer_topk_fused": "dsagen.operators.indexer_topk_fused.api",
 }
 
 __all__ = sorted(_WHERE)

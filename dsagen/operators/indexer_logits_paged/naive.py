@@ -1,0 +1,46 @@
+"""Paged lightning-indexer logits: the readable float64 reference.
+
+q [B, next_n, H, D] against DeepGEMM's packed cache uint8 [num_blocks, block_kv, 1, D+4] through
+block_table; row (b, i) sees logical positions pos <= context_lens[b] - next_n + i; output
+[B * next_n, max_context_len], -inf where not visible.
+"""
+
+import torch
+
+from dsagen.operators.indexer_logits.naive import scores
+from dsagen.oracle.fp8 import unpack_indexer_cache
+
+
+def paged_visible(context_lens, next_n, max_context_len):
+    """bool [B * next_n, max_context_len]: row (b, i) sees pos <= context_lens[b] - next_n + i."""
+    ctx = context_lens.cpu().long()
+    i = torch.arange(next_n)
+    last = ctx[:, None] - next_n + i[None, :]  # [B, next_n]
+    pos = torch.arange(max_context_len)
+    return (pos[None, None, :] <= last[:, :, None]).reshape(-1, max_context_len)
+
+
+def indexer_logits_paged(q, kv_cache, weights, context_lens, block_table, max_context_len,
+                         dtype=torch.float32):
+    """q [B, next_n, H, D] e4m3, kv_cache uint8 [nb, block_kv, 1, D+4] (DeepGEMM layout),
+    weights [B * next_n, H], context_lens int [B], block_table int [B, max_blocks].
+    Returns [B * next_n, max_context_len]."""
+    b, next_n, h, d = q.shape
+    k8, scale = unpack_indexer_cache(kv_cache.cpu())
+    bkv = k8.shape[1]
+    table = block_table.cpu().long()
+    visible = paged_visible(context_lens, next_n, max_context_len)
+    out = torch.full((b * next_n, max_context_len), float("-inf"), dtype=torch.float64)
+    pos = torch.arange(max_context_len)
+    for bi in range(b):
+        n_ctx = min(int(context_lens[bi]), max_context_len)
+        if n_ctx <= 0:
+            continue
+        p = pos[:n_ctx]
+        blocks = table[bi, p // bkv]
+        keys = k8[blocks, p % bkv].double() * scale[blocks, p % bkv].double()[:, None]  # [n_ctx, D]
+        rows = slice(bi * next_n, (bi + 1) * next_n)
+        s = scores(q[bi].cpu(), keys, weights[rows].cpu())
+        vis = visible[rows, :n_ctx]
+        out[rows, :n_ctx] = torch.where(vis, s, torch.full_like(s, float("-inf")))
+    return out.to(dtype)

@@ -1,0 +1,124 @@
+"""sparse_mla_decode: problem keys, buckets, sizes and the inputs it is checked and timed on."""
+
+import torch
+
+from dsagen import tolerances
+from dsagen.operators.base import Case, Operator
+from dsagen.oracle import fp8 as fp8_layout
+
+D_QK = 576
+D_V = 512
+
+
+def _problems(spec):
+    m = spec.mla
+    return [{"h_q": h, "d_qk": m.d_qk, "d_v": m.d_v, "topk": spec.topk.k, "batch": b, "s_q": n,
+             "kv_format": m.kv_format, "page_block_size": m.page_block_size}
+            for h in m.heads_per_rank() for b in spec.decode.batch for n in spec.decode.next_n]
+
+
+def _sizes():
+    import sympy as sp
+    h_q, d_qk, d_v, topk, batch, s_q, kv_token_bytes = sp.symbols("h_q d_qk d_v topk batch s_q kv_token_bytes")
+    flops = 2 * batch * s_q * h_q * topk * (d_qk + d_v)
+    nbytes = (batch * s_q * h_q * d_qk * 2 + batch * s_q * topk * 4    # q, indices
+              + batch * topk * kv_token_bytes                          # >= topk distinct tokens per sequence
+              + batch * s_q * h_q * d_v * 2 + batch * s_q * h_q * 4)   # out, lse
+    return flops, nbytes
+
+
+def random_instance(problem: dict, device="cpu", *, seed=0, topk=None, batch=None, s_q=None, num_blocks=None,
+                    nan_fill=True):
+    """A random cache (only the selected slots written, the rest NaN bytes) with indices into it.
+
+    Returns dict(q, k_cache, indices, kv) where kv is the bf16 [num_blocks, page, 1, 576] data the
+    cache was written from (FP8: before quantisation)."""
+    g = torch.Generator().manual_seed(seed)
+    h_q = problem["h_q"]
+    page = problem.get("page_block_size", 64)
+    b = batch if batch is not None else problem["batch"]
+    sq = s_q if s_q is not None else problem["s_q"]
+    k = topk if topk is not None else problem["topk"]
+    nb = num_blocks if num_blocks is not None else max(2, -(-2 * k // page))
+    fp8 = problem.get("kv_format", "bf16") == "fp8"
+    slots = nb * page
+    q = torch.randn(b, sq, h_q, D_QK, generator=g).to(torch.bfloat16)
+    indices = torch.randint(0, slots, (b, sq, k), generator=g, dtype=torch.int32)
+    used = torch.zeros(slots, dtype=torch.bool)
+    used[indices.flatten().long()] = True
+    kv = torch.randn(nb, page, 1, D_QK, generator=g).to(torch.bfloat16)
+    if fp8:
+        cache = fp8_layout.pack_mla_fp8_cache(kv)
+        fill = torch.full_like(cache, 0xFF)  # e4m3 NaN, fp32 NaN scales, bf16 NaN rope
+    else:
+        cache = kv.clone()
+        fill = torch.full_like(cache, float("nan"))
+    if nan_fill:
+        cache = torch.where(used.view(nb, page, 1, 1), cache, fill)
+    return {"q": q.to(device), "k_cache": cache.to(device), "indices": indices.to(device), "kv": kv}
+
+
+def cases(problem: dict, device: str = "cpu", size: str = "verify") -> list:
+    """verify: the problem's heads, dims and cache format, 2 sequences and a 64-entry top-k on
+    the CPU (the problem's batch and top-k on a GPU), NaN bytes in every unselected slot, one
+    invalid slot per query, once unsplit and once with 3 splits; full: the problem's batch x
+    s_q x topk over a cache of 2 * topk slots per sequence, the launch's own split count."""
+    from dsagen.operators.sparse_mla_decode.naive import sparse_mla_decode as oracle
+
+    dev = torch.device(device)
+    fp8 = problem.get("kv_format", "bf16") == "fp8"
+    sm_scale = D_QK ** -0.5
+    if size == "full":
+        b, page = problem["batch"], problem.get("page_block_size", 64)
+        inst = random_instance(problem, dev, num_blocks=max(2, -(-2 * problem["topk"] * b // page)),
+                               nan_fill=False)
+        splits_list = (None,)
+    else:
+        small = dev.type == "cpu"
+        inst = random_instance(problem, dev, topk=min(problem["topk"], 64 if small else problem["topk"]),
+                               batch=min(problem["batch"], 2 if small else problem["batch"]),
+                               s_q=min(problem["s_q"], 2))
+        splits_list = (1, 3)
+    q, cache, idx = inst["q"], inst["k_cache"], inst["indices"]
+    idx[..., -1] = -1  # one invalid slot per query
+    b, s_q, h_q, _ = q.shape
+    out = torch.full((b, s_q, h_q, D_V), float("nan"), dtype=q.dtype, device=dev)
+    lse = torch.full((b, h_q, s_q), float("nan"), dtype=torch.float32, device=dev)
+    ref = []
+
+    def expected():
+        if not ref:
+            ref.extend(oracle(q.cpu(), cache.cpu(), idx.cpu(), sm_scale))
+        return ref
+
+    def make(splits):
+        def run(m):
+            out.fill_(float("nan"))
+            lse.fill_(float("nan"))
+            m.launch(q, cache, idx, None, None, out, lse, sm_scale=sm_scale, is_fp8=fp8, num_splits=splits)
+
+        def check():
+            ref_out, ref_lse = expected()
+            o, l = out.float().cpu(), lse.cpu()
+            err = max(float((o - ref_out).abs().max()), float((l - ref_lse).abs().max()))
+            ok = bool(torch.isclose(o, ref_out, atol=tolerances.MLA_OUT.atol, rtol=tolerances.MLA_OUT.rtol).all())
+            ok &= bool(torch.isclose(l, ref_lse, atol=tolerances.MLA_LSE.atol, rtol=tolerances.MLA_LSE.rtol).all())
+            ok &= tolerances.cosine_diff(o, ref_out) <= tolerances.MLA_OUT_COSINE_DIFF
+            return err, ok, "" if ok else f"num_splits {splits}"
+
+        return Case(f"b{b}_sq{s_q}_h{h_q}_topk{idx.shape[-1]}_{problem.get('kv_format', 'bf16')}", run, check)
+
+    return [make(s) for s in splits_list]
+
+
+OP = Operator(
+    "sparse_mla_decode",
+    {"h_q": int, "d_qk": int, "d_v": int, "topk": int, "batch": int, "s_q": int, "kv_format": str,
+     "page_block_size": int},
+    ("batch", "s_q"), "batch", (("h_q", "h"), ("d_qk", "dqk"), ("topk", "topk"), ("kv_format", ""), ("batch", "b")),
+    _problems, cases, _sizes, flop_dtype="bf16",
+    parallel_tiles=(("BLOCK_H", "h_q"),), serial_tiles=(("BLOCK_N", "topk"),), dot_tiles=("BLOCK_H",),
+    base_ctas=lambda p: p["batch"] * p["s_q"], split_key="NUM_SPLITS",
+    split_bytes=lambda p, n: 0 if n <= 1 else 2 * n * p["batch"] * p["s_q"] * p["h_q"] * (p["d_v"] + 1) * 4,
+    doc="sparse attention of each decode query over its top-k slots of a paged latent cache",
+)

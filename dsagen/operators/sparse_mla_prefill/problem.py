@@ -1,0 +1,93 @@
+"""sparse_mla_prefill: problem keys, buckets, sizes, the output check and the inputs it is
+checked and timed on."""
+
+import torch
+
+from dsagen import tolerances
+from dsagen.operators.base import Case, Operator
+
+D_V = 512
+D_QK_CHOICES = (576, 512)
+
+
+def _problems(spec):
+    m = spec.mla
+    return [{"h_q": h, "d_qk": m.d_qk, "d_v": m.d_v, "topk": spec.topk.k, "s_q": sq, "s_kv": skv}
+            for h in m.heads_per_rank() for sq in spec.prefill.s_q for skv in spec.prefill.s_kv]
+
+
+def _sizes():
+    import sympy as sp
+    h_q, d_qk, d_v, topk, s_q, s_kv = sp.symbols("h_q d_qk d_v topk s_q s_kv")
+    flops = 2 * s_q * topk * h_q * (d_qk + d_v)
+    nbytes = (s_q * h_q * d_qk * 2 + s_q * topk * 4                # q, indices
+              + sp.Min(s_kv, s_q * topk) * d_qk * 2                # each touched KV row once
+              + s_q * h_q * d_v * 2 + 2 * s_q * h_q * 4)           # out, max_logits, lse
+    return flops, nbytes
+
+
+def random_instance(h_q, d_qk, topk, s_q, s_kv, device="cpu", *, seed=0, nan_unused=True):
+    """Random q, kv, indices (in range). kv rows no query selects are NaN when nan_unused."""
+    g = torch.Generator().manual_seed(seed)
+    q = torch.randn(s_q, h_q, d_qk, generator=g).to(torch.bfloat16)
+    kv = torch.randn(s_kv, 1, d_qk, generator=g).to(torch.bfloat16)
+    indices = torch.randint(0, s_kv, (s_q, 1, topk), generator=g, dtype=torch.int32)
+    if nan_unused:
+        used = torch.zeros(s_kv, dtype=torch.bool)
+        used[indices.flatten().long()] = True
+        kv[~used] = float("nan")
+    return q.to(device), kv.to(device), indices.to(device)
+
+
+def compare(out, max_logits, lse, ref_out, ref_max, ref_lse) -> tuple[float, bool]:
+    """(max abs error, within tolerances) of kernel outputs against the oracle's (inf must match)."""
+    o, m, l = out.float().cpu(), max_logits.cpu(), lse.cpu()
+    ok = bool(torch.isclose(o, ref_out, atol=tolerances.MLA_OUT.atol, rtol=tolerances.MLA_OUT.rtol).all())
+    ok &= tolerances.cosine_diff(o, ref_out) <= tolerances.MLA_OUT_COSINE_DIFF
+    ok &= bool(torch.isclose(l, ref_lse, atol=tolerances.MLA_LSE.atol, rtol=tolerances.MLA_LSE.rtol).all())
+    ok &= bool(torch.isclose(m, ref_max, atol=tolerances.MLA_LSE.atol, rtol=tolerances.MLA_LSE.rtol).all())
+    err = float((o - ref_out).abs().max())
+    fin = torch.isfinite(ref_lse)
+    if fin.any():
+        err = max(err, float((l - ref_lse)[fin].abs().max()), float((m - ref_max)[fin].abs().max()))
+    return err, ok
+
+
+def cases(problem: dict, device: str = "cpu", size: str = "verify") -> list:
+    """verify: the problem's heads and dims, 2 tokens and a 40-entry top-k over 200 KV rows on the
+    CPU (64 tokens, the full top-k on a GPU), NaN in every KV row nobody selects, one invalid
+    index per query; full: the problem's s_q x topk over s_kv rows."""
+    from dsagen.operators.sparse_mla_prefill.naive import sparse_mla_prefill as oracle
+
+    dev = torch.device(device)
+    h_q, d_qk, d_v = problem["h_q"], problem["d_qk"], problem["d_v"]
+    if size == "full":
+        topk, s_q, s_kv = problem["topk"], problem["s_q"], problem["s_kv"]
+    else:
+        small = dev.type == "cpu"
+        topk = min(problem["topk"], 40 if small else problem["topk"])
+        s_q = min(problem["s_q"], 2 if small else 64)
+        s_kv = min(problem["s_kv"], 200 if small else problem["s_kv"])
+    q, kv, idx = random_instance(h_q, d_qk, topk, s_q, s_kv, dev, nan_unused=size != "full")
+    idx[:, 0, -1] = -1  # one invalid index per query
+    out = torch.full((s_q, h_q, d_v), float("nan"), dtype=q.dtype, device=dev)
+    ml = torch.full((s_q, h_q), float("nan"), dtype=torch.float32, device=dev)
+    lse = torch.full((s_q, h_q), float("nan"), dtype=torch.float32, device=dev)
+    sm_scale = d_qk ** -0.5
+
+    def check():
+        err, ok = compare(out, ml, lse, *oracle(q.cpu(), kv.cpu(), idx.cpu(), sm_scale, d_v))
+        return err, ok, ""
+
+    return [Case(f"h{h_q}_d{d_qk}_sq{s_q}_skv{s_kv}_topk{topk}",
+                 lambda m: m.launch(q, kv, idx, None, None, out, ml, lse, sm_scale=sm_scale), check)]
+
+
+OP = Operator(
+    "sparse_mla_prefill", {"h_q": int, "d_qk": int, "d_v": int, "topk": int, "s_q": int, "s_kv": int},
+    ("s_q", "s_kv"), "s_kv", (("h_q", "h"), ("d_qk", "dqk"), ("topk", "topk"), ("s_kv", "skv")),
+    _problems, cases, _sizes, flop_dtype="bf16",
+    parallel_tiles=(("BLOCK_H", "h_q"),), serial_tiles=(("BLOCK_N", "topk"),), dot_tiles=("BLOCK_H",),
+    base_ctas=lambda p: p["s_q"],
+    doc="attention of every query head over its token's top-k latent KV rows (bf16)",
+)

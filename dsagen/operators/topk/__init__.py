@@ -1,0 +1,1 @@
+"""Top-k selector over row ranges: api.py (topk_indices), naive.py (oracle), problem.py."""

@@ -1,0 +1,92 @@
+"""topk: problem keys, buckets, sizes, the selection check and the inputs it is checked and timed on."""
+
+import torch
+
+from dsagen.operators.base import Case, Operator
+
+
+def _problems(spec):
+    k = spec.topk.k
+    out = [{"k": k, "rows": sq, "row_len": skv} for sq in spec.prefill.s_q for skv in spec.prefill.s_kv]
+    out += [{"k": k, "rows": b * n, "row_len": c} for b in spec.decode.batch for n in spec.decode.next_n
+            for c in spec.decode.context_len]
+    return out
+
+
+def _sizes():
+    import sympy as sp
+    k, rows, row_len = sp.symbols("k rows row_len")
+    return rows * row_len, rows * row_len * 4 + 2 * rows * 4 + rows * k * 4  # one compare per element
+
+
+def same_selection(logits, got, ref, k, row_starts=None, row_ends=None) -> tuple[bool, str]:
+    """Compare a kernel's selection with the oracle's by value (any tie choice is correct).
+
+    Checks per row: the -1 count, -1s only after the selected, columns unique and inside the
+    row's range, and the multiset of selected values (as order keys: NaN-safe, exact) equal to
+    the oracle's. Returns (ok, first problem found).
+    """
+    from dsagen.operators.topk.naive import order_keys
+
+    logits, got, ref = logits.cpu(), got.cpu().long(), ref.cpu().long()
+    rows, n = logits.shape
+    starts = torch.zeros(rows, dtype=torch.long) if row_starts is None else row_starts.cpu().long().clamp(0, n)
+    ends = torch.full((rows,), n, dtype=torch.long) if row_ends is None else row_ends.cpu().long().clamp(0, n)
+    keys = order_keys(logits)
+    for i in range(rows):
+        g, r = got[i], ref[i]
+        m = int((r >= 0).sum())
+        want = min(k, max(int(ends[i] - starts[i]), 0))
+        if m != want:
+            return False, f"row {i}: oracle selected {m}, expected {want}"
+        if not bool((g[:m] >= 0).all()) or not bool((g[m:] == -1).all()):
+            return False, f"row {i}: expected {m} columns then {k - m} x -1, got {g.tolist()[:16]}..."
+        sel = g[:m]
+        if not bool(((sel >= starts[i]) & (sel < ends[i])).all()):
+            return False, f"row {i}: column outside [{int(starts[i])}, {int(ends[i])})"
+        if torch.unique(sel).numel() != m:
+            return False, f"row {i}: repeated columns"
+        gk = torch.sort(keys[i, sel]).values
+        rk = torch.sort(keys[i, r[:m]]).values
+        if not torch.equal(gk, rk):
+            return False, f"row {i}: selected values differ from the oracle's"
+    return True, ""
+
+
+def cases(problem: dict, device: str = "cpu", size: str = "verify") -> list:
+    """verify: a few rows (k capped at 64 on the CPU) with many ties, -inf runs and one empty
+    range; full: the problem's rows x row_len with random ranges."""
+    from dsagen.operators.topk.naive import topk_indices as oracle
+
+    dev = torch.device(device)
+    k, row_len = int(problem["k"]), int(problem["row_len"])
+    if size == "full":
+        k_run, n, rows = k, row_len, int(problem["rows"])
+    else:
+        small = dev.type == "cpu"
+        k_run = min(k, 64) if small else k
+        n = min(row_len, 4 * k_run + 37) if small else row_len
+        rows = min(int(problem["rows"]), 4)
+    g = torch.Generator().manual_seed(1234)
+    x = torch.randn(rows, n, generator=g)
+    x[:, ::5] = x[:, 3:4]  # many ties
+    x[0, : n // 3] = float("-inf")
+    starts = torch.randint(0, max(n // 4, 1), (rows,), generator=g, dtype=torch.int32)
+    ends = torch.randint(n // 2, n + 1, (rows,), generator=g, dtype=torch.int32)
+    ends[-1] = starts[-1]  # one empty range
+    x, starts, ends = x.to(dev), starts.to(dev), ends.to(dev)
+    out = torch.full((rows, k_run), -7, dtype=torch.int32, device=dev)
+
+    def check():
+        ok, why = same_selection(x, out, oracle(x.cpu(), k_run, starts.cpu(), ends.cpu()), k_run, starts, ends)
+        return (0.0 if ok else float("inf")), ok, why
+
+    return [Case(f"k{k_run}_rows{rows}_n{n}", lambda m: m.launch(x, starts, ends, out, k=k_run), check)]
+
+
+OP = Operator(
+    "topk", {"k": int, "rows": int, "row_len": int}, ("rows", "row_len"), "row_len",
+    (("k", "k"), ("row_len", "len")), _problems, cases, _sizes, flop_dtype=None,
+    serial_tiles=(("BLOCK_N", "row_len"),), base_ctas=lambda p: p["rows"],
+    doc="columns of the k largest logits of each row range, -1 padded",
+)
