@@ -1,4 +1,4 @@
-"""dsagen command line: tune, list, show, verify, clean, measure, specs.
+"""dsagen command line: tune, list, show, verify, clean, export-runtime, specs.
 
 Any DsagenError prints one line on stderr and exits 2 (no traceback). Every input (spec, arch,
 ops, schedule files) is checked before generated/ or schedules/ is written.
@@ -18,43 +18,63 @@ def _log(msg: str) -> None:
 
 
 def cmd_tune(a) -> int:
-    from dsagen.gen import tuner
+    from dsagen.gen import pipeline
+    from dsagen.gen.executor import make_executor
+    from dsagen.runtime import manifest
     from dsagen.spec import load_spec
     from dsagen.spec.archs import get_arch
 
-    if a.ingest:
-        if a.build_only:
-            raise UsageError("--ingest: cannot be combined with --build-only")
-        from dsagen.gen.bundle import ingest
-        ingest(a.ingest, _log)
-        return 0
     if not a.arch:
         raise UsageError("--arch: required (one of sm80, sm89, sm90, sm100)")
-    get_arch(a.arch)
+    arch = get_arch(a.arch)
     spec = load_spec(a.spec)
-    ops = [o for chunk in (a.ops or []) for o in chunk.split(",") if o]
-    s = tuner.tune(a.arch, spec, ops or None, jobs=a.jobs, build_only=a.build_only, log=_log)
-    if a.build_only:
+    ops = [o.strip() for chunk in (a.ops or []) for o in chunk.split(",")]
+    if a.ops is not None and (not ops or any(not o for o in ops)):
+        raise UsageError("--ops: give operator names (comma or space separated), e.g. --ops topk")
+    if a.jobs < 1:
+        raise UsageError(f"--jobs: must be at least 1, got {a.jobs}")
+    if a.plan:
+        units = pipeline.plan(arch, spec, ops or None, log=_log if not a.json else (lambda m: None))
+        executor = make_executor(a.executor, a.jobs, a.address) if a.executor == "ray" else None
+        gpu = pipeline.device_for(executor, arch) if executor else pipeline.gpu_matches(arch)
+        try:
+            data = manifest.read_manifest()
+        except manifest.CorruptManifest:
+            data = manifest.empty()
+        recs = pipeline.plan_records(units, gpu, data)
+        if a.json:
+            print(json.dumps(recs, indent=1, sort_keys=True))
+            return 0
+        for r in recs:
+            state = "up to date" if r["up_to_date"] else "to build"
+            print(f"{r['arch']} {r['op']}/{r['bucket']} [{r['backend']}] {state}: {r['candidates']} candidates")
+            for c in r["top"][:3]:
+                print(f"    {json.dumps(c['schedule'], sort_keys=True)}  predicted {c['predicted_us']} us")
+            print(f"    verify on {r['verify_device']}: {', '.join(r['verify_shapes'])}")
+            print(f"    timed at {json.dumps(r['timed_problem'], sort_keys=True)}"
+                  + (f" on {r['timed_on']}" if r["timed_on"] else " (NOT timed: no GPU of this arch here)"))
         return 0
+    executor = make_executor(a.executor, a.jobs, a.address)
+    s = pipeline.tune(a.arch, spec, ops or None, jobs=a.jobs, executor=executor, log=_log)
     _log(f"tune {a.arch} {spec.name}: {len(s['tuned'])} tuned, {s['skipped']} up to date, "
          f"{len(s['failed'])} failed in {s['seconds']:.0f}s")
     return 1 if s["failed"] else 0
 
 
 def _entries():
-    from dsagen.gen import cache
+    from dsagen.runtime import manifest
     try:
-        data = cache.read_manifest()
-    except cache.CorruptManifest as e:
+        data = manifest.read_manifest()
+    except manifest.CorruptManifest as e:
         raise UsageError(f"{e}; run `python -m dsagen tune` to rebuild") from None
     return data["kernels"]
 
 
 def _record(e: dict) -> dict:
-    from dsagen.gen import cache
-    res, ver, tim = e.get("resources") or {}, e.get("verification") or {}, e.get("timings") or {}
-    bad = cache.check_entry(e)
-    return {"op": e["op"], "arch": e["arch"], "backend": e.get("backend", "triton"), "name": e["name"],
+    from dsagen.runtime import manifest
+    res, ver, tim = e.get("resources") or {}, e.get("verification") or {}, e.get("timing") or {}
+    bad = manifest.check_entry(e)
+    return {"op": e["op"], "arch": e["arch"], "backend": e["backend"], "name": e["name"],
             "status": "CORRUPT" if bad else e.get("status"), "registers": res.get("registers"),
             "smem_bytes": res.get("smem_bytes"), "spill_bytes": res.get("spill_bytes"),
             "max_error": ver.get("max_error"), "device": ver.get("where"),
@@ -79,96 +99,77 @@ def cmd_list(a) -> int:
 
 
 def cmd_show(a) -> int:
-    from dsagen.gen import cache
+    from dsagen.runtime import manifest
     hits = [e for k, e in _entries().items() if e["name"] == a.name or k == a.name]
     if not hits:
         raise UsageError(f"NAME: no generated kernel named {a.name!r} (see `python -m dsagen list`)")
     for e in hits:
-        bad = cache.check_entry(e)
-        print(json.dumps(dict(e, integrity=bad or "ok", file=str(cache.gen_dir() / e["path"])), indent=1, sort_keys=True))
+        bad = manifest.check_entry(e)
+        print(json.dumps(dict(e, integrity=bad or "ok", file=str(manifest.gen_dir() / e["path"])), indent=1,
+                         sort_keys=True))
     return 0
 
 
 def cmd_verify(a) -> int:
-    from dsagen.gen import cache, tuner
-    from dsagen.gen.registry import registry
+    """Re-run every emitted kernel's check where this host can: the interpreter for Triton
+    kernels, a GPU of the kernel's arch for any; each result applies only to its own kernel."""
+    from dsagen.gen import pipeline, records
+    from dsagen.gen.backends import BACKENDS
+    from dsagen.gen.executor import LocalExecutor
+    from dsagen.operators import registry
+    from dsagen.runtime import manifest
+    from dsagen.spec.archs import ARCHS
+
+    if a.arch and a.arch not in ARCHS:
+        raise UsageError(f"--arch: unknown arch {a.arch!r} (expected one of {', '.join(ARCHS)})")
     ops = registry()
     entries = [e for e in _entries().values() if not a.arch or e["arch"] == a.arch]
     if not entries:
         print("nothing to verify")
         return 0
-    good, failed = [], 0
+    failed, tasks, owners = 0, {}, {}
     for e in entries:
-        bad = cache.check_entry(e)
+        bad = manifest.check_entry(e)
         if bad:
             print(f"FAIL {e['arch']}/{e['name']}: {bad}")
             failed += 1
-        elif e["op"] not in ops:
+            continue
+        if e["op"] not in ops or e["arch"] not in ARCHS:
             print(f"SKIP {e['arch']}/{e['name']}: operator {e['op']} unknown here")
-        else:
-            good.append(e)
-    from dsagen.spec.archs import get_arch
-    on_gpu = [e for e in good if tuner.gpu_matches(get_arch(e["arch"]))]
-    good = [e for e in good if e not in on_gpu]
-    # TileLang kernels run only on a GPU of their arch (no interpreter exists for them)
-    for e in [e for e in good if e.get("backend") == "tilelang"]:
-        print(f"SKIP {e['arch']}/{e['name']}: TileLang kernel, needs a {e['arch']} GPU to run (status stays {e.get('status')})")
-    good = [e for e in good if e.get("backend") != "tilelang"]
-    for e in [e for e in on_gpu if e.get("backend") == "tilelang"]:
-        import torch
-
-        from dsagen.gen.tl_gen import time_against_triton, verify_on_gpu
-        v = verify_on_gpu(e, torch.cuda.get_device_name(), log=print)
-        failed += not v["passed"]
-        if v["passed"]:  # dispatch runs it only where it beats the tuned Triton kernel: time both
-            e = cache.read_manifest()["kernels"][cache.entry_key(e["arch"], e["op"], e["name"])]
-            time_against_triton(e, torch.cuda.get_device_name(), log=print)
-    on_gpu = [e for e in on_gpu if e.get("backend") != "tilelang"]
-    for e in on_gpu:  # a GPU of the kernel's arch is here: verify on it
-        import importlib
-
-        import torch
-
-        from dsagen.runtime.dispatch import load_module_from_file
-        mod = load_module_from_file(cache.gen_dir() / e["path"], f"verify_{e['op']}")
-        r = importlib.import_module(ops[e["op"]].ops_module).VERIFY[e["op"]](mod, dict(e["problem"]), "cuda")
-        v = {"max_error": float(r["max_error"]), "passed": bool(r["passed"]), "shapes": str(r["shapes"]),
-             "where": torch.cuda.get_device_name()}
-        failed += not v["passed"]
-        print(f"{'ok  ' if v['passed'] else 'FAIL'} {e['arch']}/{e['name']}: max_error {v['max_error']} on {v['where']}")
-        changes = {"verification": v}
-        if e.get("status") in ("compiled", "verified-cpu", "verified-gpu"):
-            changes["status"] = "verified-gpu" if v["passed"] else "compiled"
-        cache.update_entry(e["arch"], e["op"], e["name"], changes)
-    items = [{"op": e["op"], "path": str(cache.gen_dir() / e["path"]), "problem": e["problem"],
-              "ops_module": ops[e["op"]].ops_module} for e in good]
-    for e, v in zip(good, tuner.run_verify(items, _log)):
-        ok = v.get("passed")
-        failed += not ok
-        print(f"{'ok  ' if ok else 'FAIL'} {e['arch']}/{e['name']}: max_error {v.get('max_error')} "
-              f"{v.get('shapes', v.get('error', ''))} on {v.get('where')}")
-        changes = {"verification": v}
-        if e.get("status") in ("compiled", "verified-cpu"):
-            changes["status"] = "verified-cpu" if ok else "compiled"
-        cache.update_entry(e["arch"], e["op"], e["name"], changes)
+            continue
+        gpu = pipeline.gpu_matches(ARCHS[e["arch"]])
+        if e["backend"] == "tilelang" and not gpu:
+            print(f"SKIP {e['arch']}/{e['name']}: TileLang kernel, needs a {e['arch']} GPU to run "
+                  f"(status stays {e['status']})")
+            continue
+        kd = manifest.gen_dir() / __import__("pathlib").Path(e["path"]).parent
+        payload = {"backend": e["backend"], "files": BACKENDS[e["backend"]].run_files(kd), "entry": e}
+        task = {"op": e["op"], "problem": e["problem"], "kernels": [payload], "device": "cuda" if gpu else "cpu",
+                "time": False}
+        tasks.setdefault(bool(gpu), []).append(task)
+        owners.setdefault(bool(gpu), []).append(e)
+    for on_gpu, ts in tasks.items():
+        env = pipeline.COMPILER_ENV if on_gpu else pipeline.INTERPRETER_ENV
+        results = LocalExecutor(a.jobs).map(pipeline.run_task, ts, env=env)
+        for e, r in zip(owners[on_gpu], results):
+            r = r or {"passed": False, "error": "no result"}
+            ok = r.get("passed") is True
+            failed += not ok
+            print(f"{'ok  ' if ok else 'FAIL'} {e['arch']}/{e['name']}: max_error {r.get('max_error')} "
+                  f"{r.get('shapes', r.get('error', ''))} on {r.get('where')}")
+            records.record_result(e["arch"], e["op"], e["name"], e["key"], r)
     return 1 if failed else 0
 
 
 def cmd_clean(a) -> int:
-    from dsagen.gen import cache
-    n = cache.clean()
-    print(f"removed {n} generated kernel(s) from {cache.gen_dir()}")
-    return 0
-
-
-def cmd_measure(a) -> int:
-    from dsagen.gen.bundle import measure_cli
-    measure_cli(a.bundle, a.out, _log)
+    from dsagen.gen import records
+    n = records.clean()
+    print(f"removed {n} generated kernel(s) from {records.gen_dir()}")
     return 0
 
 
 def cmd_export_runtime(a) -> int:
-    from dsagen.tl_backend.load import RUNTIME_LIBS, TVM_FFI_REQUIREMENT, export_runtime
+    from dsagen.runtime.tilelang import RUNTIME_LIBS, TVM_FFI_REQUIREMENT, export_runtime
     try:
         lib = export_runtime(a.dir)
     except (RuntimeError, OSError) as e:  # no tilelang here, or DIR cannot be written
@@ -196,9 +197,15 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--arch", help="target arch: sm80, sm89, sm90 or sm100")
     t.add_argument("--spec", help="built-in spec name or spec TOML file (default deepseek-v3.2)")
     t.add_argument("--ops", nargs="+", help="operators to tune (default: all five)")
-    t.add_argument("--jobs", type=int, default=2, help="parallel AOT compile workers (default 2)")
-    t.add_argument("--build-only", metavar="DIR", help="write a measurement bundle to DIR instead of emitting")
-    t.add_argument("--ingest", metavar="RESULTS", help="finish tuning from a bundle's results file")
+    t.add_argument("--jobs", type=int, default=2, help="parallel build workers (default 2)")
+    t.add_argument("--plan", action="store_true",
+                   help="print what would be built, verified and timed (candidates, predicted times, the exact "
+                        "shapes verify and timing use) and build nothing")
+    t.add_argument("--json", action="store_true", help="with --plan: a JSON list of records")
+    t.add_argument("--executor", default="local", choices=["local", "ray"],
+                   help="where builds and runs execute: local worker processes (default) or a Ray cluster "
+                        "(pip install 'dsagen[ray]'); runs are placed on nodes with the resource arch_<arch>")
+    t.add_argument("--address", help="with --executor ray: the cluster address (default: start a local one)")
     t.set_defaults(fn=cmd_tune)
     ls = sub.add_parser("list", help="list emitted kernels", description="One record per emitted kernel.")
     ls.add_argument("--json", action="store_true", help="JSON output")
@@ -211,14 +218,10 @@ def build_parser() -> argparse.ArgumentParser:
                                    "GPU of a kernel's arch it runs there; a TileLang kernel that passes is then "
                                    "timed against the tuned Triton kernels of its buckets (status measured).")
     v.add_argument("--arch", help="only this arch")
+    v.add_argument("--jobs", type=int, default=1, help="parallel verify workers (default 1)")
     v.set_defaults(fn=cmd_verify)
     c = sub.add_parser("clean", help="remove generated kernels and the manifest", description="Empty generated/.")
     c.set_defaults(fn=cmd_clean)
-    m = sub.add_parser("measure", help="run a measurement bundle here",
-                       description="Run BUNDLE/run_bundle.py (GPU if present, else the interpreter: device 'cpu').")
-    m.add_argument("bundle")
-    m.add_argument("--out", help="results file (default BUNDLE/results.json)")
-    m.set_defaults(fn=cmd_measure)
     x = sub.add_parser("export-runtime", help="copy the TVM runtime libraries TileLang kernels need into DIR",
                        description="For a serving image without tilelang: copy tilelang's TVM runtime and the "
                                    "stubs it links into DIR; set DSAGEN_TVM_RUNTIME to DIR/libtvm_runtime.so there.")

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from dsagen.runtime import paths
-from dsagen.tl_backend.load import RUNTIME_LIBS
+from dsagen.runtime.tilelang import RUNTIME_LIBS
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("tilelang") is None,
                                 reason="export-runtime copies the libraries from an installed tilelang wheel")
@@ -19,7 +19,7 @@ import sys, importlib.util
 sys.modules["tilelang"] = None          # the package cannot be found, let alone imported
 assert importlib.util.find_spec("tilelang") is None
 from pathlib import Path
-from dsagen.tl_backend.load import load_kernel
+from dsagen.runtime.tilelang import load_kernel
 n = 0
 for d in sorted(Path(sys.argv[1]).glob("sm*/*/*-tilelang")):
     for k in ([d] if (d / "kernel.so").exists() else sorted(p for p in d.iterdir() if p.is_dir())):

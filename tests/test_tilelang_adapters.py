@@ -1,5 +1,5 @@
 """Dispatch adapters for the TileLang kernels (no GPU): the Triton `launch` signature of each
-operator is mapped onto the typed wrappers of dsagen.tl_backend.load, checked with stand-in
+operator is mapped onto the typed wrappers of dsagen.runtime.tilelang, checked with stand-in
 kernels that compute the oracle in torch (the real kernels only run on a Hopper GPU, see
 tests/test_tilelang_*.py), run through each operator's own VERIFY; calls the TileLang kernel
 cannot serve go to the Triton module."""
@@ -147,7 +147,7 @@ def test_decode_adapter_falls_back_for_what_it_cannot_serve():
 
 def test_multi_kernel_entries_load_every_part(tmp_path, monkeypatch):
     """Decode's entry holds main/ and combine/: dispatch loads both, by label."""
-    import dsagen.tl_backend.load as load
+    import dsagen.runtime.tilelang as load
 
     loaded = []
     monkeypatch.setattr(load, "load_kernel", lambda d, fn=None: loaded.append((d.name, fn)) or d.name)

@@ -17,7 +17,7 @@ from dsagen.gen.space import ScheduleError, load_space
 from dsagen.runtime import dispatch, paths
 from dsagen.spec import load_spec
 from dsagen.spec.archs import get_arch
-from dsagen.tl_backend.build import nvcc_path
+from dsagen.gen.tilelang_build import nvcc_path
 from tests.fixtures.helpers import REPO, cli
 
 HAVE_TILELANG = importlib.util.find_spec("tilelang") is not None

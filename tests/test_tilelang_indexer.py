@@ -13,7 +13,7 @@ from dsagen import tolerances
 from dsagen.runtime import paths
 
 HAVE_TILELANG = importlib.util.find_spec("tilelang") is not None
-from dsagen.tl_backend.build import nvcc_path  # noqa: E402  (imports neither tilelang nor tvm)
+from dsagen.gen.tilelang_build import nvcc_path  # noqa: E402  (imports neither tilelang nor tvm)
 
 needs_toolchain = pytest.mark.skipif(
     not HAVE_TILELANG or nvcc_path() is None,
@@ -80,7 +80,7 @@ def test_compile_sm90a(built, h, record_property):
 def test_load_without_tilelang(built):
     """A fresh process loads the exported .so through tvm_ffi + libtvm_runtime, never importing tilelang."""
     out_dir = Path(built[64]["lib_path"]).parent
-    code = ("import sys; from dsagen.tl_backend.load import load_kernel;"
+    code = ("import sys; from dsagen.runtime.tilelang import load_kernel;"
             f"k = load_kernel({str(out_dir)!r});"
             "bad = [m for m in sys.modules if m == 'tilelang' or m.startswith(('tilelang.', 'tvm.')) or m == 'tvm'];"
             "assert not bad, bad; assert callable(k.func); print('ok', k.meta['problem'])")
@@ -91,7 +91,7 @@ def test_load_without_tilelang(built):
 
 
 def test_load_module_does_not_import_tilelang():
-    code = "import sys, dsagen.tl_backend.load, dsagen.tl_backend.build; assert 'tilelang' not in sys.modules; assert 'tvm_ffi' not in sys.modules"
+    code = "import sys, dsagen.runtime.tilelang, dsagen.gen.tilelang_build; assert 'tilelang' not in sys.modules; assert 'tvm_ffi' not in sys.modules"
     env = dict(os.environ, PYTHONPATH=str(paths.home()))
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
@@ -112,7 +112,7 @@ def test_gpu_matches_oracle(built, h, s, s_kv):
     if torch.cuda.get_device_capability() < (9, 0):
         pytest.skip("sm_90a kernel needs compute capability 9.0")
     from dsagen.oracle.dsa import indexer_scores
-    from dsagen.tl_backend.load import indexer_logits, load_kernel
+    from dsagen.runtime.tilelang import indexer_logits, load_kernel
 
     gen = torch.Generator().manual_seed(h * 1000 + s)
     d = 128

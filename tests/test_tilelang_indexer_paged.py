@@ -12,8 +12,8 @@ import torch
 from dsagen.ops import indexer as ops
 from dsagen.oracle.indexer import indexer_logits_paged as oracle
 from dsagen.runtime import dispatch, paths
-from dsagen.tl_backend.build import nvcc_path
-from dsagen.tl_backend.load import indexer_cache_views
+from dsagen.gen.tilelang_build import nvcc_path
+from dsagen.runtime.tilelang import indexer_cache_views
 
 OP = "indexer_logits_paged"
 HAVE_TILELANG = importlib.util.find_spec("tilelang") is not None
@@ -147,7 +147,7 @@ CASES = [  # (heads, next_n, context lens, block_Q schedule default) : DeepSeek-
 @needs_hopper
 @pytest.mark.parametrize("h,nn,ctx", CASES, ids=[f"h{h}_nextn{n}_ctx{min(c)}-{max(c)}" for h, n, c in CASES])
 def test_gpu_matches_oracle(built, h, nn, ctx):
-    from dsagen.tl_backend.load import indexer_logits_paged, load_kernel
+    from dsagen.runtime.tilelang import indexer_logits_paged, load_kernel
 
     kern = load_kernel(Path(built(h)["lib_path"]).parent)
     q, cache, w, cl, bt, mc = ops.random_paged(len(ctx), nn, h, 128, ctx, seed=h + nn)  # NaN in unused slots

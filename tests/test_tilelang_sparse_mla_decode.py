@@ -21,7 +21,7 @@ from dsagen.oracle import fp8 as fp8_layout
 from dsagen.runtime import paths
 
 HAVE_TILELANG = importlib.util.find_spec("tilelang") is not None
-from dsagen.tl_backend.build import nvcc_path  # noqa: E402  (imports neither tilelang nor tvm)
+from dsagen.gen.tilelang_build import nvcc_path  # noqa: E402  (imports neither tilelang nor tvm)
 
 needs_toolchain = pytest.mark.skipif(
     not HAVE_TILELANG or nvcc_path() is None,
@@ -112,7 +112,7 @@ def test_compile_combine_sm90a(builds, record_property):
 def test_load_without_tilelang(builds):
     """A fresh process loads both exports through tvm_ffi + libtvm_runtime, never importing tilelang."""
     dirs = [str(Path(builds(64, p)["lib_path"]).parent) for p in ("main", "combine")]
-    code = ("import sys; from dsagen.tl_backend.load import load_kernel;"
+    code = ("import sys; from dsagen.runtime.tilelang import load_kernel;"
             f"ks = [load_kernel(d) for d in {dirs!r}];"
             "bad = [m for m in sys.modules if m == 'tilelang' or m.startswith(('tilelang.', 'tvm.')) or m == 'tvm'];"
             "assert not bad, bad; assert all(callable(k.func) for k in ks); print('ok', ks[1].meta['function'])")
@@ -135,7 +135,7 @@ class _FakeKernel:
 
 def test_wrapper_checks_and_views():
     """The typed wrapper's argument checks, cache views and split bookkeeping (CPU tensors, no launch)."""
-    from dsagen.tl_backend.load import sparse_mla_decode
+    from dsagen.runtime.tilelang import sparse_mla_decode
 
     b, s_q, h_q, topk, nb, page = 2, 2, 64, 300, 3, 64
     q = torch.zeros(b, s_q, h_q, D_QK, dtype=torch.bfloat16)
@@ -201,7 +201,7 @@ def _make(b, s_q, h_q, topk, *, nb=3, page=64, seed=0, extras=True, scale_format
 
 
 def _run(builds, q, cache, idx, splits, sm_scale=SCALE, topk_length=None, attn_sink=None):
-    from dsagen.tl_backend.load import load_kernel, sparse_mla_decode
+    from dsagen.runtime.tilelang import load_kernel, sparse_mla_decode
 
     h_q = q.shape[2]
     main = load_kernel(Path(builds(h_q, "main")["lib_path"]).parent)

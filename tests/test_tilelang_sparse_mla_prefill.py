@@ -1,5 +1,5 @@
 """TileLang sm_90a sparse MLA prefill (templates/tilelang/sparse_mla_prefill.py): build pipeline
-(no GPU needed), the typed wrapper in dsagen.tl_backend.load, and GPU runs against the float32 oracle
+(no GPU needed), the typed wrapper in dsagen.runtime.tilelang, and GPU runs against the float32 oracle
 (dsagen.oracle.sparse_mla.sparse_mla_prefill; CUDA Hopper only)."""
 import importlib.util
 import json
@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from dsagen.runtime import paths
-from dsagen.tl_backend.build import nvcc_path  # imports neither tilelang nor tvm
+from dsagen.gen.tilelang_build import nvcc_path  # imports neither tilelang nor tvm
 
 HAVE_TILELANG = importlib.util.find_spec("tilelang") is not None
 needs_toolchain = pytest.mark.skipif(
@@ -103,7 +103,7 @@ def test_compile_sm90a(builds, h, record_property):
 @needs_toolchain
 def test_load_without_tilelang(builds):
     out_dir = Path(builds[(64, 576)]["lib_path"]).parent
-    code = ("import sys; from dsagen.tl_backend.load import load_kernel;"
+    code = ("import sys; from dsagen.runtime.tilelang import load_kernel;"
             f"k = load_kernel({str(out_dir)!r});"
             "bad = [m for m in sys.modules if m == 'tilelang' or m.startswith(('tilelang.', 'tvm.')) or m == 'tvm'];"
             "assert not bad, bad; assert callable(k.func); print('ok', k.meta['problem'])")
@@ -129,7 +129,7 @@ class _FakeKernel:
 
 
 def test_wrapper_passes_kernel_layout_and_checks():
-    from dsagen.tl_backend.load import sparse_mla_prefill
+    from dsagen.runtime.tilelang import sparse_mla_prefill
 
     k = _FakeKernel(16, 576)
     q = torch.zeros(3, 16, 576, dtype=torch.bfloat16)
@@ -190,7 +190,7 @@ def test_gpu_matches_oracle(builds, h_q, d_qk, s_q, s_kv, topk, sm_scale, edge, 
         pytest.skip("sm_90a kernel needs compute capability 9.0")
     from dsagen.ops.mla_prefill import compare
     from dsagen.oracle.sparse_mla import sparse_mla_prefill as oracle
-    from dsagen.tl_backend.load import load_kernel, sparse_mla_prefill
+    from dsagen.runtime.tilelang import load_kernel, sparse_mla_prefill
 
     q, kv, idx = _case(h_q, d_qk, s_q, s_kv, topk, seed=h_q + topk, edge=edge)
     scale = d_qk ** -0.5 if sm_scale is None else sm_scale

@@ -20,7 +20,7 @@ from dsagen.oracle.topk import topk_indices as oracle
 from dsagen.runtime import paths
 
 HAVE_TILELANG = importlib.util.find_spec("tilelang") is not None
-from dsagen.tl_backend.build import nvcc_path  # noqa: E402  (imports neither tilelang nor tvm)
+from dsagen.gen.tilelang_build import nvcc_path  # noqa: E402  (imports neither tilelang nor tvm)
 
 needs_toolchain = pytest.mark.skipif(
     not HAVE_TILELANG or nvcc_path() is None,
@@ -245,7 +245,7 @@ def test_compile_sm90a(built, variant, record_property):
 @needs_toolchain
 def test_load_without_tilelang(built):
     out_dir = Path(built["default"]["lib_path"]).parent
-    code = ("import sys; from dsagen.tl_backend.load import load_kernel, topk;"
+    code = ("import sys; from dsagen.runtime.tilelang import load_kernel, topk;"
             f"k = load_kernel({str(out_dir)!r});"
             "bad = [m for m in sys.modules if m == 'tilelang' or m.startswith(('tilelang.', 'tvm.')) or m == 'tvm'];"
             "assert not bad, bad; assert callable(k.func) and callable(topk); print('ok', k.meta['function'])")
@@ -256,7 +256,7 @@ def test_load_without_tilelang(built):
 
 
 def test_wrapper_checks_arguments():
-    from dsagen.tl_backend.load import topk
+    from dsagen.runtime.tilelang import topk
 
     x = torch.randn(2, 10)
     with pytest.raises(ValueError, match="logits"):
@@ -400,7 +400,7 @@ def test_emulated_bucket_beyond_buffer(emulated, pattern, variant):
 
 # ---------------------------------------------------------------- GPU (Hopper) runs
 def _gpu_check(kern, x, k, starts=None, ends=None):
-    from dsagen.tl_backend.load import topk
+    from dsagen.runtime.tilelang import topk
 
     rows = x.shape[0]
     dev = "cuda"

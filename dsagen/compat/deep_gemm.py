@@ -25,7 +25,8 @@ padded to 1024 bytes; only the values are part of the contract).
 
 import torch
 
-from dsagen.ops import indexer as _ops
+from dsagen.operators.indexer_logits import api as _ragged_api
+from dsagen.operators.indexer_logits_paged import api as _paged_api
 
 
 def fp8_mqa_logits(q, kv, weights, cu_seq_len_k_start, cu_seq_len_k_end, clean_logits=True, max_seqlen_k=0):
@@ -47,7 +48,7 @@ def fp8_mqa_logits(q, kv, weights, cu_seq_len_k_start, cu_seq_len_k_end, clean_l
     if isinstance(max_seqlen_k, bool) or not isinstance(max_seqlen_k, int) or max_seqlen_k < 0:
         raise ValueError(f"max_seqlen_k must be a non-negative int, got {max_seqlen_k!r}")
     if max_seqlen_k == 0:
-        return _ops.indexer_logits(q, k, k_scale, weights, cu_seq_len_k_start, cu_seq_len_k_end,
+        return _ragged_api.indexer_logits(q, k, k_scale, weights, cu_seq_len_k_start, cu_seq_len_k_end,
                                    clean=bool(clean_logits))
     if clean_logits:
         raise ValueError("clean_logits must be False when max_seqlen_k > 0 (compressed logits), as in DeepGEMM")
@@ -65,7 +66,7 @@ def _compressed(q, k, k_scale, weights, ks, ke, max_seqlen_k, rows_per_chunk=64)
         lo, hi = int(ks_c[r0:r1].min()), int(ke_c[r0:r1].max())
         if hi <= lo:
             continue
-        dense = _ops.indexer_logits(q[r0:r1], k[lo:hi], k_scale[lo:hi], weights[r0:r1],
+        dense = _ragged_api.indexer_logits(q[r0:r1], k[lo:hi], k_scale[lo:hi], weights[r0:r1],
                                     (ks_c[r0:r1] - lo).to(torch.int32), (ke_c[r0:r1] - lo).to(torch.int32),
                                     clean=True)
         width = min(max_seqlen_k, hi - lo)
@@ -133,5 +134,5 @@ def fp8_paged_mqa_logits(q, kv_cache, weights, context_lens, block_table, schedu
             raise ValueError("context_lens [B, next_n] must hold consecutive lengths per row "
                              "(context_lens[b, i] = context_lens[b, -1] - next_n + 1 + i)")
         context_lens = context_lens[:, -1].contiguous()
-    return _ops.indexer_logits_paged(q, kv_cache, weights, context_lens, block_table, max_context_len,
+    return _paged_api.indexer_logits_paged(q, kv_cache, weights, context_lens, block_table, max_context_len,
                                      clean=bool(clean_logits))

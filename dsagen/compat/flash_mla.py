@@ -117,7 +117,7 @@ def flash_mla_with_kvcache(
         raise ValueError(f"k_cache: is_fp8_kvcache=False needs a bfloat16 cache, got {k_cache.dtype}")
     if softmax_scale is None:
         softmax_scale = q.shape[-1] ** -0.5
-    from dsagen.ops.mla_decode import sparse_mla_decode
+    from dsagen.operators.sparse_mla_decode.api import sparse_mla_decode
 
     return sparse_mla_decode(q, k_cache, indices, softmax_scale, head_dim_v, attn_sink, topk_length,
                              is_fp8=bool(is_fp8_kvcache))
@@ -146,7 +146,7 @@ def flash_mla_sparse_fwd(
     topk_length: Optional[torch.Tensor] = None,
     indexer_topk: int = 0,
 ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Sparse MLA prefill with FlashMLA's signature (dsagen.ops.mla_prefill).
+    """Sparse MLA prefill with FlashMLA's signature (dsagen.operators.sparse_mla_prefill).
 
     q bf16 [s_q, h_q, d_qk]; kv bf16 [s_kv, 1, d_qk]; indices int32 [s_q, 1, topk] (< 0 or >= s_kv
     invalid); attn_sink fp32 [h_q]; topk_length int32 [s_q]. Returns (out bf16 [s_q, h_q, d_v],
@@ -155,6 +155,6 @@ def flash_mla_sparse_fwd(
     """
     if indexer_topk:
         _unsupported("indexer_topk", "indexer_topk > 0 (lse_indexer)")
-    from dsagen.ops.mla_prefill import sparse_mla_prefill
+    from dsagen.operators.sparse_mla_prefill.api import sparse_mla_prefill
 
     return sparse_mla_prefill(q, kv, indices, sm_scale, d_v, attn_sink, topk_length)

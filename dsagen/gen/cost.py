@@ -12,6 +12,14 @@ import math
 from dsagen.spec import sizes
 
 
+def _tile(schedule: dict, key: str):
+    """A tile size: one schedule key, or a product of keys written 'A*B' (e.g. BLOCK_N*TILES_N)."""
+    parts = key.split("*")
+    if not all(p in schedule for p in parts):
+        return None
+    return math.prod(int(schedule[p]) for p in parts)
+
+
 def occupancy(arch, num_warps: int, resources: dict | None) -> int:
     """CTAs per SM from compiled resources (registers, shared memory); 1 before compiling."""
     if not resources:
@@ -27,11 +35,11 @@ def occupancy(arch, num_warps: int, resources: dict | None) -> int:
 
 def estimate(op, problem: dict, schedule: dict, arch, spec=None, resources: dict | None = None) -> dict:
     """{"time_s", "efficiency", "ctas", "occupancy", "bound"} for one candidate."""
-    flops, nbytes = sizes.op_sizes(op.name, problem, spec)
+    flops, nbytes = sizes.op_sizes(op, problem, spec)
     splits = int(schedule.get(op.split_key, 1)) if op.split_key else 1
     if op.split_bytes is not None:
         nbytes += op.split_bytes(problem, splits)
-    fdt = sizes.flop_dtype(op.name)
+    fdt = op.flop_dtype
     if fdt == "q":
         fdt = (spec.indexer.dtype if spec is not None else "e4m3")
     t_flops = flops / arch.peak(fdt) if fdt else 0.0
@@ -40,9 +48,10 @@ def estimate(op, problem: dict, schedule: dict, arch, spec=None, resources: dict
     tile_eff = 1.0
     seen = set()
     for key, dim in op.parallel_tiles + op.serial_tiles:
-        if key in schedule and dim in problem and key not in seen:
+        b = _tile(schedule, key)
+        if b is not None and dim in problem and key not in seen:
             seen.add(key)
-            b, n = int(schedule[key]), int(problem[dim])
+            n = int(problem[dim])
             tiles = math.ceil(n / b)
             tile_eff *= n / (tiles * b)
             if (key, dim) in op.parallel_tiles:
@@ -71,11 +80,19 @@ def estimate(op, problem: dict, schedule: dict, arch, spec=None, resources: dict
             "bound": bound, "flops": flops, "bytes": nbytes}
 
 
-def rank(op, problem: dict, candidates: list, arch, spec=None, resources=None) -> list:
-    """Candidates sorted fastest first (ties broken by the schedule text, so deterministic)."""
+def rank(op, problem: dict, candidates: list, arch, spec=None, resources=None, default: dict | None = None) -> list:
+    """Candidates sorted fastest first; ties go to the one closest to the template's default
+    schedule (fewest keys that differ), then by the schedule text (deterministic)."""
+    default = default or {}
     scored = []
     for c in candidates:
         res = resources(c) if callable(resources) else None
         scored.append((estimate(op, problem, c, arch, spec, res), c))
-    scored.sort(key=lambda t: (t[0]["time_s"], repr(sorted(t[1].items()))))
+
+    def key(t):
+        est, c = t
+        return (round(est["time_s"], 15), sum(1 for k, v in default.items() if c.get(k, v) != v),
+                repr(sorted(c.items())))
+
+    scored.sort(key=key)
     return scored

@@ -23,6 +23,12 @@ OP = "indexer_logits"
 ARCHES = ("sm_90a", "sm_100a")
 
 
+def problem_from_op(problem: dict) -> dict:
+    """The operator's problem (heads, head_dim, s_q, s_kv) -> the kernel's compile-time keys;
+    s_q and s_kv are run-time sizes."""
+    return {"h": int(problem["heads"]), "d": int(problem["head_dim"])}
+
+
 def _check(problem, schedule):
     h = problem.get("h")
     d = problem.get("d", 128)
@@ -134,3 +140,33 @@ def aot_kernels(problem: dict, schedule: dict | None = None) -> list[dict]:
     """What the generator compiles: one kernel per head count (for the generator's target arch)."""
     return [{"template": OP, "problem": dict(problem), "schedule": {**SCHEDULE, **(schedule or {})},
              "backend": "tilelang"}]
+
+
+# ---------------------------------------------------------------- dispatch
+# The runtime (dsagen.runtime.dispatch.TileLangModule) calls this with the Triton template's
+# launch arguments; a call the kernel cannot serve goes to m.fall_back (the Triton kernel).
+def launch_adapter(m, q, k, k_scale, weights, row_start, row_end, out, **kw):
+    """templates/indexer_logits/triton.py launch signature -> the TileLang kernel (fp8, clean only)."""
+    import torch
+
+    tp = m.entry.get("tl_problem") or {}
+    why = None
+    if not kw.get("clean", True):
+        why = "clean=False: the TileLang kernel always writes -inf outside the ranges"
+    elif kw.get("schedule") is not None or kw.get("soft_fp8"):
+        why = "an explicit Triton schedule or soft_fp8"
+    elif q.dtype != torch.float8_e4m3fn or k_scale is None:
+        why = f"{q.dtype} inputs (the kernel is e4m3 only)"
+    elif q.device.type != m.device_type:
+        why = f"tensors on {q.device.type}"
+    elif q.dim() != 3 or (q.shape[1], q.shape[2]) != (tp.get("h"), tp.get("d")):
+        why = f"built for heads {tp.get('h')} head_dim {tp.get('d')}, got q {tuple(q.shape)}"
+    elif q.shape[0] == 0 or k.shape[0] == 0:
+        why = "empty s_q or s_kv"
+    elif not out.is_contiguous():
+        why = "out is not contiguous"
+    if why:
+        return m.fall_back(why, q, k, k_scale, weights, row_start, row_end, out, **kw)
+    from dsagen.runtime.tilelang import indexer_logits
+    indexer_logits(m.kernel, q, k, k_scale, weights, row_start.to(torch.int32), row_end.to(torch.int32), out=out)
+    return None

@@ -9,7 +9,7 @@ block_table int32 [B, max_blocks]; context_lens int32 [B]; weights fp32 [B*next_
     out[b * next_n + i, pos] = -inf                    for the other pos < max_context_len
 
 The kernel takes the cache as two strided views of the same bytes (the host makes them, see
-dsagen.tl_backend.load.indexer_logits_paged): the fp8 part [num_blocks, block_kv, D] with block
+dsagen.runtime.tilelang.indexer_logits_paged): the fp8 part [num_blocks, block_kv, D] with block
 stride block_kv * (D + 4), and the scales [num_blocks, block_kv] fp32. One CTA per (sequence,
 block_Q draft rows, `pages` consecutive pages); each page's key tile is one TMA load at the
 block-table coordinate, then an FP8 wgmma with both operands K-major (key tile as the M side),
@@ -148,3 +148,38 @@ def aot_kernels(problem: dict, schedule: dict | None = None) -> list[dict]:
     """What the generator compiles: one kernel per (heads, head_dim, block_kv)."""
     return [{"template": OP, "problem": dict(problem), "schedule": {**SCHEDULE, **(schedule or {})},
              "backend": "tilelang"}]
+
+
+# ---------------------------------------------------------------- dispatch
+# The runtime (dsagen.runtime.dispatch.TileLangModule) calls this with the Triton template's
+# launch arguments; a call the kernel cannot serve goes to m.fall_back (the Triton kernel).
+def launch_adapter(m, q, kv_cache, weights, context_lens, block_table, out, *, max_context_len,
+                             clean=True, schedule=None, soft_fp8=None):
+    """templates/indexer_logits_paged/triton.py launch signature -> the TileLang paged kernel."""
+    import torch
+
+    tp = m.entry.get("tl_problem") or {}
+    why = None
+    if not clean:
+        why = "clean=False: the TileLang kernel always writes -inf where not visible"
+    elif schedule is not None or soft_fp8:
+        why = "an explicit Triton schedule or soft_fp8"
+    elif q.dtype != torch.float8_e4m3fn:
+        why = f"{q.dtype} q (the kernel is e4m3 only)"
+    elif q.device.type != m.device_type:
+        why = f"tensors on {q.device.type}"
+    elif q.dim() != 4 or (q.shape[2], q.shape[3], kv_cache.shape[1]) != (tp.get("h"), tp.get("d"), tp.get("block_kv")):
+        why = (f"built for heads {tp.get('h')} head_dim {tp.get('d')} block_kv {tp.get('block_kv')}, "
+               f"got q {tuple(q.shape)} and block_kv {kv_cache.shape[1]}")
+    elif context_lens.dim() != 1:
+        why = "2-D context_lens"
+    elif q.shape[0] == 0 or max_context_len == 0 or block_table.shape[1] == 0:
+        why = "empty batch, context or block table"
+    elif not out.is_contiguous() or out.shape[1] != max_context_len:
+        why = "out is not a contiguous [rows, max_context_len]"
+    if why:
+        return m.fall_back(why, q, kv_cache, weights, context_lens, block_table, out, max_context_len=max_context_len,
+                           clean=clean, schedule=schedule, soft_fp8=soft_fp8)
+    from dsagen.runtime.tilelang import indexer_logits_paged
+    indexer_logits_paged(m.kernel, q, kv_cache, weights, context_lens, block_table, int(max_context_len), out=out)
+    return None

@@ -1,6 +1,6 @@
 """TileLang template: sparse MLA decode over FlashMLA's 656-byte FP8 cache (Hopper wgmma).
 
-Semantics (dsagen.ops.mla_decode / dsagen.oracle.sparse_mla.sparse_mla_decode, FlashMLA's sparse
+Semantics (dsagen.ops.sparse_mla_decode / dsagen/operators/sparse_mla_decode/naive.py, FlashMLA's sparse
 flash_mla_with_kvcache): per query token (b, s) and head h
     P[h, j] = q[b, s, h] . key(idx[b, s, j]) * sm_scale          over the valid slots j
     out[b, s, h] = softmax_j(P) @ value(idx[b, s, j]),   lse[b, h, s] = ln sum_j exp(P)
@@ -10,7 +10,7 @@ slots is invalid, and so is a position >= topk_length[b].  A query with no valid
 lse = +inf.  attn_sink[h] scales out by exp(lse) / (exp(lse) + exp(attn_sink[h])) (lse
 unchanged).  The wrapper passes TOPK and -inf where the caller gives none.
 
-Kernel parameters (the wrapper dsagen.tl_backend.load.sparse_mla_decode makes the views):
+Kernel parameters (the wrapper dsagen.runtime.tilelang.sparse_mla_decode makes the views):
   Q bf16 [B, SQ, h_q, 576]
   KLat  e4m3 [NS, 656]  the cache's bytes viewed as e4m3  (latent = columns 0..511)
   KScale fp32 [NS, 164] the same bytes viewed as fp32     (scales = columns 128..131)
@@ -352,3 +352,39 @@ def aot_kernels(problem: dict, schedule: dict | None = None) -> list[dict]:
     sched = {**SCHEDULE, **(schedule or {})}
     return [{"template": OP, "problem": {**dict(problem), "part": part}, "schedule": sched,
              "backend": "tilelang"} for part in PARTS]
+
+
+# ---------------------------------------------------------------- dispatch
+# The runtime (dsagen.runtime.dispatch.TileLangModule) calls this with the Triton template's
+# launch arguments; a call the kernel cannot serve goes to m.fall_back (the Triton kernel).
+def launch_adapter(m, q, k_cache, indices, topk_length, attn_sink, out, lse, *, sm_scale, is_fp8,
+                          num_splits=None, schedule=None, soft_fp8=None):
+    """templates/sparse_mla_decode/triton.py launch signature -> the TileLang decode kernels
+    (main, plus combine when the top-k is split)."""
+    import torch
+
+    tp = m.entry.get("tl_problem") or {}
+    parts = m.kernel if isinstance(m.kernel, dict) else {"main": m.kernel}
+    why = None
+    if not is_fp8:
+        why = "a bf16 cache (the kernel reads the 656-byte FP8 layout)"
+    elif schedule is not None or soft_fp8:
+        why = "an explicit Triton schedule or soft_fp8"
+    elif q.device.type != m.device_type:
+        why = f"tensors on {q.device.type}"
+    elif q.dtype != torch.bfloat16 or out.dtype != torch.bfloat16 or q.dim() != 4 or q.shape[2] != tp.get("h_q"):
+        why = f"built for bf16 q with h_q {tp.get('h_q')}, got {q.dtype} {tuple(q.shape)}"
+    elif not k_cache.is_contiguous() or not out.is_contiguous() or not lse.is_contiguous():
+        why = "a non-contiguous cache, out or lse"
+    elif q.shape[0] * q.shape[1] == 0 or indices.shape[-1] == 0:
+        why = "empty batch or top-k"
+    elif num_splits not in (None, 1) and "combine" not in parts:
+        why = "a split top-k without the combine kernel"
+    if why:
+        return m.fall_back(why, q, k_cache, indices, topk_length, attn_sink, out, lse, sm_scale=sm_scale,
+                           is_fp8=is_fp8, num_splits=num_splits, schedule=schedule, soft_fp8=soft_fp8)
+    from dsagen.runtime.tilelang import sparse_mla_decode
+    sparse_mla_decode(parts["main"], q, k_cache, indices, float(sm_scale), out=out, lse=lse,
+                      combine=parts.get("combine"), num_splits=num_splits, topk_length=topk_length,
+                      attn_sink=attn_sink)
+    return None

@@ -306,3 +306,32 @@ def aot_kernels(problem: dict, schedule: dict | None = None) -> list[dict]:
     """What the generator compiles: one sm_90a TileLang kernel per (h_q, d_qk)."""
     return [{"template": OP, "problem": dict(problem), "schedule": {**SCHEDULE, **(schedule or {})},
              "backend": "tilelang"}]
+
+
+# ---------------------------------------------------------------- dispatch
+# The runtime (dsagen.runtime.dispatch.TileLangModule) calls this with the Triton template's
+# launch arguments; a call the kernel cannot serve goes to m.fall_back (the Triton kernel).
+def launch_adapter(m, q, kv, indices, topk_length, attn_sink, out, max_logits, lse, *, sm_scale,
+                           schedule=None):
+    """templates/sparse_mla_prefill/triton.py launch signature -> the TileLang prefill kernel."""
+    import torch
+
+    tp = m.entry.get("tl_problem") or {}
+    why = None
+    if schedule is not None:
+        why = "an explicit Triton schedule"
+    elif q.device.type != m.device_type:
+        why = f"tensors on {q.device.type}"
+    elif q.dtype != torch.bfloat16 or kv.dtype != torch.bfloat16 or out.dtype != torch.bfloat16:
+        why = f"{q.dtype} q / {kv.dtype} kv / {out.dtype} out (the kernel is bf16 only)"
+    elif q.dim() != 3 or q.shape[1] != tp.get("h_q") or q.shape[2] != tp.get("d_qk", 576):
+        why = f"built for h_q {tp.get('h_q')} d_qk {tp.get('d_qk', 576)}, got q {tuple(q.shape)}"
+    elif q.shape[0] == 0 or indices.shape[-1] == 0:
+        why = "empty s_q or top-k"
+    if why:
+        return m.fall_back(why, q, kv, indices, topk_length, attn_sink, out, max_logits, lse,
+                           sm_scale=sm_scale, schedule=schedule)
+    from dsagen.runtime.tilelang import sparse_mla_prefill
+    sparse_mla_prefill(m.kernel, q, kv, indices, sm_scale=float(sm_scale), out=out, max_logits=max_logits, lse=lse,
+                       topk_length=topk_length, attn_sink=attn_sink)
+    return None

@@ -1,6 +1,6 @@
 """TileLang template: top-k selector over row ranges (radix select, one CTA per row; sm_90a and sm_100a).
 
-Semantics (dsagen.ops.topk.topk_indices, oracle dsagen.oracle.topk): for row i the candidates
+Semantics (dsagen.ops.topk_indices, oracle dsagen/operators/topk/naive.py): for row i the candidates
 are the columns of [starts[i], ends[i]) of fp32 logits [R, N] (clamped to [0, N]; start >= end
 is empty); Out int32 [R, k] gets the absolute columns of the k largest values, -1 padded when
 the range holds fewer than k columns.  NaN ranks below -inf, -0.0 == +0.0, ties: any.
@@ -261,3 +261,27 @@ def aot_kernels(problem: dict, schedule: dict | None = None) -> list[dict]:
     """What the generator compiles: one kernel (k, rows and row length are run-time)."""
     return [{"template": OP, "problem": dict(problem), "schedule": {**SCHEDULE, **(schedule or {})},
              "backend": "tilelang"}]
+
+
+# ---------------------------------------------------------------- dispatch
+# The runtime (dsagen.runtime.dispatch.TileLangModule) calls this with the Triton template's
+# launch arguments; a call the kernel cannot serve goes to m.fall_back (the Triton kernel).
+def launch_adapter(m, logits, row_starts, row_ends, out, *, k, schedule=None, splits=None):
+    """templates/topk/triton.py launch signature -> the TileLang selector (one CTA per row)."""
+    import torch
+
+    why = None
+    if schedule is not None or splits is not None:
+        why = "an explicit Triton schedule or split count"
+    elif logits.device.type != m.device_type:
+        why = f"tensors on {logits.device.type}"
+    elif logits.dtype != torch.float32:
+        why = f"{logits.dtype} logits"
+    elif logits.shape[0] == 0:
+        why = "no rows"
+    if why:
+        return m.fall_back(why, logits, row_starts, row_ends, out, k=k, schedule=schedule, splits=splits)
+    from dsagen.runtime.tilelang import topk
+    # The Triton contract lets out be wider than k; the TileLang kernel reads k from out's shape.
+    topk(m.kernel, logits, int(k), row_starts, row_ends, out=out if out.shape[1] == k else out[:, :k])
+    return None

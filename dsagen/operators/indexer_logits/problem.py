@@ -104,3 +104,9 @@ OP = Operator(
     parallel_tiles=(("BLOCK_Q", "s_q"), ("BLOCK_N*TILES_N", "s_kv")), dot_tiles=("BLOCK_N",),
     doc="sum_h relu(q . k) * w over each row's key range, -inf outside",
 )
+
+
+def verify(module, problem: dict, device: str = "cpu") -> dict:
+    """`module.launch` on this operator's verify cases against the oracle (dsagen.operators.base.verify)."""
+    from dsagen.operators.base import verify as run
+    return run(OP, module, problem, device)

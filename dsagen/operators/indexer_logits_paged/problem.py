@@ -99,3 +99,9 @@ OP = Operator(
     dot_tiles=("BLOCK_N",), base_ctas=lambda p: p["batch"],
     doc="indexer logits of next_n draft rows per sequence over its paged FP8 keys",
 )
+
+
+def verify(module, problem: dict, device: str = "cpu") -> dict:
+    """`module.launch` on this operator's verify cases against the oracle (dsagen.operators.base.verify)."""
+    from dsagen.operators.base import verify as run
+    return run(OP, module, problem, device)

@@ -87,3 +87,9 @@ OP = Operator(
     flop_dtype="q", serial_tiles=(("BLOCK_N", "s_kv"),), base_ctas=lambda p: p["s_q"],
     doc="columns of the k largest indexer logits of each query's range, without the logits matrix",
 )
+
+
+def verify(module, problem: dict, device: str = "cpu") -> dict:
+    """`module.launch` on this operator's verify cases against the oracle (dsagen.operators.base.verify)."""
+    from dsagen.operators.base import verify as run
+    return run(OP, module, problem, device)

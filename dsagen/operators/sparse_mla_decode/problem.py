@@ -122,3 +122,9 @@ OP = Operator(
     split_bytes=lambda p, n: 0 if n <= 1 else 2 * n * p["batch"] * p["s_q"] * p["h_q"] * (p["d_v"] + 1) * 4,
     doc="sparse attention of each decode query over its top-k slots of a paged latent cache",
 )
+
+
+def verify(module, problem: dict, device: str = "cpu") -> dict:
+    """`module.launch` on this operator's verify cases against the oracle (dsagen.operators.base.verify)."""
+    from dsagen.operators.base import verify as run
+    return run(OP, module, problem, device)

@@ -91,3 +91,9 @@ OP = Operator(
     base_ctas=lambda p: p["s_q"],
     doc="attention of every query head over its token's top-k latent KV rows (bf16)",
 )
+
+
+def verify(module, problem: dict, device: str = "cpu") -> dict:
+    """`module.launch` on this operator's verify cases against the oracle (dsagen.operators.base.verify)."""
+    from dsagen.operators.base import verify as run
+    return run(OP, module, problem, device)

@@ -90,3 +90,9 @@ OP = Operator(
     serial_tiles=(("BLOCK_N", "row_len"),), base_ctas=lambda p: p["rows"],
     doc="columns of the k largest logits of each row range, -1 padded",
 )
+
+
+def verify(module, problem: dict, device: str = "cpu") -> dict:
+    """`module.launch` on this operator's verify cases against the oracle (dsagen.operators.base.verify)."""
+    from dsagen.operators.base import verify as run
+    return run(OP, module, problem, device)

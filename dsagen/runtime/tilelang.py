@@ -1,4 +1,4 @@
-"""Load a kernel exported by dsagen.tl_backend.build WITHOUT importing tilelang.
+"""Load a kernel exported by dsagen.gen.tilelang_build WITHOUT importing tilelang.
 
 Runtime needs: apache-tvm-ffi (the `tvm_ffi` module), torch (tensors go in through DLPack), and
 a TVM runtime library with the CUDA module loader ("ffi.Module.load_from_bytes.cuda"):

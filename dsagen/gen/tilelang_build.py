@@ -2,7 +2,7 @@
 
 Needs tilelang (0.1.15 tested) and nvcc (13.0 tested).  Writes into out_dir:
   kernel.cu      the generated CUDA device source
-  kernel.so      the tvm-ffi exported host+device library (load with dsagen.tl_backend.load)
+  kernel.so      the tvm-ffi exported host+device library (load with dsagen.runtime.tilelang)
   kernel.ptx     PTX of kernel.cu (nvcc), used for the tensor-core checks
   kernel.cubin   ptxas output; its SASS shows which tensor-core MMAs survived
   ptxas.txt      ptxas -v output of kernel.cu (registers / spills / static smem)
@@ -10,6 +10,7 @@ Needs tilelang (0.1.15 tested) and nvcc (13.0 tested).  Writes into out_dir:
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -17,11 +18,21 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from dsagen.runtime import paths
 
 _ARCHES = ("sm_90a", "sm_100a")
+
+
+def unavailable() -> str | None:
+    """Why TileLang kernels cannot be built here, or None (neither tilelang nor tvm is imported)."""
+    if importlib.util.find_spec("tilelang") is None:
+        return f"tilelang is not importable by {sys.executable} (pip install tilelang==0.1.15)"
+    if nvcc_path() is None:
+        return "nvcc not found (PATH, /usr/local/bin/nvcc, /usr/local/cuda/bin/nvcc or DSAGEN_NVCC)"
+    return None
 
 
 def nvcc_path() -> str | None:
@@ -41,14 +52,42 @@ def nvcc_version(nvcc: str | None = None) -> str | None:
     return m.group(2) if m else out.strip().splitlines()[-1]
 
 
-def load_template(template_name: str):
-    path = paths.template_path("tilelang", template_name)
+def load_template_file(path) -> object:
+    """Import a TileLang template by path (it imports without tilelang: tilelang only in build())."""
+    path = Path(path)
     if not path.exists():
-        raise ValueError(f"template_name: no TileLang template {template_name!r} at {path}")
-    spec = importlib.util.spec_from_file_location(f"dsagen_tl_{template_name}", path)
+        raise ValueError(f"template: no TileLang template at {path}")
+    spec = importlib.util.spec_from_file_location(f"dsagen_tl_{path.parent.name}", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+def load_template(template: str):
+    """A TileLang template by operator name (templates/<op>/tilelang.py) or by path."""
+    p = Path(template)
+    return load_template_file(p if p.suffix == ".py" else paths.template_path("tilelang", template))
+
+
+@contextlib.contextmanager
+def output_to(path: Path):
+    """Send this process's stdout and stderr (file descriptors 1 and 2) to `path` meanwhile
+    (tilelang's INFO lines and lowering dumps stay out of tune's log)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    with open(path, "ab") as f:
+        os.dup2(f.fileno(), 1)
+        os.dup2(f.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
 
 
 def _include_flags():
@@ -161,6 +200,8 @@ def compile_kernel(template_name: str, problem: dict, schedule: dict | None = No
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     mod = load_template(template_name)
+    if str(template_name).endswith(".py"):  # templates/<op>/tilelang.py -> "<op>" (no paths in meta.json)
+        template_name = Path(template_name).parent.name
     sched = {**mod.SCHEDULE, **(schedule or {})}
     func = mod.build(dict(problem), sched, arch=arch)
 
