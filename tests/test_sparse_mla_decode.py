@@ -12,7 +12,7 @@ import torch
 
 from dsagen import tolerances
 from dsagen.oracle import fp8 as fp8_layout
-from dsagen.oracle.sparse_mla import sparse_mla_decode as oracle
+from dsagen.operators.sparse_mla_decode.naive import sparse_mla_decode as oracle
 
 D_QK, D_V = 576, 512
 SCALE = D_QK ** -0.5

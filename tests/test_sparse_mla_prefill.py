@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from dsagen.tolerances import MLA_LSE, MLA_OUT
-from dsagen.oracle.sparse_mla import sparse_mla_prefill as oracle
+from dsagen.operators.sparse_mla_prefill.naive import sparse_mla_prefill as oracle
 from dsagen.ops import mla_prefill as ops_mod
 from dsagen.ops.mla_prefill import compare, example_problem, random_instance, sparse_mla_prefill, verify
 from dsagen.runtime.dispatch import template_module

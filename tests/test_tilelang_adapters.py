@@ -6,9 +6,9 @@ cannot serve go to the Triton module."""
 import pytest
 import torch
 
-from dsagen.oracle.sparse_mla import sparse_mla_decode as decode_oracle
-from dsagen.oracle.sparse_mla import sparse_mla_prefill as prefill_oracle
-from dsagen.oracle.topk import topk_indices
+from dsagen.operators.sparse_mla_decode.naive import sparse_mla_decode as decode_oracle
+from dsagen.operators.sparse_mla_prefill.naive import sparse_mla_prefill as prefill_oracle
+from dsagen.operators.topk.naive import topk_indices
 from dsagen.ops import mla_decode, mla_prefill
 from dsagen.ops import topk as topk_ops
 from dsagen.runtime import dispatch

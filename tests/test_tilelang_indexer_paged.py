@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from dsagen.ops import indexer as ops
-from dsagen.oracle.indexer import indexer_logits_paged as oracle
+from dsagen.operators.indexer_logits_paged.naive import indexer_logits_paged as oracle
 from dsagen.runtime import dispatch, paths
 from dsagen.gen.tilelang_build import nvcc_path
 from dsagen.runtime.tilelang import indexer_cache_views

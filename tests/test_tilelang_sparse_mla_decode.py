@@ -244,7 +244,7 @@ GPU_CASES = [
 @pytest.mark.parametrize("b,s_q,h_q,topk,splits", GPU_CASES,
                          ids=[f"b{c[0]}_sq{c[1]}_h{c[2]}_topk{c[3]}_split{c[4] or 'auto'}" for c in GPU_CASES])
 def test_gpu_matches_oracle(builds, b, s_q, h_q, topk, splits):
-    from dsagen.oracle.sparse_mla import sparse_mla_decode as oracle
+    from dsagen.operators.sparse_mla_decode.naive import sparse_mla_decode as oracle
 
     q, cache, idx = _make(b, s_q, h_q, topk, nb=max(3, -(-2 * topk // 64)), seed=h_q * 7 + topk)
     out, lse = _run(builds, q, cache, idx, splits)
@@ -257,7 +257,7 @@ def test_gpu_matches_oracle(builds, b, s_q, h_q, topk, splits):
 def test_gpu_topk_length_and_attn_sink(builds, splits):
     """FlashMLA's topk_length [b] (0, inside the first tile, past topk) and attn_sink [h_q] of both
     signs, through the main kernel alone (1 split) and the combine (3 splits)."""
-    from dsagen.oracle.sparse_mla import sparse_mla_decode as oracle
+    from dsagen.operators.sparse_mla_decode.naive import sparse_mla_decode as oracle
 
     b, s_q, h_q, topk = 3, 2, 128, 256
     q, cache, idx = _make(b, s_q, h_q, topk, nb=8, seed=23)
@@ -273,7 +273,7 @@ def test_gpu_topk_length_and_attn_sink(builds, splits):
 @pytest.mark.parametrize("splits", [1, 3])
 def test_gpu_query_without_valid_index(builds, splits):
     """All-invalid queries get out = 0 and lse = +inf; their neighbours are intact."""
-    from dsagen.oracle.sparse_mla import sparse_mla_decode as oracle
+    from dsagen.operators.sparse_mla_decode.naive import sparse_mla_decode as oracle
 
     b, s_q, h_q, topk = 2, 2, 64, 192
     q, cache, idx = _make(b, s_q, h_q, topk, seed=3)
@@ -292,7 +292,7 @@ def test_gpu_query_without_valid_index(builds, splits):
 def test_gpu_fp8_dequantisation_is_exact(builds):
     """One index per query: out is the selected row's dequantised latent exactly (ue8m0 scales make
     e4m3 * scale exact in bf16) and lse is its logit (checks the RoPE part and the scale columns)."""
-    from dsagen.oracle.sparse_mla import sparse_mla_decode as oracle
+    from dsagen.operators.sparse_mla_decode.naive import sparse_mla_decode as oracle
 
     g = torch.Generator().manual_seed(17)
     nb, page, b, s_q, h_q = 2, 64, 2, 2, 64
@@ -319,7 +319,7 @@ def test_gpu_fp8_dequantisation_is_exact(builds):
 def test_gpu_fp32_scales(builds):
     """pack_mla_fp8_cache with plain fp32 (not power-of-two) scales: the kernel dequantises to bf16 (as
     FlashMLA does), so the reference is the oracle over the bf16-rounded dequantised cache."""
-    from dsagen.oracle.sparse_mla import sparse_mla_decode as oracle
+    from dsagen.operators.sparse_mla_decode.naive import sparse_mla_decode as oracle
 
     q, cache, idx = _make(2, 2, 64, 128, seed=19, scale_format="fp32")
     out, lse = _run(builds, q, cache, idx, 2)

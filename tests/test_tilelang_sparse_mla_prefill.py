@@ -158,7 +158,7 @@ def test_wrapper_passes_kernel_layout_and_checks():
 # ---- GPU correctness (Hopper only) --------------------------------------------------------------
 
 def _case(h_q, d_qk, s_q, s_kv, topk, seed, edge):
-    from dsagen.ops.mla_prefill import random_instance
+    from dsagen.operators.sparse_mla_prefill.problem import random_instance
 
     q, kv, idx = random_instance(h_q, d_qk, topk, s_q, s_kv, seed=seed)  # unselected kv rows are NaN
     if edge:
@@ -188,8 +188,8 @@ GPU_CASES = [  # (h_q, d_qk, s_q, s_kv, topk, sm_scale, edge cases, topk_length 
 def test_gpu_matches_oracle(builds, h_q, d_qk, s_q, s_kv, topk, sm_scale, edge, extras):
     if torch.cuda.get_device_capability() < (9, 0):
         pytest.skip("sm_90a kernel needs compute capability 9.0")
-    from dsagen.ops.mla_prefill import compare
-    from dsagen.oracle.sparse_mla import sparse_mla_prefill as oracle
+    from dsagen.operators.sparse_mla_prefill.problem import compare
+    from dsagen.operators.sparse_mla_prefill.naive import sparse_mla_prefill as oracle
     from dsagen.runtime.tilelang import load_kernel, sparse_mla_prefill
 
     q, kv, idx = _case(h_q, d_qk, s_q, s_kv, topk, seed=h_q + topk, edge=edge)

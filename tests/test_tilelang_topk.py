@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from dsagen.ops.topk import same_selection
-from dsagen.oracle.topk import order_keys
-from dsagen.oracle.topk import topk_indices as oracle
+from dsagen.operators.topk.problem import same_selection
+from dsagen.operators.topk.naive import order_keys
+from dsagen.operators.topk.naive import topk_indices as oracle
 from dsagen.runtime import paths
 
 HAVE_TILELANG = importlib.util.find_spec("tilelang") is not None
@@ -468,7 +468,7 @@ def test_gpu_one_million_columns(kernels, pattern, k, variant):
 
 @needs_hopper
 def test_gpu_matches_triton_ops(kernels):
-    from dsagen.ops.topk import topk_indices
+    from dsagen.ops import topk_indices
 
     x = torch.randn(16, 20000, generator=_gen(3))
     x[:, ::5] = x[:, 3:4]

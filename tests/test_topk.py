@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from dsagen import tolerances
 from dsagen.ops.topk import example_problem, same_selection, topk_indices, verify
-from dsagen.oracle.topk import order_keys
-from dsagen.oracle.topk import topk_indices as oracle
+from dsagen.operators.topk.naive import order_keys
+from dsagen.operators.topk.naive import topk_indices as oracle
 from dsagen.runtime import paths
 from dsagen.runtime.dispatch import template_module
 

@@ -19,7 +19,7 @@ import torch
 
 
 def memory_table(s_q=8192, k=2048, s_kvs=(8192, 32768, 65536, 131072)):
-    from dsagen.ops.indexer_topk import scratch_bytes
+    from dsagen.operators.indexer_topk_fused.api import scratch_bytes
 
     rows = []
     for s_kv in s_kvs:
