@@ -1,7 +1,9 @@
-"""Kernel cache: deterministic rendering, atomic publishing, crash/kill safety, concurrent
-tunes, corrupted manifest / edited kernel detection and rebuild, find_kernel_source."""
+"""Kernel cache: deterministic rendering, atomic publishing, crash/kill safety, concurrent tunes,
+corrupted manifest / edited kernel detection and rebuild, the runtime's cheap lookup, results
+applied only to their own kernel, and a clean that deletes nothing it did not write."""
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -11,15 +13,16 @@ import warnings
 
 import pytest
 
-from dsagen.gen import cache
+from dsagen.gen import records
 from dsagen.gen.render import render, sha256_file, sha256_text
 from dsagen.gen.space import ScheduleError
+from dsagen.operators import registry
+from dsagen.runtime import manifest
 from tests.fixtures.helpers import FIXTURES, cli, env_for, make_home, snapshot, tune_args
 
-TEMPLATE = FIXTURES / "fake_scale_template.py"
-KW = dict(op="fake_scale", arch="sm90", spec_name="tiny-test", spec_hash="ab" * 32,
-          bucket={"key": "cols", "lo": 256, "hi": 512}, problem={"heads": 8, "rows": 16, "cols": 512},
-          name="fake_scale_h8_cols512")
+TEMPLATE = FIXTURES / "fake_scale" / "triton.py"
+KW = dict(op="fake_scale", arch="sm90", bucket={"key": "cols", "lo": 256, "hi": 512},
+          problem={"heads": 8, "rows": 16, "cols": 512}, name="fake_scale_h8_cols512")
 
 
 @pytest.fixture(scope="module")
@@ -37,17 +40,22 @@ def home(tuned_home, tmp_path, monkeypatch):
     monkeypatch.setenv("DSAGEN_HOME", str(dst))
     monkeypatch.delenv("DSAGEN_GENERATED", raising=False)
     monkeypatch.setenv("DSAGEN_PLUGINS", "tests.fixtures.fake_plugin")
+    manifest.forget()
     return dst
 
 
+def _fake():
+    return registry()["fake_scale"]
+
+
 def _assert_cache_valid(home, n=None, killed=False):
-    data = cache.read_manifest(home / "generated")
+    data = manifest.read_manifest(home / "generated")
     if n is not None:
         assert len(data["kernels"]) == n
     for e in data["kernels"].values():
-        assert cache.check_entry(e, home / "generated") is None
+        assert manifest.check_entry(e, home / "generated") is None
     staging = home / "generated" / ".staging"
-    if not killed:  # a killed writer may leave a staging file (never read; removed by the next writer)
+    if not killed:  # a killed writer may leave staging (never read; removed by the next writer)
         assert not staging.exists() or not any(staging.iterdir())
     return data
 
@@ -58,7 +66,7 @@ def test_render_is_deterministic_and_replaces_the_schedule():
     assert a == b and sha256_text(a) == sha256_text(b)
     assert 'SCHEDULE = {"BLOCK_C": 128, "num_warps": 8, "num_stages": 1}' in a
     assert a.count("SCHEDULE = {") == 1
-    assert "# spec: tiny-test" in a and "# arch: sm90" in a and '"cols": 512' in a
+    assert '# arch: "sm90"' in a and '"cols": 512' in a
     c = render(TEMPLATE, schedule={"BLOCK_C": 64, "num_warps": 8, "num_stages": 1}, **KW)
     assert sha256_text(c) != sha256_text(a)
     ns = {}
@@ -68,24 +76,38 @@ def test_render_is_deterministic_and_replaces_the_schedule():
         render(TEMPLATE, schedule={"BLOCK_Z": 1}, **KW)
 
 
+def test_nothing_from_a_name_becomes_code():
+    evil = 'x\nimport os; os._exit(9)  # "'
+    src = render(TEMPLATE, schedule={"BLOCK_C": 128}, **dict(KW, name=evil, problem={"cols": evil}))
+    ns = {}
+    exec(compile(src, "kernel.py", "exec"), ns)  # would exit the test process if pasted unescaped
+    assert ns["SCHEDULE"]["BLOCK_C"] == 128
+    with pytest.raises(records.CacheError, match="not a plain name"):
+        records.kernel_dir("sm90", "fake_scale", "../../outside")
+
+
 def test_crash_between_staging_and_publishing_keeps_the_old_cache(home, monkeypatch):
     gen = home / "generated"
     before = snapshot(gen)
-    e = dict(next(iter(cache.read_manifest(gen)["kernels"].values())))
-    src = render(TEMPLATE, schedule={"BLOCK_C": 32, "num_warps": 1, "num_stages": 1}, **KW)
-    e.update(schedule={"BLOCK_C": 32, "num_warps": 1, "num_stages": 1}, source_sha256=sha256_text(src))
+    e = dict(next(iter(manifest.read_manifest(gen)["kernels"].values())))
+    staged = records.staging_dir(gen, "x")
+    (staged / "kernel.py").write_text("# another build\n")
+    e.update(source_sha256=sha256_file(staged / "kernel.py"))
 
     def boom(a, b):
         raise OSError("simulated crash before the rename")
 
-    monkeypatch.setattr(cache, "_replace", boom)
+    monkeypatch.setattr(records, "_replace", boom)
     with pytest.raises(OSError, match="simulated crash"):
-        cache.commit_kernel(e, src)
-    assert snapshot(gen) == before  # nothing half-written, staging cleaned
-    _assert_cache_valid(home, 2)
+        records.commit(e, staged, gen)
+    monkeypatch.undo()
+    records.clean_stale_staging(gen)  # what the next writer does first (here: this pid's own leftovers)
+    shutil.rmtree(staged, ignore_errors=True)
+    assert {k: v for k, v in snapshot(gen).items() if not k.startswith(".staging")} == before
+    _assert_cache_valid(home, 2, killed=True)
 
 
-def test_killed_tune_leaves_a_valid_cache(tmp_path):
+def test_killed_tune_leaves_a_valid_cache_and_no_workers(tmp_path):
     home = make_home(tmp_path)
     p = subprocess.Popen([sys.executable, "-m", "dsagen", *tune_args()], env=env_for(home),
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -98,6 +120,9 @@ def test_killed_tune_leaves_a_valid_cache(tmp_path):
     p.send_signal(signal.SIGKILL)
     p.wait()
     _assert_cache_valid(home, killed=True)  # whatever was published is whole
+    time.sleep(2.5)  # workers poll their parent once a second
+    ps = subprocess.run(["ps", "-eo", "ppid,args"], capture_output=True, text=True).stdout
+    assert not [ln for ln in ps.splitlines() if ln.split()[:1] == [str(p.pid)]], "a worker outlived its tune"
     r = cli(home, *tune_args())
     assert r.returncode == 0, r.stdout + r.stderr
     _assert_cache_valid(home, 2)
@@ -111,17 +136,15 @@ def test_two_concurrent_tunes(tmp_path):
     assert [p.returncode for p in procs] == [0, 0], outs
     data = _assert_cache_valid(home, 2)
     assert {e["status"] for e in data["kernels"].values()} == {"verified-cpu"}
-    tuned = json.loads((home / "schedules" / "sm90" / "tuned.json").read_text())
-    assert len(tuned["entries"]) == 2
 
 
 def test_corrupt_manifest_is_detected_and_rebuilt(home):
     gen = home / "generated"
-    (gen / "manifest.json").write_text('{"format": 1, "kernels": {')
-    cache._cache.clear()
+    (gen / "manifest.json").write_text('{"format": 2, "kernels": {')
+    manifest.forget()
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
-        assert cache.find_kernel_source("fake_scale", "sm90", None) is None
+        assert manifest.find_entry(_fake(), "sm90", "triton", None) is None
     assert any("does not parse" in str(x.message) for x in w)
     r = cli(home, "list")
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "does not parse" in r.stderr
@@ -134,13 +157,13 @@ def test_corrupt_manifest_is_detected_and_rebuilt(home):
 
 def test_edited_kernel_is_refused_and_rebuilt(home):
     gen = home / "generated"
-    e = next(iter(cache.read_manifest(gen)["kernels"].values()))
+    e = next(iter(manifest.read_manifest(gen)["kernels"].values()))
     path = gen / e["path"]
     path.write_text(path.read_text().replace('"BLOCK_C": ', '"BLOCK_C": 1 + '))
-    cache._cache.clear()
+    manifest.forget()
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
-        got = cache.find_kernel_source("fake_scale", "sm90", e["problem"])
+        got = manifest.find_entry(_fake(), "sm90", "triton", e["problem"])
     assert got is None and any("sha256 differs" in str(x.message) for x in w)
     recs = json.loads(cli(home, "list", "--json").stdout)
     assert {r["name"]: r["status"] for r in recs}[e["name"]] == "CORRUPT"
@@ -148,25 +171,62 @@ def test_edited_kernel_is_refused_and_rebuilt(home):
     assert r.returncode == 0, r.stdout + r.stderr
     assert f"up to date: fake_scale/{e['name']}" not in r.stdout
     _assert_cache_valid(home, 2)
-    assert cache.find_kernel_source("fake_scale", "sm90", e["problem"]) == path
+    manifest.forget()
+    assert manifest.find_entry(_fake(), "sm90", "triton", e["problem"])[1] == path.parent
 
 
-def test_find_kernel_source_picks_the_nearest_bucket_cheaply(home, monkeypatch):
+def test_find_entry_picks_the_nearest_bucket_cheaply(home, monkeypatch):
     gen = home / "generated"
-    cache._cache.clear()
+    op = _fake()
     p = {"heads": 8, "rows": 3}
-    small = cache.find_kernel_source("fake_scale", "sm90", dict(p, cols=300))
-    big = cache.find_kernel_source("fake_scale", "sm90", dict(p, cols=100000))
-    assert small.parent.name == "fake_scale_h8_cols512" and big.parent.name == "fake_scale_h8_cols4096"
-    assert sha256_file(small) == cache.read_manifest(gen)["kernels"]["sm90/fake_scale/fake_scale_h8_cols512"]["source_sha256"]
-    assert cache.find_kernel_source("fake_scale", "sm90", dict(p, heads=16, cols=300)) is None  # other head count
-    assert cache.find_kernel_source("fake_scale", "sm80", dict(p, cols=300)) is None
-    assert cache.find_kernel_source("topk", "sm90", None) is None
+    small = manifest.find_entry(op, "sm90", "triton", dict(p, cols=300))[1]
+    big = manifest.find_entry(op, "sm90", "triton", dict(p, cols=100000))[1]
+    assert small.name == "fake_scale_h8_cols512" and big.name == "fake_scale_h8_cols4096"
+    assert sha256_file(small / "kernel.py") == \
+        manifest.read_manifest(gen)["kernels"]["sm90/fake_scale/fake_scale_h8_cols512"]["source_sha256"]
+    assert manifest.find_entry(op, "sm90", "triton", dict(p, heads=16, cols=300)) is None  # other head count
+    assert manifest.find_entry(op, "sm80", "triton", dict(p, cols=300)) is None
+    assert manifest.find_entry(registry()["topk"], "sm90", "triton", None) is None
 
     def no_reads(*a, **k):
         raise AssertionError("manifest re-read although unchanged")
 
-    monkeypatch.setattr(cache, "read_manifest", no_reads)
-    monkeypatch.setattr(cache, "sha256_file", no_reads)
+    monkeypatch.setattr(manifest, "read_manifest", no_reads)
+    monkeypatch.setattr(manifest, "sha256_file", no_reads)
     for _ in range(3):
-        assert cache.find_kernel_source("fake_scale", "sm90", dict(p, cols=300)) == small
+        assert manifest.find_entry(op, "sm90", "triton", dict(p, cols=300))[1] == small
+
+
+def test_a_result_is_applied_only_to_its_own_kernel(home):
+    gen = home / "generated"
+    e = manifest.read_manifest(gen)["kernels"]["sm90/fake_scale/fake_scale_h8_cols512"]
+    gpu = {"passed": True, "where": "NVIDIA H100 80GB HBM3", "device_arch": "sm90", "max_error": 0.0,
+           "timing": {"median_us": 3.0}}
+    assert records.record_result("sm90", "fake_scale", e["name"], "another-key", gpu, root=gen) is None
+    other_gpu = dict(gpu, where="NVIDIA A100-SXM4-80GB", device_arch="sm80")
+    got = records.record_result("sm90", "fake_scale", e["name"], e["key"], other_gpu, root=gen)
+    assert got["status"] == "verified-cpu"  # a GPU of another arch proves nothing about sm90
+    got = records.record_result("sm90", "fake_scale", e["name"], e["key"], dict(gpu, passed="false"), root=gen)
+    assert got["status"] == "compiled"      # only True passes
+    got = records.record_result("sm90", "fake_scale", e["name"], e["key"], gpu, root=gen)
+    assert got["status"] == "measured" and got["timing"]["median_us"] == 3.0
+    assert [h["status"] for h in got["history"]][-2:] == ["compiled", "measured"]
+
+
+def test_files_are_readable_by_another_user(home):
+    gen = home / "generated"
+    for f in [gen / "manifest.json", *gen.glob("sm90/fake_scale/*/kernel.py")]:
+        assert os.stat(f).st_mode & 0o044 == 0o044, f
+
+
+def test_clean_removes_only_what_dsagen_wrote(home, tmp_path):
+    user = tmp_path / "user"
+    (user / "sm_notes").mkdir(parents=True)
+    (user / "manifest.json.bak").write_text("mine")
+    with pytest.raises(records.CacheError, match="not a dsagen cache"):
+        records.clean(user)
+    assert (user / "sm_notes").is_dir() and (user / "manifest.json.bak").exists()
+    gen = home / "generated"
+    (gen / "notes.txt").write_text("keep me")
+    assert records.clean(gen) == 2
+    assert sorted(p.name for p in gen.iterdir() if p.name != ".lock") == ["notes.txt"]

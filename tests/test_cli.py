@@ -8,7 +8,7 @@ import pytest
 from dsagen.cli import build_parser, main
 from tests.fixtures.helpers import SMALL_SPEC, cli, make_home, snapshot, tune_args
 
-COMMANDS = ["tune", "list", "show", "verify", "clean", "measure", "specs"]
+COMMANDS = ["tune", "list", "show", "verify", "clean", "export-runtime", "specs"]
 
 
 @pytest.mark.parametrize("cmd", COMMANDS)
@@ -34,8 +34,10 @@ BAD = {
     "missing_arch": (["tune", "--spec", str(SMALL_SPEC)], "--arch: required"),
     "unknown_op": (["tune", "--arch", "sm90", "--spec", str(SMALL_SPEC), "--ops", "nope"], "--ops: unknown operator"),
     "bad_jobs": (["tune", "--arch", "sm90", "--spec", str(SMALL_SPEC), "--ops", "fake_scale", "--jobs", "0"], "--jobs"),
-    "bad_ingest": (["tune", "--ingest", "NOFILE"], "--ingest"),
-    "not_a_bundle": (["measure", "NODIR"], "not a dsagen bundle"),
+    "empty_ops": (["tune", "--arch", "sm90", "--spec", str(SMALL_SPEC), "--ops", ""], "--ops: give operator names"),
+    "address_without_ray": (["tune", "--arch", "sm90", "--spec", str(SMALL_SPEC), "--ops", "fake_scale", "--address",
+                             "127.0.0.1:1"], "--address: only with --executor ray"),
+    "verify_unknown_arch": (["verify", "--arch", "sm75"], "--arch: unknown arch"),
     "show_unknown": (["show", "nothing_here"], "no generated kernel named"),
 }
 
@@ -72,7 +74,7 @@ def test_tune_list_show_verify_clean(tmp_path):
     home = make_home(tmp_path / "home")
     r = cli(home, *tune_args())
     assert r.returncode == 0, r.stderr[-2000:]
-    assert "NOT measured" in r.stdout and "compile [" in r.stderr  # progress bar with time left
+    assert "NOT measured" in r.stdout and "build [" in r.stderr  # progress bar with time left
     assert "left" in r.stderr
     r = cli(home, "list")
     assert r.returncode == 0 and "fake_scale_h8_cols512" in r.stdout and "verified-cpu" in r.stdout
@@ -90,4 +92,4 @@ def test_tune_list_show_verify_clean(tmp_path):
     r = cli(home, "clean")
     assert r.returncode == 0 and "removed 2" in r.stdout
     assert json.loads(cli(home, "list", "--json").stdout) == []
-    assert (home / "schedules" / "sm90" / "fake_scale.toml").exists()
+    assert (home / "schedules" / "fake_scale" / "triton.toml").exists()

@@ -6,8 +6,10 @@ import torch
 
 from dsagen import tolerances
 from dsagen.compat import deep_gemm as dg
-from dsagen.ops import indexer as ops
-from dsagen.oracle import indexer as oracle
+from dsagen.operators.indexer_logits import problem as ragged
+from dsagen.operators.indexer_logits_paged import problem as paged
+from dsagen.operators.indexer_logits import naive as ragged_oracle
+from dsagen.operators.indexer_logits_paged import naive as paged_oracle
 
 
 
@@ -28,27 +30,27 @@ CASES = [(64, 128, 7, 200), (24, 64, 4, 100), (128, 64, 3, 70)]
 
 @pytest.mark.parametrize("h,d,s_q,s_kv", CASES, ids=[f"h{h}_d{d}_sq{s}_skv{n}" for h, d, s, n in CASES])
 def test_fp8_mqa_logits(h, d, s_q, s_kv):
-    q, k, ks, w, start, end = ops.random_ragged(s_q, s_kv, h, d, seed=s_q)
+    q, k, ks, w, start, end = ragged.random_ragged(s_q, s_kv, h, d, seed=s_q)
     got = dg.fp8_mqa_logits(q, (k, ks), w, start, end)
     assert got.shape == (s_q, s_kv) and got.dtype == torch.float32
-    _deepgemm_check(got, oracle.indexer_logits(q, k, ks, w, start, end))
+    _deepgemm_check(got, ragged_oracle.indexer_logits(q, k, ks, w, start, end))
 
 
 def test_fp8_mqa_logits_scale_column_and_unclean():
-    q, k, ks, w, start, end = ops.random_ragged(5, 90, 16, 64, seed=1)
+    q, k, ks, w, start, end = ragged.random_ragged(5, 90, 16, 64, seed=1)
     got = dg.fp8_mqa_logits(q, (k, ks[:, None]), w, start, end, clean_logits=False)
-    ref = oracle.indexer_logits(q, k, ks, w, start, end)
+    ref = ragged_oracle.indexer_logits(q, k, ks, w, start, end)
     fin = torch.isfinite(ref)
     torch.testing.assert_close(got[fin], ref[fin], atol=tolerances.INDEXER_LOGITS.atol,
                                rtol=tolerances.INDEXER_LOGITS.rtol)
 
 
 def test_fp8_mqa_logits_compressed():
-    q, k, ks, w, start, end = ops.random_ragged(6, 120, 8, 64, seed=2)
+    q, k, ks, w, start, end = ragged.random_ragged(6, 120, 8, 64, seed=2)
     width = 70
     got = dg.fp8_mqa_logits(q, (k, ks), w, start, end, clean_logits=False, max_seqlen_k=width)
     assert got.shape == (6, width)
-    ref = oracle.indexer_logits(q, k, ks, w, start, end)
+    ref = ragged_oracle.indexer_logits(q, k, ks, w, start, end)
     for i in range(6):
         a, b = int(start[i]), min(int(end[i]), int(start[i]) + width)
         if b > a:
@@ -63,17 +65,17 @@ PAGED = [(64, 128, 1, [200, 65]), (32, 64, 2, [129, 3]), (48, 64, 4, [77])]
 
 @pytest.mark.parametrize("h,d,n,ctx", PAGED, ids=[f"h{h}_d{d}_n{n}_ctx{'-'.join(map(str, c))}" for h, d, n, c in PAGED])
 def test_fp8_paged_mqa_logits(h, d, n, ctx):
-    q, cache, w, cl, bt, max_ctx = ops.random_paged(len(ctx), n, h, d, ctx, seed=n)
+    q, cache, w, cl, bt, max_ctx = paged.random_paged(len(ctx), n, h, d, ctx, seed=n)
     meta = dg.get_paged_mqa_logits_metadata(cl, 64, 8)
     got = dg.fp8_paged_mqa_logits(q, cache, w, cl, bt, meta, max_ctx, clean_logits=True)
-    _deepgemm_check(got, oracle.indexer_logits_paged(q, cache, w, cl, bt, max_ctx))
+    _deepgemm_check(got, paged_oracle.indexer_logits_paged(q, cache, w, cl, bt, max_ctx))
 
 
 def test_fp8_paged_mqa_logits_2d_context_lens():
-    q, cache, w, cl, bt, max_ctx = ops.random_paged(2, 3, 8, 64, [90, 40], seed=3)
+    q, cache, w, cl, bt, max_ctx = paged.random_paged(2, 3, 8, 64, [90, 40], seed=3)
     cl2 = cl[:, None] - 2 + torch.arange(3, dtype=torch.int32)[None, :]
     got = dg.fp8_paged_mqa_logits(q, cache, w, cl2, bt, None, max_ctx, clean_logits=True)
-    _deepgemm_check(got, oracle.indexer_logits_paged(q, cache, w, cl, bt, max_ctx))
+    _deepgemm_check(got, paged_oracle.indexer_logits_paged(q, cache, w, cl, bt, max_ctx))
 
 
 def _metadata_reference(lens, block_kv, num_sms):

@@ -4,7 +4,7 @@ checks that its template still builds it with the committed resources and no spi
 The source text itself is not compared: TileLang names buffers in an order that varies from
 one process to the next (two buffers `kv_l` / `kv_l_1` may swap names), so the same template
 gives sources with different hashes but the same code. The committed kernel.cu and kernel.so
-are checked against their recorded sha256 by the cache (`dsagen.gen.cache.check_entry`)."""
+are checked against their recorded sha256 by the cache (`dsagen.runtime.manifest.check_entry`)."""
 
 import json
 
@@ -31,7 +31,7 @@ ENTRIES = _entries()
 
 
 def test_generated_holds_tilelang_kernels_for_all_four_operators():
-    from dsagen.gen import cache
+    from dsagen.runtime import manifest
 
     entries = {(p.values[0]["arch"], p.values[0]["name"]): p.values[0] for p in ENTRIES}.values()
     sm90 = {e["op"] for e in entries if e["arch"] == "sm90"}
@@ -39,7 +39,7 @@ def test_generated_holds_tilelang_kernels_for_all_four_operators():
     # sm100: what TileLang 0.1.15 lowers for sm_100a (docs/TILELANG.md lists the rest)
     assert {e["op"] for e in entries if e["arch"] == "sm100"} == {"indexer_logits", "indexer_logits_paged", "topk"}
     for e in entries:
-        assert not cache.check_entry(e), f"{e['name']}: committed files do not match the manifest"
+        assert not manifest.check_entry(e), f"{e['name']}: committed files do not match the manifest"
         assert e["status"] == "compiled"  # never called verified without a GPU run
         for k in e["kernels"]:
             assert k["gmma_in_sass"] >= k["wgmma_in_ptx"] + k["tcgen05_in_ptx"], f"{e['name']}: ptxas dropped MMAs"

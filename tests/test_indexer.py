@@ -9,9 +9,12 @@ import pytest
 import torch
 
 from dsagen import tolerances
-from dsagen.ops import indexer as ops
+from dsagen import ops
+from dsagen.operators.indexer_logits import problem as ragged
+from dsagen.operators.indexer_logits_paged import problem as paged
 from dsagen.oracle import fp8
-from dsagen.oracle import indexer as oracle
+from dsagen.operators.indexer_logits import naive as ragged_oracle
+from dsagen.operators.indexer_logits_paged import naive as paged_oracle
 
 TOL = tolerances.INDEXER_LOGITS
 NAN = float("nan")
@@ -39,49 +42,49 @@ RAGGED = [  # (H, D, s_q, s_kv)
 
 @pytest.mark.parametrize("h,d,s_q,s_kv", RAGGED, ids=[f"h{h}_d{d}_sq{s}_skv{n}" for h, d, s, n in RAGGED])
 def test_ragged_fp8(h, d, s_q, s_kv):
-    q, k, ks, w, start, end = ops.random_ragged(s_q, s_kv, h, d, seed=h + d + s_q)
+    q, k, ks, w, start, end = ragged.random_ragged(s_q, s_kv, h, d, seed=h + d + s_q)
     assert bool((start > 0).any()) and bool((start == end).any())
     out = torch.full((s_q, s_kv), NAN)
     got = ops.indexer_logits(q, k, ks, w, start, end, out=out)
     assert got is out
-    _close(out, oracle.indexer_logits(q, k, ks, w, start, end))
+    _close(out, ragged_oracle.indexer_logits(q, k, ks, w, start, end))
 
 
 @pytest.mark.parametrize("h,d", [(64, 128), (24, 64)], ids=["h64_d128_sq6_skv150", "h24_d64_sq6_skv150"])
 def test_ragged_bf16(h, d):
-    q, k, ks, w, start, end = ops.random_ragged(6, 150, h, d, dtype="bf16", seed=3)
+    q, k, ks, w, start, end = ragged.random_ragged(6, 150, h, d, dtype="bf16", seed=3)
     assert ks is None and q.dtype == torch.bfloat16
     out = torch.full((6, 150), NAN)
     ops.indexer_logits(q, k, None, w, start, end, out=out)
-    _close(out, oracle.indexer_logits(q, k, None, w, start, end))
+    _close(out, ragged_oracle.indexer_logits(q, k, None, w, start, end))
 
 
 def test_ragged_unclean_writes_only_in_range():
-    q, k, ks, w, start, end = ops.random_ragged(5, 140, 16, 64, seed=5)
+    q, k, ks, w, start, end = ragged.random_ragged(5, 140, 16, 64, seed=5)
     out = torch.full((5, 140), NAN)
     ops.indexer_logits(q, k, ks, w, start, end, clean=False, out=out)
-    ref = oracle.indexer_logits(q, k, ks, w, start, end)
+    ref = ragged_oracle.indexer_logits(q, k, ks, w, start, end)
     fin = torch.isfinite(ref)
     assert torch.isnan(out[~fin]).all(), "clean=False wrote outside the ranges"
     torch.testing.assert_close(out[fin], ref[fin], atol=TOL.atol, rtol=TOL.rtol)
 
 
 def test_ragged_all_empty_and_clamped_ranges():
-    q, k, ks, w, _, _ = ops.random_ragged(4, 100, 8, 64, seed=9)
+    q, k, ks, w, _, _ = ragged.random_ragged(4, 100, 8, 64, seed=9)
     start = torch.tensor([0, 50, -5, 90], dtype=torch.int32)
     end = torch.tensor([0, 50, 300, 10], dtype=torch.int32)  # empty, empty, clamped to all, start > end
     out = torch.full((4, 100), NAN)
     ops.indexer_logits(q, k, ks, w, start, end, out=out)
-    _close(out, oracle.indexer_logits(q, k, ks, w, start, end))
+    _close(out, ragged_oracle.indexer_logits(q, k, ks, w, start, end))
     assert torch.isfinite(out[2]).all() and torch.isneginf(out[[0, 1, 3]]).all()
 
 
 def test_ragged_dequantised_semantics():
     """The oracle itself against an independent dense float64 formula on dequantised values."""
-    q, k, ks, w, start, end = ops.random_ragged(3, 40, 4, 64, seed=2)
+    q, k, ks, w, start, end = ragged.random_ragged(3, 40, 4, 64, seed=2)
     kd = k.double() * ks.double()[:, None]
     dense = torch.stack([(torch.relu(q[i].double() @ kd.T) * w[i].double()[:, None]).sum(0) for i in range(3)])
-    ref = oracle.indexer_logits(q, k, ks, w, start, end, dtype=torch.float64)
+    ref = ragged_oracle.indexer_logits(q, k, ks, w, start, end, dtype=torch.float64)
     m = torch.isfinite(ref)
     torch.testing.assert_close(ref[m], dense[m], atol=1e-9, rtol=1e-9)
 
@@ -98,11 +101,11 @@ PAGED = [  # (H, D, next_n, context_lens)
 @pytest.mark.parametrize("h,d,n,ctx", PAGED,
                          ids=[f"h{h}_d{d}_n{n}_ctx{'-'.join(map(str, c))}" for h, d, n, c in PAGED])
 def test_paged(h, d, n, ctx):
-    q, cache, w, cl, bt, max_ctx = ops.random_paged(len(ctx), n, h, d, ctx, seed=h + n)
+    q, cache, w, cl, bt, max_ctx = paged.random_paged(len(ctx), n, h, d, ctx, seed=h + n)
     out = torch.full((len(ctx) * n, max_ctx), NAN)
     got = ops.indexer_logits_paged(q, cache, w, cl, bt, max_ctx, out=out)
     assert got is out
-    ref = oracle.indexer_logits_paged(q, cache, w, cl, bt, max_ctx)
+    ref = paged_oracle.indexer_logits_paged(q, cache, w, cl, bt, max_ctx)
     _close(out, ref)
     # row (b, i) sees exactly context_len - next_n + i + 1 positions
     vis = torch.isfinite(ref).sum(1).reshape(len(ctx), n)
@@ -111,18 +114,18 @@ def test_paged(h, d, n, ctx):
 
 
 def test_paged_block_kv_32_wider_output():
-    q, cache, w, cl, bt, max_ctx = ops.random_paged(2, 2, 8, 64, [40, 70], block_kv=32, seed=4)
+    q, cache, w, cl, bt, max_ctx = paged.random_paged(2, 2, 8, 64, [40, 70], block_kv=32, seed=4)
     width = max_ctx + 25  # output wider than any context: the tail is -inf
     out = torch.full((4, width), NAN)
     ops.indexer_logits_paged(q, cache, w, cl, bt, width, out=out)
-    _close(out, oracle.indexer_logits_paged(q, cache, w, cl, bt, width))
+    _close(out, paged_oracle.indexer_logits_paged(q, cache, w, cl, bt, width))
 
 
 def test_paged_unclean_writes_only_visible():
-    q, cache, w, cl, bt, max_ctx = ops.random_paged(2, 2, 16, 64, [90, 33], seed=6)
+    q, cache, w, cl, bt, max_ctx = paged.random_paged(2, 2, 16, 64, [90, 33], seed=6)
     out = torch.full((4, max_ctx), NAN)
     ops.indexer_logits_paged(q, cache, w, cl, bt, max_ctx, clean=False, out=out)
-    ref = oracle.indexer_logits_paged(q, cache, w, cl, bt, max_ctx)
+    ref = paged_oracle.indexer_logits_paged(q, cache, w, cl, bt, max_ctx)
     fin = torch.isfinite(ref)
     assert torch.isnan(out[~fin]).all()
     torch.testing.assert_close(out[fin], ref[fin], atol=TOL.atol, rtol=TOL.rtol)
@@ -130,7 +133,7 @@ def test_paged_unclean_writes_only_visible():
 
 def test_paged_cache_poison_is_effective():
     """The NaN poisoning really sits where the kernel must not look (guards the tests above)."""
-    q, cache, w, cl, bt, max_ctx = ops.random_paged(1, 1, 4, 64, [70], seed=1)
+    q, cache, w, cl, bt, max_ctx = paged.random_paged(1, 1, 4, 64, [70], seed=1)
     k8, s = fp8.unpack_indexer_cache(cache)
     used_block = int(bt[0, 1])
     assert torch.isnan(s[used_block, 70 - 64:]).all() and not torch.isnan(s[used_block, : 70 - 64]).any()
@@ -143,8 +146,8 @@ def test_paged_cache_poison_is_effective():
 def test_verify_passes(op):
     from dsagen.runtime.dispatch import template_module
 
-    problem = ops.example_problem(op)
-    r = ops.VERIFY[op](template_module(op), problem)
+    mod = {"indexer_logits": ragged, "indexer_logits_paged": paged}[op]
+    r = mod.verify(template_module(op), mod.OP.example)
     assert r["passed"], r
     assert r["max_error"] < 1.0 and r["shapes"]
 
@@ -155,14 +158,14 @@ def test_verify_catches_a_wrong_kernel():
         def launch(q, k, ks, w, start, end, out, *, clean=True):
             out.fill_(0.0)
 
-    r = ops.verify_ragged(Broken, {"heads": 4, "head_dim": 64, "s_q": 4, "s_kv": 50})
+    r = ragged.verify(Broken, {"heads": 4, "head_dim": 64, "s_q": 4, "s_kv": 50})
     assert not r["passed"]
 
 
 # ---- argument checks ---------------------------------------------------------------------
 
 def _ragged_args():
-    return list(ops.random_ragged(3, 40, 4, 64, seed=0))
+    return list(ragged.random_ragged(3, 40, 4, 64, seed=0))
 
 
 @pytest.mark.parametrize("idx,bad,name", [
@@ -190,7 +193,7 @@ def test_ragged_bad_out_and_head_dim():
 
 
 def test_paged_bad_args():
-    q, cache, w, cl, bt, max_ctx = ops.random_paged(2, 2, 4, 64, [40, 70], seed=0)
+    q, cache, w, cl, bt, max_ctx = paged.random_paged(2, 2, 4, 64, [40, 70], seed=0)
     with pytest.raises(ValueError, match="kv_cache"):
         ops.indexer_logits_paged(q, cache[..., :-4], w, cl, bt, max_ctx)
     with pytest.raises(ValueError, match="weights"):
@@ -212,7 +215,7 @@ def test_paged_bad_args():
 def test_ragged_soft_fp8_decode():
     from dsagen.runtime.dispatch import template_module
 
-    q, k, ks, w, start, end = ops.random_ragged(5, 100, 16, 64, seed=12)
+    q, k, ks, w, start, end = ragged.random_ragged(5, 100, 16, 64, seed=12)
     # every e4m3 byte value except NaN, subnormals included, in q and k
     allb = torch.arange(256, dtype=torch.int32)
     allb = allb[(allb & 0x7F) != 0x7F].to(torch.uint8)
@@ -224,21 +227,21 @@ def test_ragged_soft_fp8_decode():
     k = kb.view(fp8.E4M3).reshape(k.shape)
     out = torch.full((5, 100), NAN)
     template_module("indexer_logits").launch(q, k, ks, w, start, end, out, clean=True, soft_fp8=True)
-    _close(out, oracle.indexer_logits(q, k, ks, w, start, end))
+    _close(out, ragged_oracle.indexer_logits(q, k, ks, w, start, end))
 
 
 def test_paged_soft_fp8_decode():
     from dsagen.runtime.dispatch import template_module
 
-    q, cache, w, cl, bt, max_ctx = ops.random_paged(2, 2, 8, 64, [90, 33], seed=13)
+    q, cache, w, cl, bt, max_ctx = paged.random_paged(2, 2, 8, 64, [90, 33], seed=13)
     out = torch.full((4, max_ctx), NAN)
     template_module("indexer_logits_paged").launch(q, cache, w, cl, bt, out, max_context_len=max_ctx,
                                                    clean=True, soft_fp8=True)
-    _close(out, oracle.indexer_logits_paged(q, cache, w, cl, bt, max_ctx))
+    _close(out, paged_oracle.indexer_logits_paged(q, cache, w, cl, bt, max_ctx))
 
 
 def test_ragged_keys_outside_every_range_are_not_read():
-    q, k, ks, w, _, _ = ops.random_ragged(4, 300, 8, 64, seed=14)
+    q, k, ks, w, _, _ = ragged.random_ragged(4, 300, 8, 64, seed=14)
     start = torch.tensor([130, 140, 135, 150], dtype=torch.int32)
     end = torch.tensor([160, 170, 135, 190], dtype=torch.int32)
     k = k.view(torch.uint8).clone()
@@ -250,7 +253,7 @@ def test_ragged_keys_outside_every_range_are_not_read():
     ks[190:] = NAN
     out = torch.full((4, 300), NAN)
     ops.indexer_logits(q, k, ks, w, start, end, out=out)
-    _close(out, oracle.indexer_logits(q, k, ks, w, start, end))
+    _close(out, ragged_oracle.indexer_logits(q, k, ks, w, start, end))
 
 
 SCHEDULES = [
@@ -263,11 +266,11 @@ SCHEDULES = [
 def test_schedules_ragged(sch):
     from dsagen.runtime.dispatch import template_module
 
-    q, k, ks, w, start, end = ops.random_ragged(7, 150, 16, 64, seed=21)
+    q, k, ks, w, start, end = ragged.random_ragged(7, 150, 16, 64, seed=21)
     for clean in (True, False):
         out = torch.full((7, 150), NAN)
         template_module("indexer_logits").launch(q, k, ks, w, start, end, out, clean=clean, schedule=sch)
-        ref = oracle.indexer_logits(q, k, ks, w, start, end)
+        ref = ragged_oracle.indexer_logits(q, k, ks, w, start, end)
         if clean:
             _close(out, ref)
         else:
@@ -280,10 +283,10 @@ def test_schedules_ragged(sch):
 def test_schedules_paged(sch):
     from dsagen.runtime.dispatch import template_module
 
-    q, cache, w, cl, bt, max_ctx = ops.random_paged(3, 3, 16, 64, [2, 150, 0], seed=22)  # ctx < next_n, ctx 0
+    q, cache, w, cl, bt, max_ctx = paged.random_paged(3, 3, 16, 64, [2, 150, 0], seed=22)  # ctx < next_n, ctx 0
     out = torch.full((9, max_ctx), NAN)
     template_module("indexer_logits_paged").launch(q, cache, w, cl, bt, out, max_context_len=max_ctx,
                                                    clean=True, schedule=sch)
-    ref = oracle.indexer_logits_paged(q, cache, w, cl, bt, max_ctx)
+    ref = paged_oracle.indexer_logits_paged(q, cache, w, cl, bt, max_ctx)
     _close(out, ref)
     assert torch.isneginf(out[[0, 6, 7, 8]]).all() and torch.isfinite(out[1, :1]).all()

@@ -19,9 +19,28 @@ def test_import_is_cheap_and_needs_no_tilelang():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_every_operator_has_one_home_found_by_its_name():
+    """An operator's API, oracle, problem, templates, search spaces and kernels all carry its name."""
+    from dsagen.operators import BUILTIN, EXTRA, registry
+
+    root = paths.tree_root()
+    ops = registry()
+    for name in BUILTIN + EXTRA:
+        home = root / "dsagen" / "operators" / name
+        assert (home / "api.py").exists() and (home / "problem.py").exists(), name
+        assert (home / "naive.py").exists() or name == "indexer_topk_fused", name  # its oracle composes two
+        assert (root / "templates" / name / "triton.py").exists(), name
+        assert ops[name].name == name and set(ops[name].example) == set(ops[name].keys), name
+        ops[name].check_problem(ops[name].example)
+    for name in BUILTIN:
+        assert (root / "schedules" / name / "triton.toml").exists(), name
+    assert sorted(p.name for p in (root / "templates").iterdir() if p.is_dir()) == sorted(BUILTIN + EXTRA)
+    assert sorted(p.name for p in (root / "schedules").iterdir() if p.is_dir()) == sorted(BUILTIN)
+
+
 def test_every_template_has_the_contract():
-    names = sorted(p.stem for p in (paths.templates_dir() / "triton").glob("*.py"))
-    assert names, "no Triton templates found"
+    names = sorted(p.parent.name for p in paths.templates_dir().glob("*/triton.py"))
+    assert len(names) == 6, names
     for name in names:
         text = paths.template_path("triton", name).read_text()
         assert "# <dsagen:schedule>" in text and "# </dsagen:schedule>" in text, name
@@ -31,7 +50,7 @@ def test_every_template_has_the_contract():
 
 
 def test_template_module_is_loaded_once():
-    name = sorted(p.stem for p in (paths.templates_dir() / "triton").glob("*.py"))[0]
+    name = sorted(p.parent.name for p in paths.templates_dir().glob("*/triton.py"))[0]
     assert dispatch.template_module(name) is dispatch.template_module(name)
 
 

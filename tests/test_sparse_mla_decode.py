@@ -12,14 +12,16 @@ import torch
 
 from dsagen import tolerances
 from dsagen.oracle import fp8 as fp8_layout
+from dsagen.operators.sparse_mla_decode import problem
 from dsagen.operators.sparse_mla_decode.naive import sparse_mla_decode as oracle
+from dsagen.operators.sparse_mla_decode.problem import OP
 
 D_QK, D_V = 576, 512
 SCALE = D_QK ** -0.5
 
 
 def _ops():
-    return importlib.import_module("dsagen.ops.mla_decode")
+    return importlib.import_module("dsagen.operators.sparse_mla_decode.api")
 
 
 def _make(b, s_q, h_q, topk, fmt, *, nb=3, page=64, seed=0, extras=True, topk_length=None):
@@ -259,13 +261,12 @@ def test_fp8_flag_contradicts_cache():
 def test_verify_and_example_problem(fmt):
     from dsagen.runtime.dispatch import template_module
 
-    m = _ops()
-    prob = m.example_problem("sparse_mla_decode")
+    m = problem
+    prob = OP.example
     assert set(prob) == {"h_q", "d_qk", "d_v", "topk", "batch", "s_q", "kv_format", "page_block_size"}
-    prob = dict(prob, h_q=16, kv_format=fmt)
+    prob = OP.check_problem(dict(prob, h_q=16, kv_format=fmt))
     res = m.verify(template_module("sparse_mla_decode"), prob)
     assert res["passed"], res
-    assert m.VERIFY["sparse_mla_decode"] is m.verify
 
     class Broken:  # a kernel that forgets the softmax scale must fail verification
         @staticmethod
@@ -283,7 +284,7 @@ def test_aot_kernels_match_kernel_arguments(fmt, cc):
     from dsagen.runtime.dispatch import template_module
 
     mod = template_module("sparse_mla_decode")
-    prob = dict(_ops().example_problem(), kv_format=fmt, cc=cc)
+    prob = dict(OP.example, kv_format=fmt, cc=cc)
     ks = mod.aot_kernels(prob, mod.SCHEDULE)
     assert [k["name"] for k in ks] == ["sparse_mla_decode_kernel", "sparse_mla_decode_combine_kernel"]
     for k in ks:
@@ -295,28 +296,28 @@ def test_aot_kernels_match_kernel_arguments(fmt, cc):
 
 @pytest.mark.parametrize("arch", ["sm80", "sm89", "sm90", "sm100"])
 def test_schedule_space_covers_the_template(arch):
-    """schedules/<arch>/sparse_mla_decode.toml names every SCHEDULE key; sm90's space holds the default."""
-    import tomllib
-
-    from dsagen.runtime import paths
-    from dsagen.runtime.dispatch import template_module
+    """schedules/sparse_mla_decode/triton.toml names every SCHEDULE key and serves every arch: on sm90 the
+    template default survives the constraints; elsewhere BLOCK_H 64 does not (it spills before sm90
+    and traps on sm100, see the toml), and launch caps it at 32 there too."""
+    from dsagen.gen.space import load_space, prune
+    from dsagen.runtime.dispatch import template_file, template_module
+    from dsagen.spec.archs import get_arch
 
     mod = template_module("sparse_mla_decode")
-    with open(paths.schedules_dir() / arch / "sparse_mla_decode.toml", "rb") as f:
-        spec = tomllib.load(f)
-    assert spec["op"] == "sparse_mla_decode" and spec["backend"] == "triton"
-    assert set(spec["space"]) == set(mod.SCHEDULE)
-    assert all(c["expr"] and c["why"] for c in spec["constraints"])
+    space = load_space("sparse_mla_decode", "triton", template_file("sparse_mla_decode"))
+    assert space.source.endswith("schedules/sparse_mla_decode/triton.toml") and set(space.values) == set(mod.SCHEDULE)
+    assert all(c.expr and c.why for c in space.constraints)
+    kept, _ = prune(space, OP.example, get_arch(arch))
+    assert kept and all(k["BLOCK_H"] <= (64 if arch == "sm90" else 32) for k in kept)
     if arch == "sm90":
-        assert all(mod.SCHEDULE[k] in v for k, v in spec["space"].items())
-    else:  # BLOCK_H 64 spills before sm90 and traps on sm100 (see the toml); launch caps it at 32
-        assert max(spec["space"]["BLOCK_H"]) == 32
-        prob = dict(_ops().example_problem(), cc=int(arch[2:]))
+        assert mod.SCHEDULE in kept
+    else:
+        prob = dict(OP.example, cc=int(arch[2:]))
         assert mod.aot_kernels(prob, mod.SCHEDULE)[0]["constexprs"]["BLOCK_H"] == 32
 
 
 def test_op_reachable_through_dsagen_ops():
-    """dsagen.ops.sparse_mla_decode calls the op even after its submodule (dsagen.ops.mla_decode) was imported."""
+    """dsagen.ops.sparse_mla_decode calls the op even after its home (dsagen.operators.sparse_mla_decode.api) was imported."""
     from dsagen import ops
 
     _ops()

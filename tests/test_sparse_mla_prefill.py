@@ -1,5 +1,5 @@
-"""Sparse MLA prefill kernel (templates/triton/sparse_mla_prefill.py through dsagen.ops) against the
-float32 oracle (dsagen.oracle.sparse_mla.sparse_mla_prefill). Outputs are NaN-poisoned before each
+"""Sparse MLA prefill kernel (templates/sparse_mla_prefill/triton.py through dsagen.ops) against the
+float32 oracle (dsagen/operators/sparse_mla_prefill/naive.py). Outputs are NaN-poisoned before each
 run; kv rows no query selects are NaN, so a stray read shows up in out / lse."""
 
 import math
@@ -9,8 +9,9 @@ import torch
 
 from dsagen.tolerances import MLA_LSE, MLA_OUT
 from dsagen.operators.sparse_mla_prefill.naive import sparse_mla_prefill as oracle
-from dsagen.ops import mla_prefill as ops_mod
-from dsagen.ops.mla_prefill import compare, example_problem, random_instance, sparse_mla_prefill, verify
+from dsagen.operators.sparse_mla_prefill import api as ops_mod
+from dsagen.operators.sparse_mla_prefill.api import sparse_mla_prefill
+from dsagen.operators.sparse_mla_prefill.problem import OP, compare, random_instance, verify
 from dsagen.runtime.dispatch import template_module
 
 NAN = float("nan")
@@ -140,16 +141,16 @@ def test_verify_hook():
     mod = template_module("sparse_mla_prefill")
     res = verify(mod, {"h_q": 64, "d_qk": 512, "d_v": 512, "topk": 2048, "s_q": 100, "s_kv": 5000})
     assert res["passed"] and res["max_error"] < 0.05 and res["shapes"].startswith("h64_d512")
-    assert set(example_problem("sparse_mla_prefill")) == {"h_q", "d_qk", "d_v", "topk", "s_q", "s_kv"}
-    with pytest.raises(ValueError, match="op"):
-        example_problem("topk")
+    assert set(OP.example) == set(OP.keys) == {"h_q", "d_qk", "d_v", "topk", "s_q", "s_kv"}
+    with pytest.raises(ValueError, match="sparse_mla_prefill"):
+        OP.check_problem({"k": 1, "rows": 2, "row_len": 3})
 
 
 def test_ops_package_spelling():
     """dsagen.ops.sparse_mla_prefill is the op, also after its submodule was imported."""
     from dsagen import ops
 
-    assert ops_mod.__name__ == "dsagen.ops.mla_prefill"
+    assert ops_mod.__name__ == "dsagen.operators.sparse_mla_prefill.api"
     q, kv, idx = random_instance(16, 576, 16, 1, 40, seed=2)
     a = ops.sparse_mla_prefill(q, kv, idx)[0]
     b = sparse_mla_prefill(q, kv, idx)[0]
@@ -194,7 +195,7 @@ def test_aot_kernels_match_kernel_arguments():
 
     mod = template_module("sparse_mla_prefill")
     for cc, d_qk, bh in ((90, 576, 64), (90, 512, 64), (80, 576, 32), (100, 576, 32)):
-        (k,) = mod.aot_kernels(dict(example_problem(), d_qk=d_qk, cc=cc), mod.SCHEDULE)
+        (k,) = mod.aot_kernels(dict(OP.example, d_qk=d_qk, cc=cc), mod.SCHEDULE)
         assert list(k["signature"]) == list(inspect.signature(k["fn"].fn).parameters)
         assert all(k["signature"][c] == "constexpr" for c in k["constexprs"])
         assert k["constexprs"]["BLOCK_H"] == bh and k["constexprs"]["D_ROPE"] == d_qk - 512
@@ -202,21 +203,20 @@ def test_aot_kernels_match_kernel_arguments():
 
 @pytest.mark.parametrize("arch", ["sm80", "sm89", "sm90", "sm100"])
 def test_schedule_space_covers_the_template(arch):
-    """schedules/<arch>/sparse_mla_prefill.toml names every SCHEDULE key; sm90's space holds the default."""
-    import tomllib
-
-    from dsagen.runtime import paths
+    """schedules/sparse_mla_prefill/triton.toml names every SCHEDULE key and serves every arch: on
+    sm90 the template default survives the constraints; elsewhere BLOCK_H 64 does not."""
+    from dsagen.gen.space import load_space, prune
+    from dsagen.runtime.dispatch import template_file
+    from dsagen.spec.archs import get_arch
 
     mod = template_module("sparse_mla_prefill")
-    with open(paths.schedules_dir() / arch / "sparse_mla_prefill.toml", "rb") as f:
-        spec = tomllib.load(f)
-    assert spec["op"] == "sparse_mla_prefill" and spec["backend"] == "triton"
-    assert set(spec["space"]) == set(mod.SCHEDULE)
-    assert all(c["expr"] and c["why"] for c in spec["constraints"])
+    space = load_space("sparse_mla_prefill", "triton", template_file("sparse_mla_prefill"))
+    assert set(space.values) == set(mod.SCHEDULE)
+    assert all(c.expr and c.why for c in space.constraints)
+    kept, _ = prune(space, OP.example, get_arch(arch))
+    assert kept and all(k["BLOCK_H"] <= (64 if arch == "sm90" else 32) for k in kept)
     if arch == "sm90":
-        assert all(mod.SCHEDULE[k] in v for k, v in spec["space"].items())
-    else:
-        assert max(spec["space"]["BLOCK_H"]) == 32
+        assert mod.SCHEDULE in kept
 
 
 _AOT = r"""

@@ -8,8 +8,8 @@ import pytest
 
 from dsagen.errors import SpecError, UsageError
 from dsagen.gen import cost
-from dsagen.gen.registry import buckets, get_op, nearest
-from dsagen.gen.space import ScheduleError, Space, _parse, load_space, prune
+from dsagen.gen.space import Constraint, ScheduleError, Space, _parse, load_space, prune
+from dsagen.operators import get_op
 from dsagen.spec import builtin_names, load_spec, load_spec_file, sizes
 from dsagen.spec.archs import ARCHS, get_arch
 from tests.fixtures.helpers import FIXTURES, SMALL_SPEC
@@ -105,16 +105,17 @@ SIZES = {  # hand-computed (see the arithmetic in each comment)
 @pytest.mark.parametrize("case", sorted(SIZES))
 def test_sizes_match_hand_computed(case):
     op, problem, flops, nbytes = SIZES[case]
-    f, b = sizes.op_sizes(op, problem, load_spec("deepseek-v3.2"))
+    f, b = sizes.op_sizes(get_op(op), problem, load_spec("deepseek-v3.2"))
     assert f == flops
     assert b == nbytes
 
 
 def test_sizes_bf16_cache_and_symbols():
     p = dict(SIZES["decode_b32_fp8"][1], kv_format="bf16")
-    _, b = sizes.op_sizes("sparse_mla_decode", p)
+    _, b = sizes.op_sizes(get_op("sparse_mla_decode"), p)
     assert b == 9_437_184 + 524_288 + 32 * 2048 * 1152 + 8_388_608 + 32_768
-    assert {s.name for s in sizes.flops("sparse_mla_prefill").free_symbols} == {"s_q", "topk", "h_q", "d_qk", "d_v"}
+    flops, _ = get_op("sparse_mla_prefill").sizes()
+    assert {s.name for s in flops.free_symbols} == {"s_q", "topk", "h_q", "d_qk", "d_v"}
 
 
 def test_arch_table():
@@ -131,45 +132,51 @@ def test_arch_table():
 
 def test_default_spec_buckets_are_few_and_named():
     spec = load_spec("deepseek-v3.2")
-    bs = buckets(get_op("sparse_mla_decode"), spec)
+    bs = get_op("sparse_mla_decode").buckets(spec)
     assert [b.name for b in bs] == ["sparse_mla_decode_h128_dqk576_topk2048_fp8_b1",
                                     "sparse_mla_decode_h128_dqk576_topk2048_fp8_b32",
                                     "sparse_mla_decode_h128_dqk576_topk2048_fp8_b128"]
     assert [(b.lo, b.hi) for b in bs] == [(1, 1), (8, 32), (128, 128)]
     assert all(b.problem["s_q"] == 2 for b in bs)  # the largest next_n of the group
-    total = sum(len(buckets(get_op(o), spec)) for o in ("indexer_logits", "indexer_logits_paged", "topk",
+    total = sum(len(get_op(o).buckets(spec)) for o in ("indexer_logits", "indexer_logits_paged", "topk",
                                                          "sparse_mla_prefill", "sparse_mla_decode"))
     assert total <= 15
-    tp = buckets(get_op("sparse_mla_prefill"), load_spec("dsa-small-k"))
+    tp = get_op("sparse_mla_prefill").buckets(load_spec("dsa-small-k"))
     assert {b.problem["h_q"] for b in tp} == {64, 32}
 
 
 def test_nearest_bucket():
     op = get_op("sparse_mla_decode")
-    bs = buckets(op, load_spec("deepseek-v3.2"))
+    bs = op.buckets(load_spec("deepseek-v3.2"))
     entries = [{"name": b.name, "bucket": b.record(), "problem": b.problem} for b in bs]
     base = dict(bs[0].problem)
-    assert nearest(entries, op, dict(base, batch=16))["name"].endswith("_b32")
-    assert nearest(entries, op, dict(base, batch=2))["name"].endswith("_b1")   # log 2 from 1, log 4 from 8
-    assert nearest(entries, op, dict(base, batch=4))["name"].endswith("_b32")  # log 2 from 8, log 4 from 1
-    assert nearest(entries, op, dict(base, batch=1000))["name"].endswith("_b128")
-    assert nearest(entries, op, dict(base, h_q=64)) is None  # no kernel for 64 heads
-    assert nearest(entries, op, None)["name"].endswith("_b128")
+    assert op.nearest(entries, dict(base, batch=16))["name"].endswith("_b32")
+    assert op.nearest(entries, dict(base, batch=2))["name"].endswith("_b1")   # log 2 from 1, log 4 from 8
+    assert op.nearest(entries, dict(base, batch=4))["name"].endswith("_b32")  # log 2 from 8, log 4 from 1
+    assert op.nearest(entries, dict(base, batch=1000))["name"].endswith("_b128")
+    assert op.nearest(entries, dict(base, h_q=64)) is None  # no kernel for 64 heads
+    assert op.nearest(entries, None)["name"].endswith("_b128")
 
 
 def test_space_pruning_with_sympy(tmp_path, monkeypatch):
     home = tmp_path
-    (home / "schedules" / "sm90").mkdir(parents=True)
-    (home / "schedules" / "sm90" / "fake_scale.toml").write_text((FIXTURES / "fake_scale.toml").read_text())
+    (home / "schedules" / "fake_scale").mkdir(parents=True)
+    text = (FIXTURES / "fake_scale.toml").read_text() + (
+        '\n[[constraints]]\nexpr = "BLOCK_C <= 32"\narchs = ["sm80"]\nwhy = "an sm80-only limit"\n')
+    (home / "schedules" / "fake_scale" / "triton.toml").write_text(text)
     monkeypatch.setenv("DSAGEN_HOME", str(home))
-    sp = load_space("sm90", "fake_scale", FIXTURES / "fake_scale_template.py")
+    sp = load_space("fake_scale", "triton", FIXTURES / "fake_scale" / "triton.py")
     assert len(sp.candidates()) == 5 * 2 * 2
-    kept, dropped = prune(sp, {"heads": 8, "rows": 16, "cols": 100}, get_arch("sm90").keys())
+    kept, dropped = prune(sp, {"heads": 8, "rows": 16, "cols": 100}, get_arch("sm90"))
     assert {c["BLOCK_C"] for c in kept} == {32, 64, 128}
     assert sum(dropped.values()) == 8 and "masked lanes" in next(iter(dropped))
-    bad = Space("x", "triton", ["B"], {"B": [1]}, [("B <= nope", "", _parse("B <= nope", "t", 0))], "t.toml")
+    kept80, dropped80 = prune(sp, {"heads": 8, "rows": 16, "cols": 100}, get_arch("sm80"))
+    assert {c["BLOCK_C"] for c in kept80} == {32} and "an sm80-only limit" in dropped80
+    assert sp.hash("sm80") != sp.hash("sm90")  # the sm80-only constraint is part of sm80's key only
+    bad = Space("x", "triton", ["B"], {"B": [1]}, [Constraint("B <= nope", "t", (), _parse("B <= nope", "t", 0))],
+                {}, {}, "t.toml")
     with pytest.raises(ScheduleError, match="nope"):
-        prune(bad, {}, {})
+        prune(bad, {}, get_arch("sm90"))
 
 
 def test_cost_model_wave_quantisation():

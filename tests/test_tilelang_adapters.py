@@ -9,8 +9,10 @@ import torch
 from dsagen.operators.sparse_mla_decode.naive import sparse_mla_decode as decode_oracle
 from dsagen.operators.sparse_mla_prefill.naive import sparse_mla_prefill as prefill_oracle
 from dsagen.operators.topk.naive import topk_indices
-from dsagen.ops import mla_decode, mla_prefill
-from dsagen.ops import topk as topk_ops
+from dsagen.operators import get_op
+from dsagen.operators.sparse_mla_decode import problem as mla_decode
+from dsagen.operators.sparse_mla_prefill import problem as mla_prefill
+from dsagen.operators.topk import problem as topk_ops
 from dsagen.runtime import dispatch
 
 
@@ -36,7 +38,7 @@ class Triton:
 
 def _module(op, kernel, tl_problem, triton=None, strict=False):
     e = {"name": f"{op}-tilelang", "tl_problem": tl_problem, "schedule": {}}
-    return dispatch.TileLangModule(op, e, kernel, fallback=(lambda: triton) if triton else None,
+    return dispatch.TileLangModule(get_op(op), e, kernel, fallback=(lambda: triton) if triton else None,
                                    strict=strict, device_type="cpu")
 
 
@@ -153,6 +155,6 @@ def test_multi_kernel_entries_load_every_part(tmp_path, monkeypatch):
     monkeypatch.setattr(load, "load_kernel", lambda d, fn=None: loaded.append((d.name, fn)) or d.name)
     entry = {"kernels": [{"label": "main", "path": "sm90/d/x-tilelang/main/kernel.cu", "function": "f_main"},
                          {"label": "combine", "path": "sm90/d/x-tilelang/combine/kernel.cu", "function": "f_comb"}]}
-    got = dispatch._load_tl_kernel(tmp_path / "x-tilelang" / "main", entry)
+    got = dispatch.load_tilelang_kernel(tmp_path / "x-tilelang" / "main", entry)
     assert got == {"main": "main", "combine": "combine"}
     assert loaded == [("main", "f_main"), ("combine", "f_comb")]

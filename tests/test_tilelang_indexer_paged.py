@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from dsagen.ops import indexer as ops
+from dsagen import ops
+from dsagen.operators.indexer_logits_paged import problem as paged
 from dsagen.operators.indexer_logits_paged.naive import indexer_logits_paged as oracle
 from dsagen.runtime import dispatch, paths
 from dsagen.gen.tilelang_build import nvcc_path
@@ -125,11 +126,11 @@ def test_adapter_passes_the_operators_verify_and_falls_back():
                                  "context_len": 150}, "cpu")
         assert r["passed"], r
     assert k.calls == 2 and not calls
-    q, cache, w, cl, bt, mc = ops.random_paged(2, 2, 16, 128, [100, 70])
+    q, cache, w, cl, bt, mc = paged.random_paged(2, 2, 16, 128, [100, 70])
     out = torch.empty(4, mc)
     m.launch(q, cache, w, cl, bt, out, max_context_len=mc, clean=False)                    # clean=False
     m.launch(q, cache, w, cl[:, None].expand(2, 2).contiguous(), bt, out, max_context_len=mc)  # 2-D context_lens
-    q32, c32, w32, cl32, bt32, mc32 = ops.random_paged(2, 2, 32, 128, [100, 70])
+    q32, c32, w32, cl32, bt32, mc32 = paged.random_paged(2, 2, 32, 128, [100, 70])
     m.launch(q32, c32, w32, cl32, bt32, torch.empty(4, mc32), max_context_len=mc32)            # other heads
     assert len(calls) == 3 and k.calls == 2
 
@@ -150,7 +151,7 @@ def test_gpu_matches_oracle(built, h, nn, ctx):
     from dsagen.runtime.tilelang import indexer_logits_paged, load_kernel
 
     kern = load_kernel(Path(built(h)["lib_path"]).parent)
-    q, cache, w, cl, bt, mc = ops.random_paged(len(ctx), nn, h, 128, ctx, seed=h + nn)  # NaN in unused slots
+    q, cache, w, cl, bt, mc = paged.random_paged(len(ctx), nn, h, 128, ctx, seed=h + nn)  # NaN in unused slots
     ref = oracle(q, cache, w, cl, bt, mc)
     dev = "cuda"
     out = torch.full((len(ctx) * nn, mc), float("nan"), device=dev)

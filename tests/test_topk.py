@@ -1,6 +1,6 @@
 """Top-k selector over row ranges: Triton radix select (interpreter on CPU) vs the oracle.
 
-Selections are compared by value (dsagen.ops.topk.same_selection: -1 count and placement,
+Selections are compared by value (dsagen.operators.topk.problem.same_selection: -1 count and placement,
 columns unique and in range, multiset of selected values equal to the oracle's as exact order
 keys, so NaN and ties are handled and TOPK_VALUE's exactness holds). Outputs are poisoned with
 -7 before every run.
@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dsagen import tolerances
-from dsagen.ops.topk import example_problem, same_selection, topk_indices, verify
+from dsagen.operators.topk.api import topk_indices
+from dsagen.operators.topk.problem import OP, same_selection, verify
 from dsagen.operators.topk.naive import order_keys
 from dsagen.operators.topk.naive import topk_indices as oracle
 from dsagen.runtime import paths
@@ -374,23 +375,22 @@ def test_property_matches_oracle(problem):
 
 # ---------------------------------------------------------------- tuner hooks, schedules, AOT
 def test_verify_hook():
-    res = verify(template_module("topk"), example_problem("topk"))
+    res = verify(template_module("topk"), OP.example)
     assert res["passed"] and res["max_error"] == 0.0 == tolerances.TOPK_VALUE.atol, res
-    assert set(example_problem()) == {"k", "rows", "row_len"}
-    with pytest.raises(ValueError, match="op"):
-        example_problem("sparse_mla_decode")
+    assert set(OP.example) == set(OP.keys) == {"k", "rows", "row_len"}
 
 
 @pytest.mark.parametrize("arch", ARCHS)
 def test_schedule_toml_matches_template(arch):
-    path = paths.templates_dir().parent / "schedules" / arch / "topk.toml"  # the source tree's
+    path = paths.tree_root() / "schedules" / "topk" / "triton.toml"  # the source tree's
     spec = tomllib.loads(path.read_text())
     assert spec["op"] == "topk" and spec["backend"] == "triton"
     sched = template_module("topk").SCHEDULE
     assert set(spec["space"]) == set(sched)
     for key, value in sched.items():
         assert value in spec["space"][key], (key, value)
-    assert all("expr" in c and "why" in c for c in spec.get("constraints", []))
+    assert all(c.get("expr") and c.get("why") for c in spec.get("constraints", []))
+    assert all(set(c.get("archs", [])) <= set(ARCHS) for c in spec.get("constraints", []))
 
 
 _AOT = r"""

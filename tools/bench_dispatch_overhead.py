@@ -63,7 +63,8 @@ def main(argv=None):
 
     import dsagen.library  # noqa: F401
     from dsagen import ops
-    from dsagen.ops import mla_decode, topk
+    from dsagen.operators.sparse_mla_decode import api as mla_decode
+    from dsagen.operators.topk import api as topk
 
     # no kernels: only host-side work is timed
     for mod in (mla_decode, topk):

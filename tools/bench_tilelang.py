@@ -5,7 +5,7 @@ has never run, so each is first checked with its operator's VERIFY and timed onl
 passes), and for each DeepSeek-V3.2 case shape of its operator: build full-size inputs once on
 the GPU, time the TileLang kernel and the Triton kernel dispatch would otherwise run (the tuned
 one of the problem's bucket, else the template) on the SAME inputs through the same `launch`
-call, with dsagen.gen.bundle.time_fn (CUDA events, L2 flushed before each rep, median).
+call, with dsagen.gen.timing.time_fn (CUDA events, L2 flushed before each rep, median).
 Prints times, speedup (Triton / TileLang), achieved TFLOP/s or GB/s (whichever bounds the op)
 and fraction of the roofline, max(FLOPs / peak, min bytes / bandwidth), from dsagen.spec.sizes
 and dsagen.spec.archs. The indexer's FLOPs count only the visible (causal) pairs, as DeepGEMM
@@ -20,7 +20,6 @@ One failing case (or entry) prints its error and the run goes on.
 
 import argparse
 import datetime
-import importlib
 import json
 import sys
 import traceback
@@ -52,27 +51,28 @@ def sizes_for(op: str, quick: bool) -> list:
 
 def cases(entry: dict, quick: bool) -> list:
     """Problem dicts with the operator's keys: the entry's structural keys + each case's sizes."""
-    from dsagen.gen.registry import registry
+    from dsagen.operators import get_op
 
-    opdef = registry()[entry["op"]]
+    opdef = get_op(entry["op"])
     struct = {k: v for k, v in entry["problem"].items() if k not in opdef.size_keys}
     return [{**struct, **s} for s in sizes_for(entry["op"], quick)]
 
 
 def tilelang_entries(arch: str, ops) -> list:
-    from dsagen.gen import cache
+    from dsagen.runtime import manifest
 
-    kernels = cache.read_manifest()["kernels"]
-    return [e for _, e in sorted(kernels.items()) if cache.backend_of(e) == "tilelang"
+    kernels = manifest.read_manifest()["kernels"]
+    return [e for _, e in sorted(kernels.items()) if e["backend"] == "tilelang"
             and e["arch"] == arch and e["op"] in ops]
 
 
 def triton_name(op: str, arch: str, problem: dict) -> str:
     """Which Triton kernel triton_module would load (the manifest lookup works without a GPU)."""
-    from dsagen.gen.cache import find_kernel_source
+    from dsagen.operators import get_op
+    from dsagen.runtime import manifest
 
-    found = find_kernel_source(op, arch, problem)
-    return found.parent.name if found is not None else "template (no tuned kernel)"
+    found = manifest.find_entry(get_op(op), arch, "triton", problem)
+    return found[1].name if found is not None else "template (no tuned kernel)"
 
 
 def visible_fraction(op: str, p: dict) -> float:
@@ -84,11 +84,12 @@ def visible_fraction(op: str, p: dict) -> float:
 
 
 def roofline(op: str, p: dict, arch, mem_bw: float) -> dict:
+    from dsagen.operators import get_op
     from dsagen.spec import sizes
 
-    flops, nbytes = sizes.op_sizes(op, p)
+    flops, nbytes = sizes.op_sizes(get_op(op), p)
     flops *= visible_fraction(op, p)
-    fdt = sizes.flop_dtype(op)
+    fdt = get_op(op).flop_dtype
     fdt = "e4m3" if fdt == "q" else fdt  # the indexer is e4m3 here (the TileLang kernel is e4m3 only)
     t_f = flops / arch.peak(fdt) if fdt else 0.0
     t_b = nbytes / mem_bw
@@ -96,77 +97,19 @@ def roofline(op: str, p: dict, arch, mem_bw: float) -> dict:
             "bound": "compute" if t_f >= t_b else "memory"}
 
 
-# ---- full-size inputs, built on the GPU (CPU generation of ~1e9 elements would eat the session)
+# ---- full-size inputs: the operator's own builder (dsagen/operators/<op>/problem.py), as tune times them
 def make_call(op: str, p: dict, dev):
-    """(inputs, call): call(mod) runs mod.launch exactly as the ops module does."""
-    g = torch.Generator(device=dev).manual_seed(0)
-    if op == "indexer_logits":
-        from dsagen.oracle import fp8
+    """(inputs, call): call(mod) runs mod.launch on the operator's full-size case for p."""
+    from dsagen.operators import get_op
 
-        s_q, s_kv, h, d = p["s_q"], p["s_kv"], p["heads"], p["head_dim"]
-        q8, qs = fp8.quantize_indexer_keys(torch.randn(s_q, h, d, device=dev, generator=g))
-        k8, ks = fp8.quantize_indexer_keys(torch.randn(s_kv, d, device=dev, generator=g))
-        w = torch.randn(s_q, h, device=dev, generator=g) * qs
-        start = torch.zeros(s_q, dtype=torch.int32, device=dev)
-        end = torch.arange(s_kv - s_q + 1, s_kv + 1, dtype=torch.int32, device=dev)  # row i: [0, s_kv-s_q+i+1)
-        out = torch.empty(s_q, s_kv, device=dev)
-        return (q8, k8, ks, w, start, end, out), lambda m: m.launch(q8, k8, ks, w, start, end, out, clean=True)
-    if op == "indexer_logits_paged":
-        from dsagen.oracle import fp8
-
-        b, nn, ctx, h, d, bkv = p["batch"], p["next_n"], p["context_len"], p["heads"], p["head_dim"], p["block_kv"]
-        per_seq = -(-ctx // bkv)
-        k8, ks = fp8.quantize_indexer_keys(torch.randn(b * per_seq, bkv, d, device=dev, generator=g))
-        cache = fp8.pack_indexer_cache(k8, ks)
-        del k8, ks
-        table = torch.randperm(b * per_seq, device=dev, generator=g).to(torch.int32).view(b, per_seq).contiguous()
-        q8, qs = fp8.quantize_indexer_keys(torch.randn(b, nn, h, d, device=dev, generator=g))
-        w = torch.randn(b * nn, h, device=dev, generator=g) * qs.reshape(b * nn, h)
-        cl = torch.full((b,), ctx, dtype=torch.int32, device=dev)
-        out = torch.empty(b * nn, ctx, device=dev)
-        return (q8, cache, w, cl, table, out), lambda m: m.launch(q8, cache, w, cl, table, out,
-                                                                  max_context_len=ctx, clean=True)
-    if op == "topk":
-        rows, n, k = p["rows"], p["row_len"], p["k"]
-        x = torch.randn(rows, n, device=dev, generator=g)
-        starts = torch.zeros(rows, dtype=torch.int32, device=dev)
-        ends = torch.full((rows,), n, dtype=torch.int32, device=dev)
-        out = torch.empty(rows, k, dtype=torch.int32, device=dev)
-        return (x, starts, ends, out), lambda m: m.launch(x, starts, ends, out, k=k)
-    if op == "sparse_mla_prefill":
-        s_q, s_kv, h, dqk, dv, tk = p["s_q"], p["s_kv"], p["h_q"], p["d_qk"], p["d_v"], p["topk"]
-        q = torch.randn(s_q, h, dqk, device=dev, generator=g).bfloat16()
-        kv = torch.randn(s_kv, 1, dqk, device=dev, generator=g).bfloat16()
-        idx = torch.randint(0, s_kv, (s_q, 1, tk), device=dev, generator=g, dtype=torch.int32)
-        out = torch.empty(s_q, h, dv, dtype=torch.bfloat16, device=dev)
-        ml, lse = (torch.empty(s_q, h, device=dev) for _ in range(2))
-        return (q, kv, idx, out, ml, lse), lambda m: m.launch(q, kv, idx, None, None, out, ml, lse,
-                                                              sm_scale=dqk ** -0.5)
-    if op == "sparse_mla_decode":
-        from dsagen.oracle import fp8
-
-        b, s_q, h, tk, page = p["batch"], p["s_q"], p["h_q"], p["topk"], p["page_block_size"]
-        is_fp8 = p.get("kv_format") == "fp8"
-        # Each sequence owns a 4*topk-token context and picks topk distinct tokens of it, so the
-        # cache read is real HBM traffic (a shared small cache would sit in L2).
-        ctx = -(-4 * tk // page) * page
-        kv = torch.randn(b * ctx // page, page, 1, 576, device=dev, generator=g).bfloat16()
-        cache = fp8.pack_mla_fp8_cache(kv) if is_fp8 else kv
-        del kv
-        pick = torch.rand(b, s_q, ctx, device=dev, generator=g).argsort(dim=-1)[..., :tk]
-        idx = (pick + ctx * torch.arange(b, device=dev).view(b, 1, 1)).to(torch.int32).contiguous()
-        q = torch.randn(b, s_q, h, 576, device=dev, generator=g).bfloat16()
-        out = torch.empty(b, s_q, h, p["d_v"], dtype=torch.bfloat16, device=dev)
-        lse = torch.empty(b, h, s_q, device=dev)
-        return (q, cache, idx, out, lse), lambda m: m.launch(q, cache, idx, None, None, out, lse,
-                                                             sm_scale=576 ** -0.5, is_fp8=is_fp8, num_splits=None)
-    raise ValueError(f"no inputs for {op!r}")
+    case = get_op(op).cases(dict(p), str(dev), "full")[0]
+    return case, case.run
 
 
 def shape_of(op: str, p: dict) -> str:
-    from dsagen.gen.registry import registry
+    from dsagen.operators import get_op
 
-    return " ".join(f"{k}={p[k]}" for k in registry()[op].size_keys)
+    return " ".join(f"{k}={p[k]}" for k in get_op(op).size_keys)
 
 
 def achieved(r: dict, us: float) -> tuple:
@@ -192,7 +135,7 @@ def fmt_row(row: dict) -> str:
 
 
 def dry_run(entries, a, arch, mem_bw) -> int:
-    from dsagen.gen.cache import check_entry
+    from dsagen.runtime.manifest import check_entry
 
     print(f"TileLang entries for {a.arch}: {len(entries)} ({'--quick' if a.quick else 'full'} cases); "
           f"roofline from {arch.gpu} figures, {mem_bw / 1e9:.0f} GB/s")
@@ -207,8 +150,9 @@ def dry_run(entries, a, arch, mem_bw) -> int:
 
 
 def run(entries, a, arch, mem_bw) -> tuple:
-    from dsagen.gen.bundle import time_fn
-    from dsagen.gen.registry import registry
+    from dsagen.gen.timing import time_fn
+    from dsagen.operators import get_op
+    from dsagen.operators.base import verify
     from dsagen.runtime.dispatch import tilelang_entry_module, triton_module
 
     dev = torch.device("cuda")
@@ -223,9 +167,9 @@ def run(entries, a, arch, mem_bw) -> tuple:
         op, name = e["op"], e["name"]
         print(f"\n== {op} {name} (status {e.get('status')})", flush=True)
         try:
-            tl = tilelang_entry_module(e, strict=True)
+            tl = tilelang_entry_module(get_op(op), e, strict=True)
             vprob = {**e["problem"], **{k: min(v, e["problem"][k]) for k, v in VERIFY_CAPS.get(op, {}).items()}}
-            ver = importlib.import_module(registry()[op].ops_module).VERIFY[op](tl, vprob, "cuda")
+            ver = verify(get_op(op), tl, vprob, "cuda")
             ver = {"passed": bool(ver["passed"]), "max_error": float(ver["max_error"]), "shapes": str(ver["shapes"])}
         except Exception as ex:  # noqa: BLE001 - report and go on to the next entry
             ver = {"passed": False, "error": f"{type(ex).__name__}: {ex}"[:500]}
@@ -244,7 +188,7 @@ def run(entries, a, arch, mem_bw) -> tuple:
                    "triton": triton_name(op, a.arch, p), "roofline": roofline(op, p, arch, mem_bw)}
             inputs = None
             try:
-                tr = triton_module(op, a.arch, p)
+                tr = triton_module(get_op(op), a.arch, p)
                 inputs, call = make_call(op, p, dev)
                 row["tilelang_us"] = time_fn(lambda: call(tl), "cuda", reps=a.reps)["median_us"]
                 row["triton_us"] = time_fn(lambda: call(tr), "cuda", reps=a.reps)["median_us"]

@@ -2,7 +2,7 @@
 
 Memory: what each path allocates besides its inputs and the int32 [s_q, k] result, from the
 shapes the two paths really allocate (fp32 [s_q, s_kv] logits vs the fused kernel's int64
-scratch, as dsagen.ops.indexer_topk.scratch_bytes computes it), at the DeepSeek-V3.2 prefill
+scratch, as dsagen/operators/indexer_topk_fused/api.py scratch_bytes computes it), at the DeepSeek-V3.2 prefill
 point 8K queries x 128K keys, k = 2048 (and a sweep of s_kv).
 Time: both paths timed in one run on whatever device this is (the CPU runs Triton's
 interpreter: that checks the plumbing and shows relative work, it says nothing of GPU speed).

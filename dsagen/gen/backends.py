@@ -47,6 +47,7 @@ class Unit:
     target: str
     key: str = ""
     built: list = field(default_factory=list)   # [(schedule, build result)]
+    error: str | None = None                     # the unit cannot be planned (its template does not load)
 
     @property
     def label(self) -> str:
@@ -76,7 +77,9 @@ class TritonBackend:
                      dict(b.problem, cc=arch.cc), f"cuda:{arch.cc}")
             u.key = records.cache_key(backend="triton", op=op.name, arch=arch.name, name=b.name,
                                       template=sha256_file(tpl), problem=b.problem, bucket=b.record(),
-                                      space=space.hash(arch.name), triton=tc["triton"])
+                                      space=space.hash(arch.name), triton=tc["triton"],
+                                      # the pick without a GPU is the cost model's: a new model re-picks
+                                      cost_model=sha256_file(cost.__file__))
             out.append(u)
         return out
 
@@ -140,15 +143,20 @@ class TileLangBackend:
         tpl = template_file(op, "tilelang")
         space = load_space(op.name, "tilelang", tpl)
         target = space.targets[arch.name]
-        mod = self._template(op)
         groups: dict = {}
-        for b in op.buckets(spec):
-            hook = getattr(mod, "problem_from_op", None)
-            tp = hook(dict(b.problem)) if callable(hook) else {k: v for k, v in b.problem.items()
-                                                               if k not in op.size_keys}
-            if tp is None:  # the template does not cover this bucket (e.g. a bf16 cache)
-                continue
-            groups.setdefault(json.dumps(tp, sort_keys=True), (dict(tp), []))[1].append(b)
+        try:  # a template that does not load (work in progress) fails its own kernels only
+            mod = self._template(op)
+            for b in op.buckets(spec):
+                hook = getattr(mod, "problem_from_op", None)
+                tp = hook(dict(b.problem)) if callable(hook) else {k: v for k, v in b.problem.items()
+                                                                   if k not in op.size_keys}
+                if tp is None:  # the template does not cover this bucket (e.g. a bf16 cache)
+                    continue
+                groups.setdefault(json.dumps(tp, sort_keys=True), (dict(tp), []))[1].append(b)
+        except Exception as e:  # noqa: BLE001
+            from dsagen.gen.aot import one_line
+            return [Unit(op, arch, "tilelang", op.name + self.SUFFIX, {}, {}, [], tpl, space, [], {}, [], {}, target,
+                         error=f"template {tpl.parent.name}/{tpl.name}: {one_line(e)}")]
         out, taken = [], set()
         tc = records.toolchain()
         for _, (tp, bs) in sorted(groups.items()):

@@ -98,6 +98,10 @@ def plan_records(units: list, gpu: str | None, data: dict) -> list:
     shapes verify and timing will use (timing at the bucket's full-size problem)."""
     out = []
     for u in units:
+        if u.error:
+            out.append({"op": u.op.name, "bucket": u.name, "backend": u.backend, "arch": u.arch.name,
+                        "error": u.error})
+            continue
         e = data["kernels"].get(manifest.entry_key(u.arch.name, u.op.name, u.name))
         up = bool(e and e.get("key") == u.key and _settled(e, u, gpu))
         top = [{"schedule": s, "predicted_us": None if est is None else round(est["time_s"] * 1e6, 3)}
@@ -181,22 +185,25 @@ def run_task(task: dict) -> dict:
 
 
 # ---------------------------------------------------------------- tune
-def tune(arch_name: str, spec, ops=None, jobs: int = 2, executor=None, build_only=None, log=print) -> dict:
+def tune(arch_name: str, spec, ops=None, jobs: int = 2, executor=None, log=print) -> dict:
     arch = get_arch(arch_name)
     executor = executor or LocalExecutor(jobs)
     t0 = time.time()
     units = plan(arch, spec, ops, log)  # every input checked before anything is written
     gpu = device_for(executor, arch)
-    if build_only is None:
-        records.check_writable()  # a read-only cache fails here, before any compiling
+    records.check_writable()  # a read-only cache fails here, before any compiling
     try:
         data = manifest.read_manifest()
     except manifest.CorruptManifest:
         data = manifest.empty()
     todo, rerun, summary = [], [], {"tuned": [], "failed": [], "skipped": 0}
+    for u in [u for u in units if u.error]:
+        log(f"FAILED {u.label}: {u.error}")
+        summary["failed"].append(u.label)
+    units = [u for u in units if not u.error]
     for u in units:
         e = data["kernels"].get(manifest.entry_key(arch.name, u.op.name, u.name))
-        if build_only is None and e and e.get("key") == u.key and manifest.check_entry(e) is None:
+        if e and e.get("key") == u.key and manifest.check_entry(e) is None:
             if _settled(e, u, gpu):
                 log(f"up to date: {u.label} ({u.backend}, {e['status']})")
                 summary["skipped"] += 1
@@ -213,10 +220,6 @@ def tune(arch_name: str, spec, ops=None, jobs: int = 2, executor=None, build_onl
         log(f"{u.label} [{u.backend}]: {len(u.space.candidates())} candidates, {len(u.kept)} after constraints"
             + (f" (dropped {drop})" if drop else ""))
     usable = _build(todo, arch, executor, gpu, log)
-    if build_only is not None:
-        from dsagen.gen.bundle import write_bundle
-        out = write_bundle(Path(build_only), usable, arch, spec, log)
-        return {"bundle": str(out), "units": len(usable), "seconds": time.time() - t0}
     picks = []
     for u in todo:
         cands = usable.get(u.label) or []

@@ -57,6 +57,7 @@ class Operator:
     traffic: Callable | None = None       # (problem, schedule, arch) -> extra cost-model terms (see gen/cost.py)
     template_dir: str | None = None       # plugins: the folder with <backend>.py; default templates/<op>/
     tunable: bool = True                  # False: has no kernels of its own to tune
+    example: dict = field(default_factory=dict, compare=False)  # a typical problem (DeepSeek-V3.2 sizes)
     doc: str = field(default="", compare=False)
 
     # ------------------------------------------------------------------ problems

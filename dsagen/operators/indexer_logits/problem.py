@@ -102,6 +102,7 @@ OP = Operator(
     "indexer_logits", {"heads": int, "head_dim": int, "s_q": int, "s_kv": int}, ("s_q", "s_kv"), "s_kv",
     (("heads", "h"), ("head_dim", "d"), ("s_kv", "skv")), _problems, cases, _sizes, flop_dtype="q",
     parallel_tiles=(("BLOCK_Q", "s_q"), ("BLOCK_N*TILES_N", "s_kv")), dot_tiles=("BLOCK_N",),
+    example={"heads": 64, "head_dim": 128, "s_q": 4096, "s_kv": 8192},
     doc="sum_h relu(q . k) * w over each row's key range, -inf outside",
 )
 

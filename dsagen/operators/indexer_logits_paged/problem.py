@@ -97,6 +97,7 @@ OP = Operator(
     (("heads", "h"), ("head_dim", "d"), ("context_len", "ctx"), ("batch", "b")), _problems, cases, _sizes,
     flop_dtype="q", parallel_tiles=(("BLOCK_N*TILES_N", "context_len"), ("BLOCK_Q", "next_n")),
     dot_tiles=("BLOCK_N",), base_ctas=lambda p: p["batch"],
+    example={"heads": 64, "head_dim": 128, "batch": 8, "next_n": 2, "context_len": 8192, "block_kv": 64},
     doc="indexer logits of next_n draft rows per sequence over its paged FP8 keys",
 )
 

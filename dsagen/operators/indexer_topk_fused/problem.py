@@ -85,6 +85,7 @@ OP = Operator(
     "indexer_topk_fused", {"heads": int, "head_dim": int, "k": int, "s_q": int, "s_kv": int}, ("s_q", "s_kv"),
     "s_kv", (("heads", "h"), ("head_dim", "d"), ("k", "k"), ("s_kv", "skv")), _problems, cases, _sizes,
     flop_dtype="q", serial_tiles=(("BLOCK_N", "s_kv"),), base_ctas=lambda p: p["s_q"],
+    example={"heads": 64, "head_dim": 128, "k": 2048, "s_q": 4096, "s_kv": 32768},
     doc="columns of the k largest indexer logits of each query's range, without the logits matrix",
 )
 

@@ -120,6 +120,7 @@ OP = Operator(
     parallel_tiles=(("BLOCK_H", "h_q"),), serial_tiles=(("BLOCK_N", "topk"),), dot_tiles=("BLOCK_H",),
     base_ctas=lambda p: p["batch"] * p["s_q"], split_key="NUM_SPLITS",
     split_bytes=lambda p, n: 0 if n <= 1 else 2 * n * p["batch"] * p["s_q"] * p["h_q"] * (p["d_v"] + 1) * 4,
+    example={"h_q": 128, "d_qk": 576, "d_v": 512, "topk": 2048, "batch": 64, "s_q": 2, "kv_format": "fp8", "page_block_size": 64},
     doc="sparse attention of each decode query over its top-k slots of a paged latent cache",
 )
 

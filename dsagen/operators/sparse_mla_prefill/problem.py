@@ -89,6 +89,7 @@ OP = Operator(
     _problems, cases, _sizes, flop_dtype="bf16",
     parallel_tiles=(("BLOCK_H", "h_q"),), serial_tiles=(("BLOCK_N", "topk"),), dot_tiles=("BLOCK_H",),
     base_ctas=lambda p: p["s_q"],
+    example={"h_q": 128, "d_qk": 576, "d_v": 512, "topk": 2048, "s_q": 4096, "s_kv": 8192},
     doc="attention of every query head over its token's top-k latent KV rows (bf16)",
 )
 

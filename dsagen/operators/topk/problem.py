@@ -88,6 +88,7 @@ OP = Operator(
     "topk", {"k": int, "rows": int, "row_len": int}, ("rows", "row_len"), "row_len",
     (("k", "k"), ("row_len", "len")), _problems, cases, _sizes, flop_dtype=None,
     serial_tiles=(("BLOCK_N", "row_len"),), base_ctas=lambda p: p["rows"],
+    example={"k": 2048, "rows": 8192, "row_len": 32768},
     doc="columns of the k largest logits of each row range, -1 padded",
 )
 
