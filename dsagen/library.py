@@ -106,7 +106,7 @@ def _(q, k_cache, indices, sm_scale, d_v=512, attn_sink=None, topk_length=None):
 @torch.library.custom_op(f"{_NS}::indexer_cache_insert", mutates_args=("kv_cache",))
 def indexer_cache_insert(kv_cache: Tensor, k_fp8: Tensor, k_scale: Tensor, slot_mapping: Tensor) -> None:
     """Write e4m3 keys and their scales into DeepGEMM's paged indexer cache; slot < 0 skipped."""
-    from dsagen.layers.cache import indexer_cache_insert as impl
+    from dsagen.operators.cache_insert.api import indexer_cache_insert as impl
 
     impl(kv_cache, k_fp8, k_scale, slot_mapping)
 
@@ -119,7 +119,7 @@ def _(kv_cache, k_fp8, k_scale, slot_mapping):
 @torch.library.custom_op(f"{_NS}::mla_cache_insert", mutates_args=("k_cache",))
 def mla_cache_insert(k_cache: Tensor, kv: Tensor, slot_mapping: Tensor, scale_format: str = "ue8m0") -> None:
     """Write latent+rope rows into FlashMLA's 656-byte FP8 (or bf16) paged cache; slot < 0 skipped."""
-    from dsagen.layers.cache import mla_cache_insert as impl
+    from dsagen.operators.cache_insert.api import mla_cache_insert as impl
 
     impl(k_cache, kv, slot_mapping, scale_format)
 

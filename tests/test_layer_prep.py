@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from dsagen.layers import indexer_prep as prep
-from dsagen.layers.cache import indexer_cache_insert, mla_cache_insert
+from dsagen.operators.cache_insert.api import indexer_cache_insert, mla_cache_insert
 from dsagen.oracle import dsa_layer as ref
 from dsagen.oracle import fp8
 from dsagen.tolerances import FP8_LAYOUT

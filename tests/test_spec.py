@@ -185,9 +185,61 @@ def test_cost_model_wave_quantisation():
          "page_block_size": 64}
     one = cost.estimate(op, p, {"BLOCK_H": 64, "BLOCK_N": 64, "NUM_SPLITS": 1, "num_warps": 8}, arch)
     many = cost.estimate(op, p, {"BLOCK_H": 64, "BLOCK_N": 64, "NUM_SPLITS": 32, "num_warps": 8}, arch)
-    assert one["ctas"] == 2 and many["ctas"] == 64
+    # The launch uses at most topk / (2 * BLOCK_N) = 16 splits: NUM_SPLITS 32 is costed as 16.
+    assert one["ctas"] == 2 and many["ctas"] == 32 and many["splits"] == 16
+    sixteen = cost.estimate(op, p, {"BLOCK_H": 64, "BLOCK_N": 64, "NUM_SPLITS": 16, "num_warps": 8}, arch)
+    assert sixteen["time_s"] == many["time_s"]
     assert many["time_s"] < one["time_s"]  # 2 CTAs leave 130 of 132 SMs idle
     assert math.isclose(one["efficiency"], 2 / 132 * 1.0, rel_tol=1e-9)
     ranked = cost.rank(op, p, [{"BLOCK_H": 64, "BLOCK_N": 64, "NUM_SPLITS": s, "num_warps": 8} for s in (1, 8, 32)], arch)
     assert ranked == cost.rank(op, p, [{"BLOCK_H": 64, "BLOCK_N": 64, "NUM_SPLITS": s, "num_warps": 8}
                                        for s in (32, 1, 8)], arch)
+
+
+def _rank_of(op_name, problem, schedules, arch="sm90"):
+    op = get_op(op_name)
+    ranked = cost.rank(op, problem, schedules, get_arch(arch))
+    return [json_key(s) for _, s in ranked]
+
+
+def json_key(s):
+    return tuple(sorted(s.items()))
+
+
+def test_cost_model_ranks_known_bad_schedules_below_good_ones():
+    """The terms the model has for re-reads and MMA shape separate what AOT and the schedules'
+    own notes call bad: top-k CAP 0 (every pass re-reads the row), prefill BLOCK_N 16 (wgmma
+    N 16: shared-memory bound), decode/prefill head blocks of 16 (KV re-gathered 8 times),
+    indexer BLOCK_Q 1 x TILES_N 1 (q and keys reloaded per tiny tile)."""
+    topk = {"k": 2048, "rows": 4096, "row_len": 32768}
+    good = {"BLOCK_N": 1024, "RADIX_BITS": 11, "CAP": 4096, "MAX_SPLITS": 1, "MIN_SPLIT_COLS": 16384,
+            "num_warps": 8, "num_stages": 1}
+    bad = dict(good, CAP=0)
+    assert _rank_of("topk", topk, [bad, good]) == [json_key(good), json_key(bad)]
+    pre = {"h_q": 128, "d_qk": 576, "d_v": 512, "topk": 2048, "s_q": 4096, "s_kv": 131072}
+    good = {"BLOCK_H": 32, "BLOCK_N": 32, "num_warps": 8, "num_stages": 2}
+    bad = dict(good, BLOCK_N=16)
+    assert _rank_of("sparse_mla_prefill", pre, [bad, good]) == [json_key(good), json_key(bad)]
+    few_heads = dict(good, BLOCK_H=16)
+    assert _rank_of("sparse_mla_prefill", pre, [few_heads, good]) == [json_key(good), json_key(few_heads)]
+    dec = {"h_q": 128, "d_qk": 576, "d_v": 512, "topk": 2048, "batch": 128, "s_q": 2, "kv_format": "fp8",
+           "page_block_size": 64}
+    good = {"BLOCK_H": 64, "BLOCK_N": 64, "NUM_SPLITS": 4, "num_warps": 8, "num_stages": 2}
+    bad = dict(good, BLOCK_H=16)
+    assert _rank_of("sparse_mla_decode", dec, [bad, good]) == [json_key(good), json_key(bad)]
+    ix = {"heads": 64, "head_dim": 128, "s_q": 4096, "s_kv": 131072}
+    good = {"BLOCK_Q": 2, "BLOCK_N": 64, "TILES_N": 8, "num_warps": 8, "num_stages": 2}
+    bad = dict(good, BLOCK_Q=1, TILES_N=1)
+    assert _rank_of("indexer_logits", ix, [bad, good]) == [json_key(good), json_key(bad)]
+
+
+def test_cost_model_ties_go_to_the_template_default():
+    """Candidates the model cannot tell apart (num_stages has no term) rank the default first."""
+    from dsagen.runtime.dispatch import template_module
+
+    op, arch = get_op("topk"), get_arch("sm90")
+    default = template_module("topk").SCHEDULE
+    other = dict(default, num_stages=default["num_stages"] + 1)
+    for order in ([other, default], [default, other]):
+        ranked = cost.rank(op, {"k": 2048, "rows": 64, "row_len": 131072}, order, arch, default=default)
+        assert ranked[0][1] == default

@@ -22,7 +22,7 @@ from dsagen.gen.space import load_space, prune
 from dsagen.runtime.dispatch import template_file
 
 TOP_N = 4           # Triton candidates compiled per unit and round
-MAX_ROUNDS = 3      # when every compiled candidate spills or fails, compile the next TOP_N
+MAX_ROUNDS = 6      # when every compiled candidate spills or fails, compile the next TOP_N
 TL_TRIES = 2        # TileLang schedules tried per unit without a GPU (the default first)
 GPU_CANDIDATES = 4  # schedules built, verified and timed per unit on a GPU of the arch
 

@@ -115,8 +115,15 @@ class RayExecutor:
 
     def map(self, fn, tasks: list, env: dict | None = None, progress=None) -> list:
         ray = self.ray
-        path = os.pathsep.join(p for p in sys.path if p)
-        runtime_env = {"env_vars": {"PYTHONPATH": path, "RAY_USAGE_STATS_ENABLED": "0"}}
+        need = sorted({t["needs_arch"] for t in tasks if t.get("needs_arch")})
+        have = ray.cluster_resources()
+        missing = [a for a in need if have.get(f"arch_{a}", 0) <= 0]
+        if missing:  # Ray would wait for such a node forever
+            raise UsageError(f"--executor ray: no node offers the resource arch_{missing[0]} (start one with "
+                             f"ray start ... --resources '{{\"arch_{missing[0]}\": 1}}')")
+        path = os.pathsep.join(p or os.getcwd() for p in sys.path)
+        fwd = {k: v for k, v in os.environ.items() if k.startswith("DSAGEN_")}
+        runtime_env = {"env_vars": dict(fwd, PYTHONPATH=path, RAY_USAGE_STATS_ENABLED="0")}
         remote = ray.remote(_ray_call)
         refs = []
         for t in tasks:

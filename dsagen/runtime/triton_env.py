@@ -38,16 +38,16 @@ def import_triton():
 
 def _check_numpy_for_interpreter() -> None:
     # Triton 3.6's interpreter calls int() on 1-element arrays in loops with runtime bounds;
-    # NumPy >= 2.3 raises there ("only 0-dimensional arrays can be converted to Python scalars").
+    # NumPy >= 2.4 raises there ("only 0-dimensional arrays can be converted to Python scalars").
     import warnings
 
     import numpy
 
     major, minor = (int(x) for x in numpy.__version__.split(".")[:2])
-    if (major, minor) >= (2, 3):
+    if (major, minor) >= (2, 4):
         warnings.warn(
             f"dsagen: the Triton interpreter fails with NumPy {numpy.__version__} in kernels with "
-            "runtime loop bounds; install numpy<2.3 (constraints.txt pins it)",
+            "runtime loop bounds; install numpy<2.4 (dsagen declares it)",
             stacklevel=3,
         )
 

@@ -15,6 +15,7 @@ Every arch has 64K 32-bit registers per SM, at most 255 per thread and 1024 thre
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from dsagen.errors import UsageError
@@ -72,3 +73,21 @@ def get_arch(name: str) -> Arch:
 
 def arch_for_cc(major: int, minor: int) -> Arch | None:
     return ARCHS.get(f"sm{major}{minor}")
+
+
+# Re-reads of data another CTA just read mostly hit L2, which serves about three times the HBM
+# bandwidth on these parts: the cost model's traffic terms weigh such bytes by this factor.
+L2_REREAD = 1 / 3
+
+
+def mma_shape_efficiency(arch, m: int, n: int) -> float:
+    """Tensor-core efficiency of an M x N accumulator tile: sm90 wgmma wants M a multiple of 64
+    rows per warpgroup and N >= 64 (N = 8 or 16 is shared-memory bound); mma.sync (before sm90, and
+    Triton on sm100 here) is 16 x 8 and saturates from 64 x 64 tiles on."""
+    m, n = max(int(m), 1), max(int(n), 1)
+    if arch.has_wgmma:
+        m_eff = m / (64 * math.ceil(m / 64))
+        n_eff = min(1.0, n / 64) ** 0.75
+        return m_eff * n_eff
+    return min(1.0, m / 64) ** 0.5 * min(1.0, n / 64) ** 0.5
+

@@ -149,7 +149,8 @@ def topk_kernel(
                 key = _keys(tl.load(xrow + c, mask=m, other=0.0))
                 hi = key & mask0
                 gt = m & (hi > prefix0)
-                cand = m & (hi == prefix0) & use_scr
+                # `!= 0`: a tensor & scalar mask is int32 in the interpreter, which Triton 3.9 refuses
+                cand = (m & (hi == prefix0) & use_scr) != 0
                 cand_i = cand.to(tl.int32)
                 ent = (key.to(tl.int64) << 32) | c.to(tl.int64)
                 pos_c = cnt_c + tl.cumsum(cand_i, axis=0) - 1

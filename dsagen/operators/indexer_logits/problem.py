@@ -98,10 +98,25 @@ def cases(problem: dict, device: str = "cpu", size: str = "verify") -> list:
     return [Case(f"h{h}_d{d}_sq{s_q}_skv{s_kv}", lambda m: m.launch(*args, out, clean=True), check)]
 
 
+def _traffic(problem: dict, schedule: dict, arch) -> dict:
+    """A program keeps BLOCK_Q rows of q (x all heads) resident over BLOCK_N * TILES_N keys: q is
+    reloaded per column chunk and the keys per query block (mostly from L2); the MMA tile is
+    (BLOCK_Q * heads) x BLOCK_N; the ReLU x weight head-sum epilogue runs on the CUDA cores."""
+    from dsagen.spec.archs import L2_REREAD, mma_shape_efficiency
+
+    s_q, s_kv, h, d = (int(problem[k]) for k in ("s_q", "s_kv", "heads", "head_dim"))
+    bq, bn, tiles = (int(schedule.get(k, 1)) for k in ("BLOCK_Q", "BLOCK_N", "TILES_N"))
+    chunks, qblocks = -(-s_kv // (bn * tiles)), -(-s_q // bq)
+    extra = s_q * h * d * (chunks - 1) + s_kv * (d + 4) * (qblocks - 1)
+    return {"extra_bytes": extra * L2_REREAD, "mma_eff": mma_shape_efficiency(arch, bq * h, bn),
+            "cuda_flops": 3.0 * s_q * s_kv * h}
+
+
 OP = Operator(
     "indexer_logits", {"heads": int, "head_dim": int, "s_q": int, "s_kv": int}, ("s_q", "s_kv"), "s_kv",
     (("heads", "h"), ("head_dim", "d"), ("s_kv", "skv")), _problems, cases, _sizes, flop_dtype="q",
     parallel_tiles=(("BLOCK_Q", "s_q"), ("BLOCK_N*TILES_N", "s_kv")), dot_tiles=("BLOCK_N",),
+    traffic=_traffic,
     example={"heads": 64, "head_dim": 128, "s_q": 4096, "s_kv": 8192},
     doc="sum_h relu(q . k) * w over each row's key range, -inf outside",
 )

@@ -90,6 +90,20 @@ def cases(problem: dict, device: str = "cpu", size: str = "verify") -> list:
     return [Case(f"h{h}_d{d}_b{bsz}_n{n}_ctx{max_ctx}", run, check)]
 
 
+def _traffic(problem: dict, schedule: dict, arch) -> dict:
+    """A program owns BLOCK_Q of a sequence's next_n rows over BLOCK_N * TILES_N positions: the
+    sequence's paged keys are read once per q block; MMA tile (BLOCK_Q * heads) x BLOCK_N; the
+    head-sum epilogue on the CUDA cores."""
+    from dsagen.spec.archs import L2_REREAD, mma_shape_efficiency
+
+    b, n, ctx, h, d = (int(problem[k]) for k in ("batch", "next_n", "context_len", "heads", "head_dim"))
+    bq = min(int(schedule.get("BLOCK_Q", 1)), 1 << max(n - 1, 0).bit_length())
+    bn = int(schedule.get("BLOCK_N", 64))
+    qblocks = -(-n // bq)
+    return {"extra_bytes": b * ctx * (d + 4) * (qblocks - 1) * L2_REREAD,
+            "mma_eff": mma_shape_efficiency(arch, bq * h, bn), "cuda_flops": 3.0 * b * n * ctx * h}
+
+
 OP = Operator(
     "indexer_logits_paged",
     {"heads": int, "head_dim": int, "batch": int, "next_n": int, "context_len": int, "block_kv": int},
@@ -97,6 +111,7 @@ OP = Operator(
     (("heads", "h"), ("head_dim", "d"), ("context_len", "ctx"), ("batch", "b")), _problems, cases, _sizes,
     flop_dtype="q", parallel_tiles=(("BLOCK_N*TILES_N", "context_len"), ("BLOCK_Q", "next_n")),
     dot_tiles=("BLOCK_N",), base_ctas=lambda p: p["batch"],
+    traffic=_traffic,
     example={"heads": 64, "head_dim": 128, "batch": 8, "next_n": 2, "context_len": 8192, "block_kv": 64},
     doc="indexer logits of next_n draft rows per sequence over its paged FP8 keys",
 )

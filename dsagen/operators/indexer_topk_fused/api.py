@@ -74,10 +74,11 @@ def _unfused(q, k, k_scale, weights, row_start, row_end, topk, out):
         _warned = True
         warnings.warn("dsagen: indexer_topk_fused runs unfused (logits + top-k) on sm100: Triton 3.6 cannot compile it there",
                       stacklevel=3)
-    from dsagen import ops
+    from dsagen.operators.indexer_logits.api import indexer_logits
+    from dsagen.operators.topk.api import topk_indices
 
-    logits = ops.indexer_logits(q, k, k_scale, weights, row_start, row_end, clean=True)
-    return ops.topk_indices(logits, topk, row_starts=row_start, row_ends=row_end, out=out)
+    logits = indexer_logits(q, k, k_scale, weights, row_start, row_end, clean=True)
+    return topk_indices(logits, topk, row_starts=row_start, row_ends=row_end, out=out)
 
 
 def scratch_bytes(s_q: int, topk: int, device=torch.device("cpu")) -> int:

@@ -111,6 +111,30 @@ def cases(problem: dict, device: str = "cpu", size: str = "verify") -> list:
     return [make(s) for s in splits_list]
 
 
+def _traffic(problem: dict, schedule: dict, arch) -> dict:
+    """Every head block gathers (and, for the FP8 cache, dequantises) each selected token again;
+    the MMA tiles are BLOCK_H x BLOCK_N (QK^T) and BLOCK_H x 512 (PV); split-KV partials are
+    counted for the split count the launch picks (templates/sparse_mla_decode/triton.py
+    choose_splits: enough programs to fill the GPU twice, at most NUM_SPLITS, two tiles each)."""
+    from dsagen.spec.archs import L2_REREAD, mma_shape_efficiency
+
+    b, s_q, h_q, topk = int(problem["batch"]), int(problem["s_q"]), int(problem["h_q"]), int(problem["topk"])
+    bh = min(int(schedule.get("BLOCK_H", 64)), 1 << max(h_q - 1, 0).bit_length())
+    bn = int(schedule.get("BLOCK_N", 64))
+    blocks = -(-h_q // bh)
+    base = b * s_q * blocks
+    splits = max(1, min(-(-2 * arch.sms // max(base, 1)), int(schedule.get("NUM_SPLITS", 1)),
+                        -(-topk // (2 * bn))))
+    fp8 = problem.get("kv_format") == "fp8"
+    row = 656 if fp8 else 2 * int(problem["d_qk"])
+    gathers = b * topk * (s_q * blocks - 1)
+    e_qk = mma_shape_efficiency(arch, bh, bn)
+    e_pv = mma_shape_efficiency(arch, bh, int(problem["d_v"])) * min(1.0, bn / 32) ** 0.5
+    return {"extra_bytes": gathers * row * L2_REREAD, "splits": splits, "mma_eff": 2 / (1 / e_qk + 1 / e_pv),
+            # FP8: each gathered row's 512 latent values dequantised (convert + scale) per head block
+            "cuda_flops": (b * s_q * blocks * topk * 512 * 4.0) if fp8 else 0.0}
+
+
 OP = Operator(
     "sparse_mla_decode",
     {"h_q": int, "d_qk": int, "d_v": int, "topk": int, "batch": int, "s_q": int, "kv_format": str,
@@ -120,6 +144,7 @@ OP = Operator(
     parallel_tiles=(("BLOCK_H", "h_q"),), serial_tiles=(("BLOCK_N", "topk"),), dot_tiles=("BLOCK_H",),
     base_ctas=lambda p: p["batch"] * p["s_q"], split_key="NUM_SPLITS",
     split_bytes=lambda p, n: 0 if n <= 1 else 2 * n * p["batch"] * p["s_q"] * p["h_q"] * (p["d_v"] + 1) * 4,
+    traffic=_traffic,
     example={"h_q": 128, "d_qk": 576, "d_v": 512, "topk": 2048, "batch": 64, "s_q": 2, "kv_format": "fp8", "page_block_size": 64},
     doc="sparse attention of each decode query over its top-k slots of a paged latent cache",
 )

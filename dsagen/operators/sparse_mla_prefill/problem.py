@@ -83,12 +83,30 @@ def cases(problem: dict, device: str = "cpu", size: str = "verify") -> list:
                  lambda m: m.launch(q, kv, idx, None, None, out, ml, lse, sm_scale=sm_scale), check)]
 
 
+def _traffic(problem: dict, schedule: dict, arch) -> dict:
+    """Each head block of a token gathers its top-k KV rows again (the head block is the slow grid
+    axis: a token's next block re-gathers from HBM once s_kv outgrows L2); the MMA tiles are
+    BLOCK_H x BLOCK_N for QK^T and BLOCK_H x d_v (K = BLOCK_N steps) for PV."""
+    from dsagen.spec.archs import L2_REREAD, mma_shape_efficiency
+
+    h_q, bh = int(problem["h_q"]), int(schedule.get("BLOCK_H", 64))
+    bh = min(bh, 1 << max(h_q - 1, 0).bit_length())   # launch clamps it to next_pow2(h_q)
+    bn = int(schedule.get("BLOCK_N", 64))
+    blocks = -(-h_q // bh)
+    kv = int(problem["s_q"]) * int(problem["topk"]) * int(problem["d_qk"]) * 2
+    far = int(problem["s_kv"]) * int(problem["d_qk"]) * 2 > 50 * 2**20   # KV larger than H100's L2
+    e_qk = mma_shape_efficiency(arch, bh, bn)
+    e_pv = mma_shape_efficiency(arch, bh, int(problem["d_v"])) * min(1.0, bn / 32) ** 0.5
+    return {"extra_bytes": kv * (blocks - 1) * (1.0 if far else L2_REREAD), "mma_eff": 2 / (1 / e_qk + 1 / e_pv)}
+
+
 OP = Operator(
     "sparse_mla_prefill", {"h_q": int, "d_qk": int, "d_v": int, "topk": int, "s_q": int, "s_kv": int},
     ("s_q", "s_kv"), "s_kv", (("h_q", "h"), ("d_qk", "dqk"), ("topk", "topk"), ("s_kv", "skv")),
     _problems, cases, _sizes, flop_dtype="bf16",
     parallel_tiles=(("BLOCK_H", "h_q"),), serial_tiles=(("BLOCK_N", "topk"),), dot_tiles=("BLOCK_H",),
     base_ctas=lambda p: p["s_q"],
+    traffic=_traffic,
     example={"h_q": 128, "d_qk": 576, "d_v": 512, "topk": 2048, "s_q": 4096, "s_kv": 8192},
     doc="attention of every query head over its token's top-k latent KV rows (bf16)",
 )

@@ -84,10 +84,36 @@ def cases(problem: dict, device: str = "cpu", size: str = "verify") -> list:
     return [Case(f"k{k_run}_rows{rows}_n{n}", lambda m: m.launch(x, starts, ends, out, k=k_run), check)]
 
 
+def _traffic(problem: dict, schedule: dict, arch) -> dict:
+    """Passes over each row (templates/topk/triton.py): RADIX_BITS 8 -> 4 digit passes, 11 -> 3.
+    The first digit's threshold bucket is refined from the CAP-entry scratch when it fits (the row
+    is read twice), else every pass re-reads the row. Logits cluster in few fp32 exponents, so the
+    bucket holds about row_len / 2^(RADIX_BITS - 6) entries (an estimate). Few rows (< 2 per SM)
+    split across up to MAX_SPLITS programs with global histograms: one read per pass, plus the collect."""
+    from dsagen.spec.archs import L2_REREAD
+
+    rows, n = int(problem["rows"]), int(problem["row_len"])
+    bits = int(schedule.get("RADIX_BITS", 8))
+    passes = -(-32 // bits)
+    splits = 1
+    if rows < 2 * arch.sms and int(schedule.get("MAX_SPLITS", 1)) > 1:
+        splits = max(1, min(int(schedule["MAX_SPLITS"]), n // max(int(schedule.get("MIN_SPLIT_COLS", n)), 1)))
+    if splits > 1:
+        reads = passes + 1
+    else:
+        bucket = n / 2 ** max(bits - 6, 0)
+        reads = 2 if 0 < int(schedule.get("CAP", 0)) and bucket <= int(schedule["CAP"]) else passes
+    row_bytes = rows * n * 4
+    # a histogram update per element and read (ballots + shared atomics): ~16 CUDA-core ops
+    return {"extra_bytes": row_bytes * (reads - 1) * (1.0 if n * 4 > 2**20 else L2_REREAD),
+            "cuda_flops": 16.0 * rows * n * reads, "splits": splits, "mma_eff": 1.0}
+
+
 OP = Operator(
     "topk", {"k": int, "rows": int, "row_len": int}, ("rows", "row_len"), "row_len",
     (("k", "k"), ("row_len", "len")), _problems, cases, _sizes, flop_dtype=None,
     serial_tiles=(("BLOCK_N", "row_len"),), base_ctas=lambda p: p["rows"],
+    traffic=_traffic,
     example={"k": 2048, "rows": 8192, "row_len": 32768},
     doc="columns of the k largest logits of each row range, -1 padded",
 )

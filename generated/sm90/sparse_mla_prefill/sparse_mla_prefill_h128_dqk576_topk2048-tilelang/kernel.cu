@@ -135,7 +135,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
         tl::GmmaDescriptor desc_a_1;
         tl::GmmaDescriptor desc_b_1;
         tl::initialize_wgmma_descriptor<1, 1, 64>(desc_a_1, (&(((bfloat16_t*)o_r)[0])));
-        tl::initialize_wgmma_descriptor<1, 1, 64>(desc_b_1, (&(((bfloat16_t*)kv_r)[0])));
+        tl::initialize_wgmma_descriptor<1, 1, 64>(desc_b_1, (&(((bfloat16_t*)kv_r_1)[0])));
         tl::warpgroup_fence_operand(reinterpret_cast<float*>(acc_s + 0), 32);
         tl::warpgroup_arrive();
         #pragma unroll
@@ -149,7 +149,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
         tl::GmmaDescriptor desc_a_2;
         tl::GmmaDescriptor desc_b_2;
         tl::initialize_wgmma_descriptor<1, 1, 64>(desc_a_2, (&(((bfloat16_t*)q_t)[0])));
-        tl::initialize_wgmma_descriptor<1, 1, 64>(desc_b_2, (&(((bfloat16_t*)kt)[0])));
+        tl::initialize_wgmma_descriptor<1, 1, 64>(desc_b_2, (&(((bfloat16_t*)kt_1)[0])));
         tl::warpgroup_fence_operand(reinterpret_cast<float*>(acc_s + 0), 32);
         tl::warpgroup_arrive();
         #pragma unroll
@@ -298,7 +298,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
         tl::GmmaDescriptor desc_a_5;
         tl::GmmaDescriptor desc_b_5;
         tl::initialize_wgmma_descriptor<1, 1, 64>(desc_a_5, (&(((bfloat16_t*)o_r)[0])));
-        tl::initialize_wgmma_descriptor<1, 1, 64>(desc_b_5, (&(((bfloat16_t*)kv_r_1)[0])));
+        tl::initialize_wgmma_descriptor<1, 1, 64>(desc_b_5, (&(((bfloat16_t*)kv_r)[0])));
         tl::warpgroup_fence_operand(reinterpret_cast<float*>(acc_s + 0), 32);
         tl::warpgroup_arrive();
         #pragma unroll
@@ -312,7 +312,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
         tl::GmmaDescriptor desc_a_6;
         tl::GmmaDescriptor desc_b_6;
         tl::initialize_wgmma_descriptor<1, 1, 64>(desc_a_6, (&(((bfloat16_t*)q_t)[0])));
-        tl::initialize_wgmma_descriptor<1, 1, 64>(desc_b_6, (&(((bfloat16_t*)kt_1)[0])));
+        tl::initialize_wgmma_descriptor<1, 1, 64>(desc_b_6, (&(((bfloat16_t*)kt)[0])));
         tl::warpgroup_fence_operand(reinterpret_cast<float*>(acc_s + 0), 32);
         tl::warpgroup_arrive();
         #pragma unroll
@@ -512,7 +512,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
           tl::GmmaDescriptor desc_a_8;
           tl::GmmaDescriptor desc_b_8;
           tl::initialize_wgmma_descriptor<1, 1, 64>(desc_a_8, (&(((bfloat16_t*)p_s)[0])));
-          tl::initialize_wgmma_descriptor<1, 512, 64>(desc_b_8, (&(((bfloat16_t*)kv_r)[0])));
+          tl::initialize_wgmma_descriptor<1, 512, 64>(desc_b_8, (&(((bfloat16_t*)kv_r_1)[0])));
           tl::warpgroup_fence_operand(reinterpret_cast<float*>(acc_r + 0), 128);
           tl::warpgroup_arrive();
           #pragma unroll
@@ -541,7 +541,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
           tl::GmmaDescriptor desc_a_9;
           tl::GmmaDescriptor desc_b_9;
           tl::initialize_wgmma_descriptor<1, 1, 64>(desc_a_9, (&(((bfloat16_t*)p_s)[0])));
-          tl::initialize_wgmma_descriptor<1, 512, 64>(desc_b_9, (&(((bfloat16_t*)kv_r_1)[0])));
+          tl::initialize_wgmma_descriptor<1, 512, 64>(desc_b_9, (&(((bfloat16_t*)kv_r)[0])));
           tl::warpgroup_fence_operand(reinterpret_cast<float*>(acc_r + 0), 128);
           tl::warpgroup_arrive();
           #pragma unroll
@@ -608,11 +608,11 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
         #pragma unroll
         for (int i_29 = 0; i_29 < 16; ++i_29) {
           tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kv_l_1)[((((((((((int)threadIdx.x) & 31) >> 3) * 4096) + ((i_29 >> 1) * 512)) + ((((i_29 * 4) + (((int)threadIdx.x) >> 5)) & 7) * 64)) + (((((((int)threadIdx.x) & 7) >> 2) + (i_29 & 1)) & 1) * 32)) + (((((((int)threadIdx.x) & 127) >> 6) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 63) >> 5) + (((int)threadIdx.x) & 1)) & 1) * 8))])), (&(KV[((((int64_t)src[(((((int64_t)i_29) * (int64_t)4) + (((int64_t)((int)threadIdx.x)) >> (int64_t)5)) - (int64_t)8)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) * (int64_t)8))])), ((((bool)ok[(((i_29 * 4) + (((int)threadIdx.x) >> 5)) - 8)]) && (src[(((i_29 * 4) + (((int)threadIdx.x) >> 5)) - 8)] < s_kv)) && (0 <= src[(((i_29 * 4) + (((int)threadIdx.x) >> 5)) - 8)])));
-          tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kv_r)[((((((((((int)threadIdx.x) & 31) >> 3) * 4096) + ((i_29 >> 1) * 512)) + ((((i_29 * 4) + (((int)threadIdx.x) >> 5)) & 7) * 64)) + (((((((int)threadIdx.x) & 7) >> 2) + (i_29 & 1)) & 1) * 32)) + (((((((int)threadIdx.x) & 127) >> 6) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 63) >> 5) + (((int)threadIdx.x) & 1)) & 1) * 8))])), (&(KV[(((((int64_t)src[(((((int64_t)i_29) * (int64_t)4) + (((int64_t)((int)threadIdx.x)) >> (int64_t)5)) - (int64_t)8)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) * (int64_t)8)) + (int64_t)256)])), ((((bool)ok[(((i_29 * 4) + (((int)threadIdx.x) >> 5)) - 8)]) && (src[(((i_29 * 4) + (((int)threadIdx.x) >> 5)) - 8)] < s_kv)) && (0 <= src[(((i_29 * 4) + (((int)threadIdx.x) >> 5)) - 8)])));
+          tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kv_r_1)[((((((((((int)threadIdx.x) & 31) >> 3) * 4096) + ((i_29 >> 1) * 512)) + ((((i_29 * 4) + (((int)threadIdx.x) >> 5)) & 7) * 64)) + (((((((int)threadIdx.x) & 7) >> 2) + (i_29 & 1)) & 1) * 32)) + (((((((int)threadIdx.x) & 127) >> 6) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 63) >> 5) + (((int)threadIdx.x) & 1)) & 1) * 8))])), (&(KV[(((((int64_t)src[(((((int64_t)i_29) * (int64_t)4) + (((int64_t)((int)threadIdx.x)) >> (int64_t)5)) - (int64_t)8)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) * (int64_t)8)) + (int64_t)256)])), ((((bool)ok[(((i_29 * 4) + (((int)threadIdx.x) >> 5)) - 8)]) && (src[(((i_29 * 4) + (((int)threadIdx.x) >> 5)) - 8)] < s_kv)) && (0 <= src[(((i_29 * 4) + (((int)threadIdx.x) >> 5)) - 8)])));
         }
         #pragma unroll
         for (int i_30 = 0; i_30 < 4; ++i_30) {
-          tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kt)[((((((i_30 * 1024) + ((((int)threadIdx.x) >> 3) * 64)) + (((((((int)threadIdx.x) & 63) >> 5) + ((((int)threadIdx.x) & 7) >> 2)) & 1) * 32)) + (((((((int)threadIdx.x) & 31) >> 4) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 15) >> 3) + (((int)threadIdx.x) & 1)) & 1) * 8)) - 2048)])), (&(KV[(((((int64_t)src[(((((int64_t)i_30) * (int64_t)16) + (((int64_t)((int)threadIdx.x)) >> (int64_t)3)) - (int64_t)32)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)7) * (int64_t)8)) + (int64_t)512)])), ((((bool)ok[(((i_30 * 16) + (((int)threadIdx.x) >> 3)) - 32)]) && (src[(((i_30 * 16) + (((int)threadIdx.x) >> 3)) - 32)] < s_kv)) && (0 <= src[(((i_30 * 16) + (((int)threadIdx.x) >> 3)) - 32)])));
+          tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kt_1)[((((((i_30 * 1024) + ((((int)threadIdx.x) >> 3) * 64)) + (((((((int)threadIdx.x) & 63) >> 5) + ((((int)threadIdx.x) & 7) >> 2)) & 1) * 32)) + (((((((int)threadIdx.x) & 31) >> 4) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 15) >> 3) + (((int)threadIdx.x) & 1)) & 1) * 8)) - 2048)])), (&(KV[(((((int64_t)src[(((((int64_t)i_30) * (int64_t)16) + (((int64_t)((int)threadIdx.x)) >> (int64_t)3)) - (int64_t)32)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)7) * (int64_t)8)) + (int64_t)512)])), ((((bool)ok[(((i_30 * 16) + (((int)threadIdx.x) >> 3)) - 32)]) && (src[(((i_30 * 16) + (((int)threadIdx.x) >> 3)) - 32)] < s_kv)) && (0 <= src[(((i_30 * 16) + (((int)threadIdx.x) >> 3)) - 32)])));
         }
         tl::mbarrier_cp_async_arrive_noinc(ready0[0]);
         ready0[0].arrive();
@@ -644,11 +644,11 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
         #pragma unroll
         for (int i_31 = 0; i_31 < 16; ++i_31) {
           tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kv_l)[((((((((((int)threadIdx.x) & 31) >> 3) * 4096) + ((i_31 >> 1) * 512)) + ((((i_31 * 4) + (((int)threadIdx.x) >> 5)) & 7) * 64)) + (((((((int)threadIdx.x) & 7) >> 2) + (i_31 & 1)) & 1) * 32)) + (((((((int)threadIdx.x) & 127) >> 6) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 63) >> 5) + (((int)threadIdx.x) & 1)) & 1) * 8))])), (&(KV[((((int64_t)src_1[(((((int64_t)i_31) * (int64_t)4) + (((int64_t)((int)threadIdx.x)) >> (int64_t)5)) - (int64_t)8)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) * (int64_t)8))])), ((((bool)ok_1[(((i_31 * 4) + (((int)threadIdx.x) >> 5)) - 8)]) && (src_1[(((i_31 * 4) + (((int)threadIdx.x) >> 5)) - 8)] < s_kv)) && (0 <= src_1[(((i_31 * 4) + (((int)threadIdx.x) >> 5)) - 8)])));
-          tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kv_r_1)[((((((((((int)threadIdx.x) & 31) >> 3) * 4096) + ((i_31 >> 1) * 512)) + ((((i_31 * 4) + (((int)threadIdx.x) >> 5)) & 7) * 64)) + (((((((int)threadIdx.x) & 7) >> 2) + (i_31 & 1)) & 1) * 32)) + (((((((int)threadIdx.x) & 127) >> 6) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 63) >> 5) + (((int)threadIdx.x) & 1)) & 1) * 8))])), (&(KV[(((((int64_t)src_1[(((((int64_t)i_31) * (int64_t)4) + (((int64_t)((int)threadIdx.x)) >> (int64_t)5)) - (int64_t)8)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) * (int64_t)8)) + (int64_t)256)])), ((((bool)ok_1[(((i_31 * 4) + (((int)threadIdx.x) >> 5)) - 8)]) && (src_1[(((i_31 * 4) + (((int)threadIdx.x) >> 5)) - 8)] < s_kv)) && (0 <= src_1[(((i_31 * 4) + (((int)threadIdx.x) >> 5)) - 8)])));
+          tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kv_r)[((((((((((int)threadIdx.x) & 31) >> 3) * 4096) + ((i_31 >> 1) * 512)) + ((((i_31 * 4) + (((int)threadIdx.x) >> 5)) & 7) * 64)) + (((((((int)threadIdx.x) & 7) >> 2) + (i_31 & 1)) & 1) * 32)) + (((((((int)threadIdx.x) & 127) >> 6) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 63) >> 5) + (((int)threadIdx.x) & 1)) & 1) * 8))])), (&(KV[(((((int64_t)src_1[(((((int64_t)i_31) * (int64_t)4) + (((int64_t)((int)threadIdx.x)) >> (int64_t)5)) - (int64_t)8)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) * (int64_t)8)) + (int64_t)256)])), ((((bool)ok_1[(((i_31 * 4) + (((int)threadIdx.x) >> 5)) - 8)]) && (src_1[(((i_31 * 4) + (((int)threadIdx.x) >> 5)) - 8)] < s_kv)) && (0 <= src_1[(((i_31 * 4) + (((int)threadIdx.x) >> 5)) - 8)])));
         }
         #pragma unroll
         for (int i_32 = 0; i_32 < 4; ++i_32) {
-          tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kt_1)[((((((i_32 * 1024) + ((((int)threadIdx.x) >> 3) * 64)) + (((((((int)threadIdx.x) & 63) >> 5) + ((((int)threadIdx.x) & 7) >> 2)) & 1) * 32)) + (((((((int)threadIdx.x) & 31) >> 4) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 15) >> 3) + (((int)threadIdx.x) & 1)) & 1) * 8)) - 2048)])), (&(KV[(((((int64_t)src_1[(((((int64_t)i_32) * (int64_t)16) + (((int64_t)((int)threadIdx.x)) >> (int64_t)3)) - (int64_t)32)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)7) * (int64_t)8)) + (int64_t)512)])), ((((bool)ok_1[(((i_32 * 16) + (((int)threadIdx.x) >> 3)) - 32)]) && (src_1[(((i_32 * 16) + (((int)threadIdx.x) >> 3)) - 32)] < s_kv)) && (0 <= src_1[(((i_32 * 16) + (((int)threadIdx.x) >> 3)) - 32)])));
+          tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kt)[((((((i_32 * 1024) + ((((int)threadIdx.x) >> 3) * 64)) + (((((((int)threadIdx.x) & 63) >> 5) + ((((int)threadIdx.x) & 7) >> 2)) & 1) * 32)) + (((((((int)threadIdx.x) & 31) >> 4) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 15) >> 3) + (((int)threadIdx.x) & 1)) & 1) * 8)) - 2048)])), (&(KV[(((((int64_t)src_1[(((((int64_t)i_32) * (int64_t)16) + (((int64_t)((int)threadIdx.x)) >> (int64_t)3)) - (int64_t)32)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)7) * (int64_t)8)) + (int64_t)512)])), ((((bool)ok_1[(((i_32 * 16) + (((int)threadIdx.x) >> 3)) - 32)]) && (src_1[(((i_32 * 16) + (((int)threadIdx.x) >> 3)) - 32)] < s_kv)) && (0 <= src_1[(((i_32 * 16) + (((int)threadIdx.x) >> 3)) - 32)])));
         }
         tl::mbarrier_cp_async_arrive_noinc(ready1[0]);
         ready1[0].arrive();

@@ -24,7 +24,7 @@ def _check_slots(slot_mapping, n, name="slot_mapping"):
 def indexer_cache_insert(kv_cache: torch.Tensor, k_fp8: torch.Tensor, k_scale: torch.Tensor,
                          slot_mapping: torch.Tensor) -> None:
     """Write e4m3 keys [T, D] and fp32 scales [T] into a DeepGEMM indexer cache, in place."""
-    from dsagen.layers._scatter_kernel import scatter_rows
+    from dsagen.operators.cache_insert.scatter_kernel import scatter_rows
 
     if kv_cache.dtype != torch.uint8 or kv_cache.dim() != 4 or kv_cache.shape[2] != 1 or not kv_cache.is_contiguous():
         raise ValueError(f"kv_cache must be contiguous uint8 [num_blocks, block_kv, 1, D+4], got {kv_cache.dtype} {tuple(kv_cache.shape)}")
@@ -44,7 +44,7 @@ def indexer_cache_insert(kv_cache: torch.Tensor, k_fp8: torch.Tensor, k_scale: t
 def mla_cache_insert(k_cache: torch.Tensor, kv: torch.Tensor, slot_mapping: torch.Tensor,
                      scale_format: str = "ue8m0") -> None:
     """Write latent+rope rows kv [T, 576] into a paged MLA cache (656-byte FP8 or bf16), in place."""
-    from dsagen.layers._scatter_kernel import scatter_rows
+    from dsagen.operators.cache_insert.scatter_kernel import scatter_rows
 
     if k_cache.dim() != 4 or k_cache.shape[2] != 1 or not k_cache.is_contiguous():
         raise ValueError(f"k_cache must be contiguous [num_blocks, page, 1, 656 or 576], got {tuple(k_cache.shape)}")
