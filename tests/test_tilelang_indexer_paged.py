@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from dsagen import ops
+from dsagen.operators import get_op
 from dsagen.operators.indexer_logits_paged import problem as paged
 from dsagen.operators.indexer_logits_paged.naive import indexer_logits_paged as oracle
 from dsagen.runtime import dispatch, paths
@@ -120,9 +120,9 @@ def test_adapter_passes_the_operators_verify_and_falls_back():
         def launch(*a, **kw):
             calls.append(kw)
 
-    m = dispatch.TileLangModule(OP, e, k, fallback=lambda: Triton, device_type="cpu")
+    m = dispatch.TileLangModule(get_op(OP), e, k, fallback=lambda: Triton, device_type="cpu")
     for nn in (1, 3):
-        r = ops.verify_paged(m, {"heads": 16, "head_dim": 128, "next_n": nn, "block_kv": 64, "batch": 2,
+        r = paged.verify(m, {"heads": 16, "head_dim": 128, "next_n": nn, "block_kv": 64, "batch": 2,
                                  "context_len": 150}, "cpu")
         assert r["passed"], r
     assert k.calls == 2 and not calls

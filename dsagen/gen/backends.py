@@ -54,8 +54,15 @@ class Unit:
         return f"{self.op.name}/{self.name}"
 
 
-def _sched_text(s: dict) -> str:
-    return json.dumps(s, sort_keys=True)
+def over_limits(arch, registers: int, spill_bytes: int, smem_bytes: int) -> str | None:
+    """Why a build's resources rule it out on `arch` (spills, shared memory, registers), or None."""
+    if spill_bytes > 0:
+        return f"spills {spill_bytes} bytes"
+    if smem_bytes > arch.smem_per_block:
+        return f"shared memory {smem_bytes} > {arch.smem_per_block}"
+    if registers > 255:
+        return f"{registers} registers"
+    return None
 
 
 # ---------------------------------------------------------------- Triton
@@ -98,14 +105,7 @@ class TritonBackend:
             return f"compile failed: {result['error']}"
         from dsagen.gen.aot import summarize
         s = summarize(result)
-        arch = unit.arch
-        if s["spill_bytes"] > 0:
-            return f"spills {s['spill_bytes']} bytes"
-        if s["smem_bytes"] > arch.smem_per_block:
-            return f"shared memory {s['smem_bytes']} > {arch.smem_per_block}"
-        if s["registers"] > 255:
-            return f"{s['registers']} registers"
-        return None
+        return over_limits(unit.arch, s["registers"], s["spill_bytes"], s["smem_bytes"])
 
     def resources(self, result: dict) -> dict:
         from dsagen.gen.aot import summarize
@@ -217,12 +217,9 @@ class TileLangBackend:
             where = f"{meta.get('label')}: " if len(metas) > 1 else ""
             if meta.get("registers") is None:
                 return f"{where}no register count from ptxas"
-            if meta["spill_bytes"] > 0:
-                return f"{where}spills {meta['spill_bytes']} bytes"
-            if meta["shared_bytes"] > arch.smem_per_block:
-                return f"{where}shared memory {meta['shared_bytes']} > {arch.smem_per_block}"
-            if meta["registers"] > 255:
-                return f"{where}{meta['registers']} registers"
+            why = over_limits(arch, meta["registers"], meta["spill_bytes"], meta["shared_bytes"])
+            if why:
+                return where + why
             if meta.get("tensor_cores_kept") is False:
                 n = (meta.get("wgmma_in_ptx") or 0) + (meta.get("tcgen05_in_ptx") or 0)
                 return (f"{where}ptxas kept {meta['gmma_in_sass']} of the {n} tensor-core MMAs in the PTX "

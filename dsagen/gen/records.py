@@ -195,6 +195,16 @@ def _today() -> str:
     return datetime.date.today().isoformat()
 
 
+@contextmanager
+def _own_entry(arch: str, op: str, name: str, key: str, root: Path | None):
+    """(manifest, the entry when its key is `key` else None, root) under the lock."""
+    root = Path(root or gen_dir())
+    with locked(root):
+        data = read_or_rebuild(root)
+        e = data["kernels"].get(entry_key(arch, op, name))
+        yield data, (e if e is not None and e.get("key") == key else None), root
+
+
 def status_after(entry: dict, result: dict) -> str:
     """The status an entry gets from a run result {"passed", "device_arch", "timing"} of its own."""
     if not result.get("passed") is True:
@@ -211,11 +221,8 @@ def record_result(arch: str, op: str, name: str, key: str, result: dict, changes
                   root: Path | None = None) -> dict | None:
     """Apply a run result to the entry it belongs to; refused (None) when the entry's key is not
     `key` (another build has replaced it since: a result is never applied to someone else's kernel)."""
-    root = Path(root or gen_dir())
-    with locked(root):
-        data = read_or_rebuild(root)
-        e = data["kernels"].get(entry_key(arch, op, name))
-        if e is None or e.get("key") != key:
+    with _own_entry(arch, op, name, key, root) as (data, e, root):
+        if e is None:
             return None
         new = status_after(e, result)
         verification = {k: result[k] for k in ("passed", "max_error", "shapes", "where", "device_arch", "error")
@@ -226,7 +233,7 @@ def record_result(arch: str, op: str, name: str, key: str, result: dict, changes
         e.update(changes or {})
         if new != e["status"] or not e.get("history"):
             e.setdefault("history", []).append({"status": new, "date": _today(),
-                                                "why": f"{'passed' if result.get('passed') else 'FAILED'} on "
+                                                "why": f"{'passed' if result.get('passed') is True else 'FAILED'} on "
                                                        f"{result.get('where')}"})
         e["status"] = new
         write_manifest(data, root)
@@ -235,11 +242,8 @@ def record_result(arch: str, op: str, name: str, key: str, result: dict, changes
 
 def update_fields(arch: str, op: str, name: str, key: str, changes: dict, root: Path | None = None) -> bool:
     """Set fields of an entry (not its status) when its key is `key`."""
-    root = Path(root or gen_dir())
-    with locked(root):
-        data = read_or_rebuild(root)
-        e = data["kernels"].get(entry_key(arch, op, name))
-        if e is None or e.get("key") != key:
+    with _own_entry(arch, op, name, key, root) as (data, e, root):
+        if e is None:
             return False
         if "status" in changes:
             raise CacheError("update_fields: status changes go through record_result")
