@@ -290,3 +290,20 @@ def test_schedules_paged(sch):
     ref = paged_oracle.indexer_logits_paged(q, cache, w, cl, bt, max_ctx)
     _close(out, ref)
     assert torch.isneginf(out[[0, 6, 7, 8]]).all() and torch.isfinite(out[1, :1]).all()
+
+
+def test_int64_ranges_beyond_int32_mean_what_the_oracle_says():
+    """int64 row ranges and context lengths past int32 are clamped, not wrapped around."""
+    q, k, ks, w, start, end = ragged.random_ragged(4, 90, 8, 64, seed=31)
+    start64, end64 = start.long(), end.long()
+    start64[0], end64[0] = -2**40, 2**33            # the whole row
+    end64[1] = 2**32 + 5                            # would wrap to 5 as int32
+    out = ops.indexer_logits(q, k, ks, w, start64, end64, out=torch.full((4, 90), NAN))
+    _close(out, ragged_oracle.indexer_logits(q, k, ks, w, start64, end64))
+    q, cache, w, cl, bt, max_ctx = paged.random_paged(2, 2, 8, 64, [70, 70], seed=32)
+    cl64 = cl.long()
+    cl64[1] = 2**32 + 3                             # longer than the output: sees all of it
+    out = ops.indexer_logits_paged(q, cache, w, cl64, bt, max_ctx, out=torch.full((4, max_ctx), NAN))
+    ref = paged_oracle.indexer_logits_paged(q, cache, w, cl64.clamp(max=max_ctx + 2), bt, max_ctx)
+    assert torch.isfinite(ref[2:]).all()            # the clamped context sees every column
+    _close(out, ref)

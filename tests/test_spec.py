@@ -243,3 +243,96 @@ def test_cost_model_ties_go_to_the_template_default():
     for order in ([other, default], [default, other]):
         ranked = cost.rank(op, {"k": 2048, "rows": 64, "row_len": 131072}, order, arch, default=default)
         assert ranked[0][1] == default
+
+
+HOSTILE = {
+    "newline_in_name": (BASE.replace('name = "tiny-test"', 'name = "x\\nimport os"'), "name", "not a plain name"),
+    "path_in_name": (BASE.replace('name = "tiny-test"', 'name = "../../x"'), "name", "not a plain name"),
+    "huge_name": (BASE.replace('name = "tiny-test"', f'name = "{"a" * 5000}"'), "name", "longer than 64"),
+    "k_beyond_int32": (BASE.replace("k = 64", "k = 9223372036854775807"), "topk.k", "outside"),
+    "s_kv_beyond_int32": (BASE.replace("s_kv = [256, 512, 4096]", "s_kv = [4294967296]"), "workloads.prefill.s_kv",
+                          "int32"),
+    "too_many_heads": (BASE.replace("heads = 16", "heads = 4096"), "mla.heads", "outside [1, 128]"),
+    "long_list": (BASE.replace("s_kv = [256, 512, 4096]", f"s_kv = [{', '.join(str(i + 1) for i in range(40))}]"),
+                  "workloads.prefill.s_kv", "at most 32"),
+    "too_many_points": (BASE.replace("batch = [1, 4]", f"batch = [{', '.join(str(i + 1) for i in range(32))}]")
+                        .replace("context_len = [256]", f"context_len = [{', '.join(str(256 + i) for i in range(32))}]")
+                        .replace("next_n = [1]", "next_n = [1, 2, 3, 4, 5]"), "workloads.decode", "workload points"),
+    "deep_nesting": ("x = " + "[" * 5000 + "]" * 5000, "", "nested too deeply"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_hostile_specs_get_one_line(tmp_path, case):
+    text, key, reason = HOSTILE[case]
+    p = _write(tmp_path, text)
+    with pytest.raises(SpecError) as ei:
+        load_spec_file(p)
+    msg = str(ei.value)
+    assert "\n" not in msg and len(msg) < 400 and reason in msg, msg
+    if key:
+        assert msg.startswith(f"{p}: {key}: "), msg
+
+
+def test_spec_files_that_are_not_text_or_not_files(tmp_path):
+    import os
+
+    bad = tmp_path / "bad.toml"
+    bad.write_bytes(b"name = \"\xff\xfe\"\n")
+    with pytest.raises(SpecError, match="not UTF-8"):
+        load_spec_file(bad)
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes(b"\xef\xbb\xbf" + BASE.encode())
+    assert load_spec_file(bom).name == "tiny-test"  # a byte-order mark is fine
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(SpecError, match="not a regular file"):
+        load_spec_file(fifo)  # does not block on the pipe
+    big = tmp_path / "big.toml"
+    big.write_text(BASE + "# " + "x" * 70000 + "\n")
+    with pytest.raises(SpecError, match="at most"):
+        load_spec_file(big)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_is_a_spec_or_one_spec_error(text):
+    from dsagen.spec import spec_from_dict  # noqa: F401
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return
+    try:
+        from dsagen.spec.model import spec_from_dict as build
+        build(data, "t.toml")
+    except SpecError as e:
+        assert "\n" not in str(e) and str(e).startswith("t.toml: ")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(st.sampled_from(["heads", "head_dim", "k", "s_kv", "name", "tp", "batch"]),
+                       st.one_of(st.integers(-2**70, 2**70), st.text(max_size=20), st.lists(st.integers(-5, 2**40),
+                                                                                           max_size=5)),
+                       max_size=4))
+def test_mutated_fields_give_a_spec_or_one_spec_error(over):
+    import tomllib
+
+    from dsagen.spec.model import spec_from_dict
+
+    data = tomllib.loads(BASE)
+    where = {"heads": data["indexer"], "head_dim": data["indexer"], "k": data["topk"],
+             "s_kv": data["workloads"]["prefill"], "name": data, "tp": data["mla"], "batch": data["workloads"]["decode"]}
+    for k, v in over.items():
+        where[k][k] = v
+    try:
+        s = spec_from_dict(data, "t.toml")
+    except SpecError as e:
+        assert "\n" not in str(e) and str(e).startswith("t.toml: ")
+        return
+    assert all(0 < x < 2**31 for x in s.prefill.s_kv) and 0 < s.topk.k < 2**31

@@ -17,9 +17,11 @@ def float_out(out, shape, device):
     return out
 
 
-def int_vector(name, t, n):
-    """An int32/int64 [n] tensor as contiguous int32."""
+def int_vector(name, t, n, lo, hi):
+    """An int32/int64 [n] tensor as contiguous int32, clamped to [lo, hi] first: every value outside
+    means the same as the bound (a range end past the row, a context longer than the output), and
+    an int64 beyond int32 must not wrap around."""
     if not isinstance(t, torch.Tensor) or t.dtype not in (torch.int32, torch.int64) or t.dim() != 1 \
             or t.shape[0] != n:
         raise ValueError(f"{name} must be an int32 tensor [{n}], got {desc(t)}")
-    return t.to(torch.int32).contiguous()
+    return t.clamp(lo, hi).to(torch.int32).contiguous()

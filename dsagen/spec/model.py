@@ -29,6 +29,19 @@ INDEXER_HEAD_DIMS = (32, 64, 128)
 FP8_CACHE_LATENT = 512
 FP8_CACHE_ROPE = 64
 
+# Bounds on what a spec may say: kernels index with int32, one op's head counts are limited, and a
+# spec is a few hundred bytes of TOML, not a way to make the generator allocate or loop without end.
+INT32_MAX = 2**31 - 1
+MAX_SPEC_BYTES = 64 * 1024
+MAX_LIST = 32                 # values per workload list
+MAX_POINTS = 4096             # workload points of one operator (the lists multiplied)
+NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$"
+LIMITS = {  # key -> (lowest, highest) for the integer fields where a kernel sets the bound
+    "indexer.heads": (1, 128), "mla.heads": (1, 128), "topk.k": (1, 65536), "indexer.scale_block": (1, 1024),
+    "mla.latent_dim": (1, 4096), "mla.rope_dim": (0, 512), "mla.d_qk": (1, 4608), "mla.page_block_size": (1, 1024),
+    "workloads.decode.next_n": (1, 64), "mla.tp": (1, 128),
+}
+
 
 @dataclass(frozen=True)
 class IndexerSpec:
@@ -140,22 +153,41 @@ def _check_table(src: str, section: str, table: dict) -> None:
             _check_table(src, full, value)
         elif kind == "int":
             if isinstance(value, bool) or not isinstance(value, int):
-                raise SpecError(f"{src}: {full}: must be an integer, got {value!r}")
+                raise SpecError(f"{src}: {full}: must be an integer, got {_short(value)}")
             if value <= 0:
                 raise SpecError(f"{src}: {full}: must be positive, got {value}")
+            _in_bounds(src, full, [value])
         elif kind == "str":
             if not isinstance(value, str):
-                raise SpecError(f"{src}: {full}: must be a string, got {value!r}")
+                raise SpecError(f"{src}: {full}: must be a string, got {_short(value)}")
+            if len(value) > (1000 if key == "description" else 64):
+                raise SpecError(f"{src}: {full}: longer than {1000 if key == 'description' else 64} characters")
         elif kind == "ints":
             if (not isinstance(value, list) or not value
                     or any(isinstance(x, bool) or not isinstance(x, int) for x in value)):
-                raise SpecError(f"{src}: {full}: must be a non-empty list of integers, got {value!r}")
+                raise SpecError(f"{src}: {full}: must be a non-empty list of integers, got {_short(value)}")
             if any(x <= 0 for x in value):
-                raise SpecError(f"{src}: {full}: every entry must be positive, got {value!r}")
+                raise SpecError(f"{src}: {full}: every entry must be positive, got {_short(value)}")
+            if len(value) > MAX_LIST:
+                raise SpecError(f"{src}: {full}: at most {MAX_LIST} values, got {len(value)}")
+            _in_bounds(src, full, value)
     for key, kind in schema.items():
         if key not in table and (section, key) not in _OPTIONAL:
             full = f"{section}.{key}" if section else key
             raise SpecError(f"{src}: {full}: missing required key")
+
+
+def _short(v) -> str:
+    text = repr(v)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _in_bounds(src: str, full: str, values: list) -> None:
+    lo, hi = LIMITS.get(full, (1, INT32_MAX))
+    bad = [x for x in values if not lo <= x <= hi]
+    if bad:
+        raise SpecError(f"{src}: {full}: {bad[0]} is outside [{lo}, {hi}]"
+                        + (" (kernels index with int32)" if hi == INT32_MAX else ""))
 
 
 def spec_from_dict(data: dict, source: str = "<memory>") -> Spec:
@@ -189,7 +221,17 @@ def spec_from_dict(data: dict, source: str = "<memory>") -> Spec:
         key = "mla.latent_dim" if mla["latent_dim"] != FP8_CACHE_LATENT else "mla.rope_dim"
         raise SpecError(f"{src}: {key}: the fp8 (656-byte) KV cache needs latent_dim 512 and rope_dim 64, "
                         f"got {mla['latent_dim']} and {mla['rope_dim']}")
+    import re
+
+    if not re.match(NAME_RE, data["name"]):
+        raise SpecError(f"{src}: name: {_short(data['name'])} is not a plain name (letters, digits, _ . + -; "
+                        f"at most 64, used in file and kernel names)")
     dec = wl["decode"]
+    points = {"prefill": len(wl["prefill"]["s_q"]) * len(wl["prefill"]["s_kv"]) * len(mla["tp"]),
+              "decode": len(dec["batch"]) * len(dec["next_n"]) * len(dec["context_len"]) * len(mla["tp"])}
+    for which, n in points.items():
+        if n > MAX_POINTS:
+            raise SpecError(f"{src}: workloads.{which}: {n} workload points (at most {MAX_POINTS})")
     for n in dec["next_n"]:
         for c in dec["context_len"]:
             if n > c:
@@ -211,15 +253,29 @@ def spec_from_dict(data: dict, source: str = "<memory>") -> Spec:
 
 
 def load_spec_file(path) -> Spec:
+    import os
+    import stat
+
     path = Path(path)
     try:
-        text = path.read_text()
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            raise SpecError(f"{path}: <file>: not a regular file")
+        if st.st_size > MAX_SPEC_BYTES:
+            raise SpecError(f"{path}: <file>: {st.st_size} bytes (a spec is at most {MAX_SPEC_BYTES})")
+        raw = path.read_bytes()[:MAX_SPEC_BYTES + 1]
     except OSError as e:
         raise SpecError(f"{path}: <file>: cannot read ({e.strerror or e})") from None
+    try:
+        text = raw.decode("utf-8-sig")  # a UTF-8 byte-order mark is allowed, nothing but UTF-8
+    except UnicodeDecodeError as e:
+        raise SpecError(f"{path}: <file>: not UTF-8 (byte {e.start})") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise SpecError(f"{path}: <toml>: not valid TOML ({str(e).splitlines()[0]})") from None
+    except RecursionError:
+        raise SpecError(f"{path}: <toml>: nested too deeply") from None
     return spec_from_dict(data, str(path))
 
 

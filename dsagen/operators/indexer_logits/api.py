@@ -47,8 +47,9 @@ def indexer_logits(q, k, k_scale, weights, row_start, row_end, *, clean=True, ou
     if not isinstance(weights, torch.Tensor) or weights.dtype != torch.float32 or weights.shape != (s_q, h):
         raise ValueError(f"weights must be float32 [{s_q}, {h}], got {desc(weights)}")
     weights = weights if weights.stride(1) == 1 else weights.contiguous()
-    row_start = int_vector("row_start", row_start, s_q)
-    row_end = int_vector("row_end", row_end, s_q)
+    s_kv = k.shape[0]
+    row_start = int_vector("row_start", row_start, s_q, 0, s_kv)
+    row_end = int_vector("row_end", row_end, s_q, 0, s_kv)
     device = check_device(q=q, k=k, k_scale=k_scale, weights=weights, row_start=row_start, row_end=row_end,
                           out=out)
     if max(s_q, s_kv) >= 2**31:

@@ -45,7 +45,6 @@ def indexer_logits_paged(q, kv_cache, weights, context_lens, block_table, max_co
     if not isinstance(weights, torch.Tensor) or weights.dtype != torch.float32 or weights.shape != (bsz * next_n, h):
         raise ValueError(f"weights must be float32 [{bsz * next_n}, {h}], got {desc(weights)}")
     weights = weights if weights.stride(1) == 1 else weights.contiguous()
-    context_lens = int_vector("context_lens", context_lens, bsz)
     if not isinstance(block_table, torch.Tensor) or block_table.dtype != torch.int32 or block_table.dim() != 2 \
             or block_table.shape[0] != bsz:
         raise ValueError(f"block_table must be int32 [{bsz}, max_blocks], got {desc(block_table)}")
@@ -53,6 +52,8 @@ def indexer_logits_paged(q, kv_cache, weights, context_lens, block_table, max_co
     if isinstance(max_context_len, torch.Tensor) or isinstance(max_context_len, bool) \
             or not isinstance(max_context_len, int) or max_context_len < 0:
         raise ValueError(f"max_context_len must be a non-negative Python int, got {max_context_len!r}")
+    # A context longer than the output sees all of it; a negative one sees nothing (as in the oracle).
+    context_lens = int_vector("context_lens", context_lens, bsz, 0, max_context_len + next_n)
     if block_table.shape[1] * block_kv < max_context_len:
         raise ValueError(f"block_table: {block_table.shape[1]} blocks of {block_kv} cannot cover "
                          f"max_context_len {max_context_len}")
