@@ -57,7 +57,8 @@ def cmd_tune(a) -> int:
     executor = make_executor(a.executor, a.jobs, a.address)
     s = pipeline.tune(a.arch, spec, ops or None, jobs=a.jobs, executor=executor, log=_log)
     _log(f"tune {a.arch} {spec.name}: {len(s['tuned'])} tuned, {s['skipped']} up to date, "
-         f"{len(s['failed'])} failed in {s['seconds']:.0f}s")
+         + (f"{s['no_toolchain']} not buildable here (no TileLang toolchain), " if s["no_toolchain"] else "")
+         + f"{len(s['failed'])} failed in {s['seconds']:.0f}s")
     return 1 if s["failed"] else 0
 
 

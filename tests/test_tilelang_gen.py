@@ -127,7 +127,7 @@ def test_skipped_in_one_line_without_toolchain(home, monkeypatch):
     log = []
     s = _tune(log)
     assert f"TileLang: skipped (tilelang is not importable by /x/python); nothing recorded for {OP}/{NAME}" in log
-    assert s["failed"] == [f"{OP}/{NAME}"]
+    assert s["failed"] == [] and s["no_toolchain"] == 1  # a host without the toolchain still tunes Triton
     assert not (home / "generated" / "manifest.json").exists()
 
 

@@ -196,7 +196,7 @@ def tune(arch_name: str, spec, ops=None, jobs: int = 2, executor=None, log=print
         data = manifest.read_manifest()
     except manifest.CorruptManifest:
         data = manifest.empty()
-    todo, rerun, summary = [], [], {"tuned": [], "failed": [], "skipped": 0}
+    todo, rerun, summary = [], [], {"tuned": [], "failed": [], "skipped": 0, "no_toolchain": 0}
     for u in [u for u in units if u.error]:
         log(f"FAILED {u.label}: {u.error}")
         summary["failed"].append(u.label)
@@ -219,10 +219,13 @@ def tune(arch_name: str, spec, ops=None, jobs: int = 2, executor=None, log=print
         drop = ", ".join(f"{n} x {why}" for why, n in u.dropped.items())
         log(f"{u.label} [{u.backend}]: {len(u.space.candidates())} candidates, {len(u.kept)} after constraints"
             + (f" (dropped {drop})" if drop else ""))
-    usable = _build(todo, arch, executor, gpu, log)
+    usable, skipped = _build(todo, arch, executor, gpu, log)
     picks = []
     for u in todo:
         cands = usable.get(u.label) or []
+        if not cands and u.label in skipped:
+            summary["no_toolchain"] += 1  # no TileLang toolchain here: said once, not a failure
+            continue
         if not cands:
             why = ("no candidate passes the schedule constraints" if not u.kept
                    else f"none of the {len(u.built)} built candidates is usable")
@@ -257,9 +260,11 @@ def _spec_record(spec) -> dict:
     return {"name": spec.name, "hash": spec.hash}
 
 
-def _build(units, arch, executor, gpu, log) -> dict:
-    """{unit label: [(schedule, result, task, staged)] usable builds}, in the backend's order."""
+def _build(units, arch, executor, gpu, log) -> tuple:
+    """({unit label: [(schedule, result, task, staged)] usable builds, in the backend's order},
+    {labels of units this host cannot build: no TileLang toolchain})."""
     usable: dict = {}
+    skipped: set = set()
     pending = list(units)
     for rnd in range(max([BACKENDS[u.backend].rounds(bool(gpu)) for u in units], default=0)):
         tasks, owners = [], []
@@ -277,6 +282,7 @@ def _build(units, arch, executor, gpu, log) -> dict:
             why = unavailable()
             if why:
                 skip = {u.label for u, _ in owners if u.backend == "tilelang"}
+                skipped |= skip
                 log(f"TileLang: skipped ({why}); nothing recorded for {', '.join(sorted(skip))}")
                 for t in tasks:
                     if t["backend"] == "tilelang":
@@ -310,7 +316,7 @@ def _build(units, arch, executor, gpu, log) -> dict:
                                json.dumps(s, sort_keys=True), (s, r, t, st)))
             scored = [x for x in scored if x[0] < float("inf")]
             usable[u.label] = [x[-1] for x in sorted(scored, key=lambda x: x[:3])]
-    return usable
+    return usable, skipped
 
 
 def _stage(u, sched, r, task) -> Path:
