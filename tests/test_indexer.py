@@ -307,3 +307,23 @@ def test_int64_ranges_beyond_int32_mean_what_the_oracle_says():
     ref = paged_oracle.indexer_logits_paged(q, cache, w, cl64.clamp(max=max_ctx + 2), bt, max_ctx)
     assert torch.isfinite(ref[2:]).all()            # the clamped context sees every column
     _close(out, ref)
+
+
+def test_bad_block_ids_inside_the_context_are_not_read_and_not_visible():
+    """A negative or out-of-range block_table entry inside a context is neither read (no crash, no
+    stray read: the cache holds NaN elsewhere) nor visible: -inf, as in the oracle."""
+    q, cache, w, cl, bt, max_ctx = paged.random_paged(2, 2, 8, 64, [150, 90], seed=33)
+    bt = bt.clone()
+    bt[0, 1] = -3            # positions 64..127 of sequence 0
+    bt[1, 0] = 2**30         # positions 0..63 of sequence 1
+    for clean in (True, False):
+        out = torch.full((4, max_ctx), NAN)
+        ops.indexer_logits_paged(q, cache, w, cl, bt, max_ctx, clean=clean, out=out)
+        ref = paged_oracle.indexer_logits_paged(q, cache, w, cl, bt, max_ctx)
+        assert torch.isinf(ref[0:2, 64:128]).all() and torch.isinf(ref[2:4, 0:64]).all()
+        if clean:
+            _close(out, ref)
+        else:  # only visible positions are written; the rest keeps its NaN
+            fin = torch.isfinite(ref)
+            assert torch.isnan(out[~fin]).all()
+            torch.testing.assert_close(out[fin], ref[fin], atol=TOL.atol, rtol=TOL.rtol)

@@ -127,7 +127,7 @@ def _settled(e: dict, u, gpu) -> bool:
         return e["status"] in ("measured",) or (e["status"] == "verified-gpu" and u.backend == "tilelang")
     if u.backend == "tilelang":
         return True  # cannot run here: compiled is as far as it goes
-    return bool(v.get("passed"))
+    return v.get("passed") is True
 
 
 # ---------------------------------------------------------------- run (worker side)
@@ -238,7 +238,7 @@ def tune(arch_name: str, spec, ops=None, jobs: int = 2, executor=None, log=print
         _record_new(u, cands, res, arch, spec, gpu, summary, log)
     for (u, e), res in zip(rerun, results["rerun"]):
         got = records.record_result(arch.name, u.op.name, u.name, u.key, res)
-        ok = bool(got and res.get("passed"))
+        ok = bool(got) and res.get("passed") is True
         log(f"{u.label}: " + (f"verified on {res.get('where')}" if ok else
                                f"VERIFY FAILED on {res.get('where')} ({res.get('error') or res.get('shapes')})"))
         (summary["tuned"] if ok else summary["failed"]).append(u.label)
@@ -378,7 +378,8 @@ def _record_new(u, cands, runs, arch, spec, gpu, summary, log) -> None:
     b = BACKENDS[u.backend]
     idx = 0
     if gpu and runs:
-        timed = [(r["timing"]["median_us"], j) for j, r in enumerate(runs) if r.get("passed") and r.get("timing")]
+        timed = [(r["timing"]["median_us"], j) for j, r in enumerate(runs)
+                 if r.get("passed") is True and r.get("timing")]
         if not timed:
             log(f"FAILED {u.label}: no candidate passed verification on {gpu} "
                 f"({runs[0].get('error') or runs[0].get('shapes')})")
@@ -412,13 +413,13 @@ def _record_new(u, cands, runs, arch, spec, gpu, summary, log) -> None:
     v = entry.get("verification") or {}
     if u.backend == "tilelang" and not gpu:
         verdict = "compiled, NOT run; Triton stays the dispatched kernel"
-    elif v.get("passed"):
+    elif v.get("passed") is True:
         verdict = f"verified on {v.get('where')}" if v.get("where") != "cpu-interpreter" else "verified in the interpreter"
     else:
         verdict = f"VERIFY FAILED ({v.get('error') or v.get('shapes')})"
     log(f"{u.label}: {json.dumps(sched, sort_keys=True)} regs {resources.get('registers')} "
         f"smem {resources.get('smem_bytes')} - {verdict}; {note}")
-    ok = v.get("passed") or (u.backend == "tilelang" and not gpu)
+    ok = v.get("passed") is True or (u.backend == "tilelang" and not gpu)
     (summary["tuned"] if ok else summary["failed"]).append(u.label)
     cands[idx] = (sched, r, {}, None)  # published: nothing left to discard
 

@@ -22,7 +22,9 @@ def indexer_logits_paged(q, kv_cache, weights, context_lens, block_table, max_co
                   fp8 bytes (token-major) then block_kv fp32 scales (dsagen.oracle.fp8.pack_indexer_cache).
     weights:      float32 [B * next_n, H].
     context_lens: int32 [B], including the next_n new tokens.
-    block_table:  int32 [B, max_blocks]; entries for blocks past a context are never read.
+    block_table:  int32 [B, max_blocks]; entries for blocks past a context are never read; an entry
+                  outside [0, num_blocks) inside a context is never read and its positions are not
+                  visible.
     max_context_len: Python int, the output width.
     clean:        True: -inf where not visible; False: only visible positions are written.
     out:          optional float32 [B * next_n, max_context_len], unit column stride.

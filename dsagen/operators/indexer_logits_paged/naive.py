@@ -1,8 +1,9 @@
 """Paged lightning-indexer logits: the readable float64 reference.
 
 q [B, next_n, H, D] against DeepGEMM's packed cache uint8 [num_blocks, block_kv, 1, D+4] through
-block_table; row (b, i) sees logical positions pos <= context_lens[b] - next_n + i; output
-[B * next_n, max_context_len], -inf where not visible.
+block_table; row (b, i) sees logical positions pos <= context_lens[b] - next_n + i whose
+block_table entry is a block of the cache (0 <= id < num_blocks); output [B * next_n,
+max_context_len], -inf where not visible.
 """
 
 import torch
@@ -38,9 +39,12 @@ def indexer_logits_paged(q, kv_cache, weights, context_lens, block_table, max_co
             continue
         p = pos[:n_ctx]
         blocks = table[bi, p // bkv]
+        ok = (blocks >= 0) & (blocks < k8.shape[0])
+        blocks = torch.where(ok, blocks, 0)
         keys = k8[blocks, p % bkv].double() * scale[blocks, p % bkv].double()[:, None]  # [n_ctx, D]
+        keys = torch.where(ok[:, None], keys, 0.0)
         rows = slice(bi * next_n, (bi + 1) * next_n)
         s = scores(q[bi].cpu(), keys, weights[rows].cpu())
-        vis = visible[rows, :n_ctx]
+        vis = visible[rows, :n_ctx] & ok[None, :]
         out[rows, :n_ctx] = torch.where(vis, s, torch.full_like(s, float("-inf")))
     return out.to(dtype)

@@ -21,8 +21,9 @@ tl.dot with fp32 accumulation, then ReLU, weights, head reduction and scale in f
 kernel reads the packed bytes directly: fp8 bytes at block * block_bytes + off * D, the scale
 (fp32) at block * block_bytes + block_kv * D + 4 * off. Positions at or past context_lens[b]
 are never loaded (their cache slots and block_table entries may hold anything), and tiles
-wholly past the context skip the dot. CLEAN writes -inf where not visible; without it only
-visible positions are written.
+wholly past the context skip the dot. A position whose block_table entry is outside
+[0, num_blocks) is not visible and its block is never read (the oracle says the same). CLEAN
+writes -inf where not visible; without it only visible positions are written.
 """
 
 import torch
@@ -30,7 +31,7 @@ import triton
 import triton.language as tl
 
 # <dsagen:schedule>
-SCHEDULE = {"BLOCK_Q": 2, "BLOCK_N": 32, "TILES_N": 1, "num_warps": 8, "num_stages": 2}
+SCHEDULE = {"BLOCK_Q": 2, "BLOCK_N": 64, "TILES_N": 1, "num_warps": 8, "num_stages": 2}
 # </dsagen:schedule>
 
 
@@ -52,7 +53,7 @@ def _e4m3_bits_to_f16(b):
 @triton.jit
 def indexer_logits_paged_kernel(
     q_ptr, kv_ptr, kv_f32_ptr, w_ptr, ctx_ptr, table_ptr, out_ptr,
-    next_n, max_ctx, n_q_tiles,
+    next_n, max_ctx, n_q_tiles, num_blocks,
     stride_qb, stride_qn, stride_qh, stride_block, stride_tb, stride_ws, stride_os,
     H: tl.constexpr, HP: tl.constexpr, D: tl.constexpr, BLOCK_KV: tl.constexpr,
     BLOCK_Q: tl.constexpr, BLOCK_N: tl.constexpr, TILES_N: tl.constexpr,
@@ -89,10 +90,11 @@ def indexer_logits_paged_kernel(
             pos = n0 + tl.arange(0, BLOCK_N)
             pc = tl.minimum(pos, e - 1)  # positions inside the context only: no stray reads
             blk = tl.load(table_ptr + b.to(tl.int64) * stride_tb + pc // BLOCK_KV)
+            blk_ok = (blk >= 0) & (blk < num_blocks)  # a bad block id is not read, and not visible
             off = pc % BLOCK_KV
-            base = blk.to(tl.int64) * stride_block
-            kt = tl.load(kv_ptr + (base + off * D)[:, None] + ds[None, :])
-            sc = tl.load(kv_f32_ptr + (base + BLOCK_KV * D) // 4 + off)
+            base = tl.where(blk_ok, blk, 0).to(tl.int64) * stride_block
+            kt = tl.load(kv_ptr + (base + off * D)[:, None] + ds[None, :], mask=blk_ok[:, None], other=0.0)
+            sc = tl.load(kv_f32_ptr + (base + BLOCK_KV * D) // 4 + off, mask=blk_ok, other=0.0)
             if SOFT_FP8:
                 kt = _e4m3_bits_to_f16(kt)
             elif UPCAST:
@@ -102,7 +104,7 @@ def indexer_logits_paged_kernel(
                 s = s * 65536.0  # undo the 2^-8 of both decoded operands
             s = tl.maximum(s, 0.0) * w[:, None]
             logit = tl.sum(tl.reshape(s, (BLOCK_Q, HP, BLOCK_N)), axis=1) * sc[None, :]
-            visible = pos[None, :] <= last[:, None]
+            visible = (pos[None, :] <= last[:, None]) & blk_ok[None, :]
             o_ptrs = out_ptr + out_rows[:, None] * stride_os + pos[None, :]
             o_mask = i_ok[:, None] & (pos < c1)[None, :]
             if CLEAN:
@@ -154,7 +156,7 @@ def launch(q, kv_cache, weights, context_lens, block_table, out, *, max_context_
     grid = (bsz * n_q_tiles, triton.cdiv(max_context_len, bn * tiles))
     indexer_logits_paged_kernel[grid](
         q, kv_bytes, kv_f32, weights, context_lens, block_table, out,
-        next_n, max_context_len, n_q_tiles,
+        next_n, max_context_len, n_q_tiles, kv_cache.shape[0],
         q.stride(0), q.stride(1), q.stride(2), kv_u8.stride(0), block_table.stride(0), weights.stride(0),
         out.stride(0),
         H=h, HP=_hp(h), D=d, BLOCK_KV=block_kv, BLOCK_Q=bq, BLOCK_N=bn, TILES_N=tiles,
@@ -171,7 +173,7 @@ def aot_kernels(problem, schedule):
     sig = {
         "q_ptr": elt, "kv_ptr": elt, "kv_f32_ptr": "*fp32", "w_ptr": "*fp32", "ctx_ptr": "*i32",
         "table_ptr": "*i32", "out_ptr": "*fp32",
-        "next_n": "i32", "max_ctx": "i32", "n_q_tiles": "i32",
+        "next_n": "i32", "max_ctx": "i32", "n_q_tiles": "i32", "num_blocks": "i32",
         "stride_qb": "i32", "stride_qn": "i32", "stride_qh": "i32", "stride_block": "i32", "stride_tb": "i32",
         "stride_ws": "i32", "stride_os": "i32",
         "H": "constexpr", "HP": "constexpr", "D": "constexpr", "BLOCK_KV": "constexpr",
