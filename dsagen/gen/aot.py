@@ -1,7 +1,8 @@
-"""Ahead-of-time compile workers: triton.compile for a target arch without a GPU.
+"""Ahead-of-time compiles: triton.compile for a target arch without a GPU.
 
-Workers are spawned processes with TRITON_INTERPRET removed before triton is imported (one
-process cannot mix interpreted and compiled kernels). Each task loads the template by path,
+compile_task runs in an executor worker (dsagen.gen.executor) whose environment has
+TRITON_INTERPRET removed before triton is imported (one process cannot mix interpreted and
+compiled kernels). Each task loads the template by path,
 asks its `aot_kernels(problem, schedule)` what to compile, and reads registers, spills and
 shared memory per @triton.jit kernel.
 """
@@ -9,7 +10,6 @@ shared memory per @triton.jit kernel.
 from __future__ import annotations
 
 import importlib.util
-import multiprocessing
 import os
 import re
 import subprocess
@@ -17,13 +17,6 @@ import sys
 import tempfile
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
-
-
-def _worker_init():
-    os.environ.pop("TRITON_INTERPRET", None)
-    if "triton" in sys.modules:  # pragma: no cover - spawn gives a fresh interpreter
-        raise RuntimeError("triton already imported in the AOT worker")
 
 
 def _load_template(path: str):
@@ -109,28 +102,3 @@ def summarize(result: dict) -> dict:
             "spill_bytes": sum(k["spill_bytes"] for k in ks),
             "smem_bytes": max((k["smem_bytes"] for k in ks), default=0),
             "kernels": ks}
-
-
-def compile_all(tasks: list, jobs: int, progress=None) -> list:
-    """Compile every task in `jobs` spawned workers; results in task order."""
-    results = [None] * len(tasks)
-    if not tasks:
-        return results
-    ctx = multiprocessing.get_context("spawn")
-    saved = os.environ.pop("TRITON_INTERPRET", None)  # spawned children copy the environment
-    try:
-        with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(tasks))), mp_context=ctx,
-                                 initializer=_worker_init) as pool:
-            futs = {pool.submit(compile_task, t): i for i, t in enumerate(tasks)}
-            for f in as_completed(futs):
-                i = futs[f]
-                try:
-                    results[i] = f.result()
-                except Exception as e:  # noqa: BLE001 - a dead worker fails its task only
-                    results[i] = {"kernels": [], "error": f"worker died: {e}", "seconds": 0.0}
-                if progress is not None:
-                    progress.step()
-    finally:
-        if saved is not None:
-            os.environ["TRITON_INTERPRET"] = saved
-    return results

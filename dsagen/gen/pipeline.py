@@ -27,9 +27,11 @@ from dsagen.gen import cost, records
 from dsagen.gen.backends import BACKENDS, build, discard
 from dsagen.gen.executor import LocalExecutor
 from dsagen.gen.progress import Progress
+from dsagen.gen.render import sha256_file
 from dsagen.operators import default_ops, get_op
 from dsagen.operators.base import verify as verify_op
 from dsagen.runtime import manifest
+from dsagen.runtime.dispatch import tilelang_enabled  # DSAGEN_TILELANG=0: no TileLang builds, no dispatch
 from dsagen.spec.archs import get_arch
 
 INTERPRETER_ENV = {"TRITON_INTERPRET": "1"}
@@ -79,11 +81,6 @@ def plan(arch, spec, ops=None, log=print) -> list:
                 raise UsageError(f"--ops: {name}: no template under templates/{name}/ for {arch.name}")
             log(f"skip {name}: no template for {arch.name}")
     return units
-
-
-def tilelang_enabled() -> bool:
-    """DSAGEN_TILELANG=0 (or off/no/false/never) turns TileLang off: no builds, no dispatch."""
-    return os.environ.get("DSAGEN_TILELANG", "auto").strip().lower() not in ("0", "off", "no", "false", "never")
 
 
 def _verify_shapes(u, device: str) -> list:
@@ -401,7 +398,7 @@ def _record_new(u, cands, runs, arch, spec, gpu, summary, log) -> None:
     entry = {
         "name": u.name, "op": u.op.name, "arch": arch.name, "backend": u.backend, "key": u.key,
         "spec": _spec_record(spec), "bucket": u.bucket, "problem": dict(u.problem), "schedule": sched,
-        **task["_files"], "template_sha256": _sha(u.template),
+        **task["_files"], "template_sha256": sha256_file(u.template),
         "toolchain": records.toolchain(), "resources": resources, "cost_model": est,
         "candidates": [{"schedule": s, "timing_us": (rr.get("timing") or {}).get("median_us"),
                         "passed": rr.get("passed")} for (s, *_), rr in zip(cands, runs)] if gpu else None,
@@ -423,10 +420,6 @@ def _record_new(u, cands, runs, arch, spec, gpu, summary, log) -> None:
     (summary["tuned"] if ok else summary["failed"]).append(u.label)
     cands[idx] = (sched, r, {}, None)  # published: nothing left to discard
 
-
-def _sha(path) -> str:
-    from dsagen.gen.render import sha256_file
-    return sha256_file(path)
 
 
 
