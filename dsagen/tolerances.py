@@ -18,11 +18,23 @@ INDEXER_LOGITS = Tol(atol=1e-4, rtol=1e-4)
 # DeepGEMM's own check: cosine-style diff of the finite part.
 INDEXER_COSINE_DIFF = 1e-3
 
-# Sparse MLA output is bf16 (one rounding of a value of magnitude ~1): FlashMLA's tolerance.
-MLA_OUT = Tol(atol=1e-3, rtol=2.01 / 128)
-MLA_OUT_COSINE_DIFF = 7e-6
-# lse / max_logits are fp32; accumulation order differs from the oracle's.
-MLA_LSE = Tol(atol=1e-5, rtol=1e-5)
+@dataclass(frozen=True)
+class PeerCheck:
+    """A peer's acceptance rule as its own tests apply it (FlashMLA's check_is_allclose): +inf, -inf
+    and NaN sit at the same positions in ans and ref; every other element is within atol, or within
+    rtol of |ref| + 1e-6; and, when cos is set, cosine_diff(ans, ref) <= cos. `source` names the test."""
+    atol: float
+    rtol: float
+    cos: float | None
+    source: str
+
+
+# Sparse MLA: FlashMLA's own bounds. Decode compares the bf16 output with the fp32 reference cast to
+# bf16 (round to nearest even); prefill compares the output as fp32 with the fp32 reference.
+MLA_DECODE_OUT = PeerCheck(1e-3, 2.01 / 128, 5e-6, "FlashMLA tests/test_flash_mla_sparse_decoding.py, out")
+MLA_DECODE_LSE = PeerCheck(1e-6, 8.01 / 65536, None, "FlashMLA tests/test_flash_mla_sparse_decoding.py, lse")
+MLA_PREFILL_OUT = PeerCheck(8e-4, 3.01 / 128, 7e-6, "FlashMLA tests/test_flash_mla_prefill.py, out")
+MLA_PREFILL_LSE = PeerCheck(1e-6, 2.01 / 65536, None, "FlashMLA tests/test_flash_mla_prefill.py, max_logits and lse")
 
 # Top-k compares selected *values*, which are copied, not computed: exact.
 TOPK_VALUE = Tol(atol=0.0, rtol=0.0)
@@ -39,6 +51,39 @@ def cosine_diff(a, b) -> float:
     if denom == 0:
         return 0.0
     return float(1 - 2 * (a * b).sum() / denom)
+
+
+def peer_mismatch(ans, ref, check: PeerCheck) -> str:
+    """'' when ans meets `check` against ref, else one line saying how it fails (compared in float64)."""
+    import torch
+
+    if ans.shape != ref.shape:
+        return f"shape {tuple(ans.shape)} != {tuple(ref.shape)}"
+    a = ans.detach().double().cpu().clone()
+    r = ref.detach().double().cpu().clone()
+    for name, a_at, r_at in (("+inf", a == float("inf"), r == float("inf")),
+                             ("-inf", a == float("-inf"), r == float("-inf")),
+                             ("NaN", torch.isnan(a), torch.isnan(r))):
+        if not torch.equal(a_at, r_at):
+            return f"{name} at {int(a_at.sum())} places, the reference has {int(r_at.sum())} ({check.source})"
+        a[a_at] = 0.0
+        r[r_at] = 0.0
+    err = (a - r).abs()
+    bad = (err >= check.atol) & (err / (r.abs() + 1e-6) >= check.rtol)
+    if bad.any():
+        i = int(torch.argmax(torch.where(bad, err, torch.zeros_like(err))))
+        return (f"{int(bad.sum())} of {bad.numel()} beyond atol {check.atol:g} and rtol {check.rtol:g}; worst "
+                f"{a.flatten()[i].item():.6g} vs {r.flatten()[i].item():.6g} ({check.source})")
+    if check.cos is not None:
+        cd = cosine_diff(a, r)
+        if abs(cd) > check.cos:
+            return f"cosine diff {cd:.3g} > {check.cos:g} ({check.source})"
+    return ""
+
+
+def assert_peer_close(ans, ref, check: PeerCheck, what: str = "") -> None:
+    why = peer_mismatch(ans, ref, check)
+    assert not why, f"{what}: {why}" if what else why
 
 # The generator tests' fake operator (tests/fixtures: out = x * w, one fp32 multiply): exact.
 GEN_FAKE_SCALE = Tol(atol=0.0, rtol=0.0)

@@ -2,7 +2,8 @@
 
 The parameter lists below are copied (names, order, defaults) from the upstream sources a
 serving stack calls, as of 2026-11:
-- DeepGEMM: csrc/apis/attention.hpp, register_apis (pybind11 py::arg lists);
+- DeepGEMM: csrc/apis/attention.hpp, register_apis (pybind11 py::arg lists; main added the
+  paged entry points' `indices=None`), and csrc/apis/runtime.hpp (get_num_sms, set_num_sms);
 - FlashMLA: flash_mla/flash_mla_interface.py.
 A mismatch means a serving stack that swaps its import would break (or silently pass a value
 to the wrong parameter).
@@ -20,12 +21,15 @@ DEEP_GEMM = {
         ("cu_seq_len_k_start", _EMPTY), ("cu_seq_len_k_end", _EMPTY),
         ("clean_logits", True), ("max_seqlen_k", 0),
     ],
-    "get_paged_mqa_logits_metadata": [("context_lens", _EMPTY), ("block_kv", _EMPTY), ("num_sms", _EMPTY)],
+    "get_paged_mqa_logits_metadata": [("context_lens", _EMPTY), ("block_kv", _EMPTY), ("num_sms", _EMPTY),
+                                      ("indices", None)],
     "fp8_paged_mqa_logits": [
         ("q", _EMPTY), ("kv_cache", _EMPTY), ("weights", _EMPTY), ("context_lens", _EMPTY),
         ("block_table", _EMPTY), ("schedule_meta", _EMPTY), ("max_context_len", _EMPTY),
-        ("clean_logits", False),
+        ("clean_logits", False), ("indices", None),
     ],
+    "get_num_sms": [],
+    "set_num_sms": [("new_num_sms", _EMPTY)],
 }
 
 FLASH_MLA = {

@@ -117,3 +117,33 @@ def test_metadata_bad_args():
         dg.get_paged_mqa_logits_metadata(cl, 64, 0)
     with pytest.raises(ValueError, match="context_lens"):
         dg.get_paged_mqa_logits_metadata(cl.float(), 64, 8)
+
+
+def test_num_sms_get_and_set():
+    """get_num_sms feeds get_paged_mqa_logits_metadata in DeepGEMM's and vLLM's tests."""
+    n = dg.get_num_sms()
+    assert isinstance(n, int) and n >= 1
+    try:
+        dg.set_num_sms(1)
+        assert dg.get_num_sms() == 1
+        meta = dg.get_paged_mqa_logits_metadata(torch.tensor([300], dtype=torch.int32), 64, dg.get_num_sms())
+        assert meta.shape == (2, 2)
+        for bad in (0, n + 1, 1.0, True):
+            with pytest.raises(ValueError, match="new_num_sms"):
+                dg.set_num_sms(bad)
+        assert dg.get_num_sms() == 1   # a refused value changes nothing
+    finally:
+        dg._num_sms_override = None
+    assert dg.get_num_sms() == n
+
+
+def test_indices_keyword_accepted_only_as_none():
+    q, cache, w, cl, bt, max_ctx = paged.random_paged(1, 1, 8, 64, [70], seed=5)
+    meta = dg.get_paged_mqa_logits_metadata(cl, 64, 4, indices=None)
+    got = dg.fp8_paged_mqa_logits(q, cache, w, cl, bt, meta, max_ctx, clean_logits=True, indices=None)
+    _deepgemm_check(got, paged_oracle.indexer_logits_paged(q, cache, w, cl, bt, max_ctx))
+    rows = torch.zeros(1, dtype=torch.int32)
+    with pytest.raises(ValueError, match="indices"):
+        dg.get_paged_mqa_logits_metadata(cl, 64, 4, indices=rows)
+    with pytest.raises(ValueError, match="indices"):
+        dg.fp8_paged_mqa_logits(q, cache, w, cl, bt, meta, max_ctx, indices=rows)

@@ -61,11 +61,8 @@ def _poisoned(b, s_q, h_q):
 def _check(out, lse, ref_out, ref_lse):
     assert not torch.isnan(out).any(), "NaN left in out (unwritten or a stray read)"
     assert not torch.isnan(lse).any(), "NaN left in lse"
-    t = tolerances.MLA_OUT
-    torch.testing.assert_close(out.float(), ref_out, atol=t.atol, rtol=t.rtol)
-    assert tolerances.cosine_diff(out.float(), ref_out) <= tolerances.MLA_OUT_COSINE_DIFF
-    t = tolerances.MLA_LSE
-    torch.testing.assert_close(lse, ref_lse, atol=t.atol, rtol=t.rtol)
+    tolerances.assert_peer_close(out, ref_out.to(out.dtype), tolerances.MLA_DECODE_OUT, "out")
+    tolerances.assert_peer_close(lse, ref_lse, tolerances.MLA_DECODE_LSE, "lse")
 
 
 CASES = [
@@ -186,8 +183,7 @@ def test_fp8_dequantisation_is_exact(soft):
     t = tolerances.FP8_LAYOUT
     torch.testing.assert_close(out, expect, atol=t.atol, rtol=t.rtol)
     _, ref_lse = oracle(q, cache, idx, SCALE)
-    t = tolerances.MLA_LSE
-    torch.testing.assert_close(lse, ref_lse, atol=t.atol, rtol=t.rtol)
+    tolerances.assert_peer_close(lse, ref_lse, tolerances.MLA_DECODE_LSE, "lse")
 
 
 def test_pack_random_kv_soft_vs_typed():

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from dsagen.tolerances import MLA_LSE, MLA_OUT
+from dsagen.tolerances import MLA_PREFILL_LSE, MLA_PREFILL_OUT, assert_peer_close
 from dsagen.operators.sparse_mla_prefill.naive import sparse_mla_prefill as oracle
 from dsagen.operators.sparse_mla_prefill import api as ops_mod
 from dsagen.operators.sparse_mla_prefill.api import sparse_mla_prefill
@@ -71,8 +71,8 @@ def test_invalid_empty_and_repeated_indices_h16_d576_sq4_skv150_topk40():
     assert torch.isinf(ml[1]).all() and (ml[1] < 0).all()
     # a row repeated topk times: out is that row (softmax over equal logits), lse = P + log(topk)
     row = kv[idx[2, 0, 0].long(), 0, :512].float()
-    assert torch.allclose(out[2].float(), row.expand(h_q, 512), atol=MLA_OUT.atol, rtol=MLA_OUT.rtol)
-    assert torch.allclose(lse[2], ml[2] + math.log(topk), atol=MLA_LSE.atol, rtol=MLA_LSE.rtol)
+    assert_peer_close(out[2].float(), row.expand(h_q, 512), MLA_PREFILL_OUT, "out of a repeated row")
+    assert_peer_close(lse[2], ml[2] + math.log(topk), MLA_PREFILL_LSE, "lse of a repeated row")
 
 
 def test_topk_length_h32_d576_sq4_skv120_topk50():

@@ -247,6 +247,25 @@ def test_split_variant(rows, n, k, splits):
     _run_and_check(x, k, starts, ends, schedule={"BLOCK_N": 512}, splits=splits)
 
 
+
+@pytest.mark.parametrize("splits", [None, 3], ids=["api", "split3"])
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16], ids=["bf16", "fp16"])
+def test_half_precision_logits_rows3_n3000_k64(dtype, splits):
+    """bf16 logits (what DeepSelect takes and vLLM's top-k test feeds) and fp16: widened exactly in
+    the kernel, so the selection is the oracle's; bf16's coarse values give many exact ties."""
+    g = _gen(3000 + (splits or 0))
+    rows, n, k = 3, 3000, 64
+    x = torch.randn(rows, n, generator=g).to(dtype)
+    x[0, ::3] = x[0, 5]                   # a tie far above the k-th value
+    x[1, 100:200] = float("-inf")
+    x[2, : n // 2] = float("nan")
+    starts = torch.tensor([0, 17, 40], dtype=torch.int32)
+    ends = torch.tensor([n, 2000, 40 + k // 2], dtype=torch.int32)   # the last row shorter than k
+    if splits is None:
+        _run_and_check(x, k, starts, ends)
+    else:
+        _run_and_check(x, k, starts, ends, schedule={"BLOCK_N": 512}, splits=splits)
+
 def test_split_chosen_for_few_long_rows():
     mod = template_module("topk")
     sched = dict(mod.SCHEDULE)
@@ -297,6 +316,8 @@ def test_bad_arguments():
     x = torch.randn(2, 10)
     with pytest.raises(ValueError, match="logits"):
         topk_indices(x.double(), 2)
+    with pytest.raises(ValueError, match="logits"):
+        topk_indices(x.to(torch.int32), 2)
     with pytest.raises(ValueError, match="logits"):
         topk_indices(torch.randn(2, 3, 4), 2)
     with pytest.raises(ValueError, match="k"):

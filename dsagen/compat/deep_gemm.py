@@ -4,9 +4,13 @@ and any GPU Triton supports, sm80 included through software FP8 decoding).
 
 - fp8_mqa_logits(q, kv, weights, cu_seq_len_k_start, cu_seq_len_k_end, clean_logits=True,
   max_seqlen_k=0)
-- get_paged_mqa_logits_metadata(context_lens, block_kv, num_sms)
+- get_paged_mqa_logits_metadata(context_lens, block_kv, num_sms, indices=None)
 - fp8_paged_mqa_logits(q, kv_cache, weights, context_lens, block_table, schedule_meta,
-  max_context_len, clean_logits=False)
+  max_context_len, clean_logits=False, indices=None)
+- get_num_sms(), set_num_sms(new_num_sms)
+
+`indices` (DeepGEMM main: a request index per row of a varlen batch) is accepted as a keyword
+and must be None: dsagen's paged indexer takes the [B, next_n] batch form only.
 
 clean_logits=False. DeepGEMM (main, 2026-11) then leaves every position outside a row's
 visible range unspecified: its kernels write whole KV tiles (for fp8_mqa_logits the union of
@@ -22,6 +26,8 @@ cleaner writes -1e38 in some versions; we always write -inf).
 Outputs are plain contiguous tensors (DeepGEMM returns views of a buffer whose row stride is
 padded to 1024 bytes; only the values are part of the contract).
 """
+
+import os
 
 import torch
 
@@ -78,7 +84,37 @@ def _compressed(q, k, k_scale, weights, ks, ke, max_seqlen_k, rows_per_chunk=64)
     return out
 
 
-def get_paged_mqa_logits_metadata(context_lens, block_kv, num_sms):
+_num_sms_override = None
+
+
+def _device_sms() -> int:
+    """The current CUDA device's SM count; on a host without CUDA (the CPU path), the CPU count."""
+    if torch.cuda.is_available():
+        return torch.cuda.get_device_properties(torch.cuda.current_device()).multi_processor_count
+    return os.cpu_count() or 1
+
+
+def set_num_sms(new_num_sms: int) -> None:
+    """DeepGEMM's set_num_sms: the SM count get_num_sms reports from now on (1 .. the device's)."""
+    global _num_sms_override
+    if isinstance(new_num_sms, bool) or not isinstance(new_num_sms, int) or not 0 < new_num_sms <= _device_sms():
+        raise ValueError(f"new_num_sms must be an int in [1, {_device_sms()}], got {new_num_sms!r}")
+    _num_sms_override = new_num_sms
+
+
+def get_num_sms() -> int:
+    """DeepGEMM's get_num_sms: the value set by set_num_sms, else the device's SM count (on a host
+    without CUDA: its CPU count, a positive number the schedule metadata accepts)."""
+    return _num_sms_override if _num_sms_override is not None else _device_sms()
+
+
+def _no_indices(fn: str, indices) -> None:
+    if indices is not None:
+        raise ValueError(f"{fn}: indices (a varlen request index per row) is not supported; pass None "
+                         f"and the [batch, next_n] form")
+
+
+def get_paged_mqa_logits_metadata(context_lens, block_kv, num_sms, indices=None):
     """DeepGEMM's split-KV schedule: int32 [num_sms + 1, 2].
 
     Each sequence b is cut into ceil(context_lens[b] / (4 * block_kv)) segments; the segments of
@@ -88,6 +124,7 @@ def get_paged_mqa_logits_metadata(context_lens, block_kv, num_sms):
     dsagen's kernel does not need the schedule (it launches one program per tile), but computes
     it exactly so callers that inspect or reuse it keep working. No host sync.
     """
+    _no_indices("get_paged_mqa_logits_metadata", indices)
     if not isinstance(context_lens, torch.Tensor) or context_lens.dtype not in (torch.int32, torch.int64) \
             or context_lens.dim() not in (1, 2):
         raise ValueError(f"context_lens must be an int32 tensor [B] or [B, next_n], got "
@@ -112,13 +149,15 @@ def get_paged_mqa_logits_metadata(context_lens, block_kv, num_sms):
 
 
 def fp8_paged_mqa_logits(q, kv_cache, weights, context_lens, block_table, schedule_meta, max_context_len,
-                         clean_logits=False):
+                         clean_logits=False, indices=None):
     """Paged indexer logits: q e4m3 [B, next_n, H, D], kv_cache uint8 [num_blocks, block_kv, 1, D+4]
     (per block: block_kv * D fp8 bytes, then block_kv fp32 scales), weights fp32 [B*next_n, H],
     context_lens int32 [B] (or [B, next_n]: per-row visible lengths), block_table int32
     [B, max_blocks], schedule_meta from get_paged_mqa_logits_metadata (accepted, not needed).
     Returns fp32 [B*next_n, max_context_len]; row (b, i) sees pos <= context_lens[b] - next_n + i.
+    indices must be None (see the module docstring).
     """
+    _no_indices("fp8_paged_mqa_logits", indices)
     if schedule_meta is not None and (not isinstance(schedule_meta, torch.Tensor) or schedule_meta.dim() != 2
                                       or schedule_meta.shape[1] != 2):
         raise ValueError(f"schedule_meta must be int32 [num_sms + 1, 2] (get_paged_mqa_logits_metadata), "

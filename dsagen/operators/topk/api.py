@@ -6,6 +6,9 @@ from dsagen.operators.topk.problem import OP
 from dsagen.runtime.dispatch import kernel_module
 from dsagen.runtime.triton_env import check_device
 
+# fp32 is DeepSeek's indexer output; bf16 is what DeepSelect and vLLM's top-k tests feed.
+LOGITS_DTYPES = (torch.float32, torch.bfloat16, torch.float16)
+
 
 def _range_arg(name, t, rows, n, device):
     if t is None:
@@ -23,7 +26,8 @@ def _range_arg(name, t, rows, n, device):
 def topk_indices(logits, k, row_starts=None, row_ends=None, *, out=None):
     """Columns of the k largest logits of each row range.
 
-    logits:     float32 [rows, n] (unit column stride not required: copied if needed).
+    logits:     float32, bfloat16 or float16 [rows, n] (unit column stride not required: copied
+                if needed). bf16/fp16 values are widened to fp32 exactly inside the kernel.
     k:          positive int (runtime; 2048 in DeepSeek-V3.2).
     row_starts: int32/int64 [rows] or None (0): first column of each row's range.
     row_ends:   int32/int64 [rows] or None (n): one past the last column. Ranges are clamped
@@ -37,8 +41,9 @@ def topk_indices(logits, k, row_starts=None, row_ends=None, *, out=None):
     long rows run a split variant whose order depends on timing), then -1. Ties at the k-th
     value: any of them is a correct choice, so compare selections by value.
     """
-    if not isinstance(logits, torch.Tensor) or logits.dtype != torch.float32:
-        raise ValueError(f"logits must be a float32 tensor, got {getattr(logits, 'dtype', type(logits).__name__)}")
+    if not isinstance(logits, torch.Tensor) or logits.dtype not in LOGITS_DTYPES:
+        raise ValueError(f"logits must be a float32, bfloat16 or float16 tensor, got "
+                         f"{getattr(logits, 'dtype', type(logits).__name__)}")
     if logits.dim() != 2:
         raise ValueError(f"logits must be 2-D [rows, n], got {logits.dim()}-D {tuple(logits.shape)}")
     if isinstance(k, bool) or not isinstance(k, int) or k <= 0:
