@@ -108,6 +108,35 @@ def test_query_without_valid_index(fmt, splits):
     _check(out, lse, ref_out, ref_lse)
 
 
+
+@pytest.mark.parametrize("splits", [1, 3])
+@pytest.mark.parametrize("what", ["nan_q_head", "nan_sm_scale"])
+def test_nan_logits_follow_the_oracle(what, splits):
+    """NaN in one head of q, or a NaN sm_scale: those heads' out and lse are NaN, as the oracle's
+    softmax gives; a query with no valid index still gets 0 / +inf. Outputs are poisoned with a
+    finite sentinel here, so an unwritten NaN position cannot pass for a computed one."""
+    m = _ops()
+    b, s_q, h_q, topk = 2, 2, 16, 64
+    q, cache, idx = _make(b, s_q, h_q, topk, "bf16", seed=9)
+    idx[1, 1] = -1
+    scale = SCALE
+    if what == "nan_q_head":
+        q[0, 1, 5, 100] = float("nan")
+        q[1, 1, 2, 0] = float("nan")        # a query with no valid index: not NaN
+    else:
+        scale = float("nan")
+    out = torch.full((b, s_q, h_q, D_V), 1e4, dtype=torch.bfloat16)
+    lse = torch.full((b, h_q, s_q), 1e4)
+    sink = torch.randn(h_q)
+    m.sparse_mla_decode(q, cache, idx, scale, attn_sink=sink, num_splits=splits, out=out, lse=lse)
+    assert not bool((lse == 1e4).any()) and not bool((out == 1e4).any()), "unwritten outputs"
+    ref_out, ref_lse = oracle(q, cache, idx, scale, attn_sink=sink)
+    n_nan = int(torch.isnan(lse).sum())
+    assert n_nan == (1 if what == "nan_q_head" else 3 * h_q), n_nan
+    assert torch.isinf(lse[1, :, 1]).all() and (out[1, 1] == 0).all()
+    why = problem.mismatch(out, lse, ref_out, ref_lse)   # NaN, inf placement and values
+    assert not why, why
+
 @pytest.mark.parametrize("fmt", ["bf16", "fp8"])
 @pytest.mark.parametrize("splits", [1, 4])
 def test_topk_length(fmt, splits):

@@ -11,7 +11,7 @@ from dsagen.tolerances import MLA_PREFILL_LSE, MLA_PREFILL_OUT, assert_peer_clos
 from dsagen.operators.sparse_mla_prefill.naive import sparse_mla_prefill as oracle
 from dsagen.operators.sparse_mla_prefill import api as ops_mod
 from dsagen.operators.sparse_mla_prefill.api import sparse_mla_prefill
-from dsagen.operators.sparse_mla_prefill.problem import OP, compare, random_instance, verify
+from dsagen.operators.sparse_mla_prefill.problem import OP, compare, mismatch, random_instance, verify
 from dsagen.runtime.dispatch import template_module
 
 NAN = float("nan")
@@ -91,6 +91,32 @@ def test_topk_length_beyond_topk_h16_d512_sq2_skv80_topk24():
     q, kv, idx = random_instance(16, 512, 24, 2, 80, seed=3)
     _run_and_check(q, kv, idx, topk_length=torch.tensor([1000, 24], dtype=torch.int32))
 
+
+@pytest.mark.parametrize("what", ["nan_q_head", "nan_sm_scale"])
+def test_nan_logits_follow_the_oracle_h16_d576_sq3_skv90_topk20(what):
+    """NaN in one head of q, or a NaN sm_scale: those heads' out, lse and max_logits are NaN, as the
+    oracle's softmax gives; a query with no valid index still gets 0 / +inf / -inf. Outputs are
+    poisoned with a finite sentinel, so an unwritten NaN position cannot pass for a computed one."""
+    h_q, s_q = 16, 3
+    q, kv, idx = random_instance(h_q, 576, 20, s_q, 90, seed=12, nan_unused=True)
+    idx[2] = -1
+    scale = 576 ** -0.5
+    if what == "nan_q_head":
+        q[0, 3, 7] = float("nan")
+        q[2, 1, 0] = float("nan")        # a query with no valid index: not NaN
+    else:
+        scale = float("nan")
+    sink = torch.randn(h_q)
+    out = torch.full((s_q, h_q, 512), 1e4, dtype=torch.bfloat16)
+    ml = torch.full((s_q, h_q), 1e4)
+    lse = torch.full((s_q, h_q), 1e4)
+    sparse_mla_prefill(q, kv, idx, scale, attn_sink=sink, out=out, max_logits=ml, lse=lse)
+    assert not any(bool((t == 1e4).any()) for t in (out, ml, lse)), "unwritten outputs"
+    n_nan = int(torch.isnan(lse).sum())
+    assert n_nan == (1 if what == "nan_q_head" else 2 * h_q), n_nan
+    assert torch.isinf(lse[2]).all() and (out[2] == 0).all()
+    why = mismatch(out, ml, lse, *oracle(q, kv, idx, scale, 512, sink))
+    assert not why, why
 
 def test_attn_sink_and_scale_h24_d576_sq3_skv90_topk33():
     h_q, s_q = 24, 3

@@ -94,10 +94,12 @@ def _stand_in(q, keys, scales, w, ctx, table, out, nn):
         n = min(int(ctx[bi]), out.shape[1])
         pos = torch.arange(n)
         blocks = table[bi, pos // bkv].long()
+        ok = (blocks >= 0) & (blocks < keys.shape[0])   # the kernel loads block 0 instead and masks
+        blocks = blocks.clamp(0, keys.shape[0] - 1)
         k = keys[blocks, pos % bkv].float() * scales[blocks, pos % bkv][:, None]
         s = torch.einsum("nhd,pd->nhp", q4[bi], k).relu()
         logit = (s * w[bi * nn:(bi + 1) * nn, :, None]).sum(1)
-        vis = pos[None, :] <= int(ctx[bi]) - nn + torch.arange(nn)[:, None]
+        vis = (pos[None, :] <= int(ctx[bi]) - nn + torch.arange(nn)[:, None]) & ok[None, :]
         out[bi * nn:(bi + 1) * nn, :n] = torch.where(vis, logit, torch.tensor(float("-inf")))
 
 

@@ -14,7 +14,8 @@ stride block_kv * (D + 4), and the scales [num_blocks, block_kv] fp32. One CTA p
 block_Q draft rows, `pages` consecutive pages); each page's key tile is one TMA load at the
 block-table coordinate, then an FP8 wgmma with both operands K-major (key tile as the M side),
 ReLU, weights, head sum and the scale in registers. Pages past the context are never loaded
-(their table entries may hold anything); B, next_n, num_blocks, max_blocks and max_context_len
+(their table entries may hold anything); a table entry outside [0, num_blocks) inside a context
+is never read (block 0 is loaded in its place) and its positions are -inf, as in the oracle; B, next_n, num_blocks, max_blocks and max_context_len
 are run-time, H, D and block_kv compile-time.
 
 tilelang is imported only inside build(), so this module imports without it.
@@ -115,7 +116,11 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
             T.copy(Q[r0 * h, 0], q_s)
             T.copy(Weights[r0, 0], w_f)
             for j in T.Pipelined(n_vis, num_stages=num_stages):
-                T.copy(KV[BlockTable[b, T.min(p0 + j, MAXB - 1)], 0, 0], k_s)
+                # a table entry outside [0, num_blocks) is never read: the TMA load takes block 0
+                # in its place (in bounds) and the store below masks its positions to -inf
+                blk = BlockTable[b, T.min(p0 + j, MAXB - 1)]
+                blk_in = T.min(T.max(blk, 0), NB - 1)
+                T.copy(KV[blk_in, 0, 0], k_s)
                 if tcgen05:
                     T.gemm(k_s, q_s, acc_tmem, transpose_B=True, clear_accum=True, mbar=mma_done)
                     T.copy(acc_tmem, acc)
@@ -130,8 +135,8 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
                     pos = (p0 + j) * bkv + n
                     if i0 + qi < NN and pos < MAXCTX:
                         Out[r0 + qi, pos] = T.if_then_else(
-                            (pos <= ctx - NN + i0 + qi) & (p0 + j < MAXB),
-                            logit[n, qi] * KVScale[BlockTable[b, T.min(p0 + j, MAXB - 1)], n],
+                            (pos <= ctx - NN + i0 + qi) & (p0 + j < MAXB) & (blk >= 0) & (blk < NB),
+                            logit[n, qi] * KVScale[blk_in, n],
                             -T.infinity(f32))
             # pages of the chunk past the context: -inf only
             for j in T.serial(pages):
@@ -173,8 +178,8 @@ def launch_adapter(m, q, kv_cache, weights, context_lens, block_table, out, *, m
                f"got q {tuple(q.shape)} and block_kv {kv_cache.shape[1]}")
     elif context_lens.dim() != 1:
         why = "2-D context_lens"
-    elif q.shape[0] == 0 or max_context_len == 0 or block_table.shape[1] == 0:
-        why = "empty batch, context or block table"
+    elif q.shape[0] == 0 or max_context_len == 0 or block_table.shape[1] == 0 or kv_cache.shape[0] == 0:
+        why = "empty batch, context, block table or cache"
     elif not out.is_contiguous() or out.shape[1] != max_context_len:
         why = "out is not a contiguous [rows, max_context_len]"
     if why:

@@ -254,17 +254,19 @@ def _build_main(h_q, schedule):
                         acc_s[h, n] = T.if_then_else(slot_s[0, n] >= 0, 0, -T.infinity(f32))
                     attend(q_s, qr_s, kv_s, kr_s, p_s, acc_s, acc_o, m_i, m_prev, alpha, l_i, l_new, scale2)
 
-            # normalise: l_i == 0 means no valid slot (out 0; lse +inf final, -inf partial)
+            # normalise: l_i == 0 means no valid slot (out 0; lse +inf final, -inf partial). The
+            # tests are l != 0, not l > 0: a NaN logit leaves l NaN, and NaN must reach out and lse
+            # (and a partial's lse, for the combine) as in the oracle.
             for h, d in T.Parallel(BH, DL):
-                acc_o[h, d] = T.if_then_else(l_i[h] > 0, acc_o[h, d] / l_i[h], 0)
+                acc_o[h, d] = T.if_then_else(l_i[h] != 0, acc_o[h, d] / l_i[h], 0)
             for h in T.Parallel(BH):
-                m_prev[h] = T.if_then_else(l_i[h] > 0, T.log2(l_i[h]) + m_i[h] * scale2, -T.infinity(f32))
+                m_prev[h] = T.if_then_else(l_i[h] != 0, T.log2(l_i[h]) + m_i[h] * scale2, -T.infinity(f32))
             if num_splits == 1:
                 # attn_sink: out *= exp(lse) / (exp(lse) + exp(sink)) (the host passes -inf for none)
                 # (l_i == 0: no valid slot, out stays 0; the guard keeps -inf - -inf out)
                 for h in T.Parallel(BH):
                     alpha[h] = T.if_then_else(
-                        l_i[h] > 0,
+                        l_i[h] != 0,
                         1.0 / (1.0 + T.exp2(T.if_then_else(h0 + h < h_q, AttnSink[T.min(h0 + h, h_q - 1)],
                                                            -T.infinity(f32)) * LOG2E - m_prev[h])),
                         0)
@@ -273,7 +275,7 @@ def _build_main(h_q, schedule):
                         Out[b_i, s_i, h0 + h, d] = T.cast(acc_o[h, d] * alpha[h], bf16)
                 for h in T.Parallel(BH):
                     if h0 + h < h_q:
-                        Lse[b_i, h0 + h, s_i] = T.if_then_else(l_i[h] > 0, m_prev[h] * LN2, T.infinity(f32))
+                        Lse[b_i, h0 + h, s_i] = T.if_then_else(l_i[h] != 0, m_prev[h] * LN2, T.infinity(f32))
             else:
                 for h, d in T.Parallel(BH, DL):
                     if h0 + h < h_q:
@@ -329,9 +331,10 @@ def _build_combine(h_q):
                 for h, d in T.Parallel(CH, DL):
                     acc[h, d] = acc[h, d] + T.if_then_else(w[h] > 0, w[h] * PO[row0 + s, h0 + h, d], 0)
             # 1 / (total weight * (1 + exp(sink - lse))): normalisation and FlashMLA's attn_sink
+            # (tot != 0: a partial with a NaN lse makes tot NaN, and out and lse NaN)
             for h in T.Parallel(CH):
                 w[h] = T.if_then_else(
-                    tot[h] > 0,
+                    tot[h] != 0,
                     1.0 / (tot[h] * (1.0 + T.exp2(
                         T.if_then_else(h0 + h < h_q, AttnSink[T.min(h0 + h, h_q - 1)], -T.infinity(f32)) * _LOG2E
                         - (m[h] + T.log2(tot[h]))))),
@@ -341,7 +344,7 @@ def _build_combine(h_q):
                     Out[b_i, s_i, h0 + h, d] = T.cast(acc[h, d] * w[h], bf16)
             for h in T.Parallel(CH):
                 if h0 + h < h_q:
-                    Lse[b_i, h0 + h, s_i] = T.if_then_else(tot[h] > 0, (m[h] + T.log2(tot[h])) * LN2,
+                    Lse[b_i, h0 + h, s_i] = T.if_then_else(tot[h] != 0, (m[h] + T.log2(tot[h])) * LN2,
                                                           T.infinity(f32))
 
     return sparse_mla_decode_combine

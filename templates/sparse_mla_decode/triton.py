@@ -5,7 +5,8 @@ Per query token t = (batch b, step s) and head h:
     out[t, h] = softmax_j(P) @ value(idx[t, j]),     lse[b, h, s] = natural-log logsumexp_j P.
 key = the slot's 576 values (latent 512 + RoPE 64), value = its first 512 (the latent).
 A slot index is block * page_block_size + offset; < 0, >= num_blocks * page or past
-topk_length[b] is invalid. A query with no valid slot gets out = 0 and lse = +inf. attn_sink [h_q]
+topk_length[b] is invalid. A query with no valid slot gets out = 0 and lse = +inf; a NaN logit makes its head's out and lse NaN
+(as the oracle's softmax does). attn_sink [h_q]
 scales out by exp(lse) / (exp(lse) + exp(sink)) and leaves lse alone.
 
 Work split (split-K "flash decoding"): one program per (query token, top-k split, head block).
@@ -169,13 +170,20 @@ def sparse_mla_decode_kernel(
         acc3 = tl.dot(pk, k3, acc3 * alpha[:, None])
 
     has = l_i > 0.0
+    # A NaN logit (NaN in q, in a selected slot, or sm_scale) leaves l_i NaN whichever way the
+    # target's max treats NaN: that head's out and lse are NaN, as in the oracle (and a split's
+    # NaN lse2 tells the combine).
+    nan_row = l_i != l_i
     inv = 1.0 / tl.where(has, l_i, 1.0)
     lse2 = tl.where(has, m_i + tl.log2(tl.where(has, l_i, 1.0)), float("-inf"))
+    lse2 = tl.where(nan_row, float("nan"), lse2)
     if FINAL:
         lse = tl.where(has, lse2 * LN2_C, float("inf"))
         if HAS_SINK:
             sink = tl.load(sink_ptr + heads, mask=hmask, other=0.0)
             inv = tl.where(has, inv / (1.0 + tl.exp(sink - lse)), 0.0)
+        inv = tl.where(nan_row, float("nan"), inv)
+        lse = tl.where(nan_row, float("nan"), lse)
         orow = out_ptr + bi.to(tl.int64) * stride_ob + si.to(tl.int64) * stride_os + heads[:, None].to(tl.int64) * stride_oh
         odt = out_ptr.dtype.element_ty
         tl.store(orow + c128[None, :], _to_out(acc0 * inv[:, None], odt, UPCAST), mask=hmask[:, None])
@@ -211,8 +219,12 @@ def sparse_mla_decode_combine_kernel(
     cols = tl.arange(0, DV)
     lrow = plse_ptr + t.to(tl.int64) * stride_plt + heads
     m = tl.full([BLOCK_H], float("-inf"), tl.float32)
+    nan_i = tl.zeros([BLOCK_H], tl.int32)   # a split with a NaN logit (its lse2 is NaN)
     for s in range(num_splits):
-        m = tl.maximum(m, tl.load(lrow + s * stride_pls, mask=hmask, other=float("-inf")))
+        ls = tl.load(lrow + s * stride_pls, mask=hmask, other=float("-inf"))
+        nan_i = tl.maximum(nan_i, (ls != ls).to(tl.int32))
+        m = tl.maximum(m, tl.where(ls != ls, float("-inf"), ls))
+    nan_row = nan_i > 0
     m_use = tl.where(m == float("-inf"), 0.0, m)
     tot = tl.zeros([BLOCK_H], tl.float32)
     acc = tl.zeros([BLOCK_H, DV], tl.float32)
@@ -228,6 +240,8 @@ def sparse_mla_decode_combine_kernel(
     if HAS_SINK:
         sink = tl.load(sink_ptr + heads, mask=hmask, other=0.0)
         inv = tl.where(has, inv / (1.0 + tl.exp(sink - lse)), 0.0)
+    inv = tl.where(nan_row, float("nan"), inv)
+    lse = tl.where(nan_row, float("nan"), lse)
     orow = out_ptr + bi.to(tl.int64) * stride_ob + si.to(tl.int64) * stride_os + heads[:, None].to(tl.int64) * stride_oh
     tl.store(orow + cols[None, :], _to_out(acc * inv[:, None], out_ptr.dtype.element_ty, UPCAST), mask=hmask[:, None])
     tl.store(lse_ptr + bi * stride_lse_b + heads * stride_lse_h + si * stride_lse_s, lse, mask=hmask)

@@ -218,10 +218,12 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
                         T.barrier_arrive(p_ready)
                         T.barrier_arrive(free[b])
                 # epilogue: out scale 1 / (l * (1 + exp(sink - lse))) (FlashMLA's attn_sink; the
-                # host passes -inf for none; 0 for a query with no valid index), lse, max_logits
+                # host passes -inf for none; 0 for a query with no valid index), lse, max_logits.
+                # l != 0 (not l > 0): a NaN logit leaves l NaN, and NaN must reach out, lse and
+                # max_logits as in the oracle (the GPU's max ignores NaN, so m_i alone would not).
                 for hh in T.Parallel(BH):
                     alpha[hh] = T.if_then_else(
-                        l_i[hh] > 0,
+                        l_i[hh] != 0,
                         1.0 / (l_i[hh] * (1.0 + T.exp2(
                             T.if_then_else(h0 + hh < h_q, AttnSink[T.min(h0 + hh, h_q - 1)], -T.infinity(f32))
                             * _LOG2E - (T.log2(l_i[hh]) + m_i[hh] * scale2)))),
@@ -233,9 +235,10 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
                 for hh in T.Parallel(BH):
                     if h0 + hh < h_q:
                         Lse[t, h0 + hh] = T.if_then_else(
-                            l_i[hh] > 0, (T.log2(l_i[hh]) + m_i[hh] * scale2) * _LN2, T.infinity(f32))
+                            l_i[hh] != 0, (T.log2(l_i[hh]) + m_i[hh] * scale2) * _LN2, T.infinity(f32))
                         MaxLogits[t, h0 + hh] = T.if_then_else(
-                            l_i[hh] > 0, m_i[hh] * sm_scale, -T.infinity(f32))
+                            l_i[hh] != 0, T.if_then_else(l_i[hh] == l_i[hh], m_i[hh] * sm_scale, l_i[hh]),
+                            -T.infinity(f32))
                 T.copy(acc_l, o_l)
                 for hh, dd in T.Parallel(BH, DH):
                     if h0 + hh < h_q:

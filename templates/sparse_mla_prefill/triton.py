@@ -5,7 +5,8 @@ Per query token t and head h, over the selected entries j of indices[t, 0, :]:
     max_logits[t, h] = max_j P,  lse[t, h] = natural-log logsumexp_j P,
     out[t, h] = softmax_j(P) @ kv[idx[t, j], :512].
 An index < 0, >= s_kv or at a position >= topk_length[t] is invalid (never read). A query with no
-valid index gets out = 0, lse = +inf, max_logits = -inf. attn_sink [h_q] scales out by
+valid index gets out = 0, lse = +inf, max_logits = -inf; a NaN logit makes its head's out, lse and
+max_logits NaN (as the oracle's softmax does). attn_sink [h_q] scales out by
 exp(lse) / (exp(lse) + exp(sink)) and leaves lse alone. Repeated indices count once per occurrence.
 
 Work split: one program per (query token, block of BLOCK_H heads). The program walks the token's
@@ -114,6 +115,9 @@ def sparse_mla_prefill_kernel(
         acc3 = tl.dot(pk, k3, acc3 * alpha[:, None])
 
     has = l_i > 0.0
+    # A NaN logit (NaN in q, in a selected KV row, or sm_scale) leaves l_i NaN whichever way the
+    # target's max treats NaN: that head's out, lse and max_logits are NaN, as in the oracle.
+    nan_row = l_i != l_i
     l_safe = tl.where(has, l_i, 1.0)
     inv = 1.0 / l_safe
     lse = tl.where(has, (m_i + tl.log2(l_safe)) * LN2_C, float("inf"))
@@ -121,7 +125,9 @@ def sparse_mla_prefill_kernel(
     if HAS_SINK:
         sink = tl.load(sink_ptr + heads, mask=hmask, other=0.0)
         inv = tl.where(has, inv / (1.0 + tl.exp(sink - lse)), 0.0)
-    inv = tl.where(has, inv, 0.0)
+    inv = tl.where(nan_row, float("nan"), tl.where(has, inv, 0.0))
+    lse = tl.where(nan_row, float("nan"), lse)
+    maxl = tl.where(nan_row, float("nan"), maxl)
     orow = out_ptr + t.to(tl.int64) * stride_ot + heads[:, None].to(tl.int64) * stride_oh
     odt = out_ptr.dtype.element_ty
     tl.store(orow + c128[None, :], _to_out(acc0 * inv[:, None], odt, UPCAST), mask=hmask[:, None])

@@ -65,9 +65,9 @@ def random_paged(bsz, next_n, h, d, context_lens, block_kv=64, *, seed=0, device
 
 def cases(problem: dict, device: str = "cpu", size: str = "verify") -> list:
     """verify: 2 sequences of a short context (150 tokens on the CPU, 3000 on a GPU) with NaN in
-    every unused cache slot and garbage block ids past each context; full: the problem's batch
-    of context_len-token sequences. (Bad block ids inside a context: tests/test_indexer.py; the
-    TileLang paged kernel does not mask them yet, so they are not part of this shared check.)"""
+    every unused cache slot, garbage block ids past each context and one bad block id inside
+    each context (negative for the first sequence, past num_blocks for the second: never read,
+    not visible); full: the problem's batch of context_len-token sequences."""
     from dsagen.operators.indexer_logits_paged.naive import indexer_logits_paged as oracle
 
     h, d, n = int(problem["heads"]), int(problem["head_dim"]), int(problem["next_n"])
@@ -80,6 +80,10 @@ def cases(problem: dict, device: str = "cpu", size: str = "verify") -> list:
         cap = min(int(problem["context_len"]), 150 if small else 3000)
         ctx = [max(cap - 37 * b, n) for b in range(bsz)]
     q, cache, w, cl, bt, max_ctx = random_paged(bsz, n, h, d, ctx, bkv, seed=11, device=device)
+    if size != "full":
+        for b in range(bsz):
+            if int(cl[b]) > bkv:   # a block inside the context, not the last one
+                bt[b, 0] = -3 if b == 0 else cache.shape[0] + 5
     out = torch.full((bsz * n, max_ctx), float("nan"), device=device)
 
     def run(m):

@@ -71,8 +71,9 @@ def mismatch(out, lse, ref_out, ref_lse) -> str:
 def cases(problem: dict, device: str = "cpu", size: str = "verify") -> list:
     """verify: the problem's heads, dims and cache format, 2 sequences and a 64-entry top-k on
     the CPU (the problem's batch and top-k on a GPU), NaN bytes in every unselected slot, one
-    invalid slot per query, once unsplit and once with 3 splits; full: the problem's batch x
-    s_q x topk over a cache of 2 * topk slots per sequence, the launch's own split count."""
+    invalid slot per query, a NaN in one head of the first query, once unsplit and once with 3
+    splits; full: the problem's batch x s_q x topk over a cache of 2 * topk slots per sequence,
+    the launch's own split count."""
     from dsagen.operators.sparse_mla_decode.naive import sparse_mla_decode as oracle
 
     dev = torch.device(device)
@@ -91,6 +92,8 @@ def cases(problem: dict, device: str = "cpu", size: str = "verify") -> list:
         splits_list = (1, 3)
     q, cache, idx = inst["q"], inst["k_cache"], inst["indices"]
     idx[..., -1] = -1  # one invalid slot per query
+    if size != "full":
+        q[0, 0, 0, 3] = float("nan")  # one head of one query: its out and lse are NaN
     b, s_q, h_q, _ = q.shape
     out = torch.full((b, s_q, h_q, D_V), float("nan"), dtype=q.dtype, device=dev)
     lse = torch.full((b, h_q, s_q), float("nan"), dtype=torch.float32, device=dev)

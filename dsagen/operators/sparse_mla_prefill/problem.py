@@ -64,7 +64,7 @@ def compare(out, max_logits, lse, ref_out, ref_max, ref_lse) -> tuple[float, boo
 def cases(problem: dict, device: str = "cpu", size: str = "verify") -> list:
     """verify: the problem's heads and dims, 2 tokens and a 40-entry top-k over 200 KV rows on the
     CPU (64 tokens, the full top-k on a GPU), NaN in every KV row nobody selects, one invalid
-    index per query; full: the problem's s_q x topk over s_kv rows."""
+    index per query, a NaN in one head of the first query; full: the problem's s_q x topk over s_kv rows."""
     from dsagen.operators.sparse_mla_prefill.naive import sparse_mla_prefill as oracle
 
     dev = torch.device(device)
@@ -78,6 +78,8 @@ def cases(problem: dict, device: str = "cpu", size: str = "verify") -> list:
         s_kv = min(problem["s_kv"], 200 if small else problem["s_kv"])
     q, kv, idx = random_instance(h_q, d_qk, topk, s_q, s_kv, dev, nan_unused=size != "full")
     idx[:, 0, -1] = -1  # one invalid index per query
+    if size != "full":
+        q[0, 0, 3] = float("nan")  # one head of one query: its out, lse and max_logits are NaN
     out = torch.full((s_q, h_q, d_v), float("nan"), dtype=q.dtype, device=dev)
     ml = torch.full((s_q, h_q), float("nan"), dtype=torch.float32, device=dev)
     lse = torch.full((s_q, h_q), float("nan"), dtype=torch.float32, device=dev)
