@@ -2,6 +2,7 @@
 corrupted manifest / edited kernel detection and rebuild, the runtime's cheap lookup, results
 applied only to their own kernel, and a clean that deletes nothing it did not write."""
 
+import errno
 import json
 import os
 import shutil
@@ -98,7 +99,7 @@ def test_crash_between_staging_and_publishing_keeps_the_old_cache(home, monkeypa
         raise OSError("simulated crash before the rename")
 
     monkeypatch.setattr(records, "_replace", boom)
-    with pytest.raises(OSError, match="simulated crash"):
+    with pytest.raises(records.CacheError, match="simulated crash.*as it was"):
         records.commit(e, staged, gen)
     monkeypatch.undo()
     records.clean_stale_staging(gen)  # what the next writer does first (here: this pid's own leftovers)
@@ -106,6 +107,67 @@ def test_crash_between_staging_and_publishing_keeps_the_old_cache(home, monkeypa
     assert {k: v for k, v in snapshot(gen).items() if not k.startswith(".staging")} == before
     _assert_cache_valid(home, 2, killed=True)
 
+
+
+def test_full_disk_while_publishing_leaves_the_cache_as_it_was(home, monkeypatch):
+    """ENOSPC while the manifest is written (after the kernel folder was swapped in): one
+    CacheError naming the cause, the old kernel folder and manifest back in place, no temp file."""
+    gen = home / "generated"
+    before = snapshot(gen)
+    e = dict(next(iter(manifest.read_manifest(gen)["kernels"].values())))
+    staged = records.staging_dir(gen, "x")
+    (staged / "kernel.py").write_text("# another build\n")
+    e.update(source_sha256=sha256_file(staged / "kernel.py"))
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(records.os, "fsync", full)
+    with pytest.raises(records.CacheError, match="No space left on device"):
+        records.commit(e, staged, gen)
+    monkeypatch.undo()
+    assert (staged / "kernel.py").read_text() == "# another build\n"   # the build is back in staging
+    shutil.rmtree(staged)
+    assert {k: v for k, v in snapshot(gen).items() if not k.startswith(".staging")} == before
+    _assert_cache_valid(home, 2)
+
+
+def test_full_disk_during_tune_is_one_line(home, monkeypatch, capsys):
+    """The CLI on a full disk: exit 2, one 'dsagen: error:' line naming the cause, no traceback;
+    the cache keeps no half-published kernel, and the next tune (disk freed) completes it."""
+    from dsagen import cli as cli_mod
+
+    shutil.rmtree(home / "generated")
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(records.os, "fsync", full)
+    assert cli_mod.main(tune_args()) == 2
+    err = capsys.readouterr().err
+    assert "dsagen: error:" in err and "No space left on device" in err and "Traceback" not in err
+    assert not (home / "generated" / "manifest.json").exists()
+    assert not [p for p in (home / "generated").rglob("kernel.py") if ".staging" not in p.parts]
+    monkeypatch.undo()
+    monkeypatch.setenv("DSAGEN_HOME", str(home))
+    monkeypatch.setenv("DSAGEN_PLUGINS", "tests.fixtures.fake_plugin")
+    manifest.forget()
+    assert cli_mod.main(tune_args()) == 0
+    _assert_cache_valid(home, 2)
+
+
+def test_unwritable_cache_fails_before_any_compiling(home, tmp_path):
+    """DSAGEN_GENERATED under a regular file (as root, a chmod'ed folder is still writable): one
+    line from tune, nothing built."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    env = env_for(home)
+    env["DSAGEN_GENERATED"] = str(blocker / "generated")
+    r = subprocess.run([sys.executable, "-m", "dsagen", *tune_args()], env=env, cwd=FIXTURES.parent.parent,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2, r.stderr[-2000:]
+    assert "cannot write" in r.stderr and "Traceback" not in r.stderr
+    assert "building" not in r.stdout
 
 def test_killed_tune_leaves_a_valid_cache_and_no_workers(tmp_path):
     home = make_home(tmp_path)

@@ -230,20 +230,22 @@ def tune(arch_name: str, spec, ops=None, jobs: int = 2, executor=None, log=print
             summary["failed"].append(u.label)
             continue
         picks.append((u, cands))
-    results = _run(picks, rerun, arch, executor, gpu, log)
-    for (u, cands), res in zip(picks, results["new"]):
-        _record_new(u, cands, res, arch, spec, gpu, summary, log)
-    for (u, e), res in zip(rerun, results["rerun"]):
-        got = records.record_result(arch.name, u.op.name, u.name, u.key, res)
-        ok = bool(got) and res.get("passed") is True
-        log(f"{u.label}: " + (f"verified on {res.get('where')}" if ok else
-                               f"VERIFY FAILED on {res.get('where')} ({res.get('error') or res.get('shapes')})"))
-        (summary["tuned"] if ok else summary["failed"]).append(u.label)
-    for u, cands in picks:
-        for sched, r, task, staged in cands:
-            discard(task)
-            if staged is not None and Path(staged).exists():
-                shutil.rmtree(staged, ignore_errors=True)
+    try:
+        results = _run(picks, rerun, arch, executor, gpu, log)
+        for (u, cands), res in zip(picks, results["new"]):
+            _record_new(u, cands, res, arch, spec, gpu, summary, log)
+        for (u, e), res in zip(rerun, results["rerun"]):
+            got = records.record_result(arch.name, u.op.name, u.name, u.key, res)
+            ok = bool(got) and res.get("passed") is True
+            log(f"{u.label}: " + (f"verified on {res.get('where')}" if ok else
+                                   f"VERIFY FAILED on {res.get('where')} ({res.get('error') or res.get('shapes')})"))
+            (summary["tuned"] if ok else summary["failed"]).append(u.label)
+    finally:  # builds not published (all of them when a write to the cache failed) leave no staging
+        for u, cands in picks:
+            for sched, r, task, staged in cands:
+                discard(task)
+                if staged is not None and Path(staged).exists():
+                    shutil.rmtree(staged, ignore_errors=True)
     if gpu:
         _compare_with_triton([u for u in units if u.backend == "tilelang"], arch, executor, gpu, log)
     if not gpu and picks:

@@ -126,18 +126,21 @@ def atomic_write(path: Path, text: str, root: Path | None = None) -> None:
     file gets the user's umask (readable by a serving process), not mkstemp's 0600."""
     root = Path(root or gen_dir())
     staging = root / STAGING
-    staging.mkdir(parents=True, exist_ok=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=staging, prefix=f"p{os.getpid()}." + path.name + ".")
+    tmp = None
     try:
+        staging.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=staging, prefix=f"p{os.getpid()}." + path.name + ".")
         with os.fdopen(fd, "w") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
         _replace(tmp, path)
+    except OSError as e:  # a full disk, a read-only mount: one line, and the old file stays
+        raise CacheError(f"generated: cannot write {path.name} ({e.strerror or e}); it is as it was") from None
     finally:
-        if os.path.exists(tmp):
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
 
 
@@ -174,16 +177,30 @@ def commit(entry: dict, staged: Path, root: Path | None = None, log=print) -> No
     with locked(root):
         data = read_or_rebuild(root, log)
         final = root / rel
-        final.parent.mkdir(parents=True, exist_ok=True)
         old = None
-        if final.exists() or final.is_symlink():
-            old = root / STAGING / f"p{os.getpid()}.old.{uuid.uuid4().hex[:8]}"
-            _replace(final, old)
-        _replace(staged, final)
-        entry = dict(entry)
-        entry["history"] = [{"status": entry["status"], "date": _today(), "why": entry.get("note", "")}]
-        data["kernels"][entry_key(entry["arch"], entry["op"], entry["name"])] = entry
-        write_manifest(data, root)
+        published = False
+        try:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            if final.exists() or final.is_symlink():
+                old = root / STAGING / f"p{os.getpid()}.old.{uuid.uuid4().hex[:8]}"
+                _replace(final, old)
+            _replace(staged, final)
+            published = True
+            entry = dict(entry)
+            entry["history"] = [{"status": entry["status"], "date": _today(), "why": entry.get("note", "")}]
+            data["kernels"][entry_key(entry["arch"], entry["op"], entry["name"])] = entry
+            write_manifest(data, root)
+        except (OSError, CacheError) as e:
+            # put the kernel folder back as it was (the manifest was not replaced), then say so once
+            try:
+                if published:
+                    _replace(final, staged)
+                if old is not None and old.exists():
+                    _replace(old, final)
+            except OSError:
+                pass
+            why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            raise CacheError(f"generated: cannot publish {rel} ({why}); the cache is as it was") from None
         if old is not None:
             if old.is_dir() and not old.is_symlink():
                 shutil.rmtree(old, ignore_errors=True)

@@ -1,7 +1,8 @@
 """Reading generated/manifest.json: the runtime's read-only view of the kernel cache.
 
-The generator (dsagen.gen.records) owns the schema and every write; this module only parses,
-checks a kernel's files against their sha256, and finds the entry that serves a problem. It is
+The generator (dsagen.gen.records) does every write; this module only parses (validating against
+the JSON Schema in manifest_schema.py), checks a kernel's files against their sha256, and finds
+the entry that serves a problem. It is
 cheap on the launch path: the parsed manifest is cached (re-read when the file changes) and each
 kernel's files are hashed once per file version. Nothing here imports the generator.
 """
@@ -15,11 +16,10 @@ import warnings
 from pathlib import Path
 
 from dsagen.runtime import paths
+from dsagen.runtime.manifest_schema import ENTRY, FORMAT, STATUSES, first_error
 
 MANIFEST = "manifest.json"
-FORMAT = 2
-STATUSES = ("compiled", "verified-cpu", "verified-gpu", "measured")
-REQUIRED = ("op", "arch", "backend", "name", "path", "source_sha256", "bucket", "problem", "status", "key")
+REQUIRED = tuple(ENTRY["required"])
 
 
 class CorruptManifest(Exception):
@@ -51,16 +51,11 @@ def read_manifest(root: Path | None = None) -> dict:
         data = json.loads(p.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
         raise CorruptManifest(f"{p}: does not parse ({str(e)[:200]})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("kernels"), dict) or data.get("format") != FORMAT:
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise CorruptManifest(f"{p}: not a dsagen manifest (format {FORMAT})")
-    for key, e in data["kernels"].items():
-        if not isinstance(e, dict) or not set(REQUIRED) <= set(e):
-            raise CorruptManifest(f"{p}: entry {key!r} is incomplete")
-        if not all(isinstance(e[k], str) for k in ("op", "arch", "backend", "name", "path", "source_sha256")) \
-                or not isinstance(e["problem"], dict) or not isinstance(e["bucket"], dict):
-            raise CorruptManifest(f"{p}: entry {key!r} has fields of the wrong type")
-        if e["status"] not in STATUSES:
-            raise CorruptManifest(f"{p}: entry {key!r}: unknown status {e['status']!r}")
+    why = first_error(data)
+    if why:
+        raise CorruptManifest(f"{p}: {why}")
     return data
 
 

@@ -52,7 +52,9 @@ SCHEDULE = {"BLOCK_N": 1024, "RADIX_BITS": 11, "CAP": 4096, "MAX_SPLITS": 16, "M
 
 @triton.jit
 def _keys(x):
-    """fp32 -> order-preserving uint32 key; -0.0 == +0.0; NaN -> 0 (below -inf)."""
+    """fp32 (or bf16/fp16, widened exactly) -> order-preserving uint32 key; -0.0 == +0.0; NaN -> 0
+    (below -inf)."""
+    x = x.to(tl.float32)
     x = tl.where(x == 0.0, 0.0, x)  # -0.0 -> +0.0
     b = x.to(tl.uint32, bitcast=True)
     neg = (b & 0x80000000) != 0

@@ -52,10 +52,17 @@ extern "C" __global__ void __launch_bounds__(384, 1) indexer_logits_paged_kernel
   if (((int)threadIdx.x) < 128) {
     tl::warpgroup_reg_dealloc<24>();
     for (int j = 0; j < min(max((((min(ctx, max_context_len) + 63) >> 6) - (((int)blockIdx.x) * 4)), 1), 4); ++j) {
+      int condval;
+      if ((1 <= max_blocks)) {
+        condval = BlockTable[(min(((((int64_t)((int)blockIdx.x)) * (int64_t)4) + ((int64_t)j)), (((int64_t)max_blocks) - (int64_t)1)) + (((int64_t)((int)blockIdx.z)) * ((int64_t)max_blocks)))];
+      } else {
+        condval = 0;
+      }
+      int blk = condval;
       mbarrier[((j & 1) + 2)].wait(((j >> 1) ^ 1));
       if (tl::tl_shuffle_elect<128>()) {
         mbarrier[(j & 1)].arrive_and_expect_tx(8192);
-        tl::tma_load(KV_desc, mbarrier[(j & 1)], (&(((fp8_e4_t*)k_s)[((j & 1) * 8192)])), 0, 0, BlockTable[(min(((((int64_t)((int)blockIdx.x)) * (int64_t)4) + ((int64_t)j)), (((int64_t)max_blocks) - (int64_t)1)) + (((int64_t)((int)blockIdx.z)) * ((int64_t)max_blocks)))]);
+        tl::tma_load(KV_desc, mbarrier[(j & 1)], (&(((fp8_e4_t*)k_s)[((j & 1) * 8192)])), 0, 0, min(max(blk, 0), (num_blocks - 1)));
       }
     }
   } else {
@@ -63,15 +70,22 @@ extern "C" __global__ void __launch_bounds__(384, 1) indexer_logits_paged_kernel
     #pragma unroll
     for (int i = 0; i < 8; ++i) {
       float broadcast_var = 0x0p+0f/*0.000000e+00*/;
-      float2 condval;
+      float2 condval_1;
       if ((((((((int)blockIdx.y) * 2) + (((int)threadIdx.x) >> 7)) + (((int)blockIdx.z) * NN)) <= rows) && (1 <= (((((int)blockIdx.y) * 2) + (((int)threadIdx.x) >> 7)) + (((int)blockIdx.z) * NN))))) {
-        condval = *(float2*)(Weights + ((((((((int64_t)((int)blockIdx.y)) * (int64_t)128) + ((((int64_t)((int)threadIdx.x)) >> (int64_t)7) * (int64_t)64)) + ((((int64_t)((int)blockIdx.z)) * ((int64_t)NN)) * (int64_t)64)) + (((int64_t)i) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)3) * (int64_t)2)) - (int64_t)64));
+        condval_1 = *(float2*)(Weights + ((((((((int64_t)((int)blockIdx.y)) * (int64_t)128) + ((((int64_t)((int)threadIdx.x)) >> (int64_t)7) * (int64_t)64)) + ((((int64_t)((int)blockIdx.z)) * ((int64_t)NN)) * (int64_t)64)) + (((int64_t)i) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)3) * (int64_t)2)) - (int64_t)64));
       } else {
-        condval = make_float2(broadcast_var, broadcast_var);
+        condval_1 = make_float2(broadcast_var, broadcast_var);
       }
-      *(float2*)(w_f + (i * 2)) = condval;
+      *(float2*)(w_f + (i * 2)) = condval_1;
     }
     for (int j_1 = 0; j_1 < min(max((((min(ctx, max_context_len) + 63) >> 6) - (((int)blockIdx.x) * 4)), 1), 4); ++j_1) {
+      int condval_2;
+      if ((1 <= max_blocks)) {
+        condval_2 = BlockTable[(min(((((int64_t)((int)blockIdx.x)) * (int64_t)4) + ((int64_t)j_1)), (((int64_t)max_blocks) - (int64_t)1)) + (((int64_t)((int)blockIdx.z)) * ((int64_t)max_blocks)))];
+      } else {
+        condval_2 = 0;
+      }
+      int blk_1 = condval_2;
       if (j_1 == 0) {
         mbarrier[4].wait(0);
       }
@@ -122,43 +136,19 @@ extern "C" __global__ void __launch_bounds__(384, 1) indexer_logits_paged_kernel
           for (int i_3 = 0; i_3 < 2; ++i_3) {
             if ((((((int)blockIdx.y) * 2) + (((int)threadIdx.x) >> 7)) <= NN) && ((((((((int)blockIdx.x) * 256) + (j_1 * 64)) + (((((int)threadIdx.x) & 127) >> 5) * 16)) + (i_3 * 8)) + ((((int)threadIdx.x) & 31) >> 2)) < max_context_len)) {
               if ((((((int)blockIdx.y) * 2) + (((int)threadIdx.x) >> 7)) + (((int)blockIdx.z) * NN)) <= rows) {
-                float condval_1;
-                if ((((((((((int)blockIdx.x) * 256) + (j_1 * 64)) + (((((int)threadIdx.x) & 127) >> 5) * 16)) + (i_3 * 8)) + ((((int)threadIdx.x) & 31) >> 2)) < ((((((int)blockIdx.y) * 2) + (((int)threadIdx.x) >> 7)) + ctx) - NN)) & (((((int)blockIdx.x) * 4) + j_1) < max_blocks))) {
-                  int condval_3;
-                  if ((1 <= max_blocks)) {
-                    condval_3 = BlockTable[(min(((((int64_t)((int)blockIdx.x)) * (int64_t)4) + ((int64_t)j_1)), (((int64_t)max_blocks) - (int64_t)1)) + (((int64_t)((int)blockIdx.z)) * ((int64_t)max_blocks)))];
+                float condval_3;
+                if ((((((((((((int)blockIdx.x) * 256) + (j_1 * 64)) + (((((int)threadIdx.x) & 127) >> 5) * 16)) + (i_3 * 8)) + ((((int)threadIdx.x) & 31) >> 2)) < ((((((int)blockIdx.y) * 2) + (((int)threadIdx.x) >> 7)) + ctx) - NN)) & (((((int)blockIdx.x) * 4) + j_1) < max_blocks)) & (0 <= blk_1)) & (blk_1 < num_blocks))) {
+                  float condval_4;
+                  if ((1 <= num_blocks)) {
+                    condval_4 = KVScale[((((min(max(((int64_t)blk_1), (int64_t)0), (((int64_t)num_blocks) - (int64_t)1)) * (int64_t)2112) + (((((int64_t)((int)threadIdx.x)) & (int64_t)127) >> (int64_t)5) * (int64_t)16)) + (((int64_t)i_3) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) >> (int64_t)2))];
                   } else {
-                    condval_3 = 0;
+                    condval_4 = 0x0p+0f/*0.000000e+00*/;
                   }
-                  int condval_4;
-                  if ((1 <= max_blocks)) {
-                    condval_4 = BlockTable[(min(((((int64_t)((int)blockIdx.x)) * (int64_t)4) + ((int64_t)j_1)), (((int64_t)max_blocks) - (int64_t)1)) + (((int64_t)((int)blockIdx.z)) * ((int64_t)max_blocks)))];
-                  } else {
-                    condval_4 = 0;
-                  }
-                  float condval_2;
-                  if (((0 <= condval_3) && (condval_4 < num_blocks))) {
-                    int64_t condval_5;
-                    if (((int64_t)1 <= ((int64_t)max_blocks))) {
-                      condval_5 = ((int64_t)BlockTable[(min(((((int64_t)((int)blockIdx.x)) * (int64_t)4) + ((int64_t)j_1)), (((int64_t)max_blocks) - (int64_t)1)) + (((int64_t)((int)blockIdx.z)) * ((int64_t)max_blocks)))]);
-                    } else {
-                      condval_5 = (int64_t)0;
-                    }
-                    int64_t condval_6;
-                    if (((int64_t)1 <= ((int64_t)max_blocks))) {
-                      condval_6 = ((int64_t)BlockTable[(min(((((int64_t)((int)blockIdx.x)) * (int64_t)4) + ((int64_t)j_1)), (((int64_t)max_blocks) - (int64_t)1)) + (((int64_t)((int)blockIdx.z)) * ((int64_t)max_blocks)))]);
-                    } else {
-                      condval_6 = (int64_t)0;
-                    }
-                    condval_2 = KVScale[((((condval_6 * (int64_t)2112) + (((((int64_t)((int)threadIdx.x)) & (int64_t)127) >> (int64_t)5) * (int64_t)16)) + (((int64_t)i_3) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) >> (int64_t)2))];
-                  } else {
-                    condval_2 = 0x0p+0f/*0.000000e+00*/;
-                  }
-                  condval_1 = (logit[i_3] * condval_2);
+                  condval_3 = (logit[i_3] * condval_4);
                 } else {
-                  condval_1 = -CUDART_INF_F;
+                  condval_3 = -CUDART_INF_F;
                 }
-                Out[((((((((int64_t)((int)blockIdx.x)) * (int64_t)256) + (((int64_t)j_1) * (int64_t)64)) + (((((int64_t)((int)threadIdx.x)) & (int64_t)127) >> (int64_t)5) * (int64_t)16)) + (((int64_t)i_3) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) >> (int64_t)2)) + (((((((int64_t)((int)blockIdx.y)) * (int64_t)2) + (((int64_t)((int)threadIdx.x)) >> (int64_t)7)) + (((int64_t)((int)blockIdx.z)) * ((int64_t)NN))) - (int64_t)1) * ((int64_t)max_context_len)))] = condval_1;
+                Out[((((((((int64_t)((int)blockIdx.x)) * (int64_t)256) + (((int64_t)j_1) * (int64_t)64)) + (((((int64_t)((int)threadIdx.x)) & (int64_t)127) >> (int64_t)5) * (int64_t)16)) + (((int64_t)i_3) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) >> (int64_t)2)) + (((((((int64_t)((int)blockIdx.y)) * (int64_t)2) + (((int64_t)((int)threadIdx.x)) >> (int64_t)7)) + (((int64_t)((int)blockIdx.z)) * ((int64_t)NN))) - (int64_t)1) * ((int64_t)max_context_len)))] = condval_3;
               }
             }
           }

@@ -11,7 +11,8 @@ Per query token t = (batch b, step s) and head h:
     out[t, h] = softmax_j(P) @ value(idx[t, j]),     lse[b, h, s] = natural-log logsumexp_j P.
 key = the slot's 576 values (latent 512 + RoPE 64), value = its first 512 (the latent).
 A slot index is block * page_block_size + offset; < 0, >= num_blocks * page or past
-topk_length[b] is invalid. A query with no valid slot gets out = 0 and lse = +inf. attn_sink [h_q]
+topk_length[b] is invalid. A query with no valid slot gets out = 0 and lse = +inf; a NaN logit makes its head's out and lse NaN
+(as the oracle's softmax does). attn_sink [h_q]
 scales out by exp(lse) / (exp(lse) + exp(sink)) and leaves lse alone.
 
 Work split (split-K "flash decoding"): one program per (query token, top-k split, head block).
@@ -25,6 +26,8 @@ QK and PV. Targets without e4m3 (before sm89) decode the bytes with integer ops 
 With more than one split each program writes a normalised fp32 partial output and its base-2
 lse; a combine kernel merges them in fp32, applies the sink and writes out and lse. With one
 split the main kernel writes the final result itself.
+On the CPU (Triton interpreter) UPCAST feeds tl.dot fp32 operands (triton issue 11584) and rounds
+the bf16 output to nearest even on the bits (the interpreter's own cast truncates).
 """
 
 
@@ -67,6 +70,21 @@ def _load_latent(row_ptr, scale, cols, valid, KDT: tl.constexpr, IS_FP8: tl.cons
             k = _e4m3_bits_to_f32(k)
         k = k.to(tl.float32) * scale[:, None]
     return k.to(KDT)
+
+
+@triton.jit
+def _to_out(x, DT: tl.constexpr, BITS_RNE: tl.constexpr):
+    """Cast fp32 to the output dtype rounding to nearest even, as the GPU's cvt.rn does. Triton
+    3.6's interpreter truncates fp32 -> bf16 in .to(), so on the CPU path (BITS_RNE) the rounding
+    is done on the bits: add 0x7FFF plus the kept lsb, keep the high half; NaN stays a quiet NaN."""
+    if BITS_RNE and DT == tl.bfloat16:
+        b = x.to(tl.uint32, bitcast=True)
+        r = (b + 0x7FFF + ((b >> 16) & 1)) >> 16
+        r = tl.where(x != x, 0x7FC0, r)
+        y = r.to(tl.uint16).to(tl.bfloat16, bitcast=True)
+    else:
+        y = x.to(DT)
+    return y
 
 
 @triton.jit
@@ -158,19 +176,26 @@ def sparse_mla_decode_kernel(
         acc3 = tl.dot(pk, k3, acc3 * alpha[:, None])
 
     has = l_i > 0.0
+    # A NaN logit (NaN in q, in a selected slot, or sm_scale) leaves l_i NaN whichever way the
+    # target's max treats NaN: that head's out and lse are NaN, as in the oracle (and a split's
+    # NaN lse2 tells the combine).
+    nan_row = l_i != l_i
     inv = 1.0 / tl.where(has, l_i, 1.0)
     lse2 = tl.where(has, m_i + tl.log2(tl.where(has, l_i, 1.0)), float("-inf"))
+    lse2 = tl.where(nan_row, float("nan"), lse2)
     if FINAL:
         lse = tl.where(has, lse2 * LN2_C, float("inf"))
         if HAS_SINK:
             sink = tl.load(sink_ptr + heads, mask=hmask, other=0.0)
             inv = tl.where(has, inv / (1.0 + tl.exp(sink - lse)), 0.0)
+        inv = tl.where(nan_row, float("nan"), inv)
+        lse = tl.where(nan_row, float("nan"), lse)
         orow = out_ptr + bi.to(tl.int64) * stride_ob + si.to(tl.int64) * stride_os + heads[:, None].to(tl.int64) * stride_oh
         odt = out_ptr.dtype.element_ty
-        tl.store(orow + c128[None, :], (acc0 * inv[:, None]).to(odt), mask=hmask[:, None])
-        tl.store(orow + 128 + c128[None, :], (acc1 * inv[:, None]).to(odt), mask=hmask[:, None])
-        tl.store(orow + 256 + c128[None, :], (acc2 * inv[:, None]).to(odt), mask=hmask[:, None])
-        tl.store(orow + 384 + c128[None, :], (acc3 * inv[:, None]).to(odt), mask=hmask[:, None])
+        tl.store(orow + c128[None, :], _to_out(acc0 * inv[:, None], odt, UPCAST), mask=hmask[:, None])
+        tl.store(orow + 128 + c128[None, :], _to_out(acc1 * inv[:, None], odt, UPCAST), mask=hmask[:, None])
+        tl.store(orow + 256 + c128[None, :], _to_out(acc2 * inv[:, None], odt, UPCAST), mask=hmask[:, None])
+        tl.store(orow + 384 + c128[None, :], _to_out(acc3 * inv[:, None], odt, UPCAST), mask=hmask[:, None])
         tl.store(lse_ptr + bi * stride_lse_b + heads * stride_lse_h + si * stride_lse_s, lse, mask=hmask)
     else:
         prow = po_ptr + t.to(tl.int64) * stride_pot + split * stride_pos + heads[:, None] * stride_poh
@@ -188,7 +213,7 @@ def sparse_mla_decode_combine_kernel(
     stride_pot, stride_pos, stride_poh, stride_plt, stride_pls,
     stride_ob, stride_os, stride_oh,
     stride_lse_b, stride_lse_h, stride_lse_s,
-    HAS_SINK: tl.constexpr, BLOCK_H: tl.constexpr, DV: tl.constexpr,
+    HAS_SINK: tl.constexpr, UPCAST: tl.constexpr, BLOCK_H: tl.constexpr, DV: tl.constexpr,
 ):
     """Merge the splits' normalised partial outputs by their base-2 lse, in fp32."""
     t = tl.program_id(0)
@@ -200,8 +225,12 @@ def sparse_mla_decode_combine_kernel(
     cols = tl.arange(0, DV)
     lrow = plse_ptr + t.to(tl.int64) * stride_plt + heads
     m = tl.full([BLOCK_H], float("-inf"), tl.float32)
+    nan_i = tl.zeros([BLOCK_H], tl.int32)   # a split with a NaN logit (its lse2 is NaN)
     for s in range(num_splits):
-        m = tl.maximum(m, tl.load(lrow + s * stride_pls, mask=hmask, other=float("-inf")))
+        ls = tl.load(lrow + s * stride_pls, mask=hmask, other=float("-inf"))
+        nan_i = tl.maximum(nan_i, (ls != ls).to(tl.int32))
+        m = tl.maximum(m, tl.where(ls != ls, float("-inf"), ls))
+    nan_row = nan_i > 0
     m_use = tl.where(m == float("-inf"), 0.0, m)
     tot = tl.zeros([BLOCK_H], tl.float32)
     acc = tl.zeros([BLOCK_H, DV], tl.float32)
@@ -217,8 +246,10 @@ def sparse_mla_decode_combine_kernel(
     if HAS_SINK:
         sink = tl.load(sink_ptr + heads, mask=hmask, other=0.0)
         inv = tl.where(has, inv / (1.0 + tl.exp(sink - lse)), 0.0)
+    inv = tl.where(nan_row, float("nan"), inv)
+    lse = tl.where(nan_row, float("nan"), lse)
     orow = out_ptr + bi.to(tl.int64) * stride_ob + si.to(tl.int64) * stride_os + heads[:, None].to(tl.int64) * stride_oh
-    tl.store(orow + cols[None, :], (acc * inv[:, None]).to(out_ptr.dtype.element_ty), mask=hmask[:, None])
+    tl.store(orow + cols[None, :], _to_out(acc * inv[:, None], out_ptr.dtype.element_ty, UPCAST), mask=hmask[:, None])
     tl.store(lse_ptr + bi * stride_lse_b + heads * stride_lse_h + si * stride_lse_s, lse, mask=hmask)
 
 
@@ -331,7 +362,7 @@ def launch(q, k_cache, indices, topk_length, attn_sink, out, lse, *, sm_scale, i
             *pstr,
             out.stride(0), out.stride(1), out.stride(2),
             lse.stride(0), lse.stride(1), lse.stride(2),
-            HAS_SINK=attn_sink is not None, BLOCK_H=_COMBINE_BLOCK_H, DV=D_LATENT,
+            HAS_SINK=attn_sink is not None, UPCAST=upcast, BLOCK_H=_COMBINE_BLOCK_H, DV=D_LATENT,
             num_warps=4, num_stages=1,
         )
 
@@ -365,7 +396,7 @@ def aot_kernels(problem, schedule):
     for name in ("h_q", "s_q", "num_splits", "stride_pot", "stride_pos", "stride_poh", "stride_plt", "stride_pls",
                  "stride_ob", "stride_os", "stride_oh", "stride_lse_b", "stride_lse_h", "stride_lse_s"):
         csig[name] = "i32"
-    cconsts = {"HAS_SINK": True, "BLOCK_H": _COMBINE_BLOCK_H, "DV": D_LATENT}
+    cconsts = {"HAS_SINK": True, "UPCAST": False, "BLOCK_H": _COMBINE_BLOCK_H, "DV": D_LATENT}
     for name in cconsts:
         csig[name] = "constexpr"
     return [

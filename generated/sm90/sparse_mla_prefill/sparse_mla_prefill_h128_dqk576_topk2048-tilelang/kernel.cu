@@ -149,7 +149,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
         tl::GmmaDescriptor desc_a_2;
         tl::GmmaDescriptor desc_b_2;
         tl::initialize_wgmma_descriptor<1, 1, 64>(desc_a_2, (&(((bfloat16_t*)q_t)[0])));
-        tl::initialize_wgmma_descriptor<1, 1, 64>(desc_b_2, (&(((bfloat16_t*)kt_1)[0])));
+        tl::initialize_wgmma_descriptor<1, 1, 64>(desc_b_2, (&(((bfloat16_t*)kt)[0])));
         tl::warpgroup_fence_operand(reinterpret_cast<float*>(acc_s + 0), 32);
         tl::warpgroup_arrive();
         #pragma unroll
@@ -312,7 +312,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
         tl::GmmaDescriptor desc_a_6;
         tl::GmmaDescriptor desc_b_6;
         tl::initialize_wgmma_descriptor<1, 1, 64>(desc_a_6, (&(((bfloat16_t*)q_t)[0])));
-        tl::initialize_wgmma_descriptor<1, 1, 64>(desc_b_6, (&(((bfloat16_t*)kt)[0])));
+        tl::initialize_wgmma_descriptor<1, 1, 64>(desc_b_6, (&(((bfloat16_t*)kt_1)[0])));
         tl::warpgroup_fence_operand(reinterpret_cast<float*>(acc_s + 0), 32);
         tl::warpgroup_arrive();
         #pragma unroll
@@ -434,7 +434,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
     #pragma unroll
     for (int i_17 = 0; i_17 < 2; ++i_17) {
       float condval_2;
-      if ((0x0p+0f/*0.000000e+00*/ < l_i[i_17])) {
+      if ((l_i[i_17] != 0x0p+0f/*0.000000e+00*/)) {
         condval_2 = (0x1p+0f/*1.000000e+00*/ / (l_i[i_17] * (0x1p+0f/*1.000000e+00*/ + exp2f(((AttnSink[(((((((int)blockIdx.x) & 1) * 64) + ((((int)threadIdx.x) >> 5) * 16)) + (i_17 * 8)) + ((((int)threadIdx.x) & 31) >> 2))] * 0x1.71547652b82fep+0f/*1.442695e+00*/) - (log2f(l_i[i_17]) + (m_i[i_17] * (sm_scale * 0x1.71547652b82fep+0f/*1.442695e+00*/))))))));
       } else {
         condval_2 = 0x0p+0f/*0.000000e+00*/;
@@ -461,14 +461,14 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
       #pragma unroll
       for (int i_20 = 0; i_20 < 2; ++i_20) {
         float condval_3;
-        if ((0x0p+0f/*0.000000e+00*/ < l_i[i_20])) {
+        if ((l_i[i_20] != 0x0p+0f/*0.000000e+00*/)) {
           condval_3 = ((log2f(l_i[i_20]) + (m_i[i_20] * (sm_scale * 0x1.71547652b82fep+0f/*1.442695e+00*/))) * 0x1.62e42fefa39efp-1f/*6.931472e-01*/);
         } else {
           condval_3 = CUDART_INF_F;
         }
         Lse[((((((int64_t)((int)blockIdx.x)) * (int64_t)64) + ((((int64_t)((int)threadIdx.x)) >> (int64_t)5) * (int64_t)16)) + (((int64_t)i_20) * (int64_t)8)) + ((((int64_t)((int)threadIdx.x)) & (int64_t)31) >> (int64_t)2))] = condval_3;
         float condval_4;
-        if ((0x0p+0f/*0.000000e+00*/ < l_i[i_20])) {
+        if ((l_i[i_20] != 0x0p+0f/*0.000000e+00*/)) {
           condval_4 = (m_i[i_20] * sm_scale);
         } else {
           condval_4 = -CUDART_INF_F;
@@ -612,7 +612,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
         }
         #pragma unroll
         for (int i_30 = 0; i_30 < 4; ++i_30) {
-          tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kt_1)[((((((i_30 * 1024) + ((((int)threadIdx.x) >> 3) * 64)) + (((((((int)threadIdx.x) & 63) >> 5) + ((((int)threadIdx.x) & 7) >> 2)) & 1) * 32)) + (((((((int)threadIdx.x) & 31) >> 4) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 15) >> 3) + (((int)threadIdx.x) & 1)) & 1) * 8)) - 2048)])), (&(KV[(((((int64_t)src[(((((int64_t)i_30) * (int64_t)16) + (((int64_t)((int)threadIdx.x)) >> (int64_t)3)) - (int64_t)32)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)7) * (int64_t)8)) + (int64_t)512)])), ((((bool)ok[(((i_30 * 16) + (((int)threadIdx.x) >> 3)) - 32)]) && (src[(((i_30 * 16) + (((int)threadIdx.x) >> 3)) - 32)] < s_kv)) && (0 <= src[(((i_30 * 16) + (((int)threadIdx.x) >> 3)) - 32)])));
+          tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kt)[((((((i_30 * 1024) + ((((int)threadIdx.x) >> 3) * 64)) + (((((((int)threadIdx.x) & 63) >> 5) + ((((int)threadIdx.x) & 7) >> 2)) & 1) * 32)) + (((((((int)threadIdx.x) & 31) >> 4) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 15) >> 3) + (((int)threadIdx.x) & 1)) & 1) * 8)) - 2048)])), (&(KV[(((((int64_t)src[(((((int64_t)i_30) * (int64_t)16) + (((int64_t)((int)threadIdx.x)) >> (int64_t)3)) - (int64_t)32)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)7) * (int64_t)8)) + (int64_t)512)])), ((((bool)ok[(((i_30 * 16) + (((int)threadIdx.x) >> 3)) - 32)]) && (src[(((i_30 * 16) + (((int)threadIdx.x) >> 3)) - 32)] < s_kv)) && (0 <= src[(((i_30 * 16) + (((int)threadIdx.x) >> 3)) - 32)])));
         }
         tl::mbarrier_cp_async_arrive_noinc(ready0[0]);
         ready0[0].arrive();
@@ -648,7 +648,7 @@ extern "C" __global__ void __launch_bounds__(384, 1) sparse_mla_prefill_kernel(c
         }
         #pragma unroll
         for (int i_32 = 0; i_32 < 4; ++i_32) {
-          tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kt)[((((((i_32 * 1024) + ((((int)threadIdx.x) >> 3) * 64)) + (((((((int)threadIdx.x) & 63) >> 5) + ((((int)threadIdx.x) & 7) >> 2)) & 1) * 32)) + (((((((int)threadIdx.x) & 31) >> 4) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 15) >> 3) + (((int)threadIdx.x) & 1)) & 1) * 8)) - 2048)])), (&(KV[(((((int64_t)src_1[(((((int64_t)i_32) * (int64_t)16) + (((int64_t)((int)threadIdx.x)) >> (int64_t)3)) - (int64_t)32)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)7) * (int64_t)8)) + (int64_t)512)])), ((((bool)ok_1[(((i_32 * 16) + (((int)threadIdx.x) >> 3)) - 32)]) && (src_1[(((i_32 * 16) + (((int)threadIdx.x) >> 3)) - 32)] < s_kv)) && (0 <= src_1[(((i_32 * 16) + (((int)threadIdx.x) >> 3)) - 32)])));
+          tl::cp_async_gs_conditional<16>((&(((bfloat16_t*)kt_1)[((((((i_32 * 1024) + ((((int)threadIdx.x) >> 3) * 64)) + (((((((int)threadIdx.x) & 63) >> 5) + ((((int)threadIdx.x) & 7) >> 2)) & 1) * 32)) + (((((((int)threadIdx.x) & 31) >> 4) + ((((int)threadIdx.x) & 3) >> 1)) & 1) * 16)) + (((((((int)threadIdx.x) & 15) >> 3) + (((int)threadIdx.x) & 1)) & 1) * 8)) - 2048)])), (&(KV[(((((int64_t)src_1[(((((int64_t)i_32) * (int64_t)16) + (((int64_t)((int)threadIdx.x)) >> (int64_t)3)) - (int64_t)32)]) * (int64_t)576) + ((((int64_t)((int)threadIdx.x)) & (int64_t)7) * (int64_t)8)) + (int64_t)512)])), ((((bool)ok_1[(((i_32 * 16) + (((int)threadIdx.x) >> 3)) - 32)]) && (src_1[(((i_32 * 16) + (((int)threadIdx.x) >> 3)) - 32)] < s_kv)) && (0 <= src_1[(((i_32 * 16) + (((int)threadIdx.x) >> 3)) - 32)])));
         }
         tl::mbarrier_cp_async_arrive_noinc(ready1[0]);
         ready1[0].arrive();

@@ -11,7 +11,8 @@ Per query token t and head h, over the selected entries j of indices[t, 0, :]:
     max_logits[t, h] = max_j P,  lse[t, h] = natural-log logsumexp_j P,
     out[t, h] = softmax_j(P) @ kv[idx[t, j], :512].
 An index < 0, >= s_kv or at a position >= topk_length[t] is invalid (never read). A query with no
-valid index gets out = 0, lse = +inf, max_logits = -inf. attn_sink [h_q] scales out by
+valid index gets out = 0, lse = +inf, max_logits = -inf; a NaN logit makes its head's out, lse and
+max_logits NaN (as the oracle's softmax does). attn_sink [h_q] scales out by
 exp(lse) / (exp(lse) + exp(sink)) and leaves lse alone. Repeated indices count once per occurrence.
 
 Work split: one program per (query token, block of BLOCK_H heads). The program walks the token's
@@ -21,7 +22,8 @@ head). The 512-wide latent is handled as four 128-wide column groups: QK^T is fo
 products plus one for the 64-wide RoPE part; PV updates four [BLOCK_H, 128] fp32 accumulators with
 the same gathered tiles (the value is the latent). Online softmax runs in base 2 in fp32 with a
 finite floor for the running max (no -inf - -inf); lse and max_logits are written in natural log.
-On the CPU (Triton interpreter) UPCAST feeds tl.dot fp32 operands (triton issue 11584).
+On the CPU (Triton interpreter) UPCAST feeds tl.dot fp32 operands (triton issue 11584) and rounds
+the bf16 output to nearest even on the bits (the interpreter's own cast truncates).
 """
 
 import torch
@@ -36,6 +38,21 @@ D_LATENT = 512
 _LOG2E = 1.4426950408889634
 _LN2 = 0.6931471805599453
 LN2_C = tl.constexpr(_LN2)
+
+
+@triton.jit
+def _to_out(x, DT: tl.constexpr, BITS_RNE: tl.constexpr):
+    """Cast fp32 to the output dtype rounding to nearest even, as the GPU's cvt.rn does. Triton
+    3.6's interpreter truncates fp32 -> bf16 in .to(), so on the CPU path (BITS_RNE) the rounding
+    is done on the bits: add 0x7FFF plus the kept lsb, keep the high half; NaN stays a quiet NaN."""
+    if BITS_RNE and DT == tl.bfloat16:
+        b = x.to(tl.uint32, bitcast=True)
+        r = (b + 0x7FFF + ((b >> 16) & 1)) >> 16
+        r = tl.where(x != x, 0x7FC0, r)
+        y = r.to(tl.uint16).to(tl.bfloat16, bitcast=True)
+    else:
+        y = x.to(DT)
+    return y
 
 
 @triton.jit
@@ -104,6 +121,9 @@ def sparse_mla_prefill_kernel(
         acc3 = tl.dot(pk, k3, acc3 * alpha[:, None])
 
     has = l_i > 0.0
+    # A NaN logit (NaN in q, in a selected KV row, or sm_scale) leaves l_i NaN whichever way the
+    # target's max treats NaN: that head's out, lse and max_logits are NaN, as in the oracle.
+    nan_row = l_i != l_i
     l_safe = tl.where(has, l_i, 1.0)
     inv = 1.0 / l_safe
     lse = tl.where(has, (m_i + tl.log2(l_safe)) * LN2_C, float("inf"))
@@ -111,13 +131,15 @@ def sparse_mla_prefill_kernel(
     if HAS_SINK:
         sink = tl.load(sink_ptr + heads, mask=hmask, other=0.0)
         inv = tl.where(has, inv / (1.0 + tl.exp(sink - lse)), 0.0)
-    inv = tl.where(has, inv, 0.0)
+    inv = tl.where(nan_row, float("nan"), tl.where(has, inv, 0.0))
+    lse = tl.where(nan_row, float("nan"), lse)
+    maxl = tl.where(nan_row, float("nan"), maxl)
     orow = out_ptr + t.to(tl.int64) * stride_ot + heads[:, None].to(tl.int64) * stride_oh
     odt = out_ptr.dtype.element_ty
-    tl.store(orow + c128[None, :], (acc0 * inv[:, None]).to(odt), mask=hmask[:, None])
-    tl.store(orow + 128 + c128[None, :], (acc1 * inv[:, None]).to(odt), mask=hmask[:, None])
-    tl.store(orow + 256 + c128[None, :], (acc2 * inv[:, None]).to(odt), mask=hmask[:, None])
-    tl.store(orow + 384 + c128[None, :], (acc3 * inv[:, None]).to(odt), mask=hmask[:, None])
+    tl.store(orow + c128[None, :], _to_out(acc0 * inv[:, None], odt, UPCAST), mask=hmask[:, None])
+    tl.store(orow + 128 + c128[None, :], _to_out(acc1 * inv[:, None], odt, UPCAST), mask=hmask[:, None])
+    tl.store(orow + 256 + c128[None, :], _to_out(acc2 * inv[:, None], odt, UPCAST), mask=hmask[:, None])
+    tl.store(orow + 384 + c128[None, :], _to_out(acc3 * inv[:, None], odt, UPCAST), mask=hmask[:, None])
     tl.store(lse_ptr + t.to(tl.int64) * stride_lt + heads * stride_lh, lse, mask=hmask)
     tl.store(maxl_ptr + t.to(tl.int64) * stride_mt + heads * stride_mh, maxl, mask=hmask)
 

@@ -98,7 +98,7 @@ extern "C" __global__ void __launch_bounds__(128, 1) sparse_mla_decode_combine_k
   #pragma unroll
   for (int i_5 = 0; i_5 < 4; ++i_5) {
     float condval_5;
-    if ((0x0p+0f/*0.000000e+00*/ < tot[i_5])) {
+    if ((tot[i_5] != 0x0p+0f/*0.000000e+00*/)) {
       condval_5 = (0x1p+0f/*1.000000e+00*/ / (tot[i_5] * (0x1p+0f/*1.000000e+00*/ + exp2f(((AttnSink[(((((int)blockIdx.x) * 8) + (i_5 * 2)) + (((int)threadIdx.x) >> 6))] * 0x1.71547652b82fep+0f/*1.442695e+00*/) - (m[i_5] + log2f(tot[i_5])))))));
     } else {
       condval_5 = 0x0p+0f/*0.000000e+00*/;
@@ -127,7 +127,7 @@ extern "C" __global__ void __launch_bounds__(128, 1) sparse_mla_decode_combine_k
     #pragma unroll
     for (int i_7 = 0; i_7 < 4; ++i_7) {
       float condval_6;
-      if ((0x0p+0f/*0.000000e+00*/ < tot[i_7])) {
+      if ((tot[i_7] != 0x0p+0f/*0.000000e+00*/)) {
         condval_6 = ((m[i_7] + log2f(tot[i_7])) * 0x1.62e42fefa39efp-1f/*6.931472e-01*/);
       } else {
         condval_6 = CUDART_INF_F;

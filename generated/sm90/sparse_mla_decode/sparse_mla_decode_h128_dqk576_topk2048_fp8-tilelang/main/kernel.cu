@@ -458,7 +458,7 @@ extern "C" __global__ void __launch_bounds__(256, 1) sparse_mla_decode_kernel(co
   for (int i_15 = 0; i_15 < 64; ++i_15) {
     float broadcast_var_9 = 0x0p+0f/*0.000000e+00*/;
     float2 condval_18;
-    if ((0x0p+0f/*0.000000e+00*/ < l_i[(i_15 & 1)])) {
+    if ((l_i[(i_15 & 1)] != 0x0p+0f/*0.000000e+00*/)) {
       float2 __14;
         float2 v__15 = *(float2*)(acc_o + (i_15 * 2));
         float2 v__16 = make_float2(l_i[(i_15 & 1)], l_i[(i_15 & 1)]);
@@ -473,7 +473,7 @@ extern "C" __global__ void __launch_bounds__(256, 1) sparse_mla_decode_kernel(co
   #pragma unroll
   for (int i_16 = 0; i_16 < 2; ++i_16) {
     float condval_19;
-    if ((0x0p+0f/*0.000000e+00*/ < l_i[i_16])) {
+    if ((l_i[i_16] != 0x0p+0f/*0.000000e+00*/)) {
       condval_19 = (log2f(l_i[i_16]) + (m_i[i_16] * (sm_scale * 0x1.71547652b82fep+0f/*1.442695e+00*/)));
     } else {
       condval_19 = -CUDART_INF_F;
@@ -484,7 +484,7 @@ extern "C" __global__ void __launch_bounds__(256, 1) sparse_mla_decode_kernel(co
     #pragma unroll
     for (int i_17 = 0; i_17 < 2; ++i_17) {
       float condval_20;
-      if ((0x0p+0f/*0.000000e+00*/ < l_i[i_17])) {
+      if ((l_i[i_17] != 0x0p+0f/*0.000000e+00*/)) {
         condval_20 = (0x1p+0f/*1.000000e+00*/ / (0x1p+0f/*1.000000e+00*/ + exp2f(((AttnSink[((((((int)blockIdx.x) * 64) + (((((int)threadIdx.x) & 127) >> 5) * 16)) + (i_17 * 8)) + ((((int)threadIdx.x) & 31) >> 2))] * 0x1.71547652b82fep+0f/*1.442695e+00*/) - m_prev[i_17]))));
       } else {
         condval_20 = 0x0p+0f/*0.000000e+00*/;
@@ -508,7 +508,7 @@ extern "C" __global__ void __launch_bounds__(256, 1) sparse_mla_decode_kernel(co
       #pragma unroll
       for (int i_19 = 0; i_19 < 2; ++i_19) {
         float condval_21;
-        if ((0x0p+0f/*0.000000e+00*/ < l_i[i_19])) {
+        if ((l_i[i_19] != 0x0p+0f/*0.000000e+00*/)) {
           condval_21 = (m_prev[i_19] * 0x1.62e42fefa39efp-1f/*6.931472e-01*/);
         } else {
           condval_21 = CUDART_INF_F;
