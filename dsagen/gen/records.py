@@ -145,9 +145,13 @@ def atomic_write(path: Path, text: str, root: Path | None = None) -> None:
 
 
 def write_manifest(data: dict, root: Path | None = None) -> None:
+    """Write the manifest atomically; one that would not pass its own schema is refused."""
     root = Path(root or gen_dir())
     data["format"] = FORMAT
     data["kernels"] = {k: data["kernels"][k] for k in sorted(data["kernels"])}
+    why = manifest.first_error(data)
+    if why:
+        raise CacheError(f"generated: refusing to write a manifest that breaks its schema ({why})")
     atomic_write(root / MANIFEST, json.dumps(data, indent=1, sort_keys=True) + "\n", root)
 
 
@@ -242,11 +246,18 @@ def record_result(arch: str, op: str, name: str, key: str, result: dict, changes
         if e is None:
             return None
         new = status_after(e, result)
-        verification = {k: result[k] for k in ("passed", "max_error", "shapes", "where", "device_arch", "error")
-                        if k in result}
+        verification = {k: result[k] for k in ("shapes", "device_arch", "error") if k in result}
+        # the fields readers rely on, in the manifest schema's types whatever the result held
+        verification["passed"] = result.get("passed") is True
+        err = result.get("max_error")
+        verification["max_error"] = float(err) if isinstance(err, (int, float)) and not isinstance(err, bool) else None
+        verification["where"] = str(result["where"]) if result.get("where") is not None else None
         e["verification"] = verification
-        if result.get("timing") and new == "measured":
-            e["timing"] = result["timing"]
+        timing = result.get("timing")
+        if isinstance(timing, dict) and new == "measured":
+            med = timing.get("median_us")
+            e["timing"] = dict(timing, median_us=float(med) if isinstance(med, (int, float))
+                               and not isinstance(med, bool) else None)
         e.update(changes or {})
         if new != e["status"] or not e.get("history"):
             e.setdefault("history", []).append({"status": new, "date": _today(),
