@@ -75,8 +75,8 @@ def test_fp8_cache_typed_as_e4m3_and_softmax_scale():
 
 UNSUPPORTED = {
     "indices": dict(indices=None),
-    "extra_k_cache": dict(extra_k_cache="cache"),
-    "extra_indices_in_kvcache": dict(extra_indices_in_kvcache="idx"),
+    "extra_k_cache": dict(extra_k_cache="cache"),                    # without its indices
+    "extra_indices_in_kvcache": dict(extra_indices_in_kvcache="idx"),  # without extra_k_cache
     "extra_topk_length": dict(extra_topk_length="len"),
     "num_splits": dict(num_splits=torch.zeros(3, dtype=torch.int32)),
     "causal": dict(causal=True),
@@ -129,3 +129,45 @@ def test_sparse_fwd_matches_oracle(h_q):
     tolerances.assert_peer_close(max_logits, r_max, tolerances.MLA_PREFILL_LSE, "max_logits")
     tolerances.assert_peer_close(lse, r_lse, tolerances.MLA_PREFILL_LSE, "lse")
     assert torch.isinf(lse[2]).all() and (lse[2] > 0).all() and (out[2] == 0).all()
+
+
+def test_model1_decode_with_flash_mla_arguments():
+    """DeepSeek-V4 decode as vLLM calls FlashMLA: q d_qk 512, the window in a MODEL1 cache (page
+    256 scaled down to 64) typed float8_e4m3fn, the compressed entries in an extra MODEL1 cache
+    (page 2, HCA's), topk_length and extra_topk_length, the sink over both; metadata reused."""
+    from tests.test_sparse_mla_decode import _v4_case
+
+    q, cache, idx, tl_, xcache, xidx, xtl = _v4_case(2, 2, 64, 16, 24, "model1", seed=21)
+    sink = torch.randn(64)
+    meta, _ = flash_mla.get_mla_metadata()
+    args = dict(is_fp8_kvcache=True, indices=idx, attn_sink=sink, extra_k_cache=xcache.view(torch.float8_e4m3fn),
+                extra_indices_in_kvcache=xidx, topk_length=tl_, extra_topk_length=xtl)
+    out, lse = flash_mla.flash_mla_with_kvcache(q, cache.view(torch.float8_e4m3fn), None, None, D_V, meta, **args)
+    assert out.shape == (2, 2, 64, D_V) and lse.shape == (2, 64, 2)
+    ref_out, ref_lse = decode_oracle(q, cache, idx, 512 ** -0.5, attn_sink=sink, topk_length=tl_,
+                                     extra_k_cache=xcache, extra_indices=xidx, extra_topk_length=xtl)
+    _close(out, lse, ref_out, ref_lse)
+    assert meta.config.extra_page_block_size == 2 and meta.config.extra_topk == 24
+    out2, _ = flash_mla.flash_mla_with_kvcache(q, cache, None, None, D_V, meta, **args)
+    torch.testing.assert_close(out2, out, atol=0.0, rtol=0.0)
+    with pytest.raises(ValueError, match="extra_topk"):
+        flash_mla.flash_mla_with_kvcache(q, cache, None, None, D_V, meta, **dict(args, extra_indices_in_kvcache=xidx[..., :8]))
+
+
+def test_model1_prefill_d512_with_flash_mla_arguments():
+    """V4 prefill as vLLM calls it: window and compressed KV gathered into one bf16 workspace,
+    one flash_mla_sparse_fwd with d_qk 512, topk_length and attn_sink (h_q 8: TP8)."""
+    g = torch.Generator().manual_seed(8)
+    s_q, h_q, s_kv, topk = 5, 8, 90, 40
+    q = torch.randn(s_q, h_q, 512, generator=g).to(torch.bfloat16)
+    kv = torch.randn(s_kv, 1, 512, generator=g).to(torch.bfloat16)
+    idx = torch.randint(0, s_kv, (s_q, 1, topk), generator=g, dtype=torch.int32)
+    idx[:, :, ::9] = -1
+    sink = torch.randn(h_q, generator=g)
+    tl_ = torch.tensor([40, 0, 13, 40, 1], dtype=torch.int32)
+    out, max_logits, lse = flash_mla.flash_mla_sparse_fwd(q, kv, idx, 512 ** -0.5, 512, sink, tl_)
+    r_out, r_max, r_lse = prefill_oracle(q, kv, idx, 512 ** -0.5, 512, sink, tl_)
+    tolerances.assert_peer_close(out.float(), r_out, tolerances.MLA_PREFILL_OUT, "out")
+    tolerances.assert_peer_close(max_logits, r_max, tolerances.MLA_PREFILL_LSE, "max_logits")
+    tolerances.assert_peer_close(lse, r_lse, tolerances.MLA_PREFILL_LSE, "lse")
+    assert (out[1] == 0).all() and torch.isinf(lse[1]).all()

@@ -362,3 +362,121 @@ def test_choose_splits_grows_when_batch_is_small():
     assert mod.choose_splits(1, 1, 16, 2048, cpu, sch) == 8
     assert mod.choose_splits(64, 2, 128, 2048, cpu, sch) == 1
     assert mod.choose_splits(1, 1, 16, 40, cpu, sch) == 2
+
+
+# ---------------------------------------------------------------- DeepSeek-V4: d_qk 512, MODEL1, two caches
+def _make_cache(nb, page, fmt, slots_used, g):
+    """A V4 cache (d_qk 512: key = value = 512) in `fmt` (model1 FP8 or bf16) holding random rows
+    in the slots of `slots_used` and NaN bytes everywhere else (padding of MODEL1 blocks included)."""
+    kv = torch.randn(nb, page, 1, 512, generator=g).to(torch.bfloat16)
+    used = torch.zeros(nb * page, dtype=torch.bool)
+    used[slots_used] = True
+    if fmt == "model1":
+        cache = fp8_layout.pack_model1_cache(kv)
+        blocks = fp8_layout.model1_block_view(cache)
+        for s in torch.nonzero(~used).flatten().tolist():   # 0xFF: e4m3 NaN, bf16 NaN, e8m0 NaN
+            bl, t = divmod(s, page)
+            blocks[bl, 576 * t: 576 * (t + 1)] = 0xFF
+            blocks[bl, 576 * page + 8 * t: 576 * page + 8 * t + 8] = 0xFF
+        raw = torch.as_strided(cache, (nb, fp8_layout.model1_block_bytes(page)), (cache.stride(0), 1))
+        raw[:, page * 584:] = 0xFF                          # the block padding
+    else:
+        cache = torch.where(used.view(nb, page, 1, 1), kv, torch.full_like(kv, float("nan")))
+    return cache
+
+
+def _v4_case(b, s_q, h_q, topk, xtopk, fmt, seed, page=64, xpage=2):
+    """q, the window cache and its slots, the compressed (extra) cache and its slots, with -1,
+    out-of-range and repeated slots mixed in, and topk_length / extra_topk_length (0 included)."""
+    g = torch.Generator().manual_seed(seed)
+    nb, xnb = max(2, -(-2 * topk // page)), max(2, -(-2 * xtopk // xpage))
+    q = torch.randn(b, s_q, h_q, 512, generator=g).to(torch.bfloat16)
+    idx = torch.randint(0, nb * page, (b, s_q, topk), generator=g, dtype=torch.int32)
+    xidx = torch.randint(0, xnb * xpage, (b, s_q, xtopk), generator=g, dtype=torch.int32)
+    for t, n in ((idx, nb * page), (xidx, xnb * xpage)):
+        if t.shape[-1] >= 4:
+            t[..., 1] = -1
+            t[..., 2] = n + 3
+            t[..., 3] = t[..., 0]
+    tl_ = torch.randint(0, topk + 1, (b,), generator=g, dtype=torch.int32)
+    xtl = torch.randint(0, xtopk + 1, (b,), generator=g, dtype=torch.int32)
+    tl_[0], xtl[-1] = topk, 0          # the first sequence sees its whole window; the last no compressed entry
+    live = lambda i, ln, n: i[(torch.arange(i.shape[-1])[None, None, :] < ln.view(-1, 1, 1)) & (i >= 0) & (i < n)]
+    cache = _make_cache(nb, page, fmt, live(idx, tl_, nb * page).long(), g)
+    xcache = _make_cache(xnb, xpage, fmt, live(xidx, xtl, xnb * xpage).long(), g)
+    return q, cache, idx, tl_, xcache, xidx, xtl
+
+
+V4_CASES = [
+    # (batch, s_q, h_q, window topk, extra topk, format, splits): V4-Flash-like (h 64, window 128,
+    # compressed top-k 512 scaled down), h_q 8 (GLM/V4 at TP8), next_n 6, HCA's page 2
+    (2, 1, 64, 24, 40, "model1", 1),
+    (2, 6, 8, 16, 24, "model1", None),
+    (3, 2, 16, 20, 36, "model1", 3),
+    (2, 2, 128, 16, 16, "model1", 2),
+    (2, 2, 24, 20, 30, "bf16", 3),
+]
+
+
+@pytest.mark.parametrize("b,s_q,h_q,topk,xtopk,fmt,splits", V4_CASES,
+                         ids=[f"b{c[0]}_sq{c[1]}_h{c[2]}_window{c[3]}_extra{c[4]}_{c[5]}_split{c[6] or 'auto'}"
+                              for c in V4_CASES])
+def test_v4_two_caches_match_oracle(b, s_q, h_q, topk, xtopk, fmt, splits):
+    """One softmax over the window cache and the compressed cache, the sink over both; NaN bytes in
+    every slot nobody selects (and in MODEL1 block padding) never reach the output."""
+    m = _ops()
+    q, cache, idx, tl_, xcache, xidx, xtl = _v4_case(b, s_q, h_q, topk, xtopk, fmt, seed=h_q + topk)
+    sink = torch.randn(h_q)
+    out, lse = _poisoned(b, s_q, h_q)
+    m.sparse_mla_decode(q, cache, idx, None, attn_sink=sink, topk_length=tl_, extra_k_cache=xcache,
+                        extra_indices=xidx, extra_topk_length=xtl, num_splits=splits, out=out, lse=lse)
+    ref_out, ref_lse = oracle(q, cache, idx, 512 ** -0.5, attn_sink=sink, topk_length=tl_,
+                              extra_k_cache=xcache, extra_indices=xidx, extra_topk_length=xtl)
+    _check(out, lse, ref_out, ref_lse)
+
+
+@pytest.mark.parametrize("splits", [1, 3])
+def test_v4_one_cache_and_nothing_to_attend(splits):
+    """d_qk 512 over one MODEL1 cache; then with the extra cache: a query with nothing valid in the
+    window only, in the compressed cache only, and in both (out 0, lse +inf); sinks of +inf and -inf."""
+    m = _ops()
+    q, cache, idx, tl_, xcache, xidx, xtl = _v4_case(3, 2, 16, 16, 24, "model1", seed=5)
+    out, lse = _poisoned(3, 2, 16)
+    m.sparse_mla_decode(q, cache, idx, None, topk_length=tl_, num_splits=splits, out=out, lse=lse)
+    _check(out, lse, *oracle(q, cache, idx, None, topk_length=tl_))
+    idx[0, 0] = -1          # sequence 0, step 0: nothing in the window
+    xidx[1, 1] = -1         # sequence 1, step 1: nothing compressed
+    idx[2] = -1             # sequence 2: nothing anywhere ...
+    xtl[2] = 0              # ... and no compressed entries either
+    sink = torch.randn(16)
+    sink[0], sink[1] = float("inf"), float("-inf")
+    out, lse = _poisoned(3, 2, 16)
+    m.sparse_mla_decode(q, cache, idx, None, attn_sink=sink, topk_length=tl_, extra_k_cache=xcache,
+                        extra_indices=xidx, extra_topk_length=xtl, num_splits=splits, out=out, lse=lse)
+    ref_out, ref_lse = oracle(q, cache, idx, None, attn_sink=sink, topk_length=tl_, extra_k_cache=xcache,
+                              extra_indices=xidx, extra_topk_length=xtl)
+    _check(out, lse, ref_out, ref_lse)
+    assert (out[2] == 0).all() and torch.isinf(lse[2]).all() and (lse[2] > 0).all()
+    assert (out[:2, :, 0] == 0).all(), "a sink of +inf takes all the weight"
+
+
+V4_BAD = {
+    "extra_k_cache": lambda c, x: dict(extra_k_cache=x[..., :512].contiguous().view(torch.bfloat16)),
+    "extra_indices": lambda c, x: dict(extra_k_cache=x, extra_indices=None),
+    "extra_topk_length": lambda c, x: dict(extra_topk_length=torch.zeros(2, dtype=torch.int32)),
+    "584-byte MODEL1": lambda c, x: dict(k_cache=fp8_layout.pack_mla_fp8_cache(torch.zeros(2, 64, 1, 576))),
+    "block stride": lambda c, x: dict(k_cache=torch.as_strided(c, c.shape, (100, 584, 584, 1))),
+}
+
+
+@pytest.mark.parametrize("arg", sorted(V4_BAD))
+def test_v4_bad_arguments_name_the_argument(arg):
+    m = _ops()
+    q, cache, idx, tl_, xcache, xidx, xtl = _v4_case(2, 1, 16, 8, 8, "model1", seed=3)
+    kwargs = dict(q=q, k_cache=cache, indices=idx, extra_k_cache=xcache, extra_indices=xidx)
+    if arg == "extra_topk_length":
+        kwargs.pop("extra_k_cache")
+        kwargs.pop("extra_indices")
+    kwargs.update(V4_BAD[arg](cache, xcache))
+    with pytest.raises(ValueError, match=arg):
+        m.sparse_mla_decode(**kwargs)

@@ -79,12 +79,17 @@ def flash_mla_with_kvcache(
 ) -> Tuple[torch.Tensor, torch.Tensor]:
     """Sparse MLA decode with FlashMLA's signature.
 
-    q bf16 [b, s_q, h_q, 576]; k_cache [num_blocks, page_block_size, 1, 576] bf16
-    (is_fp8_kvcache=False) or [num_blocks, page, 1, 656] uint8/float8_e4m3fn bytes
-    (is_fp8_kvcache=True); indices int32 [b, s_q, topk] of slots block * page + offset (-1 or
-    >= num_blocks * page skipped; block_table and cache_seqlens are not needed and ignored);
-    head_dim_v 512; tile_scheduler_metadata from get_mla_metadata(); num_splits must be None;
-    softmax_scale defaults to q.shape[-1] ** -0.5; attn_sink fp32 [h_q]; topk_length int32 [b].
+    q bf16 [b, s_q, h_q, d_qk], any h_q in 1..128; d_qk 576 (V3.2) or 512 (MODEL1, DeepSeek-V4).
+    k_cache [num_blocks, page_block_size, 1, row]: bf16 rows of d_qk values (is_fp8_kvcache=False),
+    or FP8 bytes as uint8/float8_e4m3fn (is_fp8_kvcache=True): the 656-byte V3.2 record with
+    d_qk 576, the 584-byte MODEL1 record (segmented per block, block stride = stride(0)) with
+    d_qk 512. indices int32 [b, s_q, topk] of slots block * page + offset (-1 or >= num_blocks *
+    page skipped; block_table and cache_seqlens are not needed and ignored). extra_k_cache
+    (k_cache's format, its own page size), extra_indices_in_kvcache int32 [b, s_q, extra_topk]
+    and extra_topk_length int32 [b]: a second cache attended in the same softmax (V4: the
+    compressed entries beside the window). head_dim_v 512; tile_scheduler_metadata from
+    get_mla_metadata(); num_splits must be None; softmax_scale defaults to q.shape[-1] ** -0.5;
+    attn_sink fp32 [h_q] (over both caches); topk_length int32 [b].
     Returns (out [b, s_q, h_q, 512] in q's dtype, lse fp32 [b, h_q, s_q]).
     """
     if not isinstance(tile_scheduler_metadata, FlashMLASchedMeta):
@@ -93,10 +98,13 @@ def flash_mla_with_kvcache(
         raise ValueError("num_splits must be None (get_mla_metadata() returns None in its place)")
     if indices is None:
         _unsupported("indices", "dense decode (indices=None)")
-    for name, val in (("extra_k_cache", extra_k_cache), ("extra_indices_in_kvcache", extra_indices_in_kvcache),
-                      ("extra_topk_length", extra_topk_length)):
-        if val is not None:
-            _unsupported(name, "the extra KV cache (MODEL1)")
+    if extra_k_cache is None:
+        for name, val in (("extra_indices_in_kvcache", extra_indices_in_kvcache),
+                          ("extra_topk_length", extra_topk_length)):
+            if val is not None:
+                raise ValueError(f"{name} is given without extra_k_cache")
+    elif extra_indices_in_kvcache is None:
+        raise ValueError("extra_indices_in_kvcache: required with extra_k_cache")
     if causal:
         raise ValueError("causal must be False when indices is given (sparse attention)")
     if head_dim_v != 512:
@@ -106,26 +114,33 @@ def flash_mla_with_kvcache(
                          f"expected, got q {tuple(q.shape)}, k_cache {tuple(k_cache.shape)}, indices {tuple(indices.shape)}")
     if k_cache.shape[2] != 1:
         raise ValueError(f"k_cache: num_heads_k must be 1, got {k_cache.shape[2]}")
-    _check_meta(tile_scheduler_metadata, q, k_cache, causal, is_fp8_kvcache, indices.shape[-1])
-    if is_fp8_kvcache:
-        if k_cache.dtype == E4M3:
-            k_cache = k_cache.view(torch.uint8)
-        if k_cache.dtype != torch.uint8:
-            raise ValueError(f"k_cache: is_fp8_kvcache=True needs the 656-byte layout as uint8 or float8_e4m3fn, "
-                             f"got {k_cache.dtype}")
-    elif k_cache.dtype != torch.bfloat16:
-        raise ValueError(f"k_cache: is_fp8_kvcache=False needs a bfloat16 cache, got {k_cache.dtype}")
+    extra = extra_k_cache is not None
+    if extra and (not isinstance(extra_k_cache, torch.Tensor) or extra_k_cache.dim() != 4
+                  or not isinstance(extra_indices_in_kvcache, torch.Tensor) or extra_indices_in_kvcache.dim() != 3):
+        raise ValueError("extra_k_cache [num_blocks, page, 1, row] and extra_indices_in_kvcache [b, s_q, topk] expected")
+    _check_meta(tile_scheduler_metadata, q, k_cache, causal, is_fp8_kvcache, indices.shape[-1],
+                extra_k_cache.shape[1] if extra else None, extra_indices_in_kvcache.shape[-1] if extra else None)
+    caches = [("k_cache", k_cache)] + ([("extra_k_cache", extra_k_cache)] if extra else [])
+    for name, c in caches:
+        if is_fp8_kvcache:
+            if c.dtype not in (torch.uint8, E4M3):
+                raise ValueError(f"{name}: is_fp8_kvcache=True needs the FP8 record as uint8 or float8_e4m3fn, "
+                                 f"got {c.dtype}")
+        elif c.dtype != torch.bfloat16:
+            raise ValueError(f"{name}: is_fp8_kvcache=False needs a bfloat16 cache, got {c.dtype}")
     if softmax_scale is None:
         softmax_scale = q.shape[-1] ** -0.5
     from dsagen.operators.sparse_mla_decode.api import sparse_mla_decode
 
     return sparse_mla_decode(q, k_cache, indices, softmax_scale, head_dim_v, attn_sink, topk_length,
-                             is_fp8=bool(is_fp8_kvcache))
+                             extra_k_cache=extra_k_cache, extra_indices=extra_indices_in_kvcache,
+                             extra_topk_length=extra_topk_length, is_fp8=bool(is_fp8_kvcache))
 
 
-def _check_meta(meta: FlashMLASchedMeta, q, k_cache, causal, is_fp8_kvcache, topk):
+def _check_meta(meta: FlashMLASchedMeta, q, k_cache, causal, is_fp8_kvcache, topk, extra_page=None,
+                extra_topk=None):
     cfg = FlashMLASchedMeta.Config(q.shape[0], q.shape[1], q.shape[2], k_cache.shape[1], k_cache.shape[2],
-                                   bool(causal), bool(is_fp8_kvcache), topk, None, None)
+                                   bool(causal), bool(is_fp8_kvcache), topk, extra_page, extra_topk)
     if not meta.have_initialized:
         meta.have_initialized = True
         meta.config = cfg

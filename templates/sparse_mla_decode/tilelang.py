@@ -361,7 +361,8 @@ def aot_kernels(problem: dict, schedule: dict | None = None) -> list[dict]:
 # The runtime (dsagen.runtime.dispatch.TileLangModule) calls this with the Triton template's
 # launch arguments; a call the kernel cannot serve goes to m.fall_back (the Triton kernel).
 def launch_adapter(m, q, k_cache, indices, topk_length, attn_sink, out, lse, *, sm_scale, is_fp8,
-                          num_splits=None, schedule=None, soft_fp8=None):
+                          num_splits=None, schedule=None, soft_fp8=None, extra_k_cache=None, extra_indices=None,
+                          extra_topk_length=None):
     """templates/sparse_mla_decode/triton.py launch signature -> the TileLang decode kernels
     (main, plus combine when the top-k is split)."""
     import torch
@@ -369,8 +370,10 @@ def launch_adapter(m, q, k_cache, indices, topk_length, attn_sink, out, lse, *, 
     tp = m.entry.get("tl_problem") or {}
     parts = m.kernel if isinstance(m.kernel, dict) else {"main": m.kernel}
     why = None
-    if not is_fp8:
-        why = "a bf16 cache (the kernel reads the 656-byte FP8 layout)"
+    if not is_fp8 or k_cache.shape[-1] != 656:
+        why = "a bf16 or MODEL1 cache (the kernel reads the 656-byte V3.2 FP8 layout)"
+    elif extra_k_cache is not None:
+        why = "an extra cache (the kernel attends one)"
     elif schedule is not None or soft_fp8:
         why = "an explicit Triton schedule or soft_fp8"
     elif q.device.type != m.device_type:
@@ -385,7 +388,9 @@ def launch_adapter(m, q, k_cache, indices, topk_length, attn_sink, out, lse, *, 
         why = "a split top-k without the combine kernel"
     if why:
         return m.fall_back(why, q, k_cache, indices, topk_length, attn_sink, out, lse, sm_scale=sm_scale,
-                           is_fp8=is_fp8, num_splits=num_splits, schedule=schedule, soft_fp8=soft_fp8)
+                           is_fp8=is_fp8, num_splits=num_splits, schedule=schedule, soft_fp8=soft_fp8,
+                           extra_k_cache=extra_k_cache, extra_indices=extra_indices,
+                           extra_topk_length=extra_topk_length)
     from dsagen.runtime.tilelang import sparse_mla_decode
     sparse_mla_decode(parts["main"], q, k_cache, indices, float(sm_scale), out=out, lse=lse,
                       combine=parts.get("combine"), num_splits=num_splits, topk_length=topk_length,

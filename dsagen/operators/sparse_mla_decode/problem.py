@@ -140,7 +140,7 @@ def _traffic(problem: dict, schedule: dict, arch) -> dict:
     splits = max(1, min(-(-2 * arch.sms // max(base, 1)), int(schedule.get("NUM_SPLITS", 1)),
                         -(-topk // (2 * bn))))
     fp8 = problem.get("kv_format") == "fp8"
-    row = 656 if fp8 else 2 * int(problem["d_qk"])
+    row = (656 if int(problem["d_qk"]) == 576 else 584) if fp8 else 2 * int(problem["d_qk"])
     gathers = b * topk * (s_q * blocks - 1)
     e_qk = mma_shape_efficiency(arch, bh, bn)
     e_pv = mma_shape_efficiency(arch, bh, int(problem["d_v"])) * min(1.0, bn / 32) ** 0.5

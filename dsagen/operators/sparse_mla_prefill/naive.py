@@ -27,9 +27,10 @@ def sparse_attention_rows(q, kv_sel, valid, sm_scale, d_v, attn_sink=None):
     lse = torch.where(any_valid, lse, float("inf"))
     max_logits = torch.where(any_valid, max_logits, float("-inf"))
     if attn_sink is not None:
-        # exp(lse) / (exp(lse) + exp(sink)) = sigmoid(lse - sink); lse=+inf (no valid index) gives 1
-        # but out is 0 there anyway.
-        out = out * torch.sigmoid(lse - attn_sink.float()[None, :])[..., None]
+        # exp(lse) / (exp(lse) + exp(sink)) = sigmoid(lse - sink); only where something was attended
+        # (out is 0 elsewhere, and lse = +inf with sink = +inf would give NaN)
+        scale = torch.sigmoid(lse - attn_sink.float()[None, :])
+        out = out * torch.where(any_valid, scale, 0.0)[..., None]
     return out, max_logits, lse
 
 
