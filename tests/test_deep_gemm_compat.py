@@ -72,10 +72,29 @@ def test_fp8_paged_mqa_logits(h, d, n, ctx):
 
 
 def test_fp8_paged_mqa_logits_2d_context_lens():
+    """The 2-D form with consecutive lengths means what the 1-D form does."""
     q, cache, w, cl, bt, max_ctx = paged.random_paged(2, 3, 8, 64, [90, 40], seed=3)
     cl2 = cl[:, None] - 2 + torch.arange(3, dtype=torch.int32)[None, :]
     got = dg.fp8_paged_mqa_logits(q, cache, w, cl2, bt, None, max_ctx, clean_logits=True)
     _deepgemm_check(got, paged_oracle.indexer_logits_paged(q, cache, w, cl, bt, max_ctx))
+
+
+@pytest.mark.parametrize("next_n,h", [(3, 32), (6, 64)], ids=["nextn3_h32", "nextn6_h64"])
+def test_fp8_paged_mqa_logits_2d_random_row_lengths(next_n, h):
+    """DeepGEMM main's rule, as its own test draws it: row (b, i) sees pos < context_lens[b, i],
+    each row's length random (0 allowed), the last column the sequence length."""
+    g = torch.Generator().manual_seed(next_n)
+    ctx = [150, 70, 9]
+    q, cache, w, cl, bt, max_ctx = paged.random_paged(len(ctx), next_n, h, 64, ctx, seed=next_n)
+    cl2 = torch.stack([torch.cat([torch.randint(0, c + 1, (next_n - 1,), generator=g), torch.tensor([c])])
+                       for c in ctx]).to(torch.int32)
+    cl2[1, 0] = 0
+    meta = dg.get_paged_mqa_logits_metadata(cl2, 64, dg.get_num_sms())
+    got = dg.fp8_paged_mqa_logits(q, cache, w, cl2, bt, meta, max_ctx, clean_logits=True)
+    ref = paged_oracle.indexer_logits_paged(q, cache, w, cl2, bt, max_ctx)
+    assert torch.equal(torch.isinf(got), torch.isinf(ref))
+    _deepgemm_check(got, ref)
+    assert torch.isinf(got[next_n]).all()   # row (1, 0) sees nothing
 
 
 def _metadata_reference(lens, block_kv, num_sms):

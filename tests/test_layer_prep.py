@@ -85,6 +85,36 @@ def test_mla_cache_insert(fmt):
         assert rows[untouched].isnan().all()
 
 
+
+@pytest.mark.parametrize("page", [2, 64], ids=["page2_hca", "page64_csa"])
+def test_mla_cache_insert_model1(page):
+    """DeepSeek-V4 rows [T, 512] into a MODEL1 cache allocated as FlashMLA does (padded blocks):
+    each written token's data and scale bytes are what pack_model1_cache writes for it, a negative
+    slot writes nothing, and no other byte of the buffer (padding included) changes."""
+    g = torch.Generator().manual_seed(page)
+    nb = 3
+    cache = fp8.model1_cache_empty(nb, page, fill=0xFF)
+    raw = torch.as_strided(cache, (nb, fp8.model1_block_bytes(page)), (cache.stride(0), 1))
+    before = raw.clone()
+    kv = (torch.randn(4, 512, generator=g) * 3).bfloat16()
+    slots = torch.tensor([1, -1, nb * page - 1, page], dtype=torch.int32)
+    mla_cache_insert(cache.view(fp8.E4M3), kv, slots)
+    want = fp8.model1_block_view(fp8.pack_model1_cache(kv.float().view(4, 1, 1, 512).expand(4, page, 1, 512)
+                                                       .contiguous()))
+    changed = torch.zeros_like(raw, dtype=torch.bool)
+    for i, sl in enumerate(slots.tolist()):
+        if sl < 0:
+            continue
+        b, t = divmod(sl, page)
+        d0, s0 = 576 * t, 576 * page + 8 * t
+        assert torch.equal(raw[b, d0:d0 + 576], want[i, d0:d0 + 576])
+        assert torch.equal(raw[b, s0:s0 + 8], want[i, s0:s0 + 8])
+        changed[b, d0:d0 + 576] = True
+        changed[b, s0:s0 + 8] = True
+    assert torch.equal(raw[~changed], before[~changed])
+    unpacked = fp8.unpack_model1_cache(cache).reshape(nb * page, 512)
+    assert torch.equal(unpacked[page], fp8.unpack_model1_cache(fp8.pack_model1_cache(kv[3].view(1, 1, 1, 512)))[0, 0, 0])
+
 def test_cache_insert_rejects_bad_arguments():
     cache = torch.zeros(2, 64, 1, 132, dtype=torch.uint8)
     k8, ks = fp8.quantize_indexer_keys(torch.randn(3, 128))
@@ -94,3 +124,5 @@ def test_cache_insert_rejects_bad_arguments():
         indexer_cache_insert(cache, k8.float(), ks, torch.zeros(3, dtype=torch.int32))
     with pytest.raises(ValueError, match="k_cache"):
         mla_cache_insert(torch.zeros(2, 64, 1, 600, dtype=torch.uint8), torch.randn(3, 576), torch.zeros(3, dtype=torch.int32))
+    with pytest.raises(ValueError, match="MODEL1"):
+        mla_cache_insert(fp8.model1_cache_empty(2, 4), torch.randn(3, 576), torch.zeros(3, dtype=torch.int32))

@@ -152,9 +152,10 @@ def fp8_paged_mqa_logits(q, kv_cache, weights, context_lens, block_table, schedu
                          clean_logits=False, indices=None):
     """Paged indexer logits: q e4m3 [B, next_n, H, D], kv_cache uint8 [num_blocks, block_kv, 1, D+4]
     (per block: block_kv * D fp8 bytes, then block_kv fp32 scales), weights fp32 [B*next_n, H],
-    context_lens int32 [B] (or [B, next_n]: per-row visible lengths), block_table int32
+    context_lens int32 [B] (row (b, i) sees pos <= context_lens[b] - next_n + i) or [B, next_n]
+    (DeepGEMM main: row (b, i) sees pos < context_lens[b, i]), block_table int32
     [B, max_blocks], schedule_meta from get_paged_mqa_logits_metadata (accepted, not needed).
-    Returns fp32 [B*next_n, max_context_len]; row (b, i) sees pos <= context_lens[b] - next_n + i.
+    Returns fp32 [B*next_n, max_context_len].
     indices must be None (see the module docstring).
     """
     _no_indices("fp8_paged_mqa_logits", indices)
@@ -164,14 +165,5 @@ def fp8_paged_mqa_logits(q, kv_cache, weights, context_lens, block_table, schedu
                          f"got {getattr(schedule_meta, 'shape', type(schedule_meta).__name__)}")
     if isinstance(max_context_len, torch.Tensor):
         raise ValueError("max_context_len must be a Python int")
-    if isinstance(context_lens, torch.Tensor) and context_lens.dim() == 2:
-        # DeepGEMM's 2-D form gives each row's own length: row (b, i) sees pos < context_lens[b, i].
-        # The native op derives them from the last column, which matches when they are consecutive.
-        n = context_lens.shape[1]
-        step = torch.arange(n, device=context_lens.device, dtype=context_lens.dtype)
-        if not torch.equal(context_lens, context_lens[:, -1:] - n + 1 + step):
-            raise ValueError("context_lens [B, next_n] must hold consecutive lengths per row "
-                             "(context_lens[b, i] = context_lens[b, -1] - next_n + 1 + i)")
-        context_lens = context_lens[:, -1].contiguous()
     return _paged_api.indexer_logits_paged(q, kv_cache, weights, context_lens, block_table, max_context_len,
                                      clean=bool(clean_logits))

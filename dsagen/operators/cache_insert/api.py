@@ -2,8 +2,9 @@
 
 - The indexer cache in DeepGEMM's layout: uint8 [num_blocks, block_kv, 1, D + 4]; inside a
   block all block_kv * D fp8 key bytes come first, then block_kv fp32 scales.
-- The MLA cache in FlashMLA's layout: the 656-byte FP8 rows (512 e4m3 latent values, 4 fp32
-  scales, 64 bf16 RoPE values) or plain bf16 [num_blocks, page, 1, 576] rows.
+- The MLA cache in FlashMLA's layouts: the 656-byte FP8 rows (512 e4m3 latent values, 4 fp32
+  scales, 64 bf16 RoPE values), the 584-byte MODEL1 records (DeepSeek-V4, segmented per block),
+  or plain bf16 [num_blocks, page, 1, 576 or 512] rows.
 
 A slot is block * rows_per_block + offset (what block_table and slot_mapping hold in vLLM and
 SGLang); a negative slot (a padded token of a CUDA graph batch) writes nothing. Quantisation
@@ -43,21 +44,43 @@ def indexer_cache_insert(kv_cache: torch.Tensor, k_fp8: torch.Tensor, k_scale: t
 
 def mla_cache_insert(k_cache: torch.Tensor, kv: torch.Tensor, slot_mapping: torch.Tensor,
                      scale_format: str = "ue8m0") -> None:
-    """Write latent+rope rows kv [T, 576] into a paged MLA cache (656-byte FP8 or bf16), in place."""
+    """Write MLA rows into a paged cache, in place:
+    - kv [T, 576] (latent 512 + RoPE 64) into a 656-byte FP8 cache or a bf16 [..., 576] cache;
+    - kv [T, 512] (DeepSeek-V4: 448 NoPE + 64 RoPE) into a MODEL1 cache (uint8 or float8_e4m3fn
+      [num_blocks, page, 1, 584], segmented per block: data at 576 * t, scales at 576 * page + 8 * t,
+      the block stride k_cache.stride(0)) or a bf16 [..., 512] cache.
+    The MODEL1 scales are FlashMLA's (amax / 448 floored at 1e-4, rounded up to a power of two)."""
     from dsagen.operators.cache_insert.scatter_kernel import scatter_rows
 
-    if k_cache.dim() != 4 or k_cache.shape[2] != 1 or not k_cache.is_contiguous():
-        raise ValueError(f"k_cache must be contiguous [num_blocks, page, 1, 656 or 576], got {tuple(k_cache.shape)}")
-    if kv.dim() != 2 or kv.shape[1] != fp8.MLA_LATENT + fp8.MLA_ROPE:
-        raise ValueError(f"kv must be [T, 576], got {tuple(kv.shape)}")
+    if not isinstance(k_cache, torch.Tensor) or k_cache.dim() != 4 or k_cache.shape[2] != 1:
+        raise ValueError(f"k_cache must be [num_blocks, page, 1, 656, 584, 576 or 512], got "
+                         f"{tuple(getattr(k_cache, 'shape', ()))}")
+    if k_cache.dtype == fp8.E4M3:
+        k_cache = k_cache.view(torch.uint8)
+    if not isinstance(kv, torch.Tensor) or kv.dim() != 2 or kv.shape[1] not in (fp8.MLA_LATENT + fp8.MLA_ROPE, fp8.MODEL1_D):
+        raise ValueError(f"kv must be [T, 576] or [T, 512], got {tuple(getattr(kv, 'shape', ()))}")
     t = kv.shape[0]
     _check_slots(slot_mapping, t)
     page = k_cache.shape[1]
-    if k_cache.dtype == torch.uint8 and k_cache.shape[3] == fp8.MLA_FP8_BYTES:
+    row = k_cache.shape[3]
+    if k_cache.dtype == torch.uint8 and row == fp8.MODEL1_TOKEN_BYTES:
+        if kv.shape[1] != fp8.MODEL1_D:
+            raise ValueError(f"kv: a MODEL1 cache takes rows of {fp8.MODEL1_D} (448 NoPE + 64 RoPE), got {kv.shape[1]}")
+        fp8.model1_block_view(k_cache)   # rows of 584 bytes inside a block, blocks no smaller
+        data, scales = fp8.pack_model1_rows(kv)
+        sb = k_cache.stride(0)
+        scatter_rows(k_cache, data.contiguous(), slot_mapping, page, sb, fp8.MODEL1_DATA_BYTES, 0)
+        scatter_rows(k_cache, scales.contiguous(), slot_mapping, page, sb, fp8.MODEL1_SCALE_BYTES,
+                     page * fp8.MODEL1_DATA_BYTES)
+        return
+    if not k_cache.is_contiguous():
+        raise ValueError(f"k_cache must be contiguous [num_blocks, page, 1, {row}], got strides {k_cache.stride()}")
+    if k_cache.dtype == torch.uint8 and row == fp8.MLA_FP8_BYTES and kv.shape[1] == fp8.MLA_LATENT + fp8.MLA_ROPE:
         rows = fp8.pack_mla_fp8_cache(kv, scale_format)
-    elif k_cache.dtype == torch.bfloat16 and k_cache.shape[3] == kv.shape[1]:
+    elif k_cache.dtype == torch.bfloat16 and row == kv.shape[1]:
         rows = kv.to(torch.bfloat16).contiguous().view(torch.uint8)
     else:
-        raise ValueError(f"k_cache must be uint8 [..., 656] (FP8) or bfloat16 [..., 576], got {k_cache.dtype} {tuple(k_cache.shape)}")
+        raise ValueError(f"k_cache must be uint8 [..., 656] (FP8, kv [T, 576]), uint8 [..., 584] (MODEL1, kv "
+                         f"[T, 512]) or bfloat16 [..., {kv.shape[1]}], got {k_cache.dtype} {tuple(k_cache.shape)}")
     row_bytes = rows.shape[1]
     scatter_rows(k_cache.view(torch.uint8), rows.contiguous(), slot_mapping, page, page * row_bytes, row_bytes, 0)

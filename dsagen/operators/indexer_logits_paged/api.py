@@ -21,7 +21,9 @@ def indexer_logits_paged(q, kv_cache, weights, context_lens, block_table, max_co
     kv_cache:     uint8 [num_blocks, block_kv, 1, D+4], contiguous: per block the block_kv * D
                   fp8 bytes (token-major) then block_kv fp32 scales (dsagen.oracle.fp8.pack_indexer_cache).
     weights:      float32 [B * next_n, H].
-    context_lens: int32 [B], including the next_n new tokens.
+    context_lens: int32 [B], including the next_n new tokens (row b * next_n + i sees positions
+                  pos <= context_lens[b] - next_n + i), or int32 [B, next_n] (DeepGEMM main: row
+                  b * next_n + i sees pos < context_lens[b, i]; any lengths, 0 included).
     block_table:  int32 [B, max_blocks]; entries for blocks past a context are never read; an entry
                   outside [0, num_blocks) inside a context is never read and its positions are not
                   visible.
@@ -29,7 +31,6 @@ def indexer_logits_paged(q, kv_cache, weights, context_lens, block_table, max_co
     clean:        True: -inf where not visible; False: only visible positions are written.
     out:          optional float32 [B * next_n, max_context_len], unit column stride.
 
-    Row b * next_n + i sees positions pos <= context_lens[b] - next_n + i.
     """
     if not isinstance(q, torch.Tensor) or q.dtype != fp8.E4M3 or q.dim() != 4:
         raise ValueError(f"q must be float8_e4m3fn [batch, next_n, heads, head_dim], got {desc(q)}")
@@ -55,7 +56,12 @@ def indexer_logits_paged(q, kv_cache, weights, context_lens, block_table, max_co
             or not isinstance(max_context_len, int) or max_context_len < 0:
         raise ValueError(f"max_context_len must be a non-negative Python int, got {max_context_len!r}")
     # A context longer than the output sees all of it; a negative one sees nothing (as in the oracle).
-    context_lens = int_vector("context_lens", context_lens, bsz, 0, max_context_len + next_n)
+    if isinstance(context_lens, torch.Tensor) and context_lens.dim() == 2:
+        if context_lens.dtype not in (torch.int32, torch.int64) or context_lens.shape != (bsz, next_n):
+            raise ValueError(f"context_lens must be int32 [{bsz}] or [{bsz}, {next_n}], got {desc(context_lens)}")
+        context_lens = context_lens.clamp(0, max_context_len).to(torch.int32).contiguous()
+    else:
+        context_lens = int_vector("context_lens", context_lens, bsz, 0, max_context_len + next_n)
     if block_table.shape[1] * block_kv < max_context_len:
         raise ValueError(f"block_table: {block_table.shape[1]} blocks of {block_kv} cannot cover "
                          f"max_context_len {max_context_len}")
