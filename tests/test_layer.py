@@ -17,9 +17,9 @@ from dsagen.tolerances import INDEXER_LOGITS, MLA_DECODE_OUT, MLA_PREFILL_OUT, a
 DIM, QLORA, IH, ID, ROPE = 96, 48, 4, 64, 32
 
 
-def _layer(k, seed=0):
+def _layer(k, seed=0, **indexer_kw):
     torch.manual_seed(seed)
-    idx = LightningIndexer(DIM, QLORA, heads=IH, head_dim=ID, rope_dim=ROPE)
+    idx = LightningIndexer(DIM, QLORA, heads=IH, head_dim=ID, rope_dim=ROPE, **indexer_kw)
     with torch.no_grad():
         for p in idx.parameters():
             p.normal_(0, 0.2)
@@ -52,7 +52,7 @@ def _prefill_inputs(lens, h_q, seed):
     return x, qr, q_mla, kv_mla, positions, cu
 
 
-def _check_prefill(layer, lens, k, x, qr, q_mla, kv_mla, positions, cu, out, idx, interleaved=False):
+def _check_prefill(layer, lens, k, x, qr, q_mla, kv_mla, positions, cu, out, idx, interleaved=None):
     qd, kd, w = indexer_ref(layer.indexer, x, qr, positions, interleaved=interleaved)
     scores = dsa.indexer_scores(qd, kd, w)
     for s, n in enumerate(lens):
@@ -84,6 +84,30 @@ def test_the_check_catches_interleaved_rope_in_the_indexer():
     with pytest.raises(AssertionError):
         _check_prefill(layer, lens, k, *inputs, out, idx, interleaved=True)
 
+
+
+@pytest.mark.parametrize("style,position", [("interleaved", "first"), ("interleaved", "last"), ("neox", "last")],
+                         ids=["glm5_interleaved", "v4_interleaved_last", "neox_last"])
+def test_indexer_rope_style_and_position(style, position):
+    """GLM-5's interleaved indexer RoPE and DeepSeek-V4's (interleaved, on the last dims): the layer
+    matches the reference with the same style and position, and not the V3.2 one."""
+    lens, k, h_q = [48], 8, 16
+    layer = _layer(k, seed=3, rope_style=style, rope_position=position)
+    inputs = _prefill_inputs(lens, h_q, seed=4)
+    out, idx = layer.prefill(*inputs)
+    _check_prefill(layer, lens, k, *inputs, out, idx)
+    v32 = _layer(k, seed=3)
+    with pytest.raises(AssertionError):
+        _check_prefill(v32, lens, k, *inputs, out, idx)
+
+
+def test_indexer_from_spec():
+    from dsagen.spec import load_spec
+
+    glm = LightningIndexer.from_spec(load_spec("glm-5"), DIM, QLORA)
+    assert (glm.heads, glm.head_dim, glm.rope_style, glm.rope_position) == (32, 128, "interleaved", "first")
+    v32 = LightningIndexer.from_spec(load_spec("deepseek-v3.2"), DIM, QLORA)
+    assert (v32.heads, v32.rope_style, v32.rope_dim) == (64, "neox", 64)
 
 @pytest.mark.parametrize("kv_format", ["fp8", "bf16"])
 @pytest.mark.parametrize("next_n", [1, 2])

@@ -18,7 +18,7 @@ BASE = (FIXTURES / "small_spec.toml").read_text()
 
 
 def test_builtin_specs():
-    assert builtin_names() == ["deepseek-v3.2", "deepseek-v3.2-tp8", "dsa-small-k"]
+    assert builtin_names() == ["deepseek-v3.2", "deepseek-v3.2-tp8", "dsa-small-k", "glm-5"]
     s = load_spec(None)
     assert s.name == "deepseek-v3.2"
     assert (s.indexer.heads, s.indexer.head_dim, s.indexer.dtype, s.indexer.scale_format) == (64, 128, "e4m3", "ue8m0")
@@ -28,6 +28,9 @@ def test_builtin_specs():
     assert load_spec("deepseek-v3.2-tp8").mla.heads_per_rank() == [16]
     small = load_spec("dsa-small-k")
     assert small.topk.k == 512 and small.mla.heads < 128
+    glm = load_spec("glm-5")   # 64 query heads: 64 per GPU at TP 1, 8 at TP 8; a 32-head indexer
+    assert glm.mla.heads_per_rank() == [64, 8] and glm.indexer.heads == 32 and glm.mla.kv_format == "fp8"
+    assert glm.indexer.rope_style == "interleaved" and s.indexer.rope_style == "neox"
 
 
 def _write(tmp_path, text, name="s.toml"):
@@ -41,7 +44,9 @@ BAD = {
     "unknown_section": (BASE + "\n[extra]\nx = 1\n", "extra", "unknown key"),
     "wrong_type": (BASE.replace("heads = 8", 'heads = "8"'), "indexer.heads", "must be an integer"),
     "wrong_list_type": (BASE.replace("s_q = [16]", "s_q = 16"), "workloads.prefill.s_q", "list of integers"),
-    "dqk_mismatch": (BASE.replace("d_qk = 576", "d_qk = 512"), "mla.d_qk", "latent_dim + rope_dim"),
+    "dqk_mismatch": (BASE.replace("d_qk = 576", "d_qk = 500"), "mla.d_qk", "latent_dim + rope_dim"),
+    "fp8_dqk_512_needs_model1": (BASE.replace("d_qk = 576", "d_qk = 512").replace('kv_format = "fp8"',
+                                 'kv_format = "v32-fp8-656"'), "mla.d_qk", "584-byte MODEL1"),
     "k_zero": (BASE.replace("k = 64", "k = 0"), "topk.k", "must be positive"),
     "k_negative": (BASE.replace("k = 64", "k = -5"), "topk.k", "must be positive"),
     "tp_not_divisor": (BASE.replace("tp = [1, 2]", "tp = [1, 3]"), "mla.tp", "not divisible"),

@@ -18,19 +18,29 @@ import torch
 from torch import nn
 
 import dsagen.library  # noqa: F401  (registers torch.ops.dsagen.*)
-from dsagen.layers.indexer_prep import quantize_per_token, rope_cos_sin, rope_then_hadamard
+from dsagen.layers.indexer_prep import (ROPE_POSITIONS, ROPE_STYLES, quantize_per_token, rope_cos_sin,
+                                        rope_then_hadamard)
 
 
 class LightningIndexer(nn.Module):
-    """DeepSeek-V3.2's indexer projections: wq_b, wk, k_norm, weights_proj."""
+    """The lightning indexer's projections (DeepSeek-V3.2's: wq_b, wk, k_norm, weights_proj).
+
+    rope_style / rope_position: where and how its RoPE is applied (V3.2: NeoX on the first
+    rope_dim dims; GLM-5: interleaved; DeepSeek-V4: interleaved on the last). from_spec() takes
+    them, and the head counts, from a dsagen spec."""
 
     def __init__(self, dim: int, q_lora_rank: int, heads: int = 64, head_dim: int = 128,
-                 rope_dim: int = 64, scale_format: str = "ue8m0", rope_base: float = 10000.0):
+                 rope_dim: int = 64, scale_format: str = "ue8m0", rope_base: float = 10000.0,
+                 rope_style: str = "neox", rope_position: str = "first"):
         super().__init__()
         if rope_dim > head_dim or rope_dim % 2:
             raise ValueError(f"rope_dim must be even and <= head_dim, got {rope_dim} (head_dim {head_dim})")
+        if rope_style not in ROPE_STYLES or rope_position not in ROPE_POSITIONS:
+            raise ValueError(f"rope_style must be one of {ROPE_STYLES} and rope_position one of {ROPE_POSITIONS}, "
+                             f"got {rope_style!r}, {rope_position!r}")
         self.heads, self.head_dim, self.rope_dim = heads, head_dim, rope_dim
         self.scale_format, self.rope_base = scale_format, rope_base
+        self.rope_style, self.rope_position = rope_style, rope_position
         self.wq_b = nn.Linear(q_lora_rank, heads * head_dim, bias=False)
         self.wk = nn.Linear(dim, head_dim, bias=False)
         self.k_norm = nn.LayerNorm(head_dim)
@@ -45,14 +55,22 @@ class LightningIndexer(nn.Module):
         """
         cos, sin = rope_cos_sin(positions, self.rope_dim, self.rope_base)
         q = self.wq_b(qr).unflatten(-1, (self.heads, self.head_dim))
-        q = rope_then_hadamard(q, cos, sin, self.rope_dim)
-        k = rope_then_hadamard(self.k_norm(self.wk(x)), cos, sin, self.rope_dim)
+        q = rope_then_hadamard(q, cos, sin, self.rope_dim, self.rope_style, self.rope_position)
+        k = rope_then_hadamard(self.k_norm(self.wk(x)), cos, sin, self.rope_dim, self.rope_style, self.rope_position)
         q_fp8, q_scale = quantize_per_token(q, self.scale_format)
         k_fp8, k_scale = quantize_per_token(k, self.scale_format)
         weights = self.weights_proj(x).float() * self.heads ** -0.5
         weights = weights * q_scale * self.head_dim ** -0.5
         return q_fp8, weights, k_fp8, k_scale
 
+
+    @classmethod
+    def from_spec(cls, spec, dim: int, q_lora_rank: int, rope_base: float = 10000.0) -> "LightningIndexer":
+        """The indexer a spec describes (heads, head_dim, scale format, RoPE dims, style, position)."""
+        ix = spec.indexer
+        return cls(dim, q_lora_rank, heads=ix.heads, head_dim=ix.head_dim, rope_dim=ix.rope_dim,
+                   scale_format=ix.scale_format, rope_base=rope_base, rope_style=ix.rope_style,
+                   rope_position=ix.rope_position)
 
 class DSAAttention(nn.Module):
     """Indexer -> top-k -> sparse MLA, for prefill (ragged) and decode (paged, next_n >= 1)."""

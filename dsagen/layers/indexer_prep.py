@@ -40,7 +40,7 @@ def rope_neox(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Te
 
 
 def rope_interleaved(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-    """Interleaved RoPE (MLA's): pair i is (x[2i], x[2i+1]). Here to test that the indexer is NOT this."""
+    """Interleaved (GPT-J) RoPE: pair i is (x[2i], x[2i+1]). MLA's; also GLM-5's and V4's indexer's."""
     shape = (cos.shape[0],) + (1,) * (x.dim() - 2) + (x.shape[-1] // 2,)
     c, s = cos.reshape(shape), sin.reshape(shape)
     pairs = _compute(x).unflatten(-1, (-1, 2))
@@ -64,9 +64,25 @@ def hadamard(x: torch.Tensor) -> torch.Tensor:
     return (y * (1.0 / math.sqrt(d))).to(x.dtype)
 
 
-def rope_then_hadamard(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, rope_dim: int) -> torch.Tensor:
-    """The indexer's q or k path: NeoX RoPE on the first rope_dim dims, then the Hadamard transform."""
-    x = torch.cat([rope_neox(x[..., :rope_dim], cos, sin), x[..., rope_dim:]], dim=-1)
+ROPE_STYLES = ("neox", "interleaved")
+ROPE_POSITIONS = ("first", "last")
+
+
+def rope_then_hadamard(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, rope_dim: int,
+                       style: str = "neox", position: str = "first") -> torch.Tensor:
+    """The indexer's q or k path: RoPE on rope_dim dims of the head, then the Hadamard transform.
+
+    style: "neox" (DeepSeek-V3.2) or "interleaved" (GLM-5's indexer_rope_interleave, DeepSeek-V4);
+    position: the RoPE dims are the head's "first" (V3.2) or "last" (V4) rope_dim dims."""
+    if style not in ROPE_STYLES or position not in ROPE_POSITIONS:
+        raise ValueError(f"rope style {style!r} / position {position!r}: expected one of {ROPE_STYLES} / {ROPE_POSITIONS}")
+    rope = rope_neox if style == "neox" else rope_interleaved
+    if rope_dim == 0:
+        return hadamard(x)
+    if position == "first":
+        x = torch.cat([rope(x[..., :rope_dim], cos, sin), x[..., rope_dim:]], dim=-1)
+    else:
+        x = torch.cat([x[..., :-rope_dim], rope(x[..., -rope_dim:], cos, sin)], dim=-1)
     return hadamard(x)
 
 

@@ -2,8 +2,9 @@
 
 RoPE through complex multiplication (as DeepSeek's model.py writes it), the Hadamard transform
 as an explicit Sylvester matrix, everything in float64 except the FP8 rounding itself.
-`interleaved=True` gives MLA-style RoPE, which the indexer must NOT use: tests check that the
-layer matches the NeoX reference and not the interleaved one.
+The indexer's RoPE style and position come from the LightningIndexer (`rope_style`,
+`rope_position`); `interleaved` overrides the style (tests use it to show that a V3.2 layer does
+not match the other style, and the other way round).
 """
 
 import torch
@@ -32,20 +33,31 @@ def hadamard_matrix(d):
     return h / d ** 0.5
 
 
-def indexer_ref(indexer, x, qr, positions, interleaved=False):
+def _with_rope(x, R, positions, base, interleaved, last):
+    if R == 0:
+        return x
+    if last:
+        return torch.cat([x[..., :-R], rope_ref(x[..., -R:], positions, base, interleaved)], -1)
+    return torch.cat([rope_ref(x[..., :R], positions, base, interleaved), x[..., R:]], -1)
+
+
+def indexer_ref(indexer, x, qr, positions, interleaved=None):
     """The indexer's (dequantised q [T,H,D], dequantised k [T,D], weights [T,H]) in float64.
 
     `indexer` is a dsagen.layers.LightningIndexer (its parameters are read, not its code).
     """
     H, D, R = indexer.heads, indexer.head_dim, indexer.rope_dim
+    if interleaved is None:
+        interleaved = getattr(indexer, "rope_style", "neox") == "interleaved"
+    last = getattr(indexer, "rope_position", "first") == "last"
     xd, qrd = x.double(), qr.double()
     q = (qrd @ indexer.wq_b.weight.double().T).unflatten(-1, (H, D))
     k = xd @ indexer.wk.weight.double().T
     k = torch.nn.functional.layer_norm(k, (D,), indexer.k_norm.weight.double(), indexer.k_norm.bias.double(),
                                        indexer.k_norm.eps)
     hm = hadamard_matrix(D)
-    q = torch.cat([rope_ref(q[..., :R], positions, indexer.rope_base, interleaved), q[..., R:]], -1) @ hm
-    k = torch.cat([rope_ref(k[..., :R], positions, indexer.rope_base, interleaved), k[..., R:]], -1) @ hm
+    q = _with_rope(q, R, positions, indexer.rope_base, interleaved, last) @ hm
+    k = _with_rope(k, R, positions, indexer.rope_base, interleaved, last) @ hm
     q8, q_scale = fp8.quantize_indexer_keys(q, indexer.scale_format)
     k8, k_scale = fp8.quantize_indexer_keys(k, indexer.scale_format)
     w = (xd @ indexer.weights_proj.weight.double().T) * H ** -0.5 * q_scale.double() * D ** -0.5

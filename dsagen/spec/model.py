@@ -22,25 +22,19 @@ from dsagen.errors import SpecError
 BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
 DEFAULT_SPEC = "deepseek-v3.2"
 
-INDEXER_DTYPES = ("e4m3", "bf16")
-SCALE_FORMATS = ("ue8m0", "fp32")
-KV_FORMATS = ("bf16", "fp8")
-INDEXER_HEAD_DIMS = (32, 64, 128)
+from dsagen.spec.schema import INT32_MAX, MAX_LIST, NAME_PATTERN as NAME_RE, first_error  # noqa: E402,F401
+
 FP8_CACHE_LATENT = 512
 FP8_CACHE_ROPE = 64
+# The FP8 cache formats by name (mla.kv_format): FlashMLA's 656-byte V3.2 record holds d_qk 576
+# (512 latent + 64 RoPE appended); its 584-byte MODEL1 record holds d_qk 512 (DeepSeek-V4: the
+# 64 RoPE dims inside the 512, key = value). "fp8" names the one that fits d_qk.
+FP8_FORMAT_FOR_D_QK = {576: "v32-fp8-656", 512: "model1-fp8-584"}
 
-# Bounds on what a spec may say: kernels index with int32, one op's head counts are limited, and a
-# spec is a few hundred bytes of TOML, not a way to make the generator allocate or loop without end.
-INT32_MAX = 2**31 - 1
+# Bounds on what a spec may say beyond the schema's: a spec is a few hundred bytes of TOML, not a
+# way to make the generator allocate or loop without end.
 MAX_SPEC_BYTES = 64 * 1024
-MAX_LIST = 32                 # values per workload list
 MAX_POINTS = 4096             # workload points of one operator (the lists multiplied)
-NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$"
-LIMITS = {  # key -> (lowest, highest) for the integer fields where a kernel sets the bound
-    "indexer.heads": (1, 128), "mla.heads": (1, 128), "topk.k": (1, 65536), "indexer.scale_block": (1, 1024),
-    "mla.latent_dim": (1, 4096), "mla.rope_dim": (0, 512), "mla.d_qk": (1, 4608), "mla.page_block_size": (1, 1024),
-    "workloads.decode.next_n": (1, 64), "mla.tp": (1, 128),
-}
 
 
 @dataclass(frozen=True)
@@ -50,6 +44,9 @@ class IndexerSpec:
     dtype: str
     scale_block: int
     scale_format: str
+    rope_dim: int = 64              # RoPE dims of the indexer head (applied in dsagen.layers before FP8)
+    rope_style: str = "neox"        # "neox" (V3.2) or "interleaved" (GLM-5, DeepSeek-V4)
+    rope_position: str = "first"    # the head's "first" (V3.2) or "last" (V4) rope_dim dims
 
 
 @dataclass(frozen=True)
@@ -124,108 +121,46 @@ def _normalize(v):
     return v
 
 
-# (section, key) -> (kind, required); kind: "int", "str", "ints" (non-empty list of positive ints)
-_SCHEMA = {
-    "": {"name": "str", "description": "str", "indexer": "table", "topk": "table", "mla": "table",
-         "workloads": "table"},
-    "indexer": {"heads": "int", "head_dim": "int", "dtype": "str", "scale_block": "int",
-                "scale_format": "str"},
-    "topk": {"k": "int"},
-    "mla": {"heads": "int", "tp": "ints", "latent_dim": "int", "rope_dim": "int", "d_qk": "int",
-            "kv_format": "str", "page_block_size": "int"},
-    "workloads": {"prefill": "table", "decode": "table"},
-    "workloads.prefill": {"s_q": "ints", "s_kv": "ints"},
-    "workloads.decode": {"batch": "ints", "next_n": "ints", "context_len": "ints"},
-}
-_OPTIONAL = {("", "description"), ("mla", "d_qk")}
-
-
-def _check_table(src: str, section: str, table: dict) -> None:
-    schema = _SCHEMA[section]
-    for key, value in table.items():
-        full = f"{section}.{key}" if section else key
-        if key not in schema:
-            raise SpecError(f"{src}: {full}: unknown key (expected one of {', '.join(sorted(schema))})")
-        kind = schema[key]
-        if kind == "table":
-            if not isinstance(value, dict):
-                raise SpecError(f"{src}: {full}: must be a table, got {type(value).__name__}")
-            _check_table(src, full, value)
-        elif kind == "int":
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise SpecError(f"{src}: {full}: must be an integer, got {_short(value)}")
-            if value <= 0:
-                raise SpecError(f"{src}: {full}: must be positive, got {value}")
-            _in_bounds(src, full, [value])
-        elif kind == "str":
-            if not isinstance(value, str):
-                raise SpecError(f"{src}: {full}: must be a string, got {_short(value)}")
-            if len(value) > (1000 if key == "description" else 64):
-                raise SpecError(f"{src}: {full}: longer than {1000 if key == 'description' else 64} characters")
-        elif kind == "ints":
-            if (not isinstance(value, list) or not value
-                    or any(isinstance(x, bool) or not isinstance(x, int) for x in value)):
-                raise SpecError(f"{src}: {full}: must be a non-empty list of integers, got {_short(value)}")
-            if any(x <= 0 for x in value):
-                raise SpecError(f"{src}: {full}: every entry must be positive, got {_short(value)}")
-            if len(value) > MAX_LIST:
-                raise SpecError(f"{src}: {full}: at most {MAX_LIST} values, got {len(value)}")
-            _in_bounds(src, full, value)
-    for key, kind in schema.items():
-        if key not in table and (section, key) not in _OPTIONAL:
-            full = f"{section}.{key}" if section else key
-            raise SpecError(f"{src}: {full}: missing required key")
-
-
-def _short(v) -> str:
-    text = repr(v)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _in_bounds(src: str, full: str, values: list) -> None:
-    lo, hi = LIMITS.get(full, (1, INT32_MAX))
-    bad = [x for x in values if not lo <= x <= hi]
-    if bad:
-        raise SpecError(f"{src}: {full}: {bad[0]} is outside [{lo}, {hi}]"
-                        + (" (kernels index with int32)" if hi == INT32_MAX else ""))
-
-
 def spec_from_dict(data: dict, source: str = "<memory>") -> Spec:
     """Validate a parsed TOML document and build a Spec (SpecError on any mistake)."""
     src = source
     if not isinstance(data, dict):
         raise SpecError(f"{src}: <root>: must be a table")
-    # k <= 0 and friends are reported by the type check ("must be positive").
-    _check_table(src, "", data)
+    err = first_error(data)   # every per-field rule (dsagen/spec/schema.py)
+    if err:
+        key, reason = err
+        raise SpecError(f"{src}: {key or '<root>'}: {reason}")
     ix, tk, mla, wl = data["indexer"], data["topk"], data["mla"], data["workloads"]
-    if ix["dtype"] not in INDEXER_DTYPES:
-        raise SpecError(f"{src}: indexer.dtype: unsupported {ix['dtype']!r} (expected one of {', '.join(INDEXER_DTYPES)})")
-    if ix["scale_format"] not in SCALE_FORMATS:
-        raise SpecError(f"{src}: indexer.scale_format: unsupported {ix['scale_format']!r} "
-                        f"(expected one of {', '.join(SCALE_FORMATS)})")
-    if ix["head_dim"] not in INDEXER_HEAD_DIMS:
-        raise SpecError(f"{src}: indexer.head_dim: unsupported {ix['head_dim']} "
-                        f"(expected one of {', '.join(map(str, INDEXER_HEAD_DIMS))})")
+    if ix.get("rope_dim", 64) > ix["head_dim"] or ix.get("rope_dim", 64) % 2:
+        raise SpecError(f"{src}: indexer.rope_dim: {ix.get('rope_dim', 64)} must be even and at most head_dim "
+                        f"{ix['head_dim']}")
     if ix["head_dim"] % ix["scale_block"] != 0 and ix["scale_block"] % ix["head_dim"] != 0:
         raise SpecError(f"{src}: indexer.scale_block: {ix['scale_block']} does not tile head_dim {ix['head_dim']}")
-    if mla["kv_format"] not in KV_FORMATS:
-        raise SpecError(f"{src}: mla.kv_format: unsupported {mla['kv_format']!r} (expected one of {', '.join(KV_FORMATS)})")
     d_qk = mla.get("d_qk", mla["latent_dim"] + mla["rope_dim"])
-    if d_qk != mla["latent_dim"] + mla["rope_dim"]:
-        raise SpecError(f"{src}: mla.d_qk: {d_qk} != latent_dim + rope_dim = "
-                        f"{mla['latent_dim']} + {mla['rope_dim']}")
+    if d_qk not in (mla["latent_dim"] + mla["rope_dim"], mla["latent_dim"]):
+        raise SpecError(f"{src}: mla.d_qk: {d_qk} is neither latent_dim + rope_dim = {mla['latent_dim']} + "
+                        f"{mla['rope_dim']} (RoPE after the latent, V3.2) nor latent_dim {mla['latent_dim']} "
+                        f"(RoPE inside the latent, key = value: DeepSeek-V4)")
     for t in mla["tp"]:
         if mla["heads"] % t != 0:
             raise SpecError(f"{src}: mla.tp: {mla['heads']} heads are not divisible by tensor-parallel degree {t}")
-    if mla["kv_format"] == "fp8" and (mla["latent_dim"] != FP8_CACHE_LATENT or mla["rope_dim"] != FP8_CACHE_ROPE):
-        key = "mla.latent_dim" if mla["latent_dim"] != FP8_CACHE_LATENT else "mla.rope_dim"
-        raise SpecError(f"{src}: {key}: the fp8 (656-byte) KV cache needs latent_dim 512 and rope_dim 64, "
-                        f"got {mla['latent_dim']} and {mla['rope_dim']}")
-    import re
-
-    if not re.match(NAME_RE, data["name"]):
-        raise SpecError(f"{src}: name: {_short(data['name'])} is not a plain name (letters, digits, _ . + -; "
-                        f"at most 64, used in file and kernel names)")
+    kv_format = mla["kv_format"]
+    if kv_format != "bf16":
+        fmt = FP8_FORMAT_FOR_D_QK.get(d_qk) if kv_format == "fp8" else kv_format
+        lat, rope = mla["latent_dim"], mla["rope_dim"]
+        key = None
+        if lat != FP8_CACHE_LATENT:
+            key = "mla.latent_dim"
+        elif fmt == "v32-fp8-656" and rope != FP8_CACHE_ROPE:
+            key = "mla.rope_dim"
+        elif fmt is None or FP8_FORMAT_FOR_D_QK.get(d_qk) != fmt:
+            key = "mla.d_qk"
+        if key:
+            raise SpecError(f"{src}: {key}: the FP8 caches hold latent_dim 512, the 656-byte V3.2 record with "
+                            f"rope_dim 64 after it (d_qk 576), the 584-byte MODEL1 record with the RoPE inside "
+                            f"(d_qk 512); got latent_dim {lat}, rope_dim {rope}, d_qk {d_qk} for kv_format "
+                            f"{kv_format!r}")
+        kv_format = "fp8"   # the format is then fixed by d_qk
     dec = wl["decode"]
     points = {"prefill": len(wl["prefill"]["s_q"]) * len(wl["prefill"]["s_kv"]) * len(mla["tp"]),
               "decode": len(dec["batch"]) * len(dec["next_n"]) * len(dec["context_len"]) * len(mla["tp"])}
@@ -242,7 +177,7 @@ def spec_from_dict(data: dict, source: str = "<memory>") -> Spec:
         indexer=IndexerSpec(**ix),
         topk=TopkSpec(k=tk["k"]),
         mla=MlaSpec(heads=mla["heads"], tp=tuple(sorted(set(mla["tp"]))), latent_dim=mla["latent_dim"],
-                    rope_dim=mla["rope_dim"], d_qk=d_qk, kv_format=mla["kv_format"],
+                    rope_dim=mla["rope_dim"], d_qk=d_qk, kv_format=kv_format,
                     page_block_size=mla["page_block_size"]),
         prefill=PrefillWorkload(s_q=tuple(sorted(set(wl["prefill"]["s_q"]))),
                                 s_kv=tuple(sorted(set(wl["prefill"]["s_kv"])))),
