@@ -42,10 +42,16 @@ def cmd_tune(a) -> int:
         except manifest.CorruptManifest:
             data = manifest.empty()
         recs = pipeline.plan_records(units, gpu, data)
+        if not ops:
+            recs += [{"op": name, "error": f"the spec needs it: {why}", "arch": arch.name}
+                     for name, why in spec.attention.unbuilt()]
         if a.json:
             print(json.dumps(recs, indent=1, sort_keys=True))
             return 0
         for r in recs:
+            if r.get("error"):
+                print(f"{r['arch']} {r['op']}: FAILED: {r['error']}")
+                continue
             state = "up to date" if r["up_to_date"] else "to build"
             print(f"{r['arch']} {r['op']}/{r['bucket']} [{r['backend']}] {state}: {r['candidates']} candidates")
             for c in r["top"][:3]:

@@ -66,7 +66,9 @@ def test_bad_spec_in_a_subprocess_has_no_traceback(tmp_path):
     before = snapshot(home)
     r = cli(home, "tune", "--arch", "sm90", "--spec", bad)
     assert r.returncode == 2 and r.stdout == ""
-    assert r.stderr == f"dsagen: error: {bad}: mla.d_qk: 600 != latent_dim + rope_dim = 512 + 64\n"
+    assert r.stderr == (f"dsagen: error: {bad}: mla.d_qk: 600 is neither latent_dim + rope_dim = 512 + 64 "
+                        f"(RoPE after the latent, V3.2) nor latent_dim 512 (RoPE inside the latent, key = value: "
+                        f"DeepSeek-V4)\n")
     assert snapshot(home) == before
 
 

@@ -288,7 +288,8 @@ def test_verify_and_example_problem(fmt):
 
     m = problem
     prob = OP.example
-    assert set(prob) == {"h_q", "d_qk", "d_v", "topk", "batch", "s_q", "kv_format", "page_block_size"}
+    assert set(prob) == {"h_q", "d_qk", "d_v", "topk", "batch", "s_q", "kv_format", "page_block_size",
+                         "extra_topk", "extra_page_block_size"}
     prob = OP.check_problem(dict(prob, h_q=16, kv_format=fmt))
     res = m.verify(template_module("sparse_mla_decode"), prob)
     assert res["passed"], res
@@ -300,6 +301,22 @@ def test_verify_and_example_problem(fmt):
 
     assert not m.verify(Broken, prob)["passed"]
 
+
+
+@pytest.mark.parametrize("fmt", ["bf16", "fp8"])
+def test_verify_a_v4_csa_problem(fmt):
+    """The tuner's verify on a DeepSeek-V4 CSA decode problem (d_qk 512, window 128 plus 512
+    compressed entries on pages of 64): its cases carry the second cache (MODEL1 for fp8)."""
+    from dsagen.runtime.dispatch import template_module
+
+    prob = OP.check_problem(dict(OP.example, h_q=16, d_qk=512, topk=128, extra_topk=512, extra_page_block_size=64,
+                                 page_block_size=256, kv_format=fmt))
+    cases = OP.cases(prob, "cpu", "verify")
+    assert all("_x48_" in c.shapes and "dqk512" in c.shapes for c in cases), [c.shapes for c in cases]
+    res = problem.verify(template_module("sparse_mla_decode"), prob)
+    assert res["passed"], res
+    assert OP.kernel_name(prob).startswith("sparse_mla_decode_h16_dqk512_topk128_x512_xp64")
+    assert OP.kernel_name(OP.example) == "sparse_mla_decode_h128_dqk576_topk2048_fp8_b64"   # V3.2 names unchanged
 
 @pytest.mark.parametrize("fmt,cc", [("bf16", 90), ("fp8", 90), ("fp8", 80)])
 def test_aot_kernels_match_kernel_arguments(fmt, cc):

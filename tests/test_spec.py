@@ -18,7 +18,8 @@ BASE = (FIXTURES / "small_spec.toml").read_text()
 
 
 def test_builtin_specs():
-    assert builtin_names() == ["deepseek-v3.2", "deepseek-v3.2-tp8", "dsa-small-k", "glm-5"]
+    assert builtin_names() == ["deepseek-v3.2", "deepseek-v3.2-tp8", "deepseek-v4-flash", "deepseek-v4-pro",
+                               "dsa-small-k", "glm-5", "glm-5.2"]
     s = load_spec(None)
     assert s.name == "deepseek-v3.2"
     assert (s.indexer.heads, s.indexer.head_dim, s.indexer.dtype, s.indexer.scale_format) == (64, 128, "e4m3", "ue8m0")
@@ -32,6 +33,83 @@ def test_builtin_specs():
     assert glm.mla.heads_per_rank() == [64, 8] and glm.indexer.heads == 32 and glm.mla.kv_format == "fp8"
     assert glm.indexer.rope_style == "interleaved" and s.indexer.rope_style == "neox"
 
+
+
+def _problems(spec_name, op):
+    return get_op(op).problems(load_spec(spec_name))
+
+
+def test_v4_layer_kinds_reach_the_problems():
+    """DeepSeek-V4-Flash: window-only layers attend 128 raw tokens; CSA layers 128 + the indexer's
+    top-512 of the 4:1 compressed entries (compressed page 64); HCA layers 128 + every 128:1
+    compressed entry (page 2); the indexer and top-k run over compressed lengths; MODEL1 at d_qk 512."""
+    v4 = load_spec("deepseek-v4-flash")
+    assert [(lk.kind, lk.count, lk.compress_ratio) for lk in v4.attention.layers] == \
+        [("window", 2, 1), ("csa", 21, 4), ("hca", 20, 128)]
+    assert (v4.mla.d_qk, v4.mla.kv_format, v4.indexer.rope_style, v4.indexer.rope_position) == \
+        (512, "fp8", "interleaved", "last")
+    dec = {(p["topk"], p["extra_topk"], p["extra_page_block_size"]) for p in _problems("deepseek-v4-flash", "sparse_mla_decode")}
+    assert dec == {(128, 0, 0), (128, 512, 64), (128, 65536 // 128, 2), (128, 1048576 // 128, 2)}
+    pre = {(p["topk"], p["s_kv"]) for p in _problems("deepseek-v4-flash", "sparse_mla_prefill")}
+    assert (128, 32768) in pre and (128 + 512, 32768) in pre and (128 + 32768 // 128, 32768) in pre
+    assert {p["row_len"] for p in _problems("deepseek-v4-flash", "topk")} == {32768 // 4, 131072 // 4, 65536 // 4,
+                                                                               1048576 // 4}
+    assert {p["s_kv"] for p in _problems("deepseek-v4-flash", "indexer_logits")} == {32768 // 4, 131072 // 4}
+    assert {(p["context_len"], p["block_kv"]) for p in _problems("deepseek-v4-flash", "indexer_logits_paged")} == \
+        {(65536 // 4, 64), (1048576 // 4, 64)}
+    assert v4.attention.unbuilt()[0][0] == "kv_compress"
+    # V3.2 (no [attention] table): every layer V3.2-style, problems as before
+    v32 = load_spec("deepseek-v3.2")
+    assert v32.attention.layers[0].kind == "dsa" and not v32.attention.unbuilt()
+    assert {(p["topk"], p["extra_topk"]) for p in _problems("deepseek-v3.2", "sparse_mla_decode")} == {(2048, 0)}
+
+
+def test_glm52_shared_layers_add_no_indexer_problems():
+    glm = load_spec("glm-5.2")
+    assert [lk.kind for lk in glm.attention.layers] == ["dsa", "dsa-shared"]
+    ix = _problems("glm-5.2", "indexer_logits")
+    assert len(ix) == len({(p["s_q"], p["s_kv"]) for p in ix})   # once, for the dsa layers only
+    assert {p["topk"] for p in _problems("glm-5.2", "sparse_mla_decode")} == {2048}
+
+
+ATTN = BASE.replace('d_qk = 576', 'd_qk = 512').replace('kv_format = "fp8"', 'kv_format = "model1-fp8-584"')
+BAD_ATTENTION = {
+    "csa_without_ratio": ('[attention]\nwindow = 128\n[[attention.layers]]\nkind = "csa"\ncount = 2\n',
+                          "attention.layers[0].compress_ratio", "needs compress_ratio"),
+    "window_length_missing": ('[[attention.layers]]\nkind = "window"\ncount = 2\n', "attention.window",
+                              "give its length"),
+    "ratio_on_dsa": ('[[attention.layers]]\nkind = "dsa"\ncount = 2\ncompress_ratio = 4\n',
+                     "attention.layers[0].compress_ratio", "only csa and hca"),
+    "shared_without_full": ('[[attention.layers]]\nkind = "dsa-shared"\ncount = 2\n', "attention.layers",
+                            "no"),
+    "unknown_kind": ('[[attention.layers]]\nkind = "nsa"\ncount = 2\n', "attention.layers.kind", "unsupported"),
+    "window_unused": ('[attention]\nwindow = 64\n[[attention.layers]]\nkind = "dsa"\ncount = 1\n',
+                      "attention.window", "no window"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_ATTENTION))
+def test_bad_attention_tables_name_the_field(tmp_path, case):
+    extra, key, reason = BAD_ATTENTION[case]
+    p = _write(tmp_path, ATTN + "\n" + extra)
+    with pytest.raises(SpecError) as ei:
+        load_spec_file(p)
+    msg = str(ei.value)
+    assert msg.startswith(f"{p}: {key}") and reason in msg and "\n" not in msg, msg
+
+
+def test_tune_plan_says_what_a_v4_spec_needs_that_is_not_built():
+    from dsagen import cli
+
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert cli.main(["tune", "--arch", "sm90", "--spec", "deepseek-v4-flash", "--plan"]) == 0
+    text = buf.getvalue()
+    assert "kv_compress: FAILED: the spec needs it" in text
+    assert "sparse_mla_decode_h64_dqk512_topk128_x512_xp64_fp8_b" in text
 
 def _write(tmp_path, text, name="s.toml"):
     p = tmp_path / name

@@ -42,7 +42,8 @@ class Operator:
     keys: dict                            # problem key -> type (int or str)
     size_keys: tuple                      # problem keys that vary with the workload
     primary: str                          # the size key buckets split on
-    name_parts: tuple                     # (problem key, prefix) for readable kernel names, structural first
+    name_parts: tuple                     # (problem key, prefix) for readable kernel names, structural first;
+                                          # a part whose value is 0 is left out (an absent feature)
     problems: Callable                    # spec -> list of problem dicts
     cases: Callable                       # (problem, device, size) -> list[Case]
     sizes: Callable                       # () -> (FLOPs, minimum bytes) as sympy expressions of problem keys
@@ -83,7 +84,7 @@ class Operator:
     def kernel_name(self, problem: dict) -> str:
         parts = [self.name]
         for key, prefix in self.name_parts:
-            if key in problem:
+            if key in problem and problem[key] != 0:
                 parts.append(f"{prefix}{problem[key]}")
         return "_".join(parts)
 

@@ -73,6 +73,38 @@ class MlaSpec:
 
 
 @dataclass(frozen=True)
+class LayerKind:
+    kind: str                           # one of dsagen.spec.schema.LAYER_KINDS
+    count: int                          # layers of this kind
+    compress_ratio: int = 1             # csa / hca: raw tokens per compressed entry
+    compressed_page_block_size: int = 0  # csa / hca: page size of the compressed cache
+
+    def compressed(self, n: int) -> int:
+        """Compressed entries of n raw tokens."""
+        return -(-n // self.compress_ratio)
+
+
+@dataclass(frozen=True)
+class AttentionSpec:
+    """The model's attention layers by kind. Default: every layer V3.2-style DSA over raw tokens."""
+    window: int = 0                     # raw tokens of the sliding window (window / csa / hca layers)
+    layers: tuple = (LayerKind("dsa", 1),)
+
+    def kinds(self, *names) -> list:
+        return [lk for lk in self.layers if lk.kind in names]
+
+    def unbuilt(self) -> list:
+        """(operator, why) the spec's layers need that dsagen does not have yet: `tune` reports
+        each as failed instead of leaving the field unused."""
+        out = []
+        ratios = sorted({lk.compress_ratio for lk in self.kinds("csa", "hca")})
+        if ratios:
+            out.append(("kv_compress", f"csa/hca layers compress the KV cache {'/'.join(f'{r}:1' for r in ratios)} "
+                                       f"(gated pooling over overlapping windows): no operator for it yet"))
+        return out
+
+
+@dataclass(frozen=True)
 class PrefillWorkload:
     s_q: tuple
     s_kv: tuple
@@ -94,12 +126,14 @@ class Spec:
     mla: MlaSpec
     prefill: PrefillWorkload
     decode: DecodeWorkload
+    attention: AttentionSpec = AttentionSpec()
     source: str = "<memory>"
 
     def canonical(self) -> dict:
         """The normalized content (sorted keys, lists sorted and deduplicated; no source path)."""
         d = asdict(self)
         d.pop("source")
+        d["attention"]["layers"] = [dict(x) for x in d["attention"]["layers"]]  # order matters: not a set
         d["workloads"] = {"prefill": d.pop("prefill"), "decode": d.pop("decode")}
         return _normalize(d)
 
@@ -117,6 +151,8 @@ def _normalize(v):
     if isinstance(v, dict):
         return {k: _normalize(v[k]) for k in sorted(v)}
     if isinstance(v, (list, tuple)):
+        if v and isinstance(v[0], dict):   # the layer kinds: a list of tables, in order
+            return [_normalize(x) for x in v]
         return sorted(set(v))
     return v
 
@@ -161,6 +197,7 @@ def spec_from_dict(data: dict, source: str = "<memory>") -> Spec:
                             f"(d_qk 512); got latent_dim {lat}, rope_dim {rope}, d_qk {d_qk} for kv_format "
                             f"{kv_format!r}")
         kv_format = "fp8"   # the format is then fixed by d_qk
+    attention = _attention(src, data.get("attention"))
     dec = wl["decode"]
     points = {"prefill": len(wl["prefill"]["s_q"]) * len(wl["prefill"]["s_kv"]) * len(mla["tp"]),
               "decode": len(dec["batch"]) * len(dec["next_n"]) * len(dec["context_len"]) * len(mla["tp"])}
@@ -183,8 +220,35 @@ def spec_from_dict(data: dict, source: str = "<memory>") -> Spec:
                                 s_kv=tuple(sorted(set(wl["prefill"]["s_kv"])))),
         decode=DecodeWorkload(batch=tuple(sorted(set(dec["batch"]))), next_n=tuple(sorted(set(dec["next_n"]))),
                               context_len=tuple(sorted(set(dec["context_len"])))),
+        attention=attention,
         source=source,
     )
+
+
+def _attention(src: str, at) -> AttentionSpec:
+    """The [attention] table (already schema-checked) with the rules across its fields."""
+    if at is None:
+        return AttentionSpec()
+    window = at.get("window", 0)
+    kinds = []
+    for i, lk in enumerate(at["layers"]):
+        where = f"{src}: attention.layers[{i}]"
+        kind = lk["kind"]
+        compressed = kind in ("csa", "hca")
+        if compressed and ("compress_ratio" not in lk or "compressed_page_block_size" not in lk):
+            raise SpecError(f"{where}.compress_ratio: a {kind} layer needs compress_ratio and "
+                            f"compressed_page_block_size (the compressed cache's page)")
+        if not compressed and ("compress_ratio" in lk or "compressed_page_block_size" in lk):
+            raise SpecError(f"{where}.compress_ratio: a {kind} layer attends raw tokens (only csa and hca compress)")
+        if kind in ("window", "csa", "hca") and window < 1:
+            raise SpecError(f"{src}: attention.window: {kind} layers attend a sliding window: give its length")
+        kinds.append(LayerKind(kind, lk["count"], lk.get("compress_ratio", 1), lk.get("compressed_page_block_size", 0)))
+    names = {k.kind for k in kinds}
+    if "dsa-shared" in names and "dsa" not in names:
+        raise SpecError(f"{src}: attention.layers: dsa-shared layers reuse a dsa layer's top-k, and there is none")
+    if window and not names & {"window", "csa", "hca"}:
+        raise SpecError(f"{src}: attention.window: no window, csa or hca layer attends it")
+    return AttentionSpec(window=window, layers=tuple(kinds))
 
 
 def load_spec_file(path) -> Spec:

@@ -13,6 +13,10 @@ KV_FORMATS = ("bf16", "fp8", "v32-fp8-656", "model1-fp8-584")
 INDEXER_DTYPES = ("e4m3", "bf16")
 SCALE_FORMATS = ("ue8m0", "fp32")
 INDEXER_HEAD_DIMS = (32, 64, 128)
+# dsa: V3.2-style (indexer + top-k over raw tokens); dsa-shared: reuses a dsa layer's top-k
+# (GLM-5.2 IndexShare); window: the sliding window only; csa: window + an indexer's top-k over
+# entries compressed compress_ratio:1; hca: window + every compressed entry (DeepSeek-V4).
+LAYER_KINDS = ("dsa", "dsa-shared", "window", "csa", "hca")
 
 
 def _int(lo=1, hi=INT32_MAX):
@@ -51,11 +55,20 @@ SPEC = _table({
         "kv_format": {"type": "string", "enum": list(KV_FORMATS)},
         "page_block_size": _int(1, 1024),
     }, optional=("d_qk",)),
+    "attention": _table({
+        "window": _int(0, 65536),
+        "layers": {"type": "array", "minItems": 1, "maxItems": 16, "items": _table({
+            "kind": {"type": "string", "enum": list(LAYER_KINDS)},
+            "count": _int(1, 1024),
+            "compress_ratio": _int(2, 4096),
+            "compressed_page_block_size": _int(1, 1024),
+        }, optional=("compress_ratio", "compressed_page_block_size"))},
+    }, optional=("window",)),
     "workloads": _table({
         "prefill": _table({"s_q": _ints(), "s_kv": _ints()}),
         "decode": _table({"batch": _ints(), "next_n": _ints(1, 64), "context_len": _ints()}),
     }),
-}, optional=("description",))
+}, optional=("description", "attention"))
 
 
 def _key(path) -> str:

@@ -3,7 +3,7 @@
 Each operator writes its own as sympy expressions of its problem keys
 (dsagen/operators/<op>/problem.py, `sizes`), plus element sizes taken from the spec where the
 problem does not say (`q_bytes`: 1 for an e4m3 indexer, 2 for bf16; `kv_token_bytes`: 656 for
-FlashMLA's FP8 cache, 2*d_qk for bf16). FLOP conventions follow DSA_FACTS.md; minimum bytes
+FlashMLA's V3.2 FP8 cache, 584 for its MODEL1 cache (d_qk 512), 2*d_qk for bf16). FLOP conventions follow DSA_FACTS.md; minimum bytes
 count each input read once and each output written once ("min": caches and tiling only add).
 """
 
@@ -17,7 +17,8 @@ def element_env(problem: dict, spec=None) -> dict:
     env["q_bytes"] = 1 if idx_dtype == "e4m3" else 2
     fmt = problem.get("kv_format", "bf16")
     dqk = int(problem.get("d_qk", 576))
-    env["kv_token_bytes"] = 656 if fmt == "fp8" else 2 * dqk
+    env["kv_token_bytes"] = (656 if dqk == 576 else 584) if fmt == "fp8" else 2 * dqk
+    env.setdefault("extra_topk", 0)   # problems from before the second (compressed) cache
     return env
 
 

@@ -61,6 +61,14 @@ _LOG2E = 1.4426950408889634
 _LN2 = 0.6931471805599453
 
 
+def problem_from_op(problem: dict):
+    """The operator's problem -> the kernel's compile-time keys, or None where this kernel does not
+    serve it: it reads the 656-byte V3.2 FP8 cache (d_qk 576) and one cache (no extra_topk)."""
+    if problem.get("kv_format") != "fp8" or problem.get("d_qk", D_QK) != D_QK or problem.get("extra_topk", 0):
+        return None
+    return {k: problem[k] for k in ("h_q", "d_qk", "d_v", "topk", "kv_format", "page_block_size") if k in problem}
+
+
 def _check(problem, schedule):
     h_q = problem.get("h_q")
     if not isinstance(h_q, int) or not 1 <= h_q <= 128:

@@ -12,8 +12,9 @@ from dsagen.operators.base import Case, Operator
 
 
 def _problems(spec):
-    return [{"heads": spec.indexer.heads, "head_dim": spec.indexer.head_dim, "k": spec.topk.k, "s_q": sq, "s_kv": skv}
-            for sq in spec.prefill.s_q for skv in spec.prefill.s_kv]
+    return [{"heads": spec.indexer.heads, "head_dim": spec.indexer.head_dim, "k": spec.topk.k, "s_q": sq,
+             "s_kv": lk.compressed(skv)}
+            for lk in spec.attention.kinds("dsa", "csa") for sq in spec.prefill.s_q for skv in spec.prefill.s_kv]
 
 
 def _sizes():

@@ -150,7 +150,9 @@ def sparse_mla_decode(q, k_cache, indices, sm_scale=None, d_v=512, attn_sink=Non
     elif lse.shape != (b, h_q, s_q) or lse.dtype != torch.float32:
         raise ValueError(f"lse must be float32 [{b}, {h_q}, {s_q}], got {lse.dtype} {tuple(lse.shape)}")
     problem = {"h_q": h_q, "d_qk": d_qk, "d_v": d_v, "topk": indices.shape[-1], "batch": b, "s_q": s_q,
-               "kv_format": "fp8" if is_fp8 else "bf16", "page_block_size": k_cache.shape[1]}
+               "kv_format": "fp8" if is_fp8 else "bf16", "page_block_size": k_cache.shape[1],
+               "extra_topk": extra_indices.shape[-1] if extra_k_cache is not None else 0,
+               "extra_page_block_size": extra_k_cache.shape[1] if extra_k_cache is not None else 0}
     mod = kernel_module(OP, device, problem)
     extra = {}
     if extra_k_cache is not None:   # only then: a generated module of an older template takes no extra_*

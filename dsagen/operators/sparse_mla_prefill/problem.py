@@ -10,10 +10,18 @@ D_V = 512
 D_QK_CHOICES = (576, 512)
 
 
+def attended(lk, spec, n_kv: int) -> int:
+    """Entries a query of a `lk` layer attends over n_kv raw tokens (DeepSeek-V4 prefill gathers the
+    window and the compressed entries into one workspace, then runs this op once)."""
+    w, k = spec.attention.window, spec.topk.k
+    return {"dsa": k, "dsa-shared": k, "window": w, "csa": w + k, "hca": w + lk.compressed(n_kv)}[lk.kind]
+
+
 def _problems(spec):
     m = spec.mla
-    return [{"h_q": h, "d_qk": m.d_qk, "d_v": m.d_v, "topk": spec.topk.k, "s_q": sq, "s_kv": skv}
-            for h in m.heads_per_rank() for sq in spec.prefill.s_q for skv in spec.prefill.s_kv]
+    return [{"h_q": h, "d_qk": m.d_qk, "d_v": m.d_v, "topk": attended(lk, spec, skv), "s_q": sq, "s_kv": skv}
+            for lk in spec.attention.layers for h in m.heads_per_rank()
+            for sq in spec.prefill.s_q for skv in spec.prefill.s_kv]
 
 
 def _sizes():
