@@ -87,13 +87,19 @@ def test_nothing_from_a_name_becomes_code():
         records.kernel_dir("sm90", "fake_scale", "../../outside")
 
 
-def test_crash_between_staging_and_publishing_keeps_the_old_cache(home, monkeypatch):
+def _another_build_staged(home):
+    """(generated/, its files now, an entry for a new build of its first kernel, that build staged)."""
     gen = home / "generated"
     before = snapshot(gen)
     e = dict(next(iter(manifest.read_manifest(gen)["kernels"].values())))
     staged = records.staging_dir(gen, "x")
     (staged / "kernel.py").write_text("# another build\n")
     e.update(source_sha256=sha256_file(staged / "kernel.py"))
+    return gen, before, e, staged
+
+
+def test_crash_between_staging_and_publishing_keeps_the_old_cache(home, monkeypatch):
+    gen, before, e, staged = _another_build_staged(home)
 
     def boom(a, b):
         raise OSError("simulated crash before the rename")
@@ -108,16 +114,10 @@ def test_crash_between_staging_and_publishing_keeps_the_old_cache(home, monkeypa
     _assert_cache_valid(home, 2, killed=True)
 
 
-
 def test_full_disk_while_publishing_leaves_the_cache_as_it_was(home, monkeypatch):
     """ENOSPC while the manifest is written (after the kernel folder was swapped in): one
     CacheError naming the cause, the old kernel folder and manifest back in place, no temp file."""
-    gen = home / "generated"
-    before = snapshot(gen)
-    e = dict(next(iter(manifest.read_manifest(gen)["kernels"].values())))
-    staged = records.staging_dir(gen, "x")
-    (staged / "kernel.py").write_text("# another build\n")
-    e.update(source_sha256=sha256_file(staged / "kernel.py"))
+    gen, before, e, staged = _another_build_staged(home)
 
     def full(fd):
         raise OSError(errno.ENOSPC, "No space left on device")

@@ -3,7 +3,7 @@
 # kernel: "sparse_mla_decode_h128_dqk576_topk2048_fp8_b32"
 # arch: "sm100"  op: "sparse_mla_decode"
 # bucket: {"hi": 32, "key": "batch", "lo": 8}
-# problem: {"batch": 32, "d_qk": 576, "d_v": 512, "h_q": 128, "kv_format": "fp8", "page_block_size": 64, "s_q": 2, "topk": 2048}
+# problem: {"batch": 32, "d_qk": 576, "d_v": 512, "extra_page_block_size": 0, "extra_topk": 0, "h_q": 128, "kv_format": "fp8", "page_block_size": 64, "s_q": 2, "topk": 2048}
 """Sparse MLA decode over a paged latent cache (FlashMLA's sparse decode), bf16 or 656-byte FP8.
 
 Per query token t = (batch b, step s) and head h:
@@ -62,14 +62,83 @@ def _e4m3_bits_to_f32(b):
 
 
 @triton.jit
-def _load_latent(row_ptr, scale, cols, valid, KDT: tl.constexpr, IS_FP8: tl.constexpr, SOFT_FP8: tl.constexpr):
-    """[BLOCK_N, 128] latent group of the gathered rows, dequantised (FP8) and cast to KDT."""
-    k = tl.load(row_ptr[:, None] + cols[None, :], mask=valid[:, None], other=0.0)
-    if IS_FP8:
+def _ue8m0(b):
+    """ue8m0 bytes (uint8) -> fp32 2^(b - 127): the byte is the fp32 exponent field."""
+    return (b.to(tl.int32) << 23).to(tl.float32, bitcast=True)
+
+
+@triton.jit
+def _load_group(lat_row, rope_row, scale_row, valid, G: tl.constexpr, KDT: tl.constexpr,
+                LAYOUT: tl.constexpr, SOFT_FP8: tl.constexpr):
+    """Columns [128 G, 128 G + 128) of the gathered rows' key (the value is the same columns),
+    dequantised and cast to KDT, [BLOCK_N, 128].
+
+    LAYOUT 0: bf16 rows. 1: FlashMLA's 656-byte V3.2 record (e4m3 latent, one fp32 scale per 128
+    read from scale_row + G). 2: MODEL1 (e4m3 NoPE in columns < 448 with one ue8m0 scale byte per
+    64 at scale_row + column // 64; columns 448..511 are the bf16 RoPE, read from rope_row)."""
+    c = tl.arange(0, 128)
+    if LAYOUT == 0:
+        k = tl.load(lat_row[:, None] + G * 128 + c[None, :], mask=valid[:, None], other=0.0)
+    elif LAYOUT == 1:
+        s = tl.load(scale_row + G, mask=valid, other=0.0)
+        k = tl.load(lat_row[:, None] + G * 128 + c[None, :], mask=valid[:, None], other=0.0)
         if SOFT_FP8:
             k = _e4m3_bits_to_f32(k)
-        k = k.to(tl.float32) * scale[:, None]
+        k = k.to(tl.float32) * s[:, None]
+    else:
+        nope = (G * 128 + c) < 448
+        s_lo = _ue8m0(tl.load(scale_row + 2 * G, mask=valid, other=127))
+        if G < 3:
+            s_hi = _ue8m0(tl.load(scale_row + 2 * G + 1, mask=valid, other=127))
+        else:
+            s_hi = s_lo   # columns 448.. are RoPE, not scaled
+        k = tl.load(lat_row[:, None] + G * 128 + c[None, :], mask=valid[:, None] & nope[None, :], other=0.0)
+        if SOFT_FP8:
+            k = _e4m3_bits_to_f32(k)
+        k = k.to(tl.float32) * tl.where(c[None, :] < 64, s_lo[:, None], s_hi[:, None])
+        if G == 3:
+            r = tl.load(rope_row[:, None] + (c[None, :] - 64), mask=valid[:, None] & (c[None, :] >= 64), other=0.0)
+            k = tl.where(nope[None, :], k, r.to(tl.float32))
     return k.to(KDT)
+
+
+@triton.jit
+def _attend(q0, q1, q2, q3, qr, m_i, l_i, acc0, acc1, acc2, acc3,
+            lat_ptr, rope_ptr, scale_ptr, irow, pos, end, num_slots, page,
+            stride_lb, stride_lt, stride_rb, stride_rt, rope_off, stride_sb, stride_st, scale_off, qk_scale,
+            KDT: tl.constexpr, LAYOUT: tl.constexpr, SOFT_FP8: tl.constexpr, HAS_ROPE: tl.constexpr):
+    """One BLOCK_N step of the online softmax over the selected slots irow[pos] of one cache."""
+    idx = tl.load(irow + pos, mask=pos < end, other=-1)
+    valid = (idx >= 0) & (idx < num_slots)
+    idx = tl.where(valid, idx, 0)
+    blk = (idx // page).to(tl.int64)
+    off = (idx % page).to(tl.int64)
+    lrow = lat_ptr + blk * stride_lb + off * stride_lt
+    rrow = rope_ptr + blk * stride_rb + off * stride_rt + rope_off
+    srow = scale_ptr + blk * stride_sb + off * stride_st + scale_off
+    k0 = _load_group(lrow, rrow, srow, valid, 0, KDT, LAYOUT, SOFT_FP8)
+    k1 = _load_group(lrow, rrow, srow, valid, 1, KDT, LAYOUT, SOFT_FP8)
+    k2 = _load_group(lrow, rrow, srow, valid, 2, KDT, LAYOUT, SOFT_FP8)
+    k3 = _load_group(lrow, rrow, srow, valid, 3, KDT, LAYOUT, SOFT_FP8)
+    qk = tl.dot(q0, tl.trans(k0))
+    qk = tl.dot(q1, tl.trans(k1), qk)
+    qk = tl.dot(q2, tl.trans(k2), qk)
+    qk = tl.dot(q3, tl.trans(k3), qk)
+    if HAS_ROPE:  # d_qk 576: the 64 RoPE dims after the latent (key only)
+        c64 = tl.arange(0, D_ROPE_C)
+        kr = tl.load(rrow[:, None] + c64[None, :], mask=valid[:, None], other=0.0).to(KDT)
+        qk = tl.dot(qr, tl.trans(kr), qk)
+    qk = tl.where(valid[None, :], qk * qk_scale, float("-inf"))  # base-2 logits
+    m_new = tl.maximum(m_i, tl.max(qk, axis=1))
+    alpha = tl.exp2(m_i - m_new)
+    p = tl.exp2(qk - m_new[:, None])
+    l_i = l_i * alpha + tl.sum(p, axis=1)
+    pk = p.to(KDT)
+    acc0 = tl.dot(pk, k0, acc0 * alpha[:, None])
+    acc1 = tl.dot(pk, k1, acc1 * alpha[:, None])
+    acc2 = tl.dot(pk, k2, acc2 * alpha[:, None])
+    acc3 = tl.dot(pk, k3, acc3 * alpha[:, None])
+    return m_new, l_i, acc0, acc1, acc2, acc3
 
 
 @triton.jit
@@ -89,17 +158,23 @@ def _to_out(x, DT: tl.constexpr, BITS_RNE: tl.constexpr):
 
 @triton.jit
 def sparse_mla_decode_kernel(
-    q_ptr, lat_ptr, rope_ptr, scale_ptr, idx_ptr, topk_len_ptr, sink_ptr,
-    out_ptr, lse_ptr, po_ptr, plse_ptr,
-    h_q, s_q, num_slots, page, chunk, end_max, qk_scale,
-    stride_qb, stride_qs, stride_qh,
+    q_ptr, out_ptr, lse_ptr, po_ptr, plse_ptr, sink_ptr,
+    lat_ptr, rope_ptr, scale_ptr, idx_ptr, topk_len_ptr,
+    xlat_ptr, xrope_ptr, xscale_ptr, xidx_ptr, xtopk_len_ptr,
+    h_q, s_q, chunk, qk_scale,
+    num_slots, page, end_max,
     stride_lb, stride_lt, stride_rb, stride_rt, rope_off, stride_sb, stride_st, scale_off,
     stride_ib, stride_is,
+    xnum_slots, xpage, xend_max,
+    xstride_lb, xstride_lt, xstride_rb, xstride_rt, xrope_off, xstride_sb, xstride_st, xscale_off,
+    xstride_ib, xstride_is,
+    stride_qb, stride_qs, stride_qh,
     stride_ob, stride_os, stride_oh,
     stride_lse_b, stride_lse_h, stride_lse_s,
     stride_pot, stride_pos, stride_poh, stride_plt, stride_pls,
-    IS_FP8: tl.constexpr, SOFT_FP8: tl.constexpr, UPCAST: tl.constexpr,
-    HAS_TOPK_LEN: tl.constexpr, HAS_SINK: tl.constexpr, FINAL: tl.constexpr,
+    LAYOUT: tl.constexpr, D_QK: tl.constexpr, SOFT_FP8: tl.constexpr, UPCAST: tl.constexpr,
+    HAS_TOPK_LEN: tl.constexpr, HAS_EXTRA: tl.constexpr, HAS_XTOPK_LEN: tl.constexpr,
+    HAS_SINK: tl.constexpr, FINAL: tl.constexpr,
     BLOCK_H: tl.constexpr, BLOCK_N: tl.constexpr,
 ):
     t = tl.program_id(0)
@@ -108,23 +183,20 @@ def sparse_mla_decode_kernel(
     bi = t // s_q
     si = t % s_q
     KDT: tl.constexpr = tl.float32 if UPCAST else tl.bfloat16
+    HAS_ROPE: tl.constexpr = D_QK == 576
 
     heads = hb * BLOCK_H + tl.arange(0, BLOCK_H)
     hmask = heads < h_q
     c128 = tl.arange(0, 128)
-    c64 = tl.arange(0, D_ROPE_C)
     qrow = q_ptr + bi.to(tl.int64) * stride_qb + si.to(tl.int64) * stride_qs + heads[:, None].to(tl.int64) * stride_qh
     q0 = tl.load(qrow + c128[None, :], mask=hmask[:, None], other=0.0).to(KDT)
     q1 = tl.load(qrow + 128 + c128[None, :], mask=hmask[:, None], other=0.0).to(KDT)
     q2 = tl.load(qrow + 256 + c128[None, :], mask=hmask[:, None], other=0.0).to(KDT)
     q3 = tl.load(qrow + 384 + c128[None, :], mask=hmask[:, None], other=0.0).to(KDT)
-    qr = tl.load(qrow + 512 + c64[None, :], mask=hmask[:, None], other=0.0).to(KDT)
-
-    end = end_max
-    if HAS_TOPK_LEN:
-        end = tl.minimum(end, tl.maximum(tl.load(topk_len_ptr + bi), 0))
-    start = split * chunk
-    end = tl.minimum(end, start + chunk)
+    if HAS_ROPE:
+        qr = tl.load(qrow + 512 + tl.arange(0, D_ROPE_C)[None, :], mask=hmask[:, None], other=0.0).to(KDT)
+    else:
+        qr = q0   # unused
 
     m_i = tl.full([BLOCK_H], -1.0e30, tl.float32)  # finite floor: no -inf - -inf below
     l_i = tl.zeros([BLOCK_H], tl.float32)
@@ -132,48 +204,34 @@ def sparse_mla_decode_kernel(
     acc1 = tl.zeros([BLOCK_H, 128], tl.float32)
     acc2 = tl.zeros([BLOCK_H, 128], tl.float32)
     acc3 = tl.zeros([BLOCK_H, 128], tl.float32)
+    # The splits cut the concatenation [the cache's end_max slots, then the extra cache's
+    # xend_max] into chunks; this program walks its chunk's part of each.
+    start = split * chunk
+    stop = start + chunk
+    end = end_max
+    if HAS_TOPK_LEN:
+        end = tl.minimum(end, tl.maximum(tl.load(topk_len_ptr + bi), 0))
     irow = idx_ptr + bi.to(tl.int64) * stride_ib + si.to(tl.int64) * stride_is
-    for n0 in range(start, end, BLOCK_N):
-        pos = n0 + tl.arange(0, BLOCK_N)
-        idx = tl.load(irow + pos, mask=pos < end, other=-1)
-        valid = (idx >= 0) & (idx < num_slots)
-        idx = tl.where(valid, idx, 0)
-        blk = (idx // page).to(tl.int64)
-        off = (idx % page).to(tl.int64)
-        lrow = lat_ptr + blk * stride_lb + off * stride_lt
-        if IS_FP8:
-            srow = scale_ptr + blk * stride_sb + off * stride_st + scale_off
-            s0 = tl.load(srow, mask=valid, other=0.0)
-            s1 = tl.load(srow + 1, mask=valid, other=0.0)
-            s2 = tl.load(srow + 2, mask=valid, other=0.0)
-            s3 = tl.load(srow + 3, mask=valid, other=0.0)
-        else:
-            s0 = 1.0
-            s1 = 1.0
-            s2 = 1.0
-            s3 = 1.0
-        k0 = _load_latent(lrow, s0, c128, valid, KDT, IS_FP8, SOFT_FP8)
-        k1 = _load_latent(lrow + 128, s1, c128, valid, KDT, IS_FP8, SOFT_FP8)
-        k2 = _load_latent(lrow + 256, s2, c128, valid, KDT, IS_FP8, SOFT_FP8)
-        k3 = _load_latent(lrow + 384, s3, c128, valid, KDT, IS_FP8, SOFT_FP8)
-        rrow = rope_ptr + blk * stride_rb + off * stride_rt + rope_off
-        kr = tl.load(rrow[:, None] + c64[None, :], mask=valid[:, None], other=0.0).to(KDT)
-        qk = tl.dot(q0, tl.trans(k0))
-        qk = tl.dot(q1, tl.trans(k1), qk)
-        qk = tl.dot(q2, tl.trans(k2), qk)
-        qk = tl.dot(q3, tl.trans(k3), qk)
-        qk = tl.dot(qr, tl.trans(kr), qk)
-        qk = tl.where(valid[None, :], qk * qk_scale, float("-inf"))  # base-2 logits
-        m_new = tl.maximum(m_i, tl.max(qk, axis=1))
-        alpha = tl.exp2(m_i - m_new)
-        p = tl.exp2(qk - m_new[:, None])
-        l_i = l_i * alpha + tl.sum(p, axis=1)
-        m_i = m_new
-        pk = p.to(KDT)
-        acc0 = tl.dot(pk, k0, acc0 * alpha[:, None])
-        acc1 = tl.dot(pk, k1, acc1 * alpha[:, None])
-        acc2 = tl.dot(pk, k2, acc2 * alpha[:, None])
-        acc3 = tl.dot(pk, k3, acc3 * alpha[:, None])
+    hi = tl.minimum(end, stop)
+    for n0 in range(start, hi, BLOCK_N):
+        m_i, l_i, acc0, acc1, acc2, acc3 = _attend(
+            q0, q1, q2, q3, qr, m_i, l_i, acc0, acc1, acc2, acc3,
+            lat_ptr, rope_ptr, scale_ptr, irow, n0 + tl.arange(0, BLOCK_N), hi, num_slots, page,
+            stride_lb, stride_lt, stride_rb, stride_rt, rope_off, stride_sb, stride_st, scale_off, qk_scale,
+            KDT, LAYOUT, SOFT_FP8, HAS_ROPE)
+    if HAS_EXTRA:
+        xend = xend_max
+        if HAS_XTOPK_LEN:
+            xend = tl.minimum(xend, tl.maximum(tl.load(xtopk_len_ptr + bi), 0))
+        xrow = xidx_ptr + bi.to(tl.int64) * xstride_ib + si.to(tl.int64) * xstride_is
+        xlo = tl.maximum(start - end_max, 0)
+        xhi = tl.minimum(xend, stop - end_max)
+        for n0 in range(xlo, xhi, BLOCK_N):
+            m_i, l_i, acc0, acc1, acc2, acc3 = _attend(
+                q0, q1, q2, q3, qr, m_i, l_i, acc0, acc1, acc2, acc3,
+                xlat_ptr, xrope_ptr, xscale_ptr, xrow, n0 + tl.arange(0, BLOCK_N), xhi, xnum_slots, xpage,
+                xstride_lb, xstride_lt, xstride_rb, xstride_rt, xrope_off, xstride_sb, xstride_st, xscale_off,
+                qk_scale, KDT, LAYOUT, SOFT_FP8, HAS_ROPE)
 
     has = l_i > 0.0
     # A NaN logit (NaN in q, in a selected slot, or sm_scale) leaves l_i NaN whichever way the
@@ -294,39 +352,75 @@ def choose_splits(batch: int, s_q: int, h_q: int, topk: int, device, schedule=No
     return max(1, min(want, sch["NUM_SPLITS"], most))
 
 
+LAYOUTS = {"bf16": 0, "v32-fp8-656": 1, "model1-fp8-584": 2}
+FP8_ROW_BYTES_BY_LAYOUT = {656: "v32-fp8-656", 584: "model1-fp8-584"}
+
+
+def cache_layout(k_cache) -> str:
+    """A cache's format from its dtype and row size: bf16 rows (576 or 512 values), FlashMLA's
+    656-byte V3.2 record, or the 584-byte MODEL1 record (uint8 or float8_e4m3fn)."""
+    if k_cache.dtype == torch.bfloat16:
+        return "bf16"
+    return FP8_ROW_BYTES_BY_LAYOUT[k_cache.shape[-1]]
+
+
+def _cache_args(k_cache, soft: bool):
+    """(lat, rope, scale views of the cache, and its 8 stride/offset arguments) for the kernel."""
+    layout = cache_layout(k_cache)
+    if layout == "bf16":
+        d = k_cache.shape[-1]
+        st = (k_cache.stride(0), k_cache.stride(1))
+        return k_cache, k_cache, k_cache, (*st, *st, D_LATENT if d == 576 else 0, *st, 0)
+    u8 = k_cache.view(torch.uint8)
+    lat = u8 if soft else u8.view(torch.float8_e4m3fn)
+    rope = u8.view(torch.bfloat16)
+    if layout == "v32-fp8-656":
+        scale = u8.view(torch.float32)
+        return lat, rope, scale, (lat.stride(0), lat.stride(1), rope.stride(0), rope.stride(1), (D_LATENT + 16) // 2,
+                                  scale.stride(0), scale.stride(1), D_LATENT // 4)
+    # MODEL1: token t of a block holds bytes [576 t, 576 t + 576) (448 e4m3, 64 bf16) and its
+    # scale bytes at 576 * page + 8 t; the block stride is the cache's own stride(0)
+    page = k_cache.shape[1]
+    sb = u8.stride(0)
+    return lat, rope, u8, (sb, 576, sb // 2, 288, 224, sb, 8, 576 * page)
+
+
 def launch(q, k_cache, indices, topk_length, attn_sink, out, lse, *, sm_scale, is_fp8,
-           num_splits=None, schedule=None, soft_fp8=None):
-    """q [b, s_q, h_q, 576]; k_cache bf16 [num_blocks, page, 1, 576] or uint8 [num_blocks, page, 1, 656]
-    (last dim contiguous); indices int32 [b, s_q, topk] (last dim contiguous); topk_length int32 [b]
-    or None; attn_sink fp32 [h_q] or None; out [b, s_q, h_q, 512] (last dim contiguous);
-    lse fp32 [b, h_q, s_q]. num_splits: None picks one (choose_splits). soft_fp8: decode e4m3 in
-    software (default: only where the GPU lacks e4m3, before sm89)."""
+           num_splits=None, schedule=None, soft_fp8=None, extra_k_cache=None, extra_indices=None,
+           extra_topk_length=None):
+    """q [b, s_q, h_q, d_qk] (576 with a 656-byte or bf16 576 cache; 512 with a MODEL1 or bf16 512
+    cache); k_cache [num_blocks, page, 1, row] (row: 576 or 512 bf16 values, or 656 / 584 bytes;
+    last dim contiguous); indices int32 [b, s_q, topk] (last dim contiguous); topk_length int32 [b]
+    or None; extra_k_cache / extra_indices / extra_topk_length: a second cache of the same format
+    (its own page size) attended in the same softmax, or None; attn_sink fp32 [h_q] or None;
+    out [b, s_q, h_q, 512] (last dim contiguous); lse fp32 [b, h_q, s_q]. num_splits: None picks
+    one (choose_splits). soft_fp8: decode e4m3 in software (default: only before sm89)."""
     sch = schedule or SCHEDULE
-    b, s_q, h_q, _ = q.shape
-    nb, page = k_cache.shape[0], k_cache.shape[1]
+    b, s_q, h_q, d_qk = q.shape
     topk = indices.shape[-1]
+    has_extra = extra_k_cache is not None
+    xtopk = extra_indices.shape[-1] if has_extra else 0
+    total = topk + xtopk
     if b * s_q == 0 or h_q == 0:
         return
     device = q.device
     block_h = _block_h(h_q, sch, _cc(device))
     block_n = sch["BLOCK_N"]
-    splits = num_splits if num_splits is not None else choose_splits(b, s_q, h_q, topk, device, sch)
-    splits = max(1, min(splits, max(1, triton.cdiv(topk, block_n))))
-    chunk = triton.cdiv(triton.cdiv(max(topk, 1), splits), block_n) * block_n
-    splits = max(1, triton.cdiv(topk, chunk))
-    soft = _soft_fp8(device) if soft_fp8 is None else soft_fp8
+    splits = num_splits if num_splits is not None else choose_splits(b, s_q, h_q, total, device, sch)
+    splits = max(1, min(splits, max(1, triton.cdiv(total, block_n))))
+    chunk = triton.cdiv(triton.cdiv(max(total, 1), splits), block_n) * block_n
+    splits = max(1, triton.cdiv(total, chunk))
+    layout = cache_layout(k_cache)
+    soft = layout != "bf16" and (_soft_fp8(device) if soft_fp8 is None else soft_fp8)
     upcast = device.type == "cpu"
-    if is_fp8:
-        u8 = k_cache.view(torch.uint8)
-        lat = u8 if soft else u8.view(torch.float8_e4m3fn)
-        rope = u8.view(torch.bfloat16)
-        scale = u8.view(torch.float32)
-        strides = (lat.stride(0), lat.stride(1), rope.stride(0), rope.stride(1), (D_LATENT + 16) // 2,
-                   scale.stride(0), scale.stride(1), D_LATENT // 4)
+    lat, rope, scale, strides = _cache_args(k_cache, soft)
+    nslots = k_cache.shape[0] * k_cache.shape[1]
+    if has_extra:
+        xlat, xrope, xscale, xstrides = _cache_args(extra_k_cache, soft)
+        xidx = extra_indices
+        xnslots, xpage = extra_k_cache.shape[0] * extra_k_cache.shape[1], extra_k_cache.shape[1]
     else:
-        lat = rope = scale = k_cache
-        strides = (k_cache.stride(0), k_cache.stride(1), k_cache.stride(0), k_cache.stride(1), D_LATENT,
-                   k_cache.stride(0), k_cache.stride(1), 0)
+        xlat, xrope, xscale, xstrides, xidx, xnslots, xpage = lat, rope, scale, strides, indices, 0, 1
     final = splits == 1
     if final:
         po = out
@@ -339,19 +433,19 @@ def launch(q, k_cache, indices, topk_length, attn_sink, out, lse, *, sm_scale, i
     dummy = lse
     grid = (b * s_q, splits, triton.cdiv(h_q, block_h))
     sparse_mla_decode_kernel[grid](
-        q, lat, rope, scale, indices,
-        topk_length if topk_length is not None else dummy,
-        attn_sink if attn_sink is not None else dummy,
-        out, lse, po, plse,
-        h_q, s_q, nb * page, page, chunk, topk, sm_scale * _LOG2E,
+        q, out, lse, po, plse, attn_sink if attn_sink is not None else dummy,
+        lat, rope, scale, indices, topk_length if topk_length is not None else dummy,
+        xlat, xrope, xscale, xidx, extra_topk_length if extra_topk_length is not None else dummy,
+        h_q, s_q, chunk, sm_scale * _LOG2E,
+        nslots, k_cache.shape[1], topk, *strides, indices.stride(0), indices.stride(1),
+        xnslots, xpage, xtopk, *xstrides, xidx.stride(0), xidx.stride(1),
         q.stride(0), q.stride(1), q.stride(2),
-        *strides,
-        indices.stride(0), indices.stride(1),
         out.stride(0), out.stride(1), out.stride(2),
         lse.stride(0), lse.stride(1), lse.stride(2),
         *pstr,
-        IS_FP8=bool(is_fp8), SOFT_FP8=bool(is_fp8 and soft), UPCAST=upcast,
-        HAS_TOPK_LEN=topk_length is not None, HAS_SINK=attn_sink is not None, FINAL=final,
+        LAYOUT=LAYOUTS[layout], D_QK=d_qk, SOFT_FP8=bool(soft), UPCAST=upcast,
+        HAS_TOPK_LEN=topk_length is not None, HAS_EXTRA=has_extra, HAS_XTOPK_LEN=extra_topk_length is not None,
+        HAS_SINK=attn_sink is not None, FINAL=final,
         BLOCK_H=block_h, BLOCK_N=block_n,
         num_warps=sch["num_warps"], num_stages=sch["num_stages"],
     )
@@ -368,27 +462,35 @@ def launch(q, k_cache, indices, topk_length, attn_sink, out, lse, *, sm_scale, i
 
 
 def aot_kernels(problem, schedule):
-    """problem: h_q, d_qk, d_v, topk, batch, s_q, kv_format, page_block_size, and optionally cc
-    (compute capability; 90 when absent). Both kernels: the main one (with splits) and the combine."""
+    """problem: h_q, d_qk, d_v, topk, batch, s_q, kv_format, page_block_size, and optionally
+    extra_topk (a second cache) and cc (compute capability; 90 when absent). Both kernels: the
+    main one (with splits) and the combine."""
     h_q = problem["h_q"]
-    fp8 = problem.get("kv_format", "bf16") == "fp8"
+    d_qk = problem.get("d_qk", 576)
+    fmt = problem.get("kv_format", "bf16")
+    layout = {"fp8": "v32-fp8-656" if d_qk == 576 else "model1-fp8-584"}.get(fmt, fmt)
+    fp8 = layout != "bf16"
     soft = fp8 and problem.get("cc", 90) < 89
     block_h = _block_h(h_q, schedule, problem.get("cc", 90))
     lat_t = ("*u8" if soft else "*fp8e4nv") if fp8 else "*bf16"
-    sig = {
-        "q_ptr": "*bf16", "lat_ptr": lat_t, "rope_ptr": "*bf16", "scale_ptr": "*fp32" if fp8 else "*bf16",
-        "idx_ptr": "*i32", "topk_len_ptr": "*i32", "sink_ptr": "*fp32",
-        "out_ptr": "*bf16", "lse_ptr": "*fp32", "po_ptr": "*fp32", "plse_ptr": "*fp32",
-    }
-    for name in ("h_q", "s_q", "num_slots", "page", "chunk", "end_max"):
-        sig[name] = "i32"
-    sig["qk_scale"] = "fp32"
-    for name in ("stride_qb", "stride_qs", "stride_qh", "stride_lb", "stride_lt", "stride_rb", "stride_rt",
-                 "rope_off", "stride_sb", "stride_st", "scale_off", "stride_ib", "stride_is",
-                 "stride_ob", "stride_os", "stride_oh", "stride_lse_b", "stride_lse_h", "stride_lse_s",
+    scale_t = {"bf16": "*bf16", "v32-fp8-656": "*fp32", "model1-fp8-584": "*u8"}[layout]
+    sig = {"q_ptr": "*bf16", "out_ptr": "*bf16", "lse_ptr": "*fp32", "po_ptr": "*fp32", "plse_ptr": "*fp32",
+           "sink_ptr": "*fp32"}
+    for x in ("", "x"):
+        sig.update({f"{x}lat_ptr": lat_t, f"{x}rope_ptr": "*bf16", f"{x}scale_ptr": scale_t, f"{x}idx_ptr": "*i32",
+                    f"{x}topk_len_ptr": "*i32"})
+    sig.update({"h_q": "i32", "s_q": "i32", "chunk": "i32", "qk_scale": "fp32"})
+    for x in ("", "x"):
+        for name in ("num_slots", "page", "end_max", "stride_lb", "stride_lt", "stride_rb", "stride_rt", "rope_off",
+                     "stride_sb", "stride_st", "scale_off", "stride_ib", "stride_is"):
+            sig[f"{x}{name}"] = "i32"
+    for name in ("stride_qb", "stride_qs", "stride_qh", "stride_ob", "stride_os", "stride_oh",
+                 "stride_lse_b", "stride_lse_h", "stride_lse_s",
                  "stride_pot", "stride_pos", "stride_poh", "stride_plt", "stride_pls"):
         sig[name] = "i32"
-    consts = {"IS_FP8": fp8, "SOFT_FP8": soft, "UPCAST": False, "HAS_TOPK_LEN": True, "HAS_SINK": True,
+    extra = bool(problem.get("extra_topk"))
+    consts = {"LAYOUT": LAYOUTS[layout], "D_QK": d_qk, "SOFT_FP8": soft, "UPCAST": False, "HAS_TOPK_LEN": True,
+              "HAS_EXTRA": extra, "HAS_XTOPK_LEN": extra, "HAS_SINK": True,
               "FINAL": False, "BLOCK_H": block_h, "BLOCK_N": schedule["BLOCK_N"]}
     for name in consts:
         sig[name] = "constexpr"

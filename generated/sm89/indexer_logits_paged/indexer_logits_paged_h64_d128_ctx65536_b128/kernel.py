@@ -8,8 +8,9 @@
 
 q e4m3 [B, next_n, H, D]; kv_cache uint8 [num_blocks, block_kv, 1, D+4] where inside one block
 the block_kv * D fp8 bytes come first (token-major), then block_kv fp32 scales; block_table
-int32 [B, max_blocks]; context_lens int32 [B]. Row (b, i) (output row b * next_n + i) sees
-logical positions pos <= context_lens[b] - next_n + i:
+int32 [B, max_blocks]; context_lens int32 [B] (2025 DeepGEMM: row (b, i), output row
+b * next_n + i, sees logical positions pos <= context_lens[b] - next_n + i) or int32
+[B, next_n] (DeepGEMM main: row (b, i) sees pos < context_lens[b, i], any lengths, 0 included):
 
     out[b * next_n + i, pos] = sum_h relu(q[b, i, h] . k[pos]) * weights[b * next_n + i, h] * scale[pos]
 
@@ -54,19 +55,24 @@ def _e4m3_bits_to_f16(b):
 def indexer_logits_paged_kernel(
     q_ptr, kv_ptr, kv_f32_ptr, w_ptr, ctx_ptr, table_ptr, out_ptr,
     next_n, max_ctx, n_q_tiles, num_blocks,
-    stride_qb, stride_qn, stride_qh, stride_block, stride_tb, stride_ws, stride_os,
+    stride_qb, stride_qn, stride_qh, stride_block, stride_tb, stride_ws, stride_os, stride_cb,
     H: tl.constexpr, HP: tl.constexpr, D: tl.constexpr, BLOCK_KV: tl.constexpr,
     BLOCK_Q: tl.constexpr, BLOCK_N: tl.constexpr, TILES_N: tl.constexpr,
-    CLEAN: tl.constexpr, UPCAST: tl.constexpr, SOFT_FP8: tl.constexpr,
+    CLEAN: tl.constexpr, UPCAST: tl.constexpr, SOFT_FP8: tl.constexpr, PER_ROW: tl.constexpr,
 ):
     pid = tl.program_id(0)
     pid_n = tl.program_id(1)
     b = pid // n_q_tiles
     qt = pid % n_q_tiles
-    ctx = tl.load(ctx_ptr + b)
     ii = qt * BLOCK_Q + tl.arange(0, BLOCK_Q)  # draft index inside the batch
     i_ok = ii < next_n
-    last = ctx - next_n + ii  # row ii sees pos <= last
+    if PER_ROW:  # context_lens [B, next_n]: each row its own length; the tile reads up to the longest
+        row_len = tl.load(ctx_ptr + b.to(tl.int64) * stride_cb + ii, mask=i_ok, other=0)
+        last = row_len - 1
+        ctx = tl.max(tl.where(i_ok, row_len, 0), axis=0)
+    else:
+        ctx = tl.load(ctx_ptr + b)
+        last = ctx - next_n + ii  # row ii sees pos <= last
     out_rows = (b * next_n + ii).to(tl.int64)
     # this program's positions [c0, c1); the cache is read for [c0, e) only (positions < context)
     c0 = pid_n * (BLOCK_N * TILES_N)
@@ -136,8 +142,9 @@ def _soft_fp8(device) -> bool:
 def launch(q, kv_cache, weights, context_lens, block_table, out, *, max_context_len, clean=True,
            schedule=None, soft_fp8=None):
     """q e4m3 [B, next_n, H, D], kv_cache uint8 [nb, block_kv, 1, D+4] (contiguous), weights fp32
-    [B*next_n, H], context_lens int32 [B], block_table int32 [B, max_blocks], out fp32
-    [B*next_n, max_context_len] (unit column stride)."""
+    [B*next_n, H], context_lens int32 [B] or [B, next_n] (unit last stride; the 2-D lengths at most
+    max_context_len), block_table int32 [B, max_blocks], out fp32 [B*next_n, max_context_len] (unit
+    column stride)."""
     sch = schedule or SCHEDULE
     bsz, next_n, h, d = q.shape
     if bsz == 0 or max_context_len == 0:
@@ -158,9 +165,10 @@ def launch(q, kv_cache, weights, context_lens, block_table, out, *, max_context_
         q, kv_bytes, kv_f32, weights, context_lens, block_table, out,
         next_n, max_context_len, n_q_tiles, kv_cache.shape[0],
         q.stride(0), q.stride(1), q.stride(2), kv_u8.stride(0), block_table.stride(0), weights.stride(0),
-        out.stride(0),
+        out.stride(0), context_lens.stride(0) if context_lens.dim() == 2 else 0,
         H=h, HP=_hp(h), D=d, BLOCK_KV=block_kv, BLOCK_Q=bq, BLOCK_N=bn, TILES_N=tiles,
         CLEAN=bool(clean), UPCAST=q.device.type == "cpu" and not soft, SOFT_FP8=soft,
+        PER_ROW=context_lens.dim() == 2,
         num_warps=sch["num_warps"], num_stages=sch["num_stages"],
     )
 
@@ -175,14 +183,14 @@ def aot_kernels(problem, schedule):
         "table_ptr": "*i32", "out_ptr": "*fp32",
         "next_n": "i32", "max_ctx": "i32", "n_q_tiles": "i32", "num_blocks": "i32",
         "stride_qb": "i32", "stride_qn": "i32", "stride_qh": "i32", "stride_block": "i32", "stride_tb": "i32",
-        "stride_ws": "i32", "stride_os": "i32",
+        "stride_ws": "i32", "stride_os": "i32", "stride_cb": "i32",
         "H": "constexpr", "HP": "constexpr", "D": "constexpr", "BLOCK_KV": "constexpr",
         "BLOCK_Q": "constexpr", "BLOCK_N": "constexpr", "TILES_N": "constexpr",
-        "CLEAN": "constexpr", "UPCAST": "constexpr", "SOFT_FP8": "constexpr",
+        "CLEAN": "constexpr", "UPCAST": "constexpr", "SOFT_FP8": "constexpr", "PER_ROW": "constexpr",
     }
     consts = {"H": h, "HP": _hp(h), "D": d, "BLOCK_KV": problem.get("block_kv", 64),
               "BLOCK_Q": _block_q(schedule, problem.get("next_n", 1), h), "BLOCK_N": schedule["BLOCK_N"],
               "TILES_N": schedule.get("TILES_N", 1),
-              "CLEAN": True, "UPCAST": False, "SOFT_FP8": soft}
+              "CLEAN": True, "UPCAST": False, "SOFT_FP8": soft, "PER_ROW": bool(problem.get("per_row_lens"))}
     return [{"name": "indexer_logits_paged_kernel", "fn": indexer_logits_paged_kernel, "signature": sig,
              "constexprs": consts, "num_warps": schedule["num_warps"], "num_stages": schedule["num_stages"]}]
