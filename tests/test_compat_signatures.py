@@ -12,6 +12,7 @@ to the wrong parameter).
 import inspect
 
 import pytest
+import torch
 
 _EMPTY = inspect.Parameter.empty
 
@@ -27,6 +28,16 @@ DEEP_GEMM = {
         ("q", _EMPTY), ("kv_cache", _EMPTY), ("weights", _EMPTY), ("context_lens", _EMPTY),
         ("block_table", _EMPTY), ("schedule_meta", _EMPTY), ("max_context_len", _EMPTY),
         ("clean_logits", False), ("indices", None),
+    ],
+    "fp8_fp4_mqa_logits": [
+        ("q", _EMPTY), ("kv", _EMPTY), ("weights", _EMPTY),
+        ("cu_seq_len_k_start", _EMPTY), ("cu_seq_len_k_end", _EMPTY),
+        ("clean_logits", True), ("max_seqlen_k", 0), ("logits_dtype", torch.float32),
+    ],
+    "fp8_fp4_paged_mqa_logits": [
+        ("q", _EMPTY), ("kv_cache", _EMPTY), ("weights", _EMPTY), ("context_lens", _EMPTY),
+        ("block_table", _EMPTY), ("schedule_meta", _EMPTY), ("max_context_len", _EMPTY),
+        ("clean_logits", False), ("logits_dtype", torch.float32), ("indices", None),
     ],
     "get_num_sms": [],
     "set_num_sms": [("new_num_sms", _EMPTY)],

@@ -166,3 +166,26 @@ def test_indices_keyword_accepted_only_as_none():
         dg.get_paged_mqa_logits_metadata(cl, 64, 4, indices=rows)
     with pytest.raises(ValueError, match="indices"):
         dg.fp8_paged_mqa_logits(q, cache, w, cl, bt, meta, max_ctx, indices=rows)
+
+
+def test_unified_fp8_fp4_names_take_the_fp8_path():
+    """DeepGEMM main's fp8_fp4_* entry points with q = (values, None) give the fp8_* results, in fp32
+    or bf16; FP4 inputs (scales beside q, or non-e4m3 values) are refused naming the reason."""
+    q, k, ks, w, start, end = ragged.random_ragged(6, 50, 8, 64, seed=9)
+    ref = dg.fp8_mqa_logits(q, (k, ks), w, start, end)
+    got = dg.fp8_fp4_mqa_logits((q, None), (k, ks), w, start, end)
+    torch.testing.assert_close(got, ref, atol=0.0, rtol=0.0)
+    bf = dg.fp8_fp4_mqa_logits((q, None), (k, ks), w, start, end, logits_dtype=torch.bfloat16)
+    assert bf.dtype == torch.bfloat16 and torch.equal(bf, ref.bfloat16())
+    with pytest.raises(ValueError, match="FP4"):
+        dg.fp8_fp4_mqa_logits((q, torch.ones(6, 8)), (k, ks), w, start, end)
+    with pytest.raises(ValueError, match="logits_dtype"):
+        dg.fp8_fp4_mqa_logits((q, None), (k, ks), w, start, end, logits_dtype=torch.float16)
+    qp, cache, wp, cl, bt, max_ctx = paged.random_paged(2, 2, 16, 64, [90, 40], seed=4)
+    meta = dg.get_paged_mqa_logits_metadata(cl, 64, dg.get_num_sms())
+    ref = dg.fp8_paged_mqa_logits(qp, cache, wp, cl, bt, meta, max_ctx, clean_logits=True)
+    for qq in ((qp, None), qp):
+        got = dg.fp8_fp4_paged_mqa_logits(qq, cache, wp, cl, bt, meta, max_ctx, clean_logits=True)
+        torch.testing.assert_close(got, ref, atol=0.0, rtol=0.0)
+    with pytest.raises(ValueError, match="FP4"):
+        dg.fp8_fp4_paged_mqa_logits((qp.view(torch.uint8), torch.ones(1)), cache, wp, cl, bt, meta, max_ctx)

@@ -8,6 +8,8 @@ and any GPU Triton supports, sm80 included through software FP8 decoding).
 - fp8_paged_mqa_logits(q, kv_cache, weights, context_lens, block_table, schedule_meta,
   max_context_len, clean_logits=False, indices=None)
 - get_num_sms(), set_num_sms(new_num_sms)
+- fp8_fp4_mqa_logits, fp8_fp4_paged_mqa_logits: DeepGEMM main's unified names (q as a pair
+  (values, scales or None), logits_dtype fp32 or bf16); the FP8 path only, FP4 is refused
 
 `indices` (DeepGEMM main: a request index per row of a varlen batch) is accepted as a keyword
 and must be None: dsagen's paged indexer takes the [B, next_n] batch form only.
@@ -167,3 +169,45 @@ def fp8_paged_mqa_logits(q, kv_cache, weights, context_lens, block_table, schedu
         raise ValueError("max_context_len must be a Python int")
     return _paged_api.indexer_logits_paged(q, kv_cache, weights, context_lens, block_table, max_context_len,
                                      clean=bool(clean_logits))
+
+
+# ---- DeepGEMM main's unified FP8/FP4 names (2026) ---------------------------------------------
+_LOGITS_DTYPES = (torch.float32, torch.bfloat16)
+
+
+def _fp8_q(fn: str, q):
+    """DeepGEMM's q = (values, scales or None): the FP8 path is (e4m3 values, None)."""
+    values, q_sf = q if isinstance(q, (tuple, list)) else (q, None)
+    if q_sf is not None or getattr(values, "dtype", None) != torch.float8_e4m3fn:
+        raise ValueError(f"{fn}: q must be (float8_e4m3fn values, None): FP4 (MXFP4 values with ue8m0 scales, "
+                         f"SM100 in DeepGEMM) has no dsagen kernel")
+    return values
+
+
+def _logits_dtype(fn: str, logits_dtype):
+    if logits_dtype not in _LOGITS_DTYPES:
+        raise ValueError(f"{fn}: logits_dtype must be torch.float32 or torch.bfloat16, got {logits_dtype!r}")
+    return logits_dtype
+
+
+def fp8_fp4_mqa_logits(q, kv, weights, cu_seq_len_k_start, cu_seq_len_k_end, clean_logits=True, max_seqlen_k=0,
+                       logits_dtype=torch.float32):
+    """DeepGEMM main's name for fp8_mqa_logits: q = (e4m3 [S, H, D], None), kv = (e4m3 [S_kv, D],
+    fp32 scale [S_kv]); logits fp32, or bf16 (rounded from the fp32 logits). FP4 inputs are refused."""
+    values = _fp8_q("fp8_fp4_mqa_logits", q)
+    dtype = _logits_dtype("fp8_fp4_mqa_logits", logits_dtype)
+    if isinstance(kv, (tuple, list)) and len(kv) == 2 and getattr(kv[0], "dtype", None) not in (None, torch.float8_e4m3fn):
+        raise ValueError("fp8_fp4_mqa_logits: kv must be (float8_e4m3fn keys, fp32 scales): FP4 keys have no dsagen kernel")
+    out = fp8_mqa_logits(values, kv, weights, cu_seq_len_k_start, cu_seq_len_k_end, clean_logits, max_seqlen_k)
+    return out if dtype == torch.float32 else out.to(dtype)
+
+
+def fp8_fp4_paged_mqa_logits(q, kv_cache, weights, context_lens, block_table, schedule_meta, max_context_len,
+                             clean_logits=False, logits_dtype=torch.float32, indices=None):
+    """DeepGEMM main's name for fp8_paged_mqa_logits: q = (e4m3 [B, next_n, H, D], None) or the bare
+    e4m3 tensor; context_lens [B] or [B, next_n]; logits fp32 or bf16. FP4 inputs are refused."""
+    values = _fp8_q("fp8_fp4_paged_mqa_logits", q)
+    dtype = _logits_dtype("fp8_fp4_paged_mqa_logits", logits_dtype)
+    out = fp8_paged_mqa_logits(values, kv_cache, weights, context_lens, block_table, schedule_meta, max_context_len,
+                               clean_logits, indices)
+    return out if dtype == torch.float32 else out.to(dtype)
