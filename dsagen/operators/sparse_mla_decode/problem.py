@@ -189,7 +189,8 @@ def _traffic(problem: dict, schedule: dict, arch) -> dict:
     choose_splits: enough programs to fill the GPU twice, at most NUM_SPLITS, two tiles each)."""
     from dsagen.spec.archs import L2_REREAD, mma_shape_efficiency
 
-    b, s_q, h_q, topk = int(problem["batch"]), int(problem["s_q"]), int(problem["h_q"]), int(problem["topk"])
+    b, s_q, h_q = int(problem["batch"]), int(problem["s_q"]), int(problem["h_q"])
+    topk = int(problem["topk"]) + int(problem.get("extra_topk", 0))   # slots over both caches
     bh = min(int(schedule.get("BLOCK_H", 64)), 1 << max(h_q - 1, 0).bit_length())
     bn = int(schedule.get("BLOCK_N", 64))
     blocks = -(-h_q // bh)
