@@ -384,22 +384,10 @@ def test_choose_splits_grows_when_batch_is_small():
 # ---------------------------------------------------------------- DeepSeek-V4: d_qk 512, MODEL1, two caches
 def _make_cache(nb, page, fmt, slots_used, g):
     """A V4 cache (d_qk 512: key = value = 512) in `fmt` (model1 FP8 or bf16) holding random rows
-    in the slots of `slots_used` and NaN bytes everywhere else (padding of MODEL1 blocks included)."""
-    kv = torch.randn(nb, page, 1, 512, generator=g).to(torch.bfloat16)
+    in the slots of `slots_used` and NaN bytes everywhere else (MODEL1 block padding included)."""
     used = torch.zeros(nb * page, dtype=torch.bool)
     used[slots_used] = True
-    if fmt == "model1":
-        cache = fp8_layout.pack_model1_cache(kv)
-        blocks = fp8_layout.model1_block_view(cache)
-        for s in torch.nonzero(~used).flatten().tolist():   # 0xFF: e4m3 NaN, bf16 NaN, e8m0 NaN
-            bl, t = divmod(s, page)
-            blocks[bl, 576 * t: 576 * (t + 1)] = 0xFF
-            blocks[bl, 576 * page + 8 * t: 576 * page + 8 * t + 8] = 0xFF
-        raw = torch.as_strided(cache, (nb, fp8_layout.model1_block_bytes(page)), (cache.stride(0), 1))
-        raw[:, page * 584:] = 0xFF                          # the block padding
-    else:
-        cache = torch.where(used.view(nb, page, 1, 1), kv, torch.full_like(kv, float("nan")))
-    return cache
+    return problem.random_cache(nb, page, 512, fmt == "model1", used, g)[0]
 
 
 def _v4_case(b, s_q, h_q, topk, xtopk, fmt, seed, page=64, xpage=2):

@@ -181,9 +181,8 @@ class TileLangBackend:
 
     def _name(self, op, problem, tp, taken) -> str:
         import hashlib
-        parts = [op.name] + [re.sub(r"[^A-Za-z0-9]", "", f"{prefix}{problem[k]}") for k, prefix in op.name_parts
-                             if k in problem and k not in op.size_keys and problem[k] != 0]
-        name = "_".join(parts)
+        structural = {k: v for k, v in problem.items() if k not in op.size_keys}
+        name = re.sub(r"[^A-Za-z0-9_]", "", op.kernel_name(structural))
         if name + self.SUFFIX in taken:
             name += "_" + hashlib.sha256(json.dumps(tp, sort_keys=True).encode()).hexdigest()[:8]
         return name + self.SUFFIX

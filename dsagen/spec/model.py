@@ -22,7 +22,7 @@ from dsagen.errors import SpecError
 BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
 DEFAULT_SPEC = "deepseek-v3.2"
 
-from dsagen.spec.schema import INT32_MAX, MAX_LIST, NAME_PATTERN as NAME_RE, first_error  # noqa: E402,F401
+from dsagen.spec.schema import first_error  # noqa: E402
 
 FP8_CACHE_LATENT = 512
 FP8_CACHE_ROPE = 64

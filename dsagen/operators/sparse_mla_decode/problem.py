@@ -47,7 +47,7 @@ def _sizes():
     return flops, nbytes
 
 
-def _random_cache(nb, page, d_qk, fp8, used, g, nan_fill):
+def random_cache(nb, page, d_qk, fp8, used, g, nan_fill=True):
     """(cache, the bf16 rows it was written from): V3.2 656-byte records (d_qk 576), MODEL1 584-byte
     records (d_qk 512) or bf16 rows; slots not `used` hold NaN bytes when nan_fill (0xFF: e4m3,
     fp32, bf16 and ue8m0 NaN), and so does MODEL1's block padding."""
@@ -100,7 +100,7 @@ def random_instance(problem: dict, device="cpu", *, seed=0, topk=None, batch=Non
         idx = torch.randint(0, nblk * pg, (b, sq, n), generator=g, dtype=torch.int32)
         used = torch.zeros(nblk * pg, dtype=torch.bool)
         used[idx.flatten().long()] = True
-        cache, kv = _random_cache(nblk, pg, d_qk, fp8, used, g, nan_fill)
+        cache, kv = random_cache(nblk, pg, d_qk, fp8, used, g, nan_fill)
         out.update({f"{prefix}k_cache": cache.to(device), f"{prefix}indices": idx.to(device)})
         if not prefix:
             out["kv"] = kv
