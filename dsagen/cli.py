@@ -42,9 +42,6 @@ def cmd_tune(a) -> int:
         except manifest.CorruptManifest:
             data = manifest.empty()
         recs = pipeline.plan_records(units, gpu, data)
-        if not ops:
-            recs += [{"op": name, "error": f"the spec needs it: {why}", "arch": arch.name}
-                     for name, why in spec.attention.unbuilt()]
         if a.json:
             print(json.dumps(recs, indent=1, sort_keys=True))
             return 0

@@ -40,7 +40,7 @@ def test_every_operator_has_one_home_found_by_its_name():
 
 def test_every_template_has_the_contract():
     names = sorted(p.parent.name for p in paths.templates_dir().glob("*/triton.py"))
-    assert len(names) == 6, names
+    assert len(names) == 7, names
     for name in names:
         text = paths.template_path("triton", name).read_text()
         assert "# <dsagen:schedule>" in text and "# </dsagen:schedule>" in text, name

@@ -19,7 +19,7 @@ BASE = (FIXTURES / "small_spec.toml").read_text()
 
 def test_builtin_specs():
     assert builtin_names() == ["deepseek-v3.2", "deepseek-v3.2-tp8", "deepseek-v4-flash", "deepseek-v4-pro",
-                               "dsa-small-k", "glm-5", "glm-5.2"]
+                               "dsa-small-k", "glm-5", "glm-5.2", "glm-5.3-flash"]
     s = load_spec(None)
     assert s.name == "deepseek-v3.2"
     assert (s.indexer.heads, s.indexer.head_dim, s.indexer.dtype, s.indexer.scale_format) == (64, 128, "e4m3", "ue8m0")
@@ -57,10 +57,12 @@ def test_v4_layer_kinds_reach_the_problems():
     assert {p["s_kv"] for p in _problems("deepseek-v4-flash", "indexer_logits")} == {32768 // 4, 131072 // 4}
     assert {(p["context_len"], p["block_kv"]) for p in _problems("deepseek-v4-flash", "indexer_logits_paged")} == \
         {(65536 // 4, 64), (1048576 // 4, 64)}
-    assert v4.attention.unbuilt()[0][0] == "kv_compress"
+    # the compressors: CSA's attention (512) and indexer (128) ones overlap, HCA's does not
+    kvc = {(p["d"], p["ratio"], p["overlap"], p["norm"]) for p in _problems("deepseek-v4-flash", "kv_compress")}
+    assert kvc == {(512, 4, 1, 1), (128, 4, 1, 1), (512, 128, 0, 1)}
     # V3.2 (no [attention] table): every layer V3.2-style, problems as before
     v32 = load_spec("deepseek-v3.2")
-    assert v32.attention.layers[0].kind == "dsa" and not v32.attention.unbuilt()
+    assert v32.attention.layers[0].kind == "dsa" and not _problems("deepseek-v3.2", "kv_compress")
     assert {(p["topk"], p["extra_topk"]) for p in _problems("deepseek-v3.2", "sparse_mla_decode")} == {(2048, 0)}
 
 
@@ -98,7 +100,23 @@ def test_bad_attention_tables_name_the_field(tmp_path, case):
     assert msg.startswith(f"{p}: {key}") and reason in msg and "\n" not in msg, msg
 
 
-def test_tune_plan_says_what_a_v4_spec_needs_that_is_not_built():
+def test_glm53_flash_pools_the_indexer_keys():
+    """key_pool 4: the indexer scores s_kv / 4 pooled keys, top-k keeps 2048 / 4 pools, attention reads
+    the 2048 positions they cover plus the incomplete tail pool's 3; NoPE MLA d_qk 512 in bf16."""
+    assert {p["s_kv"] for p in _problems("glm-5.3-flash", "indexer_logits")} == {32768 // 4, 131072 // 4}
+    assert {(p["k"], p["row_len"]) for p in _problems("glm-5.3-flash", "topk")} >= {(512, 32768 // 4),
+                                                                                  (512, 1048576 // 4)}
+    assert {p["context_len"] for p in _problems("glm-5.3-flash", "indexer_logits_paged")} == {65536 // 4,
+                                                                                             1048576 // 4}
+    assert {(p["topk"], p["d_qk"], p["kv_format"]) for p in _problems("glm-5.3-flash", "sparse_mla_decode")} == \
+        {(2051, 512, "bf16")}
+    assert {p["topk"] for p in _problems("glm-5.3-flash", "sparse_mla_prefill")} == {2051}
+    assert {(p["d"], p["ratio"], p["overlap"], p["norm"]) for p in _problems("glm-5.3-flash", "kv_compress")} == \
+        {(128, 4, 0, 0)}
+    assert load_spec("glm-5.3-flash").mla.rope_dim == 0
+
+
+def test_tune_plan_lists_every_kernel_a_v4_spec_needs():
     from dsagen import cli
 
     import contextlib
@@ -108,7 +126,8 @@ def test_tune_plan_says_what_a_v4_spec_needs_that_is_not_built():
     with contextlib.redirect_stdout(buf):
         assert cli.main(["tune", "--arch", "sm90", "--spec", "deepseek-v4-flash", "--plan"]) == 0
     text = buf.getvalue()
-    assert "kv_compress: FAILED: the spec needs it" in text
+    assert "FAILED" not in text
+    assert "kv_compress/kv_compress_d512_r4_ov1_norm1_e" in text and "kv_compress/kv_compress_d512_r128_norm1_e" in text
     assert "sparse_mla_decode_h64_dqk512_topk128_x512_xp64_fp8_b" in text
 
 def _write(tmp_path, text, name="s.toml"):
@@ -131,6 +150,13 @@ BAD = {
     "bad_dtype": (BASE.replace('dtype = "e4m3"', 'dtype = "fp16"'), "indexer.dtype", "unsupported"),
     "bad_scale_format": (BASE.replace('"ue8m0"', '"e8"'), "indexer.scale_format", "unsupported"),
     "bad_kv_format": (BASE.replace('kv_format = "fp8"', 'kv_format = "int4"'), "mla.kv_format", "unsupported"),
+    "key_pool_not_dividing_k": (BASE.replace('scale_format = "ue8m0"', 'scale_format = "ue8m0"\nkey_pool = 3'),
+                                "indexer.key_pool", "does not divide topk.k 64"),
+    "key_pool_without_dsa": (BASE.replace('scale_format = "ue8m0"', 'scale_format = "ue8m0"\nkey_pool = 4')
+                             + '[attention]\nwindow = 8\n[[attention.layers]]\nkind = "window"\ncount = 1\n',
+                             "indexer.key_pool", "the spec has none"),
+    "key_pool_zero": (BASE.replace('scale_format = "ue8m0"', 'scale_format = "ue8m0"\nkey_pool = 0'),
+                      "indexer.key_pool", "must be positive"),
     "fp8_latent": (BASE.replace("latent_dim = 512", "latent_dim = 448").replace("d_qk = 576", "d_qk = 512"),
                    "mla.latent_dim", "656-byte"),
     "missing_key": (BASE.replace("page_block_size = 64\n", ""), "mla.page_block_size", "missing"),

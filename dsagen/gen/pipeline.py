@@ -188,16 +188,12 @@ def tune(arch_name: str, spec, ops=None, jobs: int = 2, executor=None, log=print
     t0 = time.time()
     units = plan(arch, spec, ops, log)  # every input checked before anything is written
     gpu = device_for(executor, arch)
-    unbuilt = [] if ops else spec.attention.unbuilt()
     records.check_writable()  # a read-only cache fails here, before any compiling
     try:
         data = manifest.read_manifest()
     except manifest.CorruptManifest:
         data = manifest.empty()
     todo, rerun, summary = [], [], {"tuned": [], "failed": [], "skipped": 0, "no_toolchain": 0}
-    for name, why in unbuilt:
-        log(f"FAILED {name}: the spec needs it: {why}")
-        summary["failed"].append(name)
     for u in [u for u in units if u.error]:
         log(f"FAILED {u.label}: {u.error}")
         summary["failed"].append(u.label)

@@ -20,8 +20,10 @@ import os
 
 from dsagen.errors import UsageError
 
-# The five DSA operators `tune` covers by default, then the ones tuned only when named.
-BUILTIN = ("indexer_logits", "indexer_logits_paged", "topk", "sparse_mla_prefill", "sparse_mla_decode")
+# The DSA operators `tune` covers by default (kv_compress has problems only in specs with csa or
+# hca layers), then the ones tuned only when named.
+BUILTIN = ("indexer_logits", "indexer_logits_paged", "topk", "sparse_mla_prefill", "sparse_mla_decode",
+           "kv_compress")
 EXTRA = ("indexer_topk_fused",)
 
 
@@ -47,5 +49,5 @@ def get_op(name: str):
 
 
 def default_ops() -> list:
-    """The operators `tune` covers when --ops is not given: the built-in five."""
+    """The operators `tune` covers when --ops is not given: the built-in ones."""
     return list(BUILTIN)

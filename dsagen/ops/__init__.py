@@ -7,6 +7,7 @@
 - sparse_mla_prefill    dsagen/operators/sparse_mla_prefill/api.py
 - sparse_mla_decode     dsagen/operators/sparse_mla_decode/api.py
 - indexer_topk_fused    dsagen/operators/indexer_topk_fused/api.py (indexer + top-k, no logits)
+- kv_compress           dsagen/operators/kv_compress/api.py (DeepSeek-V4's CSA / HCA compressor)
 """
 
 import importlib
@@ -18,6 +19,7 @@ _WHERE = {
     "sparse_mla_prefill": "dsagen.operators.sparse_mla_prefill.api",
     "sparse_mla_decode": "dsagen.operators.sparse_mla_decode.api",
     "indexer_topk_fused": "dsagen.operators.indexer_topk_fused.api",
+    "kv_compress": "dsagen.operators.kv_compress.api",
 }
 
 __all__ = sorted(_WHERE)

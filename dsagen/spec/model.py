@@ -47,6 +47,8 @@ class IndexerSpec:
     rope_dim: int = 64              # RoPE dims of the indexer head (applied in dsagen.layers before FP8)
     rope_style: str = "neox"        # "neox" (V3.2) or "interleaved" (GLM-5, DeepSeek-V4)
     rope_position: str = "first"    # the head's "first" (V3.2) or "last" (V4) rope_dim dims
+    key_pool: int = 1               # GLM-5.3-Flash `index_kpool`: dsa layers' indexer keys pooled key_pool:1
+                                    # (kv_compress without overlap or norm); top-k picks k / key_pool pools
 
 
 @dataclass(frozen=True)
@@ -93,16 +95,6 @@ class AttentionSpec:
     def kinds(self, *names) -> list:
         return [lk for lk in self.layers if lk.kind in names]
 
-    def unbuilt(self) -> list:
-        """(operator, why) the spec's layers need that dsagen does not have yet: `tune` reports
-        each as failed instead of leaving the field unused."""
-        out = []
-        ratios = sorted({lk.compress_ratio for lk in self.kinds("csa", "hca")})
-        if ratios:
-            out.append(("kv_compress", f"csa/hca layers compress the KV cache {'/'.join(f'{r}:1' for r in ratios)} "
-                                       f"(gated pooling over overlapping windows): no operator for it yet"))
-        return out
-
 
 @dataclass(frozen=True)
 class PrefillWorkload:
@@ -136,6 +128,21 @@ class Spec:
         d["attention"]["layers"] = [dict(x) for x in d["attention"]["layers"]]  # order matters: not a set
         d["workloads"] = {"prefill": d.pop("prefill"), "decode": d.pop("decode")}
         return _normalize(d)
+
+    # What an indexer scores and keeps, and what attention then reads, per layer kind: the one place
+    # the operators' problems take these from.
+    def indexed(self, lk: LayerKind, n: int) -> int:
+        """Entries the indexer scores over n raw tokens: csa's compressed entries, dsa's pooled keys."""
+        return lk.compressed(n) if lk.kind == "csa" else -(-n // self.indexer.key_pool)
+
+    def selected(self, lk: LayerKind) -> int:
+        """Entries the top-k keeps: k (csa: compressed entries), k / key_pool pools for dsa."""
+        return self.topk.k // self.indexer.key_pool if lk.kind == "dsa" else self.topk.k
+
+    def raw_attended(self, lk: LayerKind) -> int:
+        """Raw tokens a dsa / dsa-shared query attends: the k top-k positions, or with pooled keys the
+        selected pools' k positions plus the incomplete tail pool's (up to key_pool - 1)."""
+        return self.topk.k + self.indexer.key_pool - 1
 
     @property
     def hash(self) -> str:
@@ -198,6 +205,14 @@ def spec_from_dict(data: dict, source: str = "<memory>") -> Spec:
                             f"{kv_format!r}")
         kv_format = "fp8"   # the format is then fixed by d_qk
     attention = _attention(src, data.get("attention"))
+    pool = ix.get("key_pool", 1)
+    if pool > 1:
+        if tk["k"] % pool:
+            raise SpecError(f"{src}: indexer.key_pool: {pool} does not divide topk.k {tk['k']} (the top-k picks "
+                            f"k / key_pool whole pools)")
+        if not attention.kinds("dsa"):
+            raise SpecError(f"{src}: indexer.key_pool: pools the keys of dsa layers, and the spec has none "
+                            f"(csa layers compress their own keys)")
     dec = wl["decode"]
     points = {"prefill": len(wl["prefill"]["s_q"]) * len(wl["prefill"]["s_kv"]) * len(mla["tp"]),
               "decode": len(dec["batch"]) * len(dec["next_n"]) * len(dec["context_len"]) * len(mla["tp"])}

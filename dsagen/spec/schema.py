@@ -44,7 +44,8 @@ SPEC = _table({
         "rope_dim": _int(0, 256),
         "rope_style": {"type": "string", "enum": ["neox", "interleaved"]},
         "rope_position": {"type": "string", "enum": ["first", "last"]},
-    }, optional=("rope_dim", "rope_style", "rope_position")),
+        "key_pool": _int(1, 64),
+    }, optional=("rope_dim", "rope_style", "rope_position", "key_pool")),
     "topk": _table({"k": _int(1, 65536)}),
     "mla": _table({
         "heads": _int(1, 128),

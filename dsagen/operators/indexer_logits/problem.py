@@ -10,9 +10,10 @@ HEAD_DIMS = (32, 64, 128, 256)
 
 
 def _problems(spec):
-    """Per layer kind with an indexer: dsa over the raw tokens, csa over the compressed entries."""
+    """Per layer kind with an indexer: dsa over the raw tokens (or their pooled keys), csa over the
+    compressed entries (spec.indexed)."""
     ix = spec.indexer
-    return [{"heads": ix.heads, "head_dim": ix.head_dim, "s_q": sq, "s_kv": lk.compressed(skv)}
+    return [{"heads": ix.heads, "head_dim": ix.head_dim, "s_q": sq, "s_kv": spec.indexed(lk, skv)}
             for lk in spec.attention.kinds("dsa", "csa") for sq in spec.prefill.s_q for skv in spec.prefill.s_kv]
 
 

@@ -8,9 +8,10 @@ from dsagen.oracle import fp8
 
 
 def _problems(spec):
-    """Per layer kind with an indexer: dsa over the raw tokens' cache, csa over the compressed one."""
+    """Per layer kind with an indexer: dsa over the raw tokens' cache (or their pooled keys'), csa over
+    the compressed one; a pooled cache keeps mla.page_block_size entries per page."""
     ix, d = spec.indexer, spec.decode
-    return [{"heads": ix.heads, "head_dim": ix.head_dim, "batch": b, "next_n": n, "context_len": lk.compressed(c),
+    return [{"heads": ix.heads, "head_dim": ix.head_dim, "batch": b, "next_n": n, "context_len": spec.indexed(lk, c),
              "block_kv": lk.compressed_page_block_size or spec.mla.page_block_size}
             for lk in spec.attention.kinds("dsa", "csa") for b in d.batch for n in d.next_n for c in d.context_len]
 

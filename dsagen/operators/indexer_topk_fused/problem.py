@@ -12,8 +12,8 @@ from dsagen.operators.base import Case, Operator
 
 
 def _problems(spec):
-    return [{"heads": spec.indexer.heads, "head_dim": spec.indexer.head_dim, "k": spec.topk.k, "s_q": sq,
-             "s_kv": lk.compressed(skv)}
+    return [{"heads": spec.indexer.heads, "head_dim": spec.indexer.head_dim, "k": spec.selected(lk), "s_q": sq,
+             "s_kv": spec.indexed(lk, skv)}
             for lk in spec.attention.kinds("dsa", "csa") for sq in spec.prefill.s_q for skv in spec.prefill.s_kv]
 
 

@@ -6,13 +6,14 @@ from dsagen.operators.base import Case, Operator
 
 
 def _problems(spec):
-    """Per layer kind with an indexer (dsa: raw tokens; csa: compressed entries, where a row no
-    longer than k selects all of them)."""
-    k = spec.topk.k
+    """Per layer kind with an indexer (dsa: raw tokens, or k / key_pool of their pooled keys; csa:
+    compressed entries, where a row no longer than k selects all of them)."""
     out = []
     for lk in spec.attention.kinds("dsa", "csa"):
-        out += [{"k": k, "rows": sq, "row_len": lk.compressed(skv)} for sq in spec.prefill.s_q for skv in spec.prefill.s_kv]
-        out += [{"k": k, "rows": b * n, "row_len": lk.compressed(c)} for b in spec.decode.batch
+        k = spec.selected(lk)
+        out += [{"k": k, "rows": sq, "row_len": spec.indexed(lk, skv)} for sq in spec.prefill.s_q
+                for skv in spec.prefill.s_kv]
+        out += [{"k": k, "rows": b * n, "row_len": spec.indexed(lk, c)} for b in spec.decode.batch
                 for n in spec.decode.next_n for c in spec.decode.context_len]
     return out
 
