@@ -3,7 +3,8 @@
 Each op has a fake (meta) implementation, so torch.compile(fullgraph=True) traces through it
 and CUDA-graph capture sees static shapes; the real implementation calls the native API in
 `dsagen.ops`, which launches the Triton kernel (on CPU tensors through the interpreter).
-The two cache inserts mutate their cache argument in place and return nothing.
+The two cache inserts mutate their cache argument in place and return nothing, and so does
+kv_compress its `out` (entries it skips keep what they held).
 
 Registering the ops imports no triton and compiles nothing: `import dsagen.library` is cheap.
 Where dispatcher overhead matters (a decode step of a small batch) call `dsagen.ops` directly:
@@ -101,6 +102,23 @@ def _(q, k_cache, indices, sm_scale, d_v=512, attn_sink=None, topk_length=None):
             q.new_empty((b, h_q, s_q), dtype=torch.float32))
 
 
+# ---- KV compressor (DeepSeek-V4 CSA / HCA, GLM-5.3-Flash key pooling) ----------------------
+
+@torch.library.custom_op(f"{_NS}::kv_compress", mutates_args=("out",))
+def kv_compress(kv: Tensor, score: Tensor, ape: Tensor, weight: Optional[Tensor], group_rows: Tensor,
+                prev_rows: Optional[Tensor], out: Tensor, ratio: int, eps: float = 1e-6) -> None:
+    """Write the compressed entries [E, D] into out, in place; entries with group_rows < 0 are left
+    as they were (see dsagen.ops.kv_compress)."""
+    from dsagen import ops
+
+    ops.kv_compress(kv, score, ape, weight, group_rows, prev_rows, ratio=ratio, eps=eps, out=out)
+
+
+@kv_compress.register_fake
+def _(kv, score, ape, weight, group_rows, prev_rows, out, ratio, eps=1e-6):
+    return None
+
+
 # ---- cache inserts (in place) ------------------------------------------------------------
 
 @torch.library.custom_op(f"{_NS}::indexer_cache_insert", mutates_args=("kv_cache",))
@@ -135,6 +153,7 @@ OPS = {
     "topk_indices": topk_indices,
     "sparse_mla_prefill": sparse_mla_prefill,
     "sparse_mla_decode": sparse_mla_decode,
+    "kv_compress": kv_compress,
     "indexer_cache_insert": indexer_cache_insert,
     "mla_cache_insert": mla_cache_insert,
 }

@@ -88,7 +88,17 @@ def _cases():
         "indexer_topk_fused": (q8, k8, ks, w, start, end, 8),
         "indexer_cache_insert": (kc, k8[:3], ks[:3], slots),
         "mla_cache_insert": (mc, torch.randn(3, 576, generator=_g(6)), slots, "ue8m0"),
+        "kv_compress": _kv_compress_args(),
     }
+
+
+def _kv_compress_args():
+    g = _g(11)
+    kv, score = torch.randn(12, 2 * 32, generator=g), torch.randn(12, 2 * 32, generator=g)
+    ape, w = torch.randn(4, 64, generator=g), torch.ones(32)
+    grows = torch.tensor([0, 4, -1], dtype=torch.int32)
+    prows = torch.tensor([-1, 0, -1], dtype=torch.int32)
+    return kv, score, ape, w, grows, prows, torch.zeros(3, 32), 4, 1e-6
 
 
 @pytest.mark.parametrize("name", sorted(dsagen.library.OPS))

@@ -68,22 +68,27 @@ ROPE_STYLES = ("neox", "interleaved")
 ROPE_POSITIONS = ("first", "last")
 
 
-def rope_then_hadamard(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, rope_dim: int,
-                       style: str = "neox", position: str = "first") -> torch.Tensor:
-    """The indexer's q or k path: RoPE on rope_dim dims of the head, then the Hadamard transform.
+def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, rope_dim: int,
+               style: str = "neox", position: str = "first") -> torch.Tensor:
+    """RoPE on rope_dim dims of the last axis, the rest untouched.
 
-    style: "neox" (DeepSeek-V3.2) or "interleaved" (GLM-5's indexer_rope_interleave, DeepSeek-V4);
-    position: the RoPE dims are the head's "first" (V3.2) or "last" (V4) rope_dim dims."""
+    style: "neox" (DeepSeek-V3.2's indexer) or "interleaved" (MLA; GLM-5's indexer_rope_interleave;
+    DeepSeek-V4 everywhere); position: the RoPE dims are the "first" (V3.2) or "last" (V4) rope_dim."""
     if style not in ROPE_STYLES or position not in ROPE_POSITIONS:
         raise ValueError(f"rope style {style!r} / position {position!r}: expected one of {ROPE_STYLES} / {ROPE_POSITIONS}")
     rope = rope_neox if style == "neox" else rope_interleaved
     if rope_dim == 0:
-        return hadamard(x)
+        return x
     if position == "first":
-        x = torch.cat([rope(x[..., :rope_dim], cos, sin), x[..., rope_dim:]], dim=-1)
-    else:
-        x = torch.cat([x[..., :-rope_dim], rope(x[..., -rope_dim:], cos, sin)], dim=-1)
-    return hadamard(x)
+        return torch.cat([rope(x[..., :rope_dim], cos, sin), x[..., rope_dim:]], dim=-1)
+    return torch.cat([x[..., :-rope_dim], rope(x[..., -rope_dim:], cos, sin)], dim=-1)
+
+
+def rope_then_hadamard(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, rope_dim: int,
+                       style: str = "neox", position: str = "first") -> torch.Tensor:
+    """The indexer's q or k path: RoPE on rope_dim dims of the head (apply_rope), then the Hadamard
+    transform."""
+    return hadamard(apply_rope(x, cos, sin, rope_dim, style, position))
 
 
 def quantize_per_token(x: torch.Tensor, scale_format: str = "ue8m0"):
