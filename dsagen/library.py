@@ -87,16 +87,21 @@ def _(q, kv, indices, sm_scale, d_v=512, attn_sink=None, topk_length=None):
 
 @torch.library.custom_op(f"{_NS}::sparse_mla_decode", mutates_args=())
 def sparse_mla_decode(q: Tensor, k_cache: Tensor, indices: Tensor, sm_scale: float, d_v: int = 512,
-                      attn_sink: Optional[Tensor] = None,
-                      topk_length: Optional[Tensor] = None) -> tuple[Tensor, Tensor]:
-    """(out bf16 [b, s_q, h_q, d_v], lse fp32 [b, h_q, s_q]) over a paged bf16 or 656-byte FP8 cache."""
+                      attn_sink: Optional[Tensor] = None, topk_length: Optional[Tensor] = None,
+                      extra_k_cache: Optional[Tensor] = None, extra_indices: Optional[Tensor] = None,
+                      extra_topk_length: Optional[Tensor] = None) -> tuple[Tensor, Tensor]:
+    """(out bf16 [b, s_q, h_q, d_v], lse fp32 [b, h_q, s_q]) over a paged bf16, 656-byte FP8 or MODEL1
+    cache, and optionally a second (compressed) cache in the same softmax."""
     from dsagen import ops
 
-    return ops.sparse_mla_decode(q, k_cache, indices, sm_scale, d_v, attn_sink, topk_length)
+    return ops.sparse_mla_decode(q, k_cache, indices, sm_scale, d_v, attn_sink, topk_length,
+                                 extra_k_cache=extra_k_cache, extra_indices=extra_indices,
+                                 extra_topk_length=extra_topk_length)
 
 
 @sparse_mla_decode.register_fake
-def _(q, k_cache, indices, sm_scale, d_v=512, attn_sink=None, topk_length=None):
+def _(q, k_cache, indices, sm_scale, d_v=512, attn_sink=None, topk_length=None, extra_k_cache=None,
+      extra_indices=None, extra_topk_length=None):
     b, s_q, h_q = q.shape[0], q.shape[1], q.shape[2]
     return (q.new_empty((b, s_q, h_q, d_v), dtype=torch.bfloat16),
             q.new_empty((b, h_q, s_q), dtype=torch.float32))

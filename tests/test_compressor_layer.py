@@ -127,7 +127,7 @@ def test_from_spec_and_slots():
     i = KVCompressor.from_spec(v4, csa, "indexer", 256)
     h = KVCompressor.from_spec(v4, hca, "attention", 256)
     assert (a.d, a.ratio, a.overlap, a.rope_dim, a.rope_position) == (512, 4, True, 64, "last")
-    assert (i.d, i.ratio, i.overlap, i.rope_style) == (128, 4, True, "interleaved")
+    assert (i.d, i.ratio, i.overlap, i.rope_dim) == (128, 4, True, 0)   # its RoPE: LightningIndexer.keys
     assert (h.d, h.ratio, h.overlap, h.wkv.out_features) == (512, 128, False, 512)
     with pytest.raises(ValueError, match="no indexer compressor"):
         KVCompressor.from_spec(v4, hca, "indexer", 256)

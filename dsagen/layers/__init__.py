@@ -2,5 +2,6 @@
 
 from dsagen.layers.compressor import KVCompressor
 from dsagen.layers.dsa_layer import DSAAttention, LightningIndexer
+from dsagen.layers.v4_layer import V4Attention
 
-__all__ = ["DSAAttention", "KVCompressor", "LightningIndexer"]
+__all__ = ["DSAAttention", "KVCompressor", "LightningIndexer", "V4Attention"]

@@ -5,8 +5,9 @@ an HCA layer one, ratio 128, no overlap. Each: projections kv = x W_kv and score
 (c * d wide, c = 2 with overlap), then dsagen.ops.kv_compress (softmax-gated pooling of each group of
 `ratio` tokens with the learned position embedding `ape`, RMSNorm), then RoPE on the entry's
 `rope_dim` channels at the entry's position g * ratio with the compressor's own base
-(`compress_rope_theta`). The indexer's entries then take the Hadamard transform and FP8 like its
-raw keys (dsagen.layers.indexer_prep); the attention's go into the MODEL1 cache
+(`compress_rope_theta`). The indexer's entries are keys: LightningIndexer.keys gives them its RoPE,
+the Hadamard transform and FP8 like raw keys (its compressor has rope_dim 0); the attention's go
+into the MODEL1 cache
 (torch.ops.dsagen.mla_cache_insert). GLM-5.3-Flash pools its LayerNorm'd indexer keys 4:1 the same
 way, without overlap, norm or RoPE (score from its own gate projection).
 
@@ -63,15 +64,14 @@ class KVCompressor(nn.Module):
     @classmethod
     def from_spec(cls, spec, layer_kind, which: str, dim: int, rope_base: float = 160000.0) -> "KVCompressor":
         """The compressor of a spec's csa / hca layer kind: which = "attention" (d = mla.d_qk, RoPE on
-        the MLA's last rope_dim) or "indexer" (csa only: d = indexer.head_dim, the indexer's RoPE)."""
+        the MLA's last rope_dim) or "indexer" (csa only: d = indexer.head_dim; no RoPE here: its
+        entries are keys, and LightningIndexer.keys applies the indexer's RoPE, Hadamard and FP8)."""
         if layer_kind.kind not in ("csa", "hca") or (which == "indexer" and layer_kind.kind != "csa"):
             raise ValueError(f"a {layer_kind.kind} layer has no {which} compressor")
         if which == "attention":
             return cls(dim, spec.mla.d_qk, layer_kind.compress_ratio, layer_kind.kind == "csa",
                        rope_dim=spec.mla.rope_dim if spec.mla.d_qk == spec.mla.latent_dim else 0, rope_base=rope_base)
-        ix = spec.indexer
-        return cls(dim, ix.head_dim, layer_kind.compress_ratio, True, rope_dim=ix.rope_dim, rope_base=rope_base,
-                   rope_style=ix.rope_style, rope_position=ix.rope_position)
+        return cls(dim, spec.indexer.head_dim, layer_kind.compress_ratio, True, rope_dim=0)
 
     @classmethod
     def key_pool_from_spec(cls, spec, dim: int) -> "KVCompressor":

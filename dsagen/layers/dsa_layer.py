@@ -46,23 +46,31 @@ class LightningIndexer(nn.Module):
         self.k_norm = nn.LayerNorm(head_dim)
         self.weights_proj = nn.Linear(dim, heads, bias=False)
 
-    def forward(self, x: torch.Tensor, qr: torch.Tensor, positions: torch.Tensor):
-        """x [T, dim], qr [T, q_lora_rank], positions [T] ->
-        (q e4m3 [T, H, D], weights fp32 [T, H], k e4m3 [T, D], k_scale fp32 [T]).
+    def queries(self, x: torch.Tensor, qr: torch.Tensor, positions: torch.Tensor):
+        """x [T, dim], qr [T, q_lora_rank], positions [T] -> (q e4m3 [T, H, D], weights fp32 [T, H]).
 
         The q scale and the softmax scale D^-0.5 are folded into the weights (with H^-0.5),
-        which is why the logits kernels take no q scale.
-        """
+        which is why the logits kernels take no q scale."""
         cos, sin = rope_cos_sin(positions, self.rope_dim, self.rope_base)
         q = self.wq_b(qr).unflatten(-1, (self.heads, self.head_dim))
         q = rope_then_hadamard(q, cos, sin, self.rope_dim, self.rope_style, self.rope_position)
-        k = rope_then_hadamard(self.k_norm(self.wk(x)), cos, sin, self.rope_dim, self.rope_style, self.rope_position)
         q_fp8, q_scale = quantize_per_token(q, self.scale_format)
-        k_fp8, k_scale = quantize_per_token(k, self.scale_format)
         weights = self.weights_proj(x).float() * self.heads ** -0.5
-        weights = weights * q_scale * self.head_dim ** -0.5
-        return q_fp8, weights, k_fp8, k_scale
+        return q_fp8, weights * q_scale * self.head_dim ** -0.5
 
+    def keys(self, k: torch.Tensor, positions: torch.Tensor):
+        """Keys [T, D] before RoPE (wk(x) after k_norm, or DeepSeek-V4's compressed indexer keys before
+        their RoPE) -> (e4m3 [T, D], fp32 scale [T])."""
+        cos, sin = rope_cos_sin(positions, self.rope_dim, self.rope_base)
+        return quantize_per_token(rope_then_hadamard(k, cos, sin, self.rope_dim, self.rope_style,
+                                                     self.rope_position), self.scale_format)
+
+    def forward(self, x: torch.Tensor, qr: torch.Tensor, positions: torch.Tensor):
+        """x [T, dim], qr [T, q_lora_rank], positions [T] ->
+        (q e4m3 [T, H, D], weights fp32 [T, H], k e4m3 [T, D], k_scale fp32 [T])."""
+        q_fp8, weights = self.queries(x, qr, positions)
+        k_fp8, k_scale = self.keys(self.k_norm(self.wk(x)), positions)
+        return q_fp8, weights, k_fp8, k_scale
 
     @classmethod
     def from_spec(cls, spec, dim: int, q_lora_rank: int, rope_base: float = 10000.0) -> "LightningIndexer":
