@@ -87,6 +87,12 @@ BAD_ATTENTION = {
     "unknown_kind": ('[[attention.layers]]\nkind = "nsa"\ncount = 2\n', "attention.layers.kind", "unsupported"),
     "window_unused": ('[attention]\nwindow = 64\n[[attention.layers]]\nkind = "dsa"\ncount = 1\n',
                       "attention.window", "no window"),
+    "sink_on_dsa": ('[attention]\nsink = true\n[[attention.layers]]\nkind = "dsa"\ncount = 1\n',
+                    "attention.sink", "have none"),
+    "sink_not_bool": ('[attention]\nwindow = 8\nsink = 1\n[[attention.layers]]\nkind = "window"\ncount = 1\n',
+                      "attention.sink", "true or false"),
+    "csa_ratio_1": ('[attention]\nwindow = 8\n[[attention.layers]]\nkind = "csa"\ncount = 1\ncompress_ratio = 1\n'
+                    'compressed_page_block_size = 4\n', "attention.layers.compress_ratio", "outside"),
 }
 
 

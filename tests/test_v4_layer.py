@@ -181,6 +181,7 @@ def test_from_spec_builds_each_v4_kind():
     for lk in v4.attention.layers:
         layer = V4Attention.from_spec(v4, lk, 256, 128, heads=8)
         assert layer.kind == lk.kind and layer.window == 128 and layer.heads == 8 and layer.d == 512
+        assert layer.sink is not None and layer.sink.shape == (8,)     # attention.sink = true
         assert (layer.compressor is None) == (lk.kind == "window")
         assert (layer.indexer is not None) == (lk.kind == "csa")
         if lk.kind == "csa":
@@ -265,3 +266,17 @@ def test_decode_step_captures_in_a_cuda_graph():
         torch.cuda.synchronize()
     for a, e in zip(captured, want):
         assert torch.equal(a, e)
+
+
+def test_a_layer_without_sink_is_the_oracle_with_sink_minus_inf():
+    layer = _layer("hca", seed=31)
+    layer.sink = None
+    x, qr, q, kv = _inputs(20, 32)
+    cu = torch.tensor([0, 20], dtype=torch.int32)
+    positions = torch.arange(20)
+    with torch.no_grad():
+        out, idx, entries = layer.prefill(x, qr, q, kv, positions, cu)
+    ref = prefill_ref(q, kv, positions, cu, WINDOW, torch.full((H,), float("-inf")), layer.sm_scale, layer.rope_dim,
+                      layer.rope_base, layer.eps, entries=entries,
+                      visible=lambda t: list(range((int(positions[t]) + 1) // layer.ratio)))
+    assert_peer_close(out, ref.to(torch.bfloat16), MLA_DECODE_OUT, "no sink")

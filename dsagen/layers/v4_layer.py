@@ -35,7 +35,7 @@ class V4Attention(nn.Module):
     def __init__(self, kind: str, heads: int, window: int, *, d: int = 512, rope_dim: int = 64,
                  rope_base: float = 10000.0, compressor: KVCompressor | None = None,
                  indexer_compressor: KVCompressor | None = None, indexer: LightningIndexer | None = None,
-                 topk: int = 512, sm_scale: float | None = None, eps: float = 1e-6):
+                 topk: int = 512, sm_scale: float | None = None, eps: float = 1e-6, sink: bool = True):
         super().__init__()
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
@@ -50,7 +50,8 @@ class V4Attention(nn.Module):
         self.sm_scale = d ** -0.5 if sm_scale is None else sm_scale
         self.compressor, self.indexer_compressor, self.indexer = compressor, indexer_compressor, indexer
         self.ratio = compressor.ratio if compressor is not None else 1
-        self.sink = nn.Parameter(torch.zeros(heads, dtype=torch.float32))
+        # the learned per-head sink logit (DeepSeek-V4 has one in every layer); None: no sink
+        self.sink = nn.Parameter(torch.zeros(heads, dtype=torch.float32)) if sink else None
 
     @classmethod
     def from_spec(cls, spec, layer_kind, dim: int, q_lora_rank: int, heads: int | None = None,
@@ -69,7 +70,7 @@ class V4Attention(nn.Module):
             kw["indexer_compressor"] = KVCompressor.from_spec(spec, layer_kind, "indexer", dim)
             kw["indexer"] = LightningIndexer.from_spec(spec, dim, q_lora_rank, rope_base=compress_rope_base)
         return cls(kind, heads, spec.attention.window, d=spec.mla.d_qk, rope_dim=rope_dim, rope_base=base,
-                   topk=spec.topk.k, **kw)
+                   topk=spec.topk.k, sink=spec.attention.sink, **kw)
 
     # ------------------------------------------------------------------ pieces
     def _rope(self, x, positions, inverse=False):

@@ -90,6 +90,7 @@ class LayerKind:
 class AttentionSpec:
     """The model's attention layers by kind. Default: every layer V3.2-style DSA over raw tokens."""
     window: int = 0                     # raw tokens of the sliding window (window / csa / hca layers)
+    sink: bool = False                  # a learned per-head attention sink (DeepSeek-V4: over window + compressed)
     layers: tuple = (LayerKind("dsa", 1),)
 
     def kinds(self, *names) -> list:
@@ -263,7 +264,11 @@ def _attention(src: str, at) -> AttentionSpec:
         raise SpecError(f"{src}: attention.layers: dsa-shared layers reuse a dsa layer's top-k, and there is none")
     if window and not names & {"window", "csa", "hca"}:
         raise SpecError(f"{src}: attention.window: no window, csa or hca layer attends it")
-    return AttentionSpec(window=window, layers=tuple(kinds))
+    sink = at.get("sink", False)
+    if sink and names & {"dsa", "dsa-shared"}:
+        raise SpecError(f"{src}: attention.sink: dsagen serves the attention sink in window, csa and hca layers "
+                        f"(DeepSeek-V4's V4Attention); its dsa layers (DSAAttention) have none")
+    return AttentionSpec(window=window, sink=sink, layers=tuple(kinds))
 
 
 def load_spec_file(path) -> Spec:

@@ -58,13 +58,14 @@ SPEC = _table({
     }, optional=("d_qk",)),
     "attention": _table({
         "window": _int(0, 65536),
+        "sink": {"type": "boolean"},
         "layers": {"type": "array", "minItems": 1, "maxItems": 16, "items": _table({
             "kind": {"type": "string", "enum": list(LAYER_KINDS)},
             "count": _int(1, 1024),
             "compress_ratio": _int(2, 4096),
             "compressed_page_block_size": _int(1, 1024),
         }, optional=("compress_ratio", "compressed_page_block_size"))},
-    }, optional=("window",)),
+    }, optional=("window", "sink")),
     "workloads": _table({
         "prefill": _table({"s_q": _ints(), "s_kv": _ints()}),
         "decode": _table({"batch": _ints(), "next_n": _ints(1, 64), "context_len": _ints()}),
@@ -99,7 +100,7 @@ def first_error(data) -> tuple[str, str] | None:
         missing = [k for k in s["required"] if k not in v][0]
         return (f"{key}.{missing}" if key else missing), "missing required key"
     if kind == "type":
-        want = {"integer": "an integer", "string": "a string", "object": "a table",
+        want = {"integer": "an integer", "string": "a string", "object": "a table", "boolean": "true or false",
                 "array": "a non-empty list of integers"}.get(s["type"], s["type"])
         return key, f"must be {want}, got {_short(v)}"
     if kind == "minimum" and s["minimum"] == 1:
