@@ -109,13 +109,17 @@ def test_indexer_from_spec():
     v32 = LightningIndexer.from_spec(load_spec("deepseek-v3.2"), DIM, QLORA)
     assert (v32.heads, v32.rope_style, v32.rope_dim) == (64, "neox", 64)
 
-@pytest.mark.parametrize("kv_format", ["fp8", "bf16"])
-@pytest.mark.parametrize("next_n", [1, 2])
-def test_decode_matches_dense_oracle(kv_format, next_n):
-    k, h_q, page, n_blocks = 16, 16, 64, 6
+@pytest.mark.parametrize("kv_format,next_n,model", [("fp8", 1, "v32"), ("fp8", 2, "v32"), ("bf16", 1, "v32"),
+                                                     ("bf16", 2, "v32"), ("fp8", 2, "glm5_tp8")],
+                         ids=["fp8-n1", "fp8-n2", "bf16-n1", "bf16-n2", "glm5_tp8-h8-fp8-n2"])
+def test_decode_matches_dense_oracle(kv_format, next_n, model):
+    """V3.2-style (16 query heads, NeoX indexer RoPE) and GLM-5 at TP 8 (8 query heads per GPU,
+    interleaved indexer RoPE)."""
+    k, page, n_blocks = 16, 64, 6
+    h_q = 8 if model == "glm5_tp8" else 16
     ctx = [37, 90]
     b = len(ctx)
-    layer = _layer(k, seed=5)
+    layer = _layer(k, seed=5, **({"rope_style": "interleaved"} if model == "glm5_tp8" else {}))
     g = torch.Generator().manual_seed(6 + next_n)
     # logical token t of sequence s lives in block_table[s, t // page]
     block_table = torch.randperm(n_blocks, generator=g).to(torch.int32)[: b * 2].view(b, 2)
