@@ -126,3 +126,25 @@ def test_cache_insert_rejects_bad_arguments():
         mla_cache_insert(torch.zeros(2, 64, 1, 600, dtype=torch.uint8), torch.randn(3, 576), torch.zeros(3, dtype=torch.int32))
     with pytest.raises(ValueError, match="MODEL1"):
         mla_cache_insert(fp8.model1_cache_empty(2, 4), torch.randn(3, 576), torch.zeros(3, dtype=torch.int32))
+
+
+def test_yarn_blends_interpolated_and_original_frequencies():
+    """DeepSeek-V4's compressed layers: base 160000, YaRN factor 16 from 65536 tokens. Dims rotating
+    fast enough (above beta_fast turns over the original length) keep their frequency, slow ones are
+    divided by the factor, the ramp between is monotone."""
+    import math
+
+    from dsagen.layers.indexer_prep import Yarn, rope_inv_freq
+
+    plain = rope_inv_freq(64, 160000.0)
+    y = rope_inv_freq(64, 160000.0, Yarn(16.0, 65536))
+    turns = 65536 * plain / (2 * math.pi)             # rotations of each dim over the original length
+    fast, slow = turns > 32, turns < 1
+    assert fast.any() and slow.any()
+    torch.testing.assert_close(y[fast], plain[fast], rtol=0, atol=0)
+    torch.testing.assert_close(y[slow], plain[slow] / 16, rtol=1e-12, atol=0)
+    ratio = y / plain
+    assert bool((ratio[1:] <= ratio[:-1] + 1e-15).all()) and bool(((ratio >= 1 / 16 - 1e-12) & (ratio <= 1)).all())
+    cos, sin = prep.rope_cos_sin(torch.tensor([0, 70000]), 64, 160000.0, Yarn(16.0, 65536))
+    assert torch.equal(cos[0], torch.ones(32)) and not torch.equal(cos[1], prep.rope_cos_sin(
+        torch.tensor([70000]), 64, 160000.0)[0][0])

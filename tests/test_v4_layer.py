@@ -186,6 +186,12 @@ def test_from_spec_builds_each_v4_kind():
         assert (layer.indexer is not None) == (lk.kind == "csa")
         if lk.kind == "csa":
             assert layer.topk == 512 and layer.indexer.heads == 64 and layer.indexer.rope_position == "last"
+    from dsagen.layers.indexer_prep import Yarn
+
+    csa = V4Attention.from_spec(v4, v4.attention.kinds("csa")[0], 256, 128, compress_yarn=Yarn(16, 65536))
+    win = V4Attention.from_spec(v4, v4.attention.kinds("window")[0], 256, 128, compress_yarn=Yarn(16, 65536))
+    assert csa.rope_yarn == csa.compressor.rope_yarn == csa.indexer.rope_yarn == Yarn(16, 65536)
+    assert win.rope_yarn is None and win.rope_base == 10000.0 and csa.rope_base == 160000.0
     with pytest.raises(ValueError, match="DSAAttention"):
         V4Attention.from_spec(load_spec("glm-5"), load_spec("glm-5").attention.layers[0], 256, 128)
 

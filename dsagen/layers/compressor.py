@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 import dsagen.library  # noqa: F401  (registers torch.ops.dsagen.*)
-from dsagen.layers.indexer_prep import ROPE_POSITIONS, ROPE_STYLES, apply_rope, rope_cos_sin
+from dsagen.layers.indexer_prep import ROPE_POSITIONS, ROPE_STYLES, Yarn, apply_rope, rope_cos_sin
 
 
 def ring_groups(ratio: int, overlap: bool, next_n: int = 1) -> int:
@@ -41,19 +41,20 @@ def ring_groups(ratio: int, overlap: bool, next_n: int = 1) -> int:
 class KVCompressor(nn.Module):
     """One compressor: wkv, wgate (dim -> c * d), ape [ratio, c * d] (fp32), norm [d] (None: no norm).
 
-    rope_dim / rope_base / rope_style / rope_position: RoPE of the entries (V4: 64, the layer's
-    compress_rope_theta, interleaved, last); rope_dim 0: none."""
+    rope_dim / rope_base / rope_style / rope_position / rope_yarn: RoPE of the entries (V4: 64, the
+    layer's compress_rope_theta, interleaved, last, YaRN from the checkpoint's rope_scaling);
+    rope_dim 0: none."""
 
     def __init__(self, dim: int, d: int, ratio: int, overlap: bool, norm: bool = True, rope_dim: int = 64,
                  rope_base: float = 160000.0, rope_style: str = "interleaved", rope_position: str = "last",
-                 eps: float = 1e-6):
+                 eps: float = 1e-6, rope_yarn: Yarn | None = None):
         super().__init__()
         if ratio < 1 or d < 1 or rope_dim > d or rope_dim % 2:
             raise ValueError(f"ratio {ratio}, d {d}, rope_dim {rope_dim}: need ratio >= 1 and an even rope_dim <= d")
         if rope_style not in ROPE_STYLES or rope_position not in ROPE_POSITIONS:
             raise ValueError(f"rope_style must be one of {ROPE_STYLES} and rope_position one of {ROPE_POSITIONS}")
         self.d, self.ratio, self.overlap, self.eps = d, ratio, bool(overlap), eps
-        self.rope_dim, self.rope_base = rope_dim, rope_base
+        self.rope_dim, self.rope_base, self.rope_yarn = rope_dim, rope_base, rope_yarn
         self.rope_style, self.rope_position = rope_style, rope_position
         c = 2 if overlap else 1
         self.wkv = nn.Linear(dim, c * d, bias=False)
@@ -62,7 +63,8 @@ class KVCompressor(nn.Module):
         self.norm = nn.Parameter(torch.ones(d, dtype=torch.float32)) if norm else None
 
     @classmethod
-    def from_spec(cls, spec, layer_kind, which: str, dim: int, rope_base: float = 160000.0) -> "KVCompressor":
+    def from_spec(cls, spec, layer_kind, which: str, dim: int, rope_base: float = 160000.0,
+                  rope_yarn: Yarn | None = None) -> "KVCompressor":
         """The compressor of a spec's csa / hca layer kind: which = "attention" (d = mla.d_qk, RoPE on
         the MLA's last rope_dim) or "indexer" (csa only: d = indexer.head_dim; no RoPE here: its
         entries are keys, and LightningIndexer.keys applies the indexer's RoPE, Hadamard and FP8)."""
@@ -70,7 +72,8 @@ class KVCompressor(nn.Module):
             raise ValueError(f"a {layer_kind.kind} layer has no {which} compressor")
         if which == "attention":
             return cls(dim, spec.mla.d_qk, layer_kind.compress_ratio, layer_kind.kind == "csa",
-                       rope_dim=spec.mla.rope_dim if spec.mla.d_qk == spec.mla.latent_dim else 0, rope_base=rope_base)
+                       rope_dim=spec.mla.rope_dim if spec.mla.d_qk == spec.mla.latent_dim else 0, rope_base=rope_base,
+                       rope_yarn=rope_yarn)
         return cls(dim, spec.indexer.head_dim, layer_kind.compress_ratio, True, rope_dim=0)
 
     @classmethod
@@ -88,7 +91,7 @@ class KVCompressor(nn.Module):
     def _finish(self, pooled: torch.Tensor, group: torch.Tensor) -> torch.Tensor:
         """fp32 entries -> RoPE at position group * ratio -> x's dtype (one rounding)."""
         if self.rope_dim:
-            cos, sin = rope_cos_sin(group.clamp_min(0) * self.ratio, self.rope_dim, self.rope_base)
+            cos, sin = rope_cos_sin(group.clamp_min(0) * self.ratio, self.rope_dim, self.rope_base, self.rope_yarn)
             pooled = apply_rope(pooled, cos, sin, self.rope_dim, self.rope_style, self.rope_position)
         return pooled
 

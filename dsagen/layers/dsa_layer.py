@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 import dsagen.library  # noqa: F401  (registers torch.ops.dsagen.*)
-from dsagen.layers.indexer_prep import (ROPE_POSITIONS, ROPE_STYLES, quantize_per_token, rope_cos_sin,
+from dsagen.layers.indexer_prep import (ROPE_POSITIONS, ROPE_STYLES, Yarn, quantize_per_token, rope_cos_sin,
                                         rope_then_hadamard)
 
 
@@ -31,7 +31,7 @@ class LightningIndexer(nn.Module):
 
     def __init__(self, dim: int, q_lora_rank: int, heads: int = 64, head_dim: int = 128,
                  rope_dim: int = 64, scale_format: str = "ue8m0", rope_base: float = 10000.0,
-                 rope_style: str = "neox", rope_position: str = "first"):
+                 rope_style: str = "neox", rope_position: str = "first", rope_yarn: Yarn | None = None):
         super().__init__()
         if rope_dim > head_dim or rope_dim % 2:
             raise ValueError(f"rope_dim must be even and <= head_dim, got {rope_dim} (head_dim {head_dim})")
@@ -39,7 +39,7 @@ class LightningIndexer(nn.Module):
             raise ValueError(f"rope_style must be one of {ROPE_STYLES} and rope_position one of {ROPE_POSITIONS}, "
                              f"got {rope_style!r}, {rope_position!r}")
         self.heads, self.head_dim, self.rope_dim = heads, head_dim, rope_dim
-        self.scale_format, self.rope_base = scale_format, rope_base
+        self.scale_format, self.rope_base, self.rope_yarn = scale_format, rope_base, rope_yarn
         self.rope_style, self.rope_position = rope_style, rope_position
         self.wq_b = nn.Linear(q_lora_rank, heads * head_dim, bias=False)
         self.wk = nn.Linear(dim, head_dim, bias=False)
@@ -51,7 +51,7 @@ class LightningIndexer(nn.Module):
 
         The q scale and the softmax scale D^-0.5 are folded into the weights (with H^-0.5),
         which is why the logits kernels take no q scale."""
-        cos, sin = rope_cos_sin(positions, self.rope_dim, self.rope_base)
+        cos, sin = rope_cos_sin(positions, self.rope_dim, self.rope_base, self.rope_yarn)
         q = self.wq_b(qr).unflatten(-1, (self.heads, self.head_dim))
         q = rope_then_hadamard(q, cos, sin, self.rope_dim, self.rope_style, self.rope_position)
         q_fp8, q_scale = quantize_per_token(q, self.scale_format)
@@ -61,7 +61,7 @@ class LightningIndexer(nn.Module):
     def keys(self, k: torch.Tensor, positions: torch.Tensor):
         """Keys [T, D] before RoPE (wk(x) after k_norm, or DeepSeek-V4's compressed indexer keys before
         their RoPE) -> (e4m3 [T, D], fp32 scale [T])."""
-        cos, sin = rope_cos_sin(positions, self.rope_dim, self.rope_base)
+        cos, sin = rope_cos_sin(positions, self.rope_dim, self.rope_base, self.rope_yarn)
         return quantize_per_token(rope_then_hadamard(k, cos, sin, self.rope_dim, self.rope_style,
                                                      self.rope_position), self.scale_format)
 
@@ -73,12 +73,13 @@ class LightningIndexer(nn.Module):
         return q_fp8, weights, k_fp8, k_scale
 
     @classmethod
-    def from_spec(cls, spec, dim: int, q_lora_rank: int, rope_base: float = 10000.0) -> "LightningIndexer":
+    def from_spec(cls, spec, dim: int, q_lora_rank: int, rope_base: float = 10000.0,
+                  rope_yarn: Yarn | None = None) -> "LightningIndexer":
         """The indexer a spec describes (heads, head_dim, scale format, RoPE dims, style, position)."""
         ix = spec.indexer
         return cls(dim, q_lora_rank, heads=ix.heads, head_dim=ix.head_dim, rope_dim=ix.rope_dim,
                    scale_format=ix.scale_format, rope_base=rope_base, rope_style=ix.rope_style,
-                   rope_position=ix.rope_position)
+                   rope_position=ix.rope_position, rope_yarn=rope_yarn)
 
 class DSAAttention(nn.Module):
     """Indexer -> top-k -> sparse MLA, for prefill (ragged) and decode (paged, next_n >= 1)."""

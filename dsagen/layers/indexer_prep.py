@@ -9,6 +9,7 @@ no host synchronisation, so they can sit inside a CUDA graph or a torch.compile'
 """
 
 import math
+from dataclasses import dataclass
 
 import torch
 
@@ -20,12 +21,43 @@ def _compute(x: torch.Tensor) -> torch.Tensor:
     return x.to(torch.promote_types(x.dtype, torch.float32))
 
 
-def rope_cos_sin(positions: torch.Tensor, rope_dim: int, base: float = 10000.0):
+@dataclass(frozen=True)
+class Yarn:
+    """YaRN frequency scaling (DeepSeek's reference `precompute_freqs_cis`): DeepSeek-V4 uses it for the
+    compressed layers' RoPE (compress_rope_theta 160000, factor 16, original length 65536, betas 32 /
+    1); its window layers use the plain base. The softmax-scale correction some YaRN models apply is
+    the attention's sm_scale, not part of the table."""
+    factor: float
+    original_len: int
+    beta_fast: float = 32.0
+    beta_slow: float = 1.0
+
+
+def rope_inv_freq(rope_dim: int, base: float, yarn: Yarn | None = None, device=None) -> torch.Tensor:
+    """float64 [rope_dim // 2]: base^(-2i / rope_dim), with YaRN's blend of interpolated (/ factor) and
+    original frequencies over the dims between the correction range when `yarn` is given."""
+    inv = base ** (-torch.arange(0, rope_dim, 2, device=device, dtype=torch.float64) / rope_dim)
+    if yarn is None:
+        return inv
+
+    def corr_dim(rotations):
+        return rope_dim * math.log(yarn.original_len / (rotations * 2 * math.pi)) / (2 * math.log(base))
+
+    low = max(math.floor(corr_dim(yarn.beta_fast)), 0)
+    high = min(math.ceil(corr_dim(yarn.beta_slow)), rope_dim - 1)
+    if low == high:
+        high += 0.001
+    ramp = ((torch.arange(rope_dim // 2, device=device, dtype=torch.float64) - low) / (high - low)).clamp(0, 1)
+    smooth = 1 - ramp
+    return inv / yarn.factor * (1 - smooth) + inv * smooth
+
+
+def rope_cos_sin(positions: torch.Tensor, rope_dim: int, base: float = 10000.0, yarn: Yarn | None = None):
     """positions int [T] -> (cos, sin) float32 [T, rope_dim // 2]."""
     if rope_dim % 2:
         raise ValueError(f"rope_dim must be even, got {rope_dim}")
     # float64 angles: in float32, position * frequency is off by ~position * 2^-24 radians
-    inv_freq = base ** (-torch.arange(0, rope_dim, 2, device=positions.device, dtype=torch.float64) / rope_dim)
+    inv_freq = rope_inv_freq(rope_dim, base, yarn, positions.device)
     angles = positions.double()[:, None] * inv_freq[None, :]
     return angles.cos().float(), angles.sin().float()
 

@@ -26,7 +26,7 @@ from torch import nn
 import dsagen.library  # noqa: F401  (registers torch.ops.dsagen.*)
 from dsagen.layers.compressor import KVCompressor, paged_slots
 from dsagen.layers.dsa_layer import LightningIndexer
-from dsagen.layers.indexer_prep import apply_rope, rope_cos_sin
+from dsagen.layers.indexer_prep import Yarn, apply_rope, rope_cos_sin
 
 KINDS = ("window", "csa", "hca")
 
@@ -35,7 +35,8 @@ class V4Attention(nn.Module):
     def __init__(self, kind: str, heads: int, window: int, *, d: int = 512, rope_dim: int = 64,
                  rope_base: float = 10000.0, compressor: KVCompressor | None = None,
                  indexer_compressor: KVCompressor | None = None, indexer: LightningIndexer | None = None,
-                 topk: int = 512, sm_scale: float | None = None, eps: float = 1e-6, sink: bool = True):
+                 topk: int = 512, sm_scale: float | None = None, eps: float = 1e-6, sink: bool = True,
+                 rope_yarn: Yarn | None = None):
         super().__init__()
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
@@ -46,7 +47,7 @@ class V4Attention(nn.Module):
         if window < 1 or topk < 1:
             raise ValueError(f"window {window} and topk {topk} must be positive")
         self.kind, self.heads, self.window, self.d, self.topk, self.eps = kind, heads, window, d, topk, eps
-        self.rope_dim, self.rope_base = rope_dim, rope_base
+        self.rope_dim, self.rope_base, self.rope_yarn = rope_dim, rope_base, rope_yarn
         self.sm_scale = d ** -0.5 if sm_scale is None else sm_scale
         self.compressor, self.indexer_compressor, self.indexer = compressor, indexer_compressor, indexer
         self.ratio = compressor.ratio if compressor is not None else 1
@@ -55,28 +56,34 @@ class V4Attention(nn.Module):
 
     @classmethod
     def from_spec(cls, spec, layer_kind, dim: int, q_lora_rank: int, heads: int | None = None,
-                  rope_base: float = 10000.0, compress_rope_base: float = 160000.0) -> "V4Attention":
-        """The layer core of a spec's window / csa / hca layer kind (heads: per GPU, default all)."""
+                  rope_base: float = 10000.0, compress_rope_base: float = 160000.0,
+                  compress_yarn: Yarn | None = None) -> "V4Attention":
+        """The layer core of a spec's window / csa / hca layer kind (heads: per GPU, default all). The
+        RoPE tables are the checkpoint's config, not the spec's: window layers use rope_base, csa /
+        hca layers (their q, kv, compressors and indexer) compress_rope_base with compress_yarn
+        (DeepSeek-V4: Yarn(16, 65536))."""
         kind = layer_kind.kind
         if kind not in KINDS:
             raise ValueError(f"{kind} layers are served by dsagen.layers.DSAAttention")
         heads = spec.mla.heads if heads is None else heads
         base = rope_base if kind == "window" else compress_rope_base
+        yarn = None if kind == "window" else compress_yarn
         rope_dim = spec.mla.rope_dim if spec.mla.d_qk == spec.mla.latent_dim else 0
         kw = {}
         if kind != "window":
-            kw["compressor"] = KVCompressor.from_spec(spec, layer_kind, "attention", dim, compress_rope_base)
+            kw["compressor"] = KVCompressor.from_spec(spec, layer_kind, "attention", dim, compress_rope_base, yarn)
         if kind == "csa":
             kw["indexer_compressor"] = KVCompressor.from_spec(spec, layer_kind, "indexer", dim)
-            kw["indexer"] = LightningIndexer.from_spec(spec, dim, q_lora_rank, rope_base=compress_rope_base)
+            kw["indexer"] = LightningIndexer.from_spec(spec, dim, q_lora_rank, rope_base=compress_rope_base,
+                                                       rope_yarn=yarn)
         return cls(kind, heads, spec.attention.window, d=spec.mla.d_qk, rope_dim=rope_dim, rope_base=base,
-                   topk=spec.topk.k, sink=spec.attention.sink, **kw)
+                   topk=spec.topk.k, sink=spec.attention.sink, rope_yarn=yarn, **kw)
 
     # ------------------------------------------------------------------ pieces
     def _rope(self, x, positions, inverse=False):
         if not self.rope_dim:
             return x
-        cos, sin = rope_cos_sin(positions, self.rope_dim, self.rope_base)
+        cos, sin = rope_cos_sin(positions, self.rope_dim, self.rope_base, self.rope_yarn)
         return apply_rope(x, cos, -sin if inverse else sin, self.rope_dim, "interleaved", "last")
 
     def _q(self, q, positions):
