@@ -147,6 +147,40 @@ def test_decode_adapter_falls_back_for_what_it_cannot_serve():
     assert len(main.calls) == 1 and main.calls[0][5].tolist() == [1]   # topk_length, attn_sink: TileLang
 
 
+def _model1_cache(u8, page):
+    """The block bytes the wrapper passed (uint8 [num_blocks, block bytes]) as a MODEL1 cache again."""
+    return torch.as_strided(u8, (u8.shape[0], page, 1, 584), (u8.shape[1], 584, 584, 1), u8.storage_offset())
+
+
+@pytest.mark.parametrize("xpage", [0, 2], ids=["window_cache", "with_compressed_cache"])
+def test_decode_model1_adapter_passes_the_operators_verify(xpage):
+    """DeepSeek-V4 problems (d_qk 512, MODEL1, h_q 8; with and without the compressed cache) through
+    the model1 adapter and wrapper, a stand-in kernel computing the oracle from what it is given."""
+    page = 64
+
+    def main(q, k8, k16, ku, idx, tlen, x8, x16, xu, xidx, xlen, sink, out, lse, po, plse, splits, sm_scale):
+        assert k8.dtype == torch.float8_e4m3fn and k16.dtype == torch.bfloat16 and ku.dtype == torch.uint8
+        assert k8.data_ptr() == k16.data_ptr() == ku.data_ptr() and k16.shape[1] * 2 == ku.shape[1]
+        extra = {}
+        if xpage:
+            extra = dict(extra_k_cache=_model1_cache(xu, xpage), extra_indices=xidx, extra_topk_length=xlen)
+        o, l = decode_oracle(q, _model1_cache(ku, page), idx, sm_scale, attn_sink=sink, topk_length=tlen, **extra)
+        out.copy_(o.to(out.dtype))
+        lse.copy_(l)
+
+    prob = {"h_q": 8, "d_qk": 512, "d_v": 512, "topk": 128, "batch": 2, "s_q": 2, "kv_format": "fp8",
+            "page_block_size": page, "extra_topk": 64 if xpage else 0, "extra_page_block_size": xpage}
+    tp = get_op("sparse_mla_decode")
+    tl_problem = dispatch.template_module(tp, "tilelang").problem_from_op(prob)
+    assert tl_problem["layout"] == "model1" and tl_problem["extra_page_block_size"] == xpage
+    kernel = Stand(main, dict(tl_problem, part="main"), {"block_I": 16})
+    combine = Stand(lambda po, plse, sink, out, lse, splits: None, {"h_q": 8, "part": "combine"})  # main wrote out
+    m = _module("sparse_mla_decode", {"main": kernel, "combine": combine}, tl_problem, Triton(), strict=True)
+    r = mla_decode.verify(m, prob, "cpu")
+    assert r["passed"], r
+    assert kernel.calls, "the TileLang path was not taken"
+
+
 def test_multi_kernel_entries_load_every_part(tmp_path, monkeypatch):
     """Decode's entry holds main/ and combine/: dispatch loads both, by label."""
     import dsagen.runtime.tilelang as load

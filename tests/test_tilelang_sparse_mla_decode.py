@@ -122,6 +122,72 @@ def test_load_without_tilelang(builds):
     assert "ok sparse_mla_decode_combine" in r.stdout
 
 
+@needs_toolchain
+def test_compile_model1_two_caches_sm90a(tmp_path, tilelang_prebuilt, record_property):
+    """DeepSeek-V4's decode: MODEL1 window cache + compressed extra cache in one kernel; wgmma kept
+    (one 512-wide QK^T and PV per tile), no spills, the parameter list the wrapper passes."""
+    from tests.fixtures.tilelang_builds import M1_DECODE, build
+
+    meta = build(OP, dict(M1_DECODE, part="main"), tmp_path)
+    src = (Path(meta["lib_path"]).parent / "kernel.cu").read_text()
+    assert "wgmma" in src and meta["wgmma_in_ptx"] > 0 and meta["mma_sync_in_ptx"] == 0
+    assert meta["gmma_in_sass"] == meta["wgmma_in_ptx"], meta["gmma_shapes"]
+    assert meta["spill_bytes"] == 0 and 0 < meta["registers"] <= 255, meta
+    assert [p.removesuffix("_handle") for p in meta["params"]] == [
+        "Q", "K8", "K16", "KU", "Indices", "TopkLen", "X8", "X16", "XU", "XIndices", "XTopkLen", "AttnSink", "Out",
+        "Lse", "PO", "PLse", "num_splits", "sm_scale"]
+    assert meta["function"] == "sparse_mla_decode_model1"
+    for key in ("registers", "shared_bytes", "spill_bytes"):
+        record_property(key, meta[key])
+
+
+def test_model1_problem_mapping_and_wrapper_views():
+    """problem_from_op maps V4 decode problems to the model1 layout; the wrapper's block views
+    (whole page blocks, compile-time stride), stand-ins without an extra cache, and its refusals."""
+    from dsagen.runtime.tilelang import sparse_mla_decode_model1
+
+    mod = _template()
+    base = {"h_q": 8, "d_qk": 512, "d_v": 512, "topk": 128, "batch": 4, "s_q": 1, "kv_format": "fp8",
+            "page_block_size": 256, "extra_topk": 512, "extra_page_block_size": 64}
+    assert mod.problem_from_op(base) == {"h_q": 8, "d_qk": 512, "d_v": 512, "kv_format": "fp8", "layout": "model1",
+                                         "page_block_size": 256, "extra_page_block_size": 64}
+    assert mod.problem_from_op(dict(base, extra_topk=0, extra_page_block_size=0))["extra_page_block_size"] == 0
+    assert mod.problem_from_op(dict(base, kv_format="bf16")) is None
+    with pytest.raises(ValueError, match="page_block_size"):
+        mod.build({"h_q": 64, "d_qk": 512, "d_v": 512, "layout": "model1"}, {})
+
+    class K(_FakeKernel):
+        def __init__(self, prob):
+            super().__init__(prob["h_q"], "main")
+            self.meta["problem"] = dict(prob, part="main")
+
+    b, s_q, h_q = 2, 1, 8
+    q = torch.zeros(b, s_q, h_q, 512, dtype=torch.bfloat16)
+    cache = fp8_layout.model1_cache_empty(3, 16, fill=0)
+    xcache = fp8_layout.model1_cache_empty(5, 4, fill=0)
+    idx = torch.zeros(b, s_q, 40, dtype=torch.int32)
+    xidx = torch.zeros(b, s_q, 24, dtype=torch.int32)
+    two = K({"h_q": h_q, "layout": "model1", "page_block_size": 16, "extra_page_block_size": 4})
+    sparse_mla_decode_model1(two, q, cache, idx, 0.05, extra_k_cache=xcache, extra_indices=xidx)
+    (args,) = two.calls
+    k8, k16, ku = args[1:4]
+    sb = fp8_layout.model1_block_bytes(16)
+    assert k8.dtype == torch.float8_e4m3fn and k8.shape == (3, sb) and k16.shape == (3, sb // 2) and ku.shape == (3, sb)
+    assert k8.data_ptr() == cache.data_ptr() and args[6].shape == (5, fp8_layout.model1_block_bytes(4))
+    assert args[5].tolist() == [40, 40] and args[10].tolist() == [24, 24]   # lengths default to all
+    assert torch.isneginf(args[11]).all() and args[16:] == (1, 0.05)
+    one = K({"h_q": h_q, "layout": "model1", "page_block_size": 16, "extra_page_block_size": 0})
+    sparse_mla_decode_model1(one, q, cache, idx, 0.05)
+    assert one.calls[0][10].tolist() == [0, 0] and one.calls[0][9].shape == (b, s_q, 1)
+    with pytest.raises(ValueError, match="extra cache"):
+        sparse_mla_decode_model1(one, q, cache, idx, 0.05, extra_k_cache=xcache, extra_indices=xidx)
+    with pytest.raises(ValueError, match="k_cache"):
+        sparse_mla_decode_model1(one, q, fp8_layout.model1_cache_empty(3, 32), idx, 0.05)   # another page
+    with pytest.raises(ValueError, match="blocks of"):
+        padded = torch.zeros(3, sb + 576, dtype=torch.uint8)[:, : 16 * 584].view(3, 16, 1, 584)
+        sparse_mla_decode_model1(one, q, padded, idx, 0.05)
+
+
 class _FakeKernel:
     """Stands in for a TLKernel: records the call instead of launching."""
 
@@ -322,3 +388,45 @@ def test_gpu_fp32_scales(builds):
     kv_bf16 = fp8_layout.unpack_mla_fp8_cache(cache).to(torch.bfloat16)  # NaN in unselected slots: masked
     ref_out, ref_lse = oracle(q, kv_bf16, idx, SCALE)
     _check(out, lse, ref_out, ref_lse)
+
+
+@needs_hopper
+@pytest.mark.parametrize("splits", [1, 3])
+def test_gpu_model1_two_caches_match_oracle(tmp_path, splits):
+    """DeepSeek-V4 decode on the GPU: MODEL1 window cache (page 256) + compressed cache (page 64), h_q 64,
+    topk_length / extra_topk_length (0 and partial), a sink, -1 / out-of-range slots, NaN bytes in
+    every slot nothing selects, against the float32 oracle."""
+    from dsagen.operators.sparse_mla_decode.naive import sparse_mla_decode as oracle
+    from dsagen.runtime.tilelang import load_kernel, sparse_mla_decode_model1
+    from tests.fixtures.tilelang_builds import M1_DECODE, build
+
+    main = load_kernel(Path(build(OP, dict(M1_DECODE, part="main"), tmp_path / "m")["lib_path"]).parent)
+    comb = load_kernel(Path(build(OP, {"h_q": 64, "part": "combine"}, tmp_path / "c")["lib_path"]).parent)
+    g = torch.Generator().manual_seed(41)
+    b, s_q, h_q, topk, xtopk = 3, 2, 64, 128, 200
+    caches, idxs = [], []
+    for nb, page, k in ((3, 256, topk), (8, 64, xtopk)):
+        kv = torch.randn(nb, page, 1, 512, generator=g).bfloat16()
+        idx = torch.randint(0, nb * page, (b, s_q, k), generator=g, dtype=torch.int32)
+        idx[..., 1], idx[..., 3] = -1, nb * page + 5
+        used = torch.zeros(nb * page, dtype=torch.bool)
+        used[idx[(idx >= 0) & (idx < nb * page)].long()] = True
+        cache = fp8_layout.pack_model1_cache(kv)
+        blocks = fp8_layout.model1_block_view(cache)
+        data = blocks[:, : page * 576].view(nb, page, 576)
+        data[~used.view(nb, page)] = 0xFF               # NaN bytes in every unselected slot
+        caches.append(cache)
+        idxs.append(idx)
+    q = torch.randn(b, s_q, h_q, 512, generator=g).bfloat16()
+    tlen = torch.tensor([topk, 50, 0], dtype=torch.int32)
+    xlen = torch.tensor([0, xtopk, 77], dtype=torch.int32)
+    sink = torch.randn(h_q, generator=g)
+    out = torch.full((b, s_q, h_q, 512), float("nan"), dtype=torch.bfloat16, device="cuda")
+    lse = torch.full((b, h_q, s_q), float("nan"), device="cuda")
+    sparse_mla_decode_model1(main, q.cuda(), caches[0].cuda(), idxs[0].cuda(), 512 ** -0.5, out=out, lse=lse,
+                             combine=comb, num_splits=splits, topk_length=tlen.cuda(), attn_sink=sink.cuda(),
+                             extra_k_cache=caches[1].cuda(), extra_indices=idxs[1].cuda(),
+                             extra_topk_length=xlen.cuda())
+    torch.cuda.synchronize()
+    ref_out, ref_lse = oracle(q, caches[0], idxs[0], 512 ** -0.5, 512, sink, tlen, caches[1], idxs[1], xlen)
+    _check(out.cpu(), lse.cpu(), ref_out, ref_lse)

@@ -272,6 +272,112 @@ def sparse_mla_decode(kernel: TLKernel, q, k_cache, indices, sm_scale, out=None,
     return out, lse
 
 
+def _model1_blocks(name, cache, page):
+    """A MODEL1 cache [num_blocks, page, 1, 584] -> uint8 [num_blocks, block bytes] over its whole blocks
+    (padding included), the kernel's compile-time block stride; ValueError on another layout."""
+    import torch
+
+    from dsagen.oracle import fp8
+
+    if cache.dtype == torch.float8_e4m3fn:
+        cache = cache.view(torch.uint8)
+    if cache.dtype != torch.uint8 or cache.dim() != 4 or cache.shape[1] != page or cache.shape[2] != 1 \
+            or cache.shape[3] != fp8.MODEL1_TOKEN_BYTES:
+        raise ValueError(f"{name} must be a MODEL1 cache uint8 [num_blocks, {page}, 1, {fp8.MODEL1_TOKEN_BYTES}], "
+                         f"got {cache.dtype} {tuple(cache.shape)}")
+    sb = fp8.model1_block_bytes(page)
+    if cache.stride(1) != fp8.MODEL1_TOKEN_BYTES or cache.stride(3) != 1 or \
+            (cache.shape[0] > 1 and cache.stride(0) != sb):
+        raise ValueError(f"{name}: the kernel reads blocks of {sb} bytes (FlashMLA's allocation), got strides "
+                         f"{cache.stride()}")
+    if cache.data_ptr() % 16:
+        raise ValueError(f"{name} must be 16-byte aligned")
+    nb = cache.shape[0]
+    if cache.untyped_storage().nbytes() - cache.storage_offset() < nb * sb:
+        raise ValueError(f"{name}: its storage ends inside the last block ({nb} blocks of {sb} bytes)")
+    return torch.as_strided(cache, (nb, sb), (sb, 1), cache.storage_offset())
+
+
+def sparse_mla_decode_model1(kernel: TLKernel, q, k_cache, indices, sm_scale, out=None, lse=None, *,
+                             combine: TLKernel | None = None, num_splits: int | None = None, topk_length=None,
+                             attn_sink=None, extra_k_cache=None, extra_indices=None, extra_topk_length=None):
+    """Sparse MLA decode over FlashMLA's MODEL1 cache (DeepSeek-V4, d_qk = d_v = 512), optionally with a
+    second (compressed) MODEL1 cache in the same softmax (layout "model1" of
+    templates/sparse_mla_decode/tilelang.py). q bf16 [b, s_q, h_q, 512]; k_cache / extra_k_cache
+    [num_blocks, page, 1, 584] as FlashMLA allocates them (blocks of page x 584 rounded up to 576
+    bytes; the pages the kernel was built for); indices / extra_indices int32 [b, s_q, topk] flat
+    slots; topk_length / extra_topk_length int32 [b]; attn_sink fp32 [h_q] over both caches.
+    Returns (out bf16 [b, s_q, h_q, 512], lse fp32 [b, h_q, s_q])."""
+    import torch
+
+    prob = kernel.meta.get("problem", {})
+    if prob.get("part", "main") != "main" or prob.get("layout") != "model1":
+        raise ValueError("kernel: expected the 'main' part of layout 'model1'")
+    if q.dim() != 4 or q.dtype != torch.bfloat16 or q.shape[-1] != 512:
+        raise ValueError(f"q must be bfloat16 [b, s_q, h_q, 512], got {q.dtype} {tuple(q.shape)}")
+    b, s_q, h_q, _ = q.shape
+    if prob.get("h_q") != h_q or (combine is not None and combine.meta.get("problem", {}).get("h_q") != h_q):
+        raise ValueError(f"kernel built for h_q={prob.get('h_q')}, q has h_q={h_q}")
+    xpage = int(prob.get("extra_page_block_size", 0))
+    if (extra_k_cache is not None) != (xpage > 0):
+        raise ValueError(f"kernel built {'with' if xpage else 'without'} an extra cache")
+    blocks = _model1_blocks("k_cache", k_cache, int(prob["page_block_size"]))
+    dev = q.device
+
+    def _idx(name, t):
+        if t is None or t.dtype != torch.int32 or t.dim() != 3 or tuple(t.shape[:2]) != (b, s_q) or t.shape[2] < 1:
+            raise ValueError(f"{name} must be int32 [{b}, {s_q}, topk], got {getattr(t, 'dtype', None)} "
+                             f"{tuple(getattr(t, 'shape', ()))}")
+        return t.contiguous()
+
+    def _len(name, t, n):
+        if t is None:
+            return _filled(b, n, torch.int32, dev)
+        if t.shape != (b,) or t.dtype not in (torch.int32, torch.int64):
+            raise ValueError(f"{name} must be int32 [{b}], got {t.dtype} {tuple(t.shape)}")
+        return t.to(torch.int32).contiguous()
+
+    indices = _idx("indices", indices)
+    topk = indices.shape[2]
+    if xpage:
+        xblocks = _model1_blocks("extra_k_cache", extra_k_cache, xpage)
+        extra_indices = _idx("extra_indices", extra_indices)
+        xtopk = extra_indices.shape[2]
+        xlen = _len("extra_topk_length", extra_topk_length, xtopk)
+    else:   # never read (the kernel has no extra loop): minimal stand-ins of the right dtypes
+        from dsagen.oracle import fp8
+        xblocks = torch.zeros(1, fp8.model1_block_bytes(1), dtype=torch.uint8, device=dev)
+        extra_indices = _filled(b * s_q, -1, torch.int32, dev).view(b, s_q, 1)
+        xtopk, xlen = 0, _filled(b, 0, torch.int32, dev)
+    tlen = _len("topk_length", topk_length, topk)
+    if out is None:
+        out = torch.empty(b, s_q, h_q, 512, dtype=torch.bfloat16, device=dev)
+    if lse is None:
+        lse = torch.empty(b, h_q, s_q, dtype=torch.float32, device=dev)
+    if b * s_q == 0:
+        return out, lse
+    block_i = kernel.meta.get("schedule", {}).get("block_I", 64)
+    most = max(1, -(-(topk + xtopk) // block_i))
+    if combine is None:
+        splits = 1
+    elif num_splits is not None:
+        splits = min(num_splits, most)
+    else:
+        sms = torch.cuda.get_device_properties(dev).multi_processor_count if q.is_cuda else 4
+        ctas = b * s_q * -(-h_q // 64)
+        splits = max(1, min(-(-sms // ctas), 16, -(-(topk + xtopk) // (2 * block_i))))
+    n_part = b * s_q * splits if splits > 1 else 1
+    po = torch.empty(n_part, h_q, 512, dtype=torch.float32, device=dev)
+    plse = torch.empty(n_part, h_q, dtype=torch.float32, device=dev)
+    sink = _filled(h_q, float("-inf"), torch.float32, dev) if attn_sink is None else attn_sink.float().contiguous()
+    kernel(q.contiguous(), blocks.view(torch.float8_e4m3fn), blocks.view(torch.bfloat16), blocks, indices, tlen,
+           xblocks.view(torch.float8_e4m3fn), xblocks.view(torch.bfloat16), xblocks, extra_indices, xlen,
+           sink, out, lse, po, plse, int(splits), float(sm_scale))
+    if splits > 1:
+        combine(po, plse, sink, out, lse, int(splits))
+    return out, lse
+
+
 def topk(kernel: TLKernel, logits, k, row_starts, row_ends, out=None):
     """Top-k selector (templates/tilelang/topk.py): int32 [rows, k] absolute columns of the k
     largest fp32 logits of each row range [row_starts[i], row_ends[i]) (None: 0 / n; clamped

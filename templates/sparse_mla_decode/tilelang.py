@@ -40,6 +40,14 @@ plain gather-dequantise-attend loop).  One CTA per SM (~156 KB shared memory).
 Not done: sharing one dequantised tile between the two head blocks of h_q = 128 (FlashMLA uses a
 2-CTA cluster for that), warp-specialised producer/consumer.
 
+Layout "model1" (problem_from_op for d_qk 512: DeepSeek-V4, FlashMLA's 584-byte MODEL1 record,
+segmented per page block): _build_main_model1. key = value = the dequantised 512 (448 e4m3 NoPE x
+2^(ue8m0 byte - 127) per 64 values, then 64 bf16 RoPE), one QK^T and one PV gemm per tile; the
+window cache and (extra_page_block_size > 0) the compressed extra cache, each with its own indices
+and topk_length, in one online softmax, each split taking its share of both; the same combine
+kernel. Block strides and page sizes are compile-time (FlashMLA's allocation; other strides fall
+back to Triton); the plain gather loop (no register prefetch).
+
 tilelang is imported only inside build(), so this module imports without it.
 """
 
@@ -57,14 +65,31 @@ ROPE_COL = (D_LATENT + 16) // 2    # bf16 column of the first RoPE value in a ro
 BLOCK_H = 64                       # heads per CTA (one wgmma M=64 row block)
 COMBINE_BLOCK_H = 8                # heads per combine CTA (32 fp32 accumulators per thread)
 PARTS = ("main", "combine")
+# FlashMLA's MODEL1 record (DeepSeek-V4, d_qk = d_v = 512): per page block, page x 576 data bytes
+# (448 e4m3 NoPE, then 64 bf16 RoPE), then page x 8 scale bytes (7 ue8m0, one per 64 NoPE values);
+# blocks are k_cache.stride(0) bytes apart.
+M1_D = 512
+M1_NOPE = 448
+M1_DATA = 576
+M1_SCALES = 8
+M1_TILES = 7
 _LOG2E = 1.4426950408889634
 _LN2 = 0.6931471805599453
 
 
 def problem_from_op(problem: dict):
-    """The operator's problem -> the kernel's compile-time keys, or None where this kernel does not
-    serve it: it reads the 656-byte V3.2 FP8 cache (d_qk 576) and one cache (no extra_topk)."""
-    if problem.get("kv_format") != "fp8" or problem.get("d_qk", D_QK) != D_QK or problem.get("extra_topk", 0):
+    """The operator's problem -> the kernel's compile-time keys, or None where no kernel here serves
+    it: the 656-byte V3.2 FP8 cache (d_qk 576, one cache) or FlashMLA's MODEL1 FP8 cache (d_qk 512,
+    DeepSeek-V4: the window cache, optionally with the compressed extra cache; layout "model1",
+    both page sizes compile-time). bf16 caches are Triton's."""
+    if problem.get("kv_format") != "fp8":
+        return None
+    if problem.get("d_qk", D_QK) == M1_D:
+        return {"h_q": problem["h_q"], "d_qk": M1_D, "d_v": M1_D, "kv_format": "fp8", "layout": "model1",
+                "page_block_size": problem["page_block_size"],
+                "extra_page_block_size": problem.get("extra_page_block_size", 0) if problem.get("extra_topk", 0)
+                else 0}
+    if problem.get("d_qk", D_QK) != D_QK or problem.get("extra_topk", 0):
         return None
     return {k: problem[k] for k in ("h_q", "d_qk", "d_v", "topk", "kv_format", "page_block_size") if k in problem}
 
@@ -73,8 +98,14 @@ def _check(problem, schedule):
     h_q = problem.get("h_q")
     if not isinstance(h_q, int) or not 1 <= h_q <= 128:
         raise ValueError(f"problem['h_q'] must be an int in 1..128, got {h_q!r}")
-    if problem.get("d_qk", D_QK) != D_QK or problem.get("d_v", D_LATENT) != D_LATENT:
-        raise ValueError(f"problem['d_qk'] / ['d_v'] must be {D_QK} / {D_LATENT}")
+    model1 = problem.get("layout") == "model1"
+    want = (M1_D, M1_D) if model1 else (D_QK, D_LATENT)
+    if (problem.get("d_qk", want[0]), problem.get("d_v", want[1])) != want:
+        raise ValueError(f"problem['d_qk'] / ['d_v'] must be {want[0]} / {want[1]}"
+                         + (" (layout model1)" if model1 else " (or layout model1 with 512 / 512)"))
+    if model1 and not (isinstance(problem.get("page_block_size"), int) and problem["page_block_size"] > 0):
+        raise ValueError(f"problem['page_block_size'] must be a positive int for layout model1, got "
+                         f"{problem.get('page_block_size')!r}")
     if problem.get("kv_format", "fp8") != "fp8":
         raise ValueError(f"problem['kv_format'] must be 'fp8' (656-byte cache), got {problem['kv_format']!r}")
     part = problem.get("part", "main")
@@ -103,6 +134,9 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
     h_q, part = _check(problem, schedule)
     if part == "combine":
         return _build_combine(h_q)
+    if problem.get("layout") == "model1":
+        return _build_main_model1(h_q, int(problem["page_block_size"]), int(problem.get("extra_page_block_size", 0)),
+                                  schedule)
     return _build_main(h_q, schedule)
 
 
@@ -295,6 +329,163 @@ def _build_main(h_q, schedule):
     return sparse_mla_decode
 
 
+def _m1_block_bytes(page: int) -> int:
+    """Bytes of one MODEL1 page block (dsagen.oracle.fp8.model1_block_bytes: page x 584 rounded up to 576)."""
+    return -(-page * (M1_DATA + M1_SCALES) // M1_DATA) * M1_DATA
+
+
+def _build_main_model1(h_q, page, xpage, schedule):
+    """MODEL1 decode (DeepSeek-V4): key = value = the dequantised 512 (448 NoPE e4m3 x 2^(byte - 127)
+    per 64, then the 64 bf16 RoPE values), so one QK^T and one PV gemm per tile. With xpage > 0 a
+    second (compressed) cache with its own indices / topk_length is attended in the same softmax:
+    each split takes its share of the window cache's top-k, then its share of the extra one."""
+    import tilelang.language as T
+
+    BI = schedule["block_I"]
+    threads = schedule["threads"]
+    num_stages = max(int(schedule["num_stages"]), 1)
+    BH = BLOCK_H
+    n_hb = -(-h_q // BH)
+    D, DN = M1_D, M1_NOPE
+    has_x = xpage > 0
+    bf16, f32, i32, fp8, u8 = "bfloat16", "float32", "int32", "float8_e4m3fn", "uint8"
+    B = T.dynamic("batch")
+    SQ = T.dynamic("s_q")
+    TOPK = T.dynamic("topk")
+    XTOPK = T.dynamic("extra_topk")
+    NB = T.dynamic("num_blocks")
+    # block strides are compile-time (FlashMLA's allocation: page x 584 rounded up to 576; the
+    # adapter gives other strides to Triton): constant row strides keep the gather's address math small
+    SB = _m1_block_bytes(page)
+    XNB = T.dynamic("extra_num_blocks")
+    XSB = _m1_block_bytes(max(xpage, 1))
+    NP = T.dynamic("num_partials")
+    LOG2E, LN2 = _LOG2E, _LN2
+
+    @T.macro
+    def tiles(Idx, K8, K16, KU, nb, pg, topk_len, n_tot, kv_s, sc_s, blk_s, off_s, q_s, p_s, acc_s, acc_o, m_i,
+              m_prev, alpha, l_i, l_new, scale2, b_i, s_i, by, num_splits):
+        """This split's share of one cache's top-k, tile by tile (online softmax into acc_o)."""
+        chunk = T.ceildiv(T.ceildiv(n_tot, num_splits), BI) * BI
+        start = by * chunk
+        stop = T.min(T.min(T.max(topk_len, 0), n_tot), start + chunk)
+        for t in T.Pipelined(T.ceildiv(T.max(stop - start, 0), BI), num_stages=num_stages):
+            for n in T.Parallel(BI):
+                pos = start + t * BI + n
+                raw = T.if_then_else(pos < stop, Idx[b_i, s_i, pos], -1)
+                ok = (raw >= 0) & (raw < nb * pg)
+                blk_s[n] = T.if_then_else(ok, raw // pg, -1)
+                off_s[n] = T.if_then_else(ok, raw % pg, 0)
+            for n, g in T.Parallel(BI, M1_TILES):
+                sc_s[n, g] = T.if_then_else(
+                    blk_s[n] >= 0,
+                    T.exp2(T.cast(KU[T.max(blk_s[n], 0), pg * M1_DATA + off_s[n] * M1_SCALES + g], f32) - 127.0), 0)
+            for n, d in T.Parallel(BI, D):   # NoPE: e4m3 x its tile's scale; RoPE: the bf16 as stored
+                kv_s[n, d] = T.if_then_else(
+                    blk_s[n] < 0, T.cast(0, bf16),
+                    T.if_then_else(
+                        d < DN,
+                        T.cast(T.cast(K8[T.max(blk_s[n], 0), off_s[n] * M1_DATA + T.min(d, DN - 1)], f32)
+                               * sc_s[n, T.min(d, DN - 1) // 64], bf16),
+                        K16[T.max(blk_s[n], 0), off_s[n] * (M1_DATA // 2) + DN // 2 + T.max(d - DN, 0)]))
+            for h, n in T.Parallel(BH, BI):
+                acc_s[h, n] = T.if_then_else(blk_s[n] >= 0, 0, -T.infinity(f32))
+            T.gemm(q_s, kv_s, acc_s, transpose_B=True, policy=T.GemmWarpPolicy.FullRow)
+            T.copy(m_i, m_prev)
+            T.reduce_max(acc_s, m_i, dim=1, clear=False)
+            for h in T.Parallel(BH):
+                m_i[h] = T.max(m_i[h], m_prev[h])
+                alpha[h] = T.exp2((m_prev[h] - m_i[h]) * scale2)
+            for h, n in T.Parallel(BH, BI):
+                acc_s[h, n] = T.exp2(acc_s[h, n] * scale2 - m_i[h] * scale2)
+            T.reduce_sum(acc_s, l_new, dim=1)
+            for h in T.Parallel(BH):
+                l_i[h] = l_i[h] * alpha[h] + l_new[h]
+            for h, d in T.Parallel(BH, D):
+                acc_o[h, d] = acc_o[h, d] * alpha[h]
+            T.copy(acc_s, p_s)
+            T.gemm(p_s, kv_s, acc_o, policy=T.GemmWarpPolicy.FullRow)
+
+    @T.prim_func
+    def sparse_mla_decode_model1(
+        Q: T.Tensor([B, SQ, h_q, D], bf16),
+        K8: T.Tensor([NB, SB], fp8),
+        K16: T.Tensor([NB, SB // 2], bf16),
+        KU: T.Tensor([NB, SB], u8),
+        Indices: T.Tensor([B, SQ, TOPK], i32),
+        TopkLen: T.Tensor([B], i32),
+        X8: T.Tensor([XNB, XSB], fp8),
+        X16: T.Tensor([XNB, XSB // 2], bf16),
+        XU: T.Tensor([XNB, XSB], u8),
+        XIndices: T.Tensor([B, SQ, XTOPK], i32),
+        XTopkLen: T.Tensor([B], i32),
+        AttnSink: T.Tensor([h_q], f32),
+        Out: T.Tensor([B, SQ, h_q, D], bf16),
+        Lse: T.Tensor([B, h_q, SQ], f32),
+        PO: T.Tensor([NP, h_q, D], f32),
+        PLse: T.Tensor([NP, h_q], f32),
+        num_splits: T.int32,
+        sm_scale: T.float32,
+    ):
+        with T.Kernel(n_hb, num_splits, B * SQ, threads=threads) as (bx, by, bz):
+            q_s = T.alloc_shared([BH, D], bf16)
+            kv_s = T.alloc_shared([BI, D], bf16)
+            p_s = T.alloc_shared([BH, BI], bf16)
+            sc_s = T.alloc_shared([BI, M1_SCALES], f32)
+            blk_s = T.alloc_shared([BI], i32)
+            off_s = T.alloc_shared([BI], i32)
+            acc_o = T.alloc_fragment([BH, D], f32)
+            acc_s = T.alloc_fragment([BH, BI], f32)
+            m_i = T.alloc_fragment([BH], f32)
+            m_prev = T.alloc_fragment([BH], f32)
+            alpha = T.alloc_fragment([BH], f32)
+            l_i = T.alloc_fragment([BH], f32)
+            l_new = T.alloc_fragment([BH], f32)
+
+            b_i = bz // SQ
+            s_i = bz % SQ
+            h0 = bx * BH
+            scale2 = sm_scale * LOG2E
+            for h, d in T.Parallel(BH, D):
+                q_s[h, d] = T.if_then_else(h0 + h < h_q, Q[b_i, s_i, h0 + h, d], T.cast(0, bf16))
+            T.fill(acc_o, 0)
+            T.fill(l_i, 0)
+            T.fill(m_i, -(2.0**30))  # finite floor: no (-inf) - (-inf)
+            tiles(Indices, K8, K16, KU, NB, page, TopkLen[b_i], TOPK, kv_s, sc_s, blk_s, off_s, q_s, p_s, acc_s,
+                  acc_o, m_i, m_prev, alpha, l_i, l_new, scale2, b_i, s_i, by, num_splits)
+            if has_x:
+                tiles(XIndices, X8, X16, XU, XNB, xpage, XTopkLen[b_i], XTOPK, kv_s, sc_s, blk_s, off_s, q_s, p_s,
+                      acc_s, acc_o, m_i, m_prev, alpha, l_i, l_new, scale2, b_i, s_i, by, num_splits)
+
+            # as _build_main: l != 0 (NaN reaches out and lse), sink over both caches
+            for h, d in T.Parallel(BH, D):
+                acc_o[h, d] = T.if_then_else(l_i[h] != 0, acc_o[h, d] / l_i[h], 0)
+            for h in T.Parallel(BH):
+                m_prev[h] = T.if_then_else(l_i[h] != 0, T.log2(l_i[h]) + m_i[h] * scale2, -T.infinity(f32))
+            if num_splits == 1:
+                for h in T.Parallel(BH):
+                    alpha[h] = T.if_then_else(
+                        l_i[h] != 0,
+                        1.0 / (1.0 + T.exp2(T.if_then_else(h0 + h < h_q, AttnSink[T.min(h0 + h, h_q - 1)],
+                                                           -T.infinity(f32)) * LOG2E - m_prev[h])),
+                        0)
+                for h, d in T.Parallel(BH, D):
+                    if h0 + h < h_q:
+                        Out[b_i, s_i, h0 + h, d] = T.cast(acc_o[h, d] * alpha[h], bf16)
+                for h in T.Parallel(BH):
+                    if h0 + h < h_q:
+                        Lse[b_i, h0 + h, s_i] = T.if_then_else(l_i[h] != 0, m_prev[h] * LN2, T.infinity(f32))
+            else:
+                for h, d in T.Parallel(BH, D):
+                    if h0 + h < h_q:
+                        PO[bz * num_splits + by, h0 + h, d] = acc_o[h, d]
+                for h in T.Parallel(BH):
+                    if h0 + h < h_q:
+                        PLse[bz * num_splits + by, h0 + h] = m_prev[h]
+
+    return sparse_mla_decode_model1
+
+
 def _build_combine(h_q):
     import tilelang.language as T
 
@@ -377,18 +568,27 @@ def launch_adapter(m, q, k_cache, indices, topk_length, attn_sink, out, lse, *, 
 
     tp = m.entry.get("tl_problem") or {}
     parts = m.kernel if isinstance(m.kernel, dict) else {"main": m.kernel}
+    model1 = tp.get("layout") == "model1"
+    xpage = int(tp.get("extra_page_block_size", 0)) if model1 else 0
     why = None
-    if not is_fp8 or k_cache.shape[-1] != 656:
-        why = "a bf16 or MODEL1 cache (the kernel reads the 656-byte V3.2 FP8 layout)"
-    elif extra_k_cache is not None:
-        why = "an extra cache (the kernel attends one)"
+    if not is_fp8 or k_cache.shape[-1] != (584 if model1 else 656):
+        why = (f"a bf16 cache or rows of {k_cache.shape[-1]} bytes (the kernel reads the "
+               f"{'584-byte MODEL1' if model1 else '656-byte V3.2'} FP8 layout)")
+    elif (extra_k_cache is not None) != (xpage > 0):
+        why = f"{'an' if extra_k_cache is not None else 'no'} extra cache (the kernel was built for the other)"
+    elif model1 and (k_cache.shape[1] != tp.get("page_block_size") or (xpage and extra_k_cache.shape[1] != xpage)):
+        xp = extra_k_cache.shape[1] if extra_k_cache is not None else 0
+        why = f"pages {k_cache.shape[1]} / {xp} (built for {tp.get('page_block_size')} / {xpage})"
+    elif model1 and any(c is not None and c.shape[0] > 1 and c.stride(0) != _m1_block_bytes(c.shape[1])
+                        for c in (k_cache, extra_k_cache)):
+        why = "a MODEL1 block stride other than FlashMLA's allocation"
     elif schedule is not None or soft_fp8:
         why = "an explicit Triton schedule or soft_fp8"
     elif q.device.type != m.device_type:
         why = f"tensors on {q.device.type}"
     elif q.dtype != torch.bfloat16 or out.dtype != torch.bfloat16 or q.dim() != 4 or q.shape[2] != tp.get("h_q"):
         why = f"built for bf16 q with h_q {tp.get('h_q')}, got {q.dtype} {tuple(q.shape)}"
-    elif not k_cache.is_contiguous() or not out.is_contiguous() or not lse.is_contiguous():
+    elif (not model1 and not k_cache.is_contiguous()) or not out.is_contiguous() or not lse.is_contiguous():
         why = "a non-contiguous cache, out or lse"
     elif q.shape[0] * q.shape[1] == 0 or indices.shape[-1] == 0:
         why = "empty batch or top-k"
@@ -399,6 +599,13 @@ def launch_adapter(m, q, k_cache, indices, topk_length, attn_sink, out, lse, *, 
                            is_fp8=is_fp8, num_splits=num_splits, schedule=schedule, soft_fp8=soft_fp8,
                            extra_k_cache=extra_k_cache, extra_indices=extra_indices,
                            extra_topk_length=extra_topk_length)
+    if model1:
+        from dsagen.runtime.tilelang import sparse_mla_decode_model1
+        sparse_mla_decode_model1(parts["main"], q, k_cache, indices, float(sm_scale), out=out, lse=lse,
+                                 combine=parts.get("combine"), num_splits=num_splits, topk_length=topk_length,
+                                 attn_sink=attn_sink, extra_k_cache=extra_k_cache, extra_indices=extra_indices,
+                                 extra_topk_length=extra_topk_length)
+        return None
     from dsagen.runtime.tilelang import sparse_mla_decode
     sparse_mla_decode(parts["main"], q, k_cache, indices, float(sm_scale), out=out, lse=lse,
                       combine=parts.get("combine"), num_splits=num_splits, topk_length=topk_length,

@@ -362,7 +362,7 @@ extern "C" __global__ void __launch_bounds__(256, 1) sparse_mla_decode_kernel(co
         m_i_clear[i_10] = max(m_i_clear[i_10], acc_s[((((rv & 3) * 4) + (i_10 * 2)) + (rv >> 2))]);
       }
       __syncthreads();
-      m_i_clear[i_10] = tl::AllReduce<tl::MaxOp, 256, 128, 0, tl::NamedBarrier<256>>::run(m_i_clear[i_10], (&(((float*)workspace)[0])));
+      m_i_clear[i_10] = tl::AllReduce<tl::MaxOp, 256, 128, 0, tl::NamedBarrier<256>>::run(m_i_clear[i_10], (&(((float*)workspace_1)[0])));
       m_i_clear[i_10] = tl::AllReduce<tl::MaxOp, 4, 1, 0, tl::NamedBarrier<256>>::run(m_i_clear[i_10]);
       m_i[i_10] = max(m_i[i_10], m_i_clear[i_10]);
     }
@@ -409,7 +409,7 @@ extern "C" __global__ void __launch_bounds__(256, 1) sparse_mla_decode_kernel(co
         l_new[i_12] = (l_new[i_12] + acc_s[((((rv_1 & 3) * 4) + (i_12 * 2)) + (rv_1 >> 2))]);
       }
       __syncthreads();
-      l_new[i_12] = tl::AllReduce<tl::SumOp, 256, 128, 0, tl::NamedBarrier<256>>::run(l_new[i_12], (&(((float*)workspace_1)[0])));
+      l_new[i_12] = tl::AllReduce<tl::SumOp, 256, 128, 0, tl::NamedBarrier<256>>::run(l_new[i_12], (&(((float*)workspace)[0])));
       l_new[i_12] = tl::AllReduce<tl::SumOp, 4, 1, 0, tl::NamedBarrier<256>>::run(l_new[i_12]);
     }
     float2 __11;
