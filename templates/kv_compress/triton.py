@@ -22,24 +22,11 @@ as the GPU's cvt.rn does; 3.6's interpreter truncates in .to().
 import triton
 import triton.language as tl
 
+from dsagen.runtime.triton_casts import to_out as _to_out  # fp32 -> bf16 rounding to nearest even, also on CPU
+
 # <dsagen:schedule>
 SCHEDULE = {"BLOCK_S": 4, "num_warps": 4, "num_stages": 2}
 # </dsagen:schedule>
-
-
-@triton.jit
-def _to_out(x, DT: tl.constexpr, BITS_RNE: tl.constexpr):
-    """fp32 -> the output dtype rounding to nearest even, as the GPU's cvt.rn does; on the
-    interpreter path (BITS_RNE) bf16 is rounded on the bits: add 0x7FFF plus the kept lsb, keep
-    the high half; NaN stays a quiet NaN."""
-    if BITS_RNE and DT == tl.bfloat16:
-        b = x.to(tl.uint32, bitcast=True)
-        r = (b + 0x7FFF + ((b >> 16) & 1)) >> 16
-        r = tl.where(x != x, 0x7FC0, r)
-        y = r.to(tl.uint16).to(tl.bfloat16, bitcast=True)
-    else:
-        y = x.to(DT)
-    return y
 
 
 @triton.jit

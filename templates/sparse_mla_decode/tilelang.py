@@ -140,9 +140,78 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
     return _build_main(h_q, schedule)
 
 
+def _softmax_pv(T, BI):
+    """One tile's online softmax after its QK^T (acc_s: the logits, -inf at invalid slots), then
+    out += P V (V = the tile's 512 value columns in v_s), in base 2 with running max m and sum l."""
+    BH, D = BLOCK_H, D_LATENT
+
+    @T.macro
+    def softmax_pv(v_s, p_s, acc_s, acc_o, m_i, m_prev, alpha, l_i, l_new, scale2):
+        T.copy(m_i, m_prev)
+        T.reduce_max(acc_s, m_i, dim=1, clear=False)
+        for h in T.Parallel(BH):
+            m_i[h] = T.max(m_i[h], m_prev[h])
+            alpha[h] = T.exp2((m_prev[h] - m_i[h]) * scale2)
+        for h, n in T.Parallel(BH, BI):
+            acc_s[h, n] = T.exp2(acc_s[h, n] * scale2 - m_i[h] * scale2)
+        T.reduce_sum(acc_s, l_new, dim=1)
+        for h in T.Parallel(BH):
+            l_i[h] = l_i[h] * alpha[h] + l_new[h]
+        for h, d in T.Parallel(BH, D):
+            acc_o[h, d] = acc_o[h, d] * alpha[h]
+        T.copy(acc_s, p_s)
+        T.gemm(p_s, v_s, acc_o, policy=T.GemmWarpPolicy.FullRow)
+
+    return softmax_pv
+
+
+def _epilogue(T, h_q):
+    """The main kernels' end (both layouts, 512 output values per head): normalise by l, then with one
+    split the attn_sink factor, out and lse; with several, the fp32 partial and its base-2 lse for
+    the combine kernel."""
+    BH, D, f32, bf16 = BLOCK_H, D_LATENT, "float32", "bfloat16"
+
+    @T.macro
+    def epilogue(acc_o, m_i, m_prev, alpha, l_i, AttnSink, Out, Lse, PO, PLse, scale2, b_i, s_i, h0, bz, by,
+                 num_splits):
+        # normalise: l_i == 0 means no valid slot (out 0; lse +inf final, -inf partial). The
+        # tests are l != 0, not l > 0: a NaN logit leaves l NaN, and NaN must reach out and lse
+        # (and a partial's lse, for the combine) as in the oracle.
+        for h, d in T.Parallel(BH, D):
+            acc_o[h, d] = T.if_then_else(l_i[h] != 0, acc_o[h, d] / l_i[h], 0)
+        for h in T.Parallel(BH):
+            m_prev[h] = T.if_then_else(l_i[h] != 0, T.log2(l_i[h]) + m_i[h] * scale2, -T.infinity(f32))
+        if num_splits == 1:
+            # attn_sink: out *= exp(lse) / (exp(lse) + exp(sink)) (the host passes -inf for none)
+            # (l_i == 0: no valid slot, out stays 0; the guard keeps -inf - -inf out)
+            for h in T.Parallel(BH):
+                alpha[h] = T.if_then_else(
+                    l_i[h] != 0,
+                    1.0 / (1.0 + T.exp2(T.if_then_else(h0 + h < h_q, AttnSink[T.min(h0 + h, h_q - 1)],
+                                                       -T.infinity(f32)) * _LOG2E - m_prev[h])),
+                    0)
+            for h, d in T.Parallel(BH, D):
+                if h0 + h < h_q:
+                    Out[b_i, s_i, h0 + h, d] = T.cast(acc_o[h, d] * alpha[h], bf16)
+            for h in T.Parallel(BH):
+                if h0 + h < h_q:
+                    Lse[b_i, h0 + h, s_i] = T.if_then_else(l_i[h] != 0, m_prev[h] * _LN2, T.infinity(f32))
+        else:
+            for h, d in T.Parallel(BH, D):
+                if h0 + h < h_q:
+                    PO[bz * num_splits + by, h0 + h, d] = acc_o[h, d]
+            for h in T.Parallel(BH):
+                if h0 + h < h_q:
+                    PLse[bz * num_splits + by, h0 + h] = m_prev[h]
+
+    return epilogue
+
+
 def _build_main(h_q, schedule):
     import tilelang.language as T
 
+    epilogue = _epilogue(T, h_q)
+    softmax_pv = _softmax_pv(T, schedule["block_I"])
     BI = schedule["block_I"]
     threads = schedule["threads"]
     num_stages = schedule["num_stages"]
@@ -157,7 +226,6 @@ def _build_main(h_q, schedule):
     NS = T.dynamic("num_slots")
     NP = T.dynamic("num_partials")
     LOG2E = _LOG2E
-    LN2 = _LN2
 
     @T.macro
     def fetch_idx(Indices, idx_f, b_i, s_i, start, stop, tile):
@@ -188,20 +256,7 @@ def _build_main(h_q, schedule):
         its dequantised rows."""
         T.gemm(q_s, kv_s, acc_s, transpose_B=True, policy=T.GemmWarpPolicy.FullRow)
         T.gemm(qr_s, kr_s, acc_s, transpose_B=True, policy=T.GemmWarpPolicy.FullRow)
-        T.copy(m_i, m_prev)
-        T.reduce_max(acc_s, m_i, dim=1, clear=False)
-        for h in T.Parallel(BH):
-            m_i[h] = T.max(m_i[h], m_prev[h])
-            alpha[h] = T.exp2((m_prev[h] - m_i[h]) * scale2)
-        for h, n in T.Parallel(BH, BI):
-            acc_s[h, n] = T.exp2(acc_s[h, n] * scale2 - m_i[h] * scale2)
-        T.reduce_sum(acc_s, l_new, dim=1)
-        for h in T.Parallel(BH):
-            l_i[h] = l_i[h] * alpha[h] + l_new[h]
-        for h, d in T.Parallel(BH, DL):
-            acc_o[h, d] = acc_o[h, d] * alpha[h]
-        T.copy(acc_s, p_s)
-        T.gemm(p_s, kv_s, acc_o, policy=T.GemmWarpPolicy.FullRow)
+        softmax_pv(kv_s, p_s, acc_s, acc_o, m_i, m_prev, alpha, l_i, l_new, scale2)
 
     @T.prim_func
     def sparse_mla_decode(
@@ -296,35 +351,8 @@ def _build_main(h_q, schedule):
                         acc_s[h, n] = T.if_then_else(slot_s[0, n] >= 0, 0, -T.infinity(f32))
                     attend(q_s, qr_s, kv_s, kr_s, p_s, acc_s, acc_o, m_i, m_prev, alpha, l_i, l_new, scale2)
 
-            # normalise: l_i == 0 means no valid slot (out 0; lse +inf final, -inf partial). The
-            # tests are l != 0, not l > 0: a NaN logit leaves l NaN, and NaN must reach out and lse
-            # (and a partial's lse, for the combine) as in the oracle.
-            for h, d in T.Parallel(BH, DL):
-                acc_o[h, d] = T.if_then_else(l_i[h] != 0, acc_o[h, d] / l_i[h], 0)
-            for h in T.Parallel(BH):
-                m_prev[h] = T.if_then_else(l_i[h] != 0, T.log2(l_i[h]) + m_i[h] * scale2, -T.infinity(f32))
-            if num_splits == 1:
-                # attn_sink: out *= exp(lse) / (exp(lse) + exp(sink)) (the host passes -inf for none)
-                # (l_i == 0: no valid slot, out stays 0; the guard keeps -inf - -inf out)
-                for h in T.Parallel(BH):
-                    alpha[h] = T.if_then_else(
-                        l_i[h] != 0,
-                        1.0 / (1.0 + T.exp2(T.if_then_else(h0 + h < h_q, AttnSink[T.min(h0 + h, h_q - 1)],
-                                                           -T.infinity(f32)) * LOG2E - m_prev[h])),
-                        0)
-                for h, d in T.Parallel(BH, DL):
-                    if h0 + h < h_q:
-                        Out[b_i, s_i, h0 + h, d] = T.cast(acc_o[h, d] * alpha[h], bf16)
-                for h in T.Parallel(BH):
-                    if h0 + h < h_q:
-                        Lse[b_i, h0 + h, s_i] = T.if_then_else(l_i[h] != 0, m_prev[h] * LN2, T.infinity(f32))
-            else:
-                for h, d in T.Parallel(BH, DL):
-                    if h0 + h < h_q:
-                        PO[bz * num_splits + by, h0 + h, d] = acc_o[h, d]
-                for h in T.Parallel(BH):
-                    if h0 + h < h_q:
-                        PLse[bz * num_splits + by, h0 + h] = m_prev[h]
+            epilogue(acc_o, m_i, m_prev, alpha, l_i, AttnSink, Out, Lse, PO, PLse, scale2, b_i, s_i, h0, bz, by,
+                     num_splits)
 
     return sparse_mla_decode
 
@@ -341,6 +369,8 @@ def _build_main_model1(h_q, page, xpage, schedule):
     each split takes its share of the window cache's top-k, then its share of the extra one."""
     import tilelang.language as T
 
+    epilogue = _epilogue(T, h_q)
+    softmax_pv = _softmax_pv(T, schedule["block_I"])
     BI = schedule["block_I"]
     threads = schedule["threads"]
     num_stages = max(int(schedule["num_stages"]), 1)
@@ -360,7 +390,7 @@ def _build_main_model1(h_q, page, xpage, schedule):
     XNB = T.dynamic("extra_num_blocks")
     XSB = _m1_block_bytes(max(xpage, 1))
     NP = T.dynamic("num_partials")
-    LOG2E, LN2 = _LOG2E, _LN2
+    LOG2E = _LOG2E
 
     @T.macro
     def tiles(Idx, K8, K16, KU, nb, pg, topk_len, n_tot, kv_s, sc_s, blk_s, off_s, q_s, p_s, acc_s, acc_o, m_i,
@@ -391,20 +421,7 @@ def _build_main_model1(h_q, page, xpage, schedule):
             for h, n in T.Parallel(BH, BI):
                 acc_s[h, n] = T.if_then_else(blk_s[n] >= 0, 0, -T.infinity(f32))
             T.gemm(q_s, kv_s, acc_s, transpose_B=True, policy=T.GemmWarpPolicy.FullRow)
-            T.copy(m_i, m_prev)
-            T.reduce_max(acc_s, m_i, dim=1, clear=False)
-            for h in T.Parallel(BH):
-                m_i[h] = T.max(m_i[h], m_prev[h])
-                alpha[h] = T.exp2((m_prev[h] - m_i[h]) * scale2)
-            for h, n in T.Parallel(BH, BI):
-                acc_s[h, n] = T.exp2(acc_s[h, n] * scale2 - m_i[h] * scale2)
-            T.reduce_sum(acc_s, l_new, dim=1)
-            for h in T.Parallel(BH):
-                l_i[h] = l_i[h] * alpha[h] + l_new[h]
-            for h, d in T.Parallel(BH, D):
-                acc_o[h, d] = acc_o[h, d] * alpha[h]
-            T.copy(acc_s, p_s)
-            T.gemm(p_s, kv_s, acc_o, policy=T.GemmWarpPolicy.FullRow)
+            softmax_pv(kv_s, p_s, acc_s, acc_o, m_i, m_prev, alpha, l_i, l_new, scale2)
 
     @T.prim_func
     def sparse_mla_decode_model1(
@@ -457,31 +474,8 @@ def _build_main_model1(h_q, page, xpage, schedule):
                 tiles(XIndices, X8, X16, XU, XNB, xpage, XTopkLen[b_i], XTOPK, kv_s, sc_s, blk_s, off_s, q_s, p_s,
                       acc_s, acc_o, m_i, m_prev, alpha, l_i, l_new, scale2, b_i, s_i, by, num_splits)
 
-            # as _build_main: l != 0 (NaN reaches out and lse), sink over both caches
-            for h, d in T.Parallel(BH, D):
-                acc_o[h, d] = T.if_then_else(l_i[h] != 0, acc_o[h, d] / l_i[h], 0)
-            for h in T.Parallel(BH):
-                m_prev[h] = T.if_then_else(l_i[h] != 0, T.log2(l_i[h]) + m_i[h] * scale2, -T.infinity(f32))
-            if num_splits == 1:
-                for h in T.Parallel(BH):
-                    alpha[h] = T.if_then_else(
-                        l_i[h] != 0,
-                        1.0 / (1.0 + T.exp2(T.if_then_else(h0 + h < h_q, AttnSink[T.min(h0 + h, h_q - 1)],
-                                                           -T.infinity(f32)) * LOG2E - m_prev[h])),
-                        0)
-                for h, d in T.Parallel(BH, D):
-                    if h0 + h < h_q:
-                        Out[b_i, s_i, h0 + h, d] = T.cast(acc_o[h, d] * alpha[h], bf16)
-                for h in T.Parallel(BH):
-                    if h0 + h < h_q:
-                        Lse[b_i, h0 + h, s_i] = T.if_then_else(l_i[h] != 0, m_prev[h] * LN2, T.infinity(f32))
-            else:
-                for h, d in T.Parallel(BH, D):
-                    if h0 + h < h_q:
-                        PO[bz * num_splits + by, h0 + h, d] = acc_o[h, d]
-                for h in T.Parallel(BH):
-                    if h0 + h < h_q:
-                        PLse[bz * num_splits + by, h0 + h] = m_prev[h]
+            epilogue(acc_o, m_i, m_prev, alpha, l_i, AttnSink, Out, Lse, PO, PLse, scale2, b_i, s_i, h0, bz, by,
+                     num_splits)
 
     return sparse_mla_decode_model1
 

@@ -35,6 +35,8 @@ import torch
 import triton
 import triton.language as tl
 
+from dsagen.runtime.triton_casts import to_out as _to_out  # fp32 -> bf16 rounding to nearest even, also on CPU
+
 # <dsagen:schedule>
 SCHEDULE = {"BLOCK_H": 16, "BLOCK_N": 32, "NUM_SPLITS": 8, "num_warps": 8, "num_stages": 2}
 # </dsagen:schedule>
@@ -139,21 +141,6 @@ def _attend(q0, q1, q2, q3, qr, m_i, l_i, acc0, acc1, acc2, acc3,
     acc2 = tl.dot(pk, k2, acc2 * alpha[:, None])
     acc3 = tl.dot(pk, k3, acc3 * alpha[:, None])
     return m_new, l_i, acc0, acc1, acc2, acc3
-
-
-@triton.jit
-def _to_out(x, DT: tl.constexpr, BITS_RNE: tl.constexpr):
-    """Cast fp32 to the output dtype rounding to nearest even, as the GPU's cvt.rn does. Triton
-    3.6's interpreter truncates fp32 -> bf16 in .to(), so on the CPU path (BITS_RNE) the rounding
-    is done on the bits: add 0x7FFF plus the kept lsb, keep the high half; NaN stays a quiet NaN."""
-    if BITS_RNE and DT == tl.bfloat16:
-        b = x.to(tl.uint32, bitcast=True)
-        r = (b + 0x7FFF + ((b >> 16) & 1)) >> 16
-        r = tl.where(x != x, 0x7FC0, r)
-        y = r.to(tl.uint16).to(tl.bfloat16, bitcast=True)
-    else:
-        y = x.to(DT)
-    return y
 
 
 @triton.jit
