@@ -1,7 +1,8 @@
 """dsagen.layers.compressor: DeepSeek-V4's CSA / HCA compressors (and GLM-5.3-Flash's key pooling) for
 serving, against the model's math restated in float64 here (projections, grouping, per-channel
 gated pooling, RMSNorm, interleaved RoPE on the last 64 channels at position g * ratio with the
-compressor's own base: transformers' DeepseekV4CSACompressor / DeepseekV4HCACompressor), and decode
+compressor's own base: transformers' DeepseekV4CSACompressor / DeepseekV4HCACompressor; RoPE by the
+layer oracle's complex multiplication, not the layer's code), and decode
 (ring, next_n 1, 3, 6) against prefill over the same tokens.
 """
 
@@ -11,6 +12,7 @@ import torch
 from dsagen import tolerances
 from dsagen.layers.compressor import KVCompressor, paged_slots, ring_groups
 from dsagen.operators.kv_compress.naive import compress_sequence
+from dsagen.oracle.v4_layer import rope_last
 from dsagen.spec import load_spec
 
 DIM = 64
@@ -29,17 +31,6 @@ def _layer(d, ratio, overlap, norm=True, rope_dim=16, seed=0, proj_dtype=torch.f
     return m
 
 
-def _rope_interleaved_last(x, pos, rope_dim, base):
-    """transformers' apply_rotary_pos_emb for V4 (pairs 2i, 2i+1 of the trailing rope_dim), float64."""
-    inv = 1.0 / base ** (torch.arange(0, rope_dim, 2, dtype=torch.float64) / rope_dim)
-    ang = pos.double()[:, None] * inv[None, :]
-    cos, sin = ang.cos(), ang.sin()
-    rot = x[:, -rope_dim:].clone()
-    e, o = rot[:, 0::2].clone(), rot[:, 1::2].clone()
-    rot[:, 0::2], rot[:, 1::2] = e * cos - o * sin, o * cos + e * sin
-    return torch.cat([x[:, :-rope_dim], rot], dim=1)
-
-
 def _model_entries(m, kv, score, lens):
     """The model's compressed entries of each sequence (float64), concatenated."""
     out, at = [], 0
@@ -47,7 +38,7 @@ def _model_entries(m, kv, score, lens):
         c = compress_sequence(kv[at:at + n], score[at:at + n], m.ape.detach(),
                               None if m.norm is None else m.norm.detach(), m.ratio, m.eps, m.overlap)
         if m.rope_dim and c.shape[0]:
-            c = _rope_interleaved_last(c, torch.arange(c.shape[0]) * m.ratio, m.rope_dim, m.rope_base)
+            c = rope_last(c, torch.arange(c.shape[0]) * m.ratio, m.rope_dim, m.rope_base)   # interleaved, last dims
         out.append(c)
         at += n
     return torch.cat(out)

@@ -124,7 +124,7 @@ def _caches(layer, b, max_ctx, page=16, cpage=4):
 
 @pytest.mark.parametrize("kind,next_n", [("window", 2), ("csa", 2), ("csa", 6), ("hca", 2)])
 def test_decode_matches_the_dense_layer(kind, next_n):
-    """Store a prefix of two sequences, decode next_n tokens at a time; each step's output against the
+    """Prefill a prefix of two sequences (writing the caches), decode next_n tokens at a time; each step's output against the
     dense oracle over the keys in the caches (dequantised MODEL1 rows: what attention reads)."""
     layer = _layer(kind, seed=3)
     prefix, steps = [9, 14], 2
@@ -143,8 +143,8 @@ def test_decode_matches_the_dense_layer(kind, next_n):
     pos0 = torch.cat([torch.arange(p) for p in prefix])
     cat = [torch.cat([xs[i][j][:p] for i, p in enumerate(prefix)]) for j in range(4)]
     with torch.no_grad():
-        layer.store(cat[0], cat[3], pos0, cu, c["cache"], c["block_table"], c.get("comp_cache"),
-                    c.get("comp_block_table"), ring, c.get("index_cache"), index_ring)
+        layer.prefill(cat[0], cat[1], cat[2], cat[3], pos0, cu, c["cache"], c["block_table"], c.get("comp_cache"),
+                      c.get("comp_block_table"), ring, c.get("index_cache"), index_ring)
         for s in range(steps):
             pos = torch.tensor([[p + s * next_n + i for i in range(next_n)] for p in prefix])
             rows = [[xs[bi][j][pos[bi]] for bi in range(b)] for j in range(4)]

@@ -11,7 +11,8 @@ HCA all), with the per-head attention sink; then the inverse RoPE on the output'
 (K = V carried the keys' rotation into the output).
 
 - `prefill`: whole sequences of a packed batch from position 0. The raw rows and the compressed
-  entries form one bf16 workspace and one sparse_mla_prefill call attends both (vLLM's V4 prefill).
+  entries form one bf16 workspace and one sparse_mla_prefill call attends both (vLLM's V4 prefill);
+  given the caches, the same call writes them (and seeds the rings) from what it computed.
 - `decode`: next_n new tokens per sequence against paged caches: the raw tokens' (window) cache
   and the compressed cache (MODEL1 FP8 or bf16), plus for CSA the indexer's compressed-key cache
   (DeepGEMM layout) scored with the 2-D context_lens rule; one sparse_mla_decode call over both
@@ -99,9 +100,15 @@ class V4Attention(nn.Module):
         return torch.where(p >= 0, p, -1)
 
     # ------------------------------------------------------------------ prefill
-    def prefill(self, x, qr, q, kv, positions, cu_seqlens):
+    def prefill(self, x, qr, q, kv, positions, cu_seqlens, cache=None, block_table=None, comp_cache=None,
+                comp_block_table=None, ring=None, index_cache=None, index_ring=None):
         """Whole sequences of a packed batch: x [T, dim], qr [T, q_lora_rank] (csa; else None), q bf16
         [T, h, d], kv bf16 [T, d], positions int [T] (0.. within each sequence), cu_seqlens int [n + 1].
+
+        With `cache` (and, for csa / hca, comp_cache, ring; for csa index_cache, index_ring; the block
+        tables as in decode) the same call also writes what decode reads, from what it computed once:
+        the raw rows (RoPE'd) at their positions, the compressed entries, the indexer's compressed
+        keys, and seeds the compressors' rings.
 
         Returns (out bf16 [T, h, d], indices int32 [T, window + k]: rows of the workspace, the raw
         tokens (0..T-1) then the compressed entries (T + slot of dsagen.layers.KVCompressor.prefill's
@@ -114,10 +121,20 @@ class V4Attention(nn.Module):
         start = cu.gather(0, seq)
         win = self._window_positions(positions)             # positions inside the sequence
         idx = torch.where(win >= 0, start[:, None] + win, -1)
+        if cache is not None:
+            every = torch.ones(t, dtype=torch.bool, device=q.device)
+            torch.ops.dsagen.mla_cache_insert(cache, k, paged_slots(block_table, seq, positions.to(torch.int64),
+                                                                    every, cache.shape[1]), "ue8m0")
         work, entries = k, None
         if self.compressor is not None:
             r = self.ratio
-            entries = self.compressor.prefill(x, cu_seqlens)[0].to(k.dtype)   # as attention reads them
+            proj = self.compressor.project(x)
+            entries, eseq, egrp, evalid = self.compressor.prefill(x, cu_seqlens, proj)
+            entries = entries.to(k.dtype)                                # as attention reads them
+            if cache is not None:
+                torch.ops.dsagen.mla_cache_insert(comp_cache, entries, paged_slots(
+                    comp_block_table, eseq, egrp, evalid, comp_cache.shape[1]), "ue8m0")
+                self.compressor.fill_ring(*ring, *proj, cu_seqlens)
             counts = (cu[1:] - cu[:-1]) // r
             first = (torch.cumsum(counts, 0) - counts).gather(0, seq)     # the sequence's first entry slot
             vis = (positions.to(torch.int64) + 1) // r                   # entries a query may see
@@ -125,7 +142,8 @@ class V4Attention(nn.Module):
                 jj = torch.arange(entries.shape[0], device=q.device)
                 comp = torch.where(jj[None, :] < vis[:, None], first[:, None] + jj[None, :], -1)
             else:
-                comp = self._select_prefill(x, qr, positions, cu_seqlens, first, vis)
+                comp = self._select_prefill(x, qr, positions, cu_seqlens, first, vis, comp_block_table,
+                                            index_cache if cache is not None else None, index_ring)
             idx = torch.cat([idx, torch.where(comp >= 0, comp + t, -1)], dim=1)
             work = torch.cat([k, entries], dim=0)
         idx = idx.to(torch.int32)
@@ -133,45 +151,21 @@ class V4Attention(nn.Module):
                                                         self.d, self.sink, None)
         return self._rope(out, positions, inverse=True), idx, entries
 
-    def _select_prefill(self, x, qr, positions, cu_seqlens, first, vis):
-        """CSA: the indexer's top-k over the visible compressed entries (slots of the entry table)."""
-        ients, _, igroup, _ = self.indexer_compressor.prefill(x, cu_seqlens)
-        k8, ks = self.indexer.keys(ients, igroup * self.ratio)
+    def _select_prefill(self, x, qr, positions, cu_seqlens, first, vis, comp_block_table, index_cache, index_ring):
+        """CSA: the indexer's top-k over the visible compressed entries (slots of the entry table); with
+        index_cache, its compressed keys are written there and index_ring is seeded too."""
+        proj = self.indexer_compressor.project(x)
+        ients, iseq, igrp, ivalid = self.indexer_compressor.prefill(x, cu_seqlens, proj)
+        k8, ks = self.indexer.keys(ients, igrp * self.ratio)
+        if index_cache is not None:
+            torch.ops.dsagen.indexer_cache_insert(index_cache, k8, ks, paged_slots(
+                comp_block_table, iseq, igrp, ivalid, index_cache.shape[1]))
+            self.indexer_compressor.fill_ring(*index_ring, *proj, cu_seqlens)
         q8, w = self.indexer.queries(x, qr, positions)
         lo = first.to(torch.int32)
         hi = (first + vis).to(torch.int32)
         logits = torch.ops.dsagen.indexer_logits(q8, k8, ks, w, lo, hi, True)
         return torch.ops.dsagen.topk_indices(logits, self.topk, lo, hi).to(torch.int64)
-
-    # ------------------------------------------------------------------ caches
-    def store(self, x, kv, positions, cu_seqlens, cache, block_table, comp_cache=None, comp_block_table=None,
-              ring=None, index_cache=None, index_ring=None):
-        """Write whole sequences of a packed batch (prefill's inputs) into the caches decode reads: the
-        raw rows (RoPE'd) at their positions, the compressed entries, for csa the indexer's compressed
-        keys; and seed the compressors' rings. Arguments as in prefill and decode."""
-        t = kv.shape[0]
-        cu = cu_seqlens.to(torch.int64)
-        tok = torch.arange(t, device=kv.device)
-        seq = torch.searchsorted(cu[1:].contiguous(), tok, right=True)
-        k = self._rope(kv, positions)
-        every = torch.ones(t, dtype=torch.bool, device=kv.device)
-        torch.ops.dsagen.mla_cache_insert(cache, k, paged_slots(block_table, seq, positions.to(torch.int64), every,
-                                                                cache.shape[1]), "ue8m0")
-        if self.compressor is None:
-            return
-        kvp, sc = self.compressor.project(x)
-        ents, eseq, egrp, evalid = self.compressor.prefill(x, cu_seqlens, (kvp, sc))
-        torch.ops.dsagen.mla_cache_insert(comp_cache, ents.to(k.dtype),
-                                          paged_slots(comp_block_table, eseq, egrp, evalid, comp_cache.shape[1]),
-                                          "ue8m0")
-        self.compressor.fill_ring(*ring, kvp, sc, cu_seqlens)
-        if self.kind == "csa":
-            ikv, isc = self.indexer_compressor.project(x)
-            ients, iseq, igrp, ivalid = self.indexer_compressor.prefill(x, cu_seqlens, (ikv, isc))
-            k8, ks = self.indexer.keys(ients, igrp * self.ratio)
-            torch.ops.dsagen.indexer_cache_insert(index_cache, k8, ks, paged_slots(comp_block_table, iseq, igrp,
-                                                                                   ivalid, index_cache.shape[1]))
-            self.indexer_compressor.fill_ring(*index_ring, ikv, isc, cu_seqlens)
 
     # ------------------------------------------------------------------ decode
     def decode(self, x, qr, q, kv, positions, cache, block_table, slot_mapping, max_context_len: int,

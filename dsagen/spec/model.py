@@ -140,7 +140,7 @@ class Spec:
         """Entries the top-k keeps: k (csa: compressed entries), k / key_pool pools for dsa."""
         return self.topk.k // self.indexer.key_pool if lk.kind == "dsa" else self.topk.k
 
-    def raw_attended(self, lk: LayerKind) -> int:
+    def raw_attended(self) -> int:
         """Raw tokens a dsa / dsa-shared query attends: the k top-k positions, or with pooled keys the
         selected pools' k positions plus the incomplete tail pool's (up to key_pool - 1)."""
         return self.topk.k + self.indexer.key_pool - 1

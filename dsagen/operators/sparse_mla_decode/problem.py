@@ -15,7 +15,7 @@ def _caches(lk, spec, context: int) -> tuple:
     of a decode query in a `lk` layer with `context` tokens."""
     w, k = spec.attention.window, spec.topk.k
     if lk.kind in ("dsa", "dsa-shared"):
-        return spec.raw_attended(lk), 0, 0
+        return spec.raw_attended(), 0, 0
     if lk.kind == "window":
         return w, 0, 0
     extra = k if lk.kind == "csa" else lk.compressed(context)   # hca attends every compressed entry

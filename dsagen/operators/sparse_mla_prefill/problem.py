@@ -13,7 +13,7 @@ D_QK_CHOICES = (576, 512)
 def attended(lk, spec, n_kv: int) -> int:
     """Entries a query of a `lk` layer attends over n_kv raw tokens (DeepSeek-V4 prefill gathers the
     window and the compressed entries into one workspace, then runs this op once)."""
-    w, k, raw = spec.attention.window, spec.topk.k, spec.raw_attended(lk)
+    w, k, raw = spec.attention.window, spec.topk.k, spec.raw_attended()
     return {"dsa": raw, "dsa-shared": raw, "window": w, "csa": w + k, "hca": w + lk.compressed(n_kv)}[lk.kind]
 
 
