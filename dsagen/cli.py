@@ -25,7 +25,8 @@ def cmd_tune(a) -> int:
     from dsagen.spec.archs import get_arch
 
     if not a.arch:
-        raise UsageError("--arch: required (one of sm80, sm89, sm90, sm100)")
+        from dsagen.spec.archs import ARCHS
+        raise UsageError(f"--arch: required (one of {', '.join(ARCHS)})")
     arch = get_arch(a.arch)
     spec = load_spec(a.spec)
     ops = [o.strip() for chunk in (a.ops or []) for o in chunk.split(",")]
@@ -149,7 +150,7 @@ def cmd_verify(a) -> int:
         kd = manifest.gen_dir() / __import__("pathlib").Path(e["path"]).parent
         payload = {"backend": e["backend"], "files": BACKENDS[e["backend"]].run_files(kd), "entry": e}
         task = {"op": e["op"], "problem": e["problem"], "kernels": [payload], "device": "cuda" if gpu else "cpu",
-                "time": False}
+                "time": False, "arch": e["arch"]}
         tasks.setdefault(bool(gpu), []).append(task)
         owners.setdefault(bool(gpu), []).append(e)
     for on_gpu, ts in tasks.items():

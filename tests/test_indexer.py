@@ -210,9 +210,11 @@ def test_paged_bad_args():
         ops.indexer_logits_paged(q[0], cache, w, cl, bt, max_ctx)
 
 
-# ---- software FP8 decoding (the sm80 path), run in the interpreter ----------------------
+# ---- FP8 read without the e4m3fn type: sm80's integer decode and gfx942's fnuz remap, run in
+# the interpreter (dsagen.runtime.targets) ---------------------------------------------------
 
-def test_ragged_soft_fp8_decode():
+@pytest.mark.parametrize("mode", ["soft", "fnuz"])
+def test_ragged_fp8_modes(mode):
     from dsagen.runtime.dispatch import template_module
 
     q, k, ks, w, start, end = ragged.random_ragged(5, 100, 16, 64, seed=12)
@@ -226,17 +228,18 @@ def test_ragged_soft_fp8_decode():
     kb[: allb.numel()] = allb
     k = kb.view(fp8.E4M3).reshape(k.shape)
     out = torch.full((5, 100), NAN)
-    template_module("indexer_logits").launch(q, k, ks, w, start, end, out, clean=True, soft_fp8=True)
+    template_module("indexer_logits").launch(q, k, ks, w, start, end, out, clean=True, fp8_mode=mode)
     _close(out, ragged_oracle.indexer_logits(q, k, ks, w, start, end))
 
 
-def test_paged_soft_fp8_decode():
+@pytest.mark.parametrize("mode", ["soft", "fnuz"])
+def test_paged_fp8_modes(mode):
     from dsagen.runtime.dispatch import template_module
 
     q, cache, w, cl, bt, max_ctx = paged.random_paged(2, 2, 8, 64, [90, 33], seed=13)
     out = torch.full((4, max_ctx), NAN)
     template_module("indexer_logits_paged").launch(q, cache, w, cl, bt, out, max_context_len=max_ctx,
-                                                   clean=True, soft_fp8=True)
+                                                   clean=True, fp8_mode=mode)
     _close(out, paged_oracle.indexer_logits_paged(q, cache, w, cl, bt, max_ctx))
 
 

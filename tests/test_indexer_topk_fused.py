@@ -112,8 +112,9 @@ def test_fused_rejects_bad_arguments():
         indexer_topk_fused(q8, k8, ks, w[:, :2], se, se, 4)
 
 
-def test_software_fp8_decode_path_matches():
-    """The sm80 path (fp8 bytes decoded in the kernel, no e4m3 type) gives the same selection."""
+def test_fp8_modes_select_the_same():
+    """The sm80 path (fp8 bytes decoded in the kernel, no e4m3 type) and the gfx942 one (bytes
+    remapped to e4m3fnuz) give the same selection as the e4m3fn path."""
     from dsagen.runtime.dispatch import template_module
 
     mod = template_module("indexer_topk_fused")
@@ -122,10 +123,11 @@ def test_software_fp8_decode_path_matches():
     start = torch.zeros(s_q, dtype=torch.int32)
     end = torch.full((s_q,), s_kv, dtype=torch.int32)
     outs = []
-    for soft in (False, True):
+    for mode in ("native", "soft", "fnuz"):
         out = torch.full((s_q, k), -7, dtype=torch.int32)
         scratch = torch.empty(s_q, mod.scratch_entries(k), dtype=torch.int64)
-        mod.launch(q8, k8, ks, w, start, end, scratch, out, topk=k, soft_fp8=soft)
+        mod.launch(q8, k8, ks, w, start, end, scratch, out, topk=k, fp8_mode=mode)
         outs.append(out)
-    assert torch.equal(outs[0], outs[1])
-    _check(outs[1], _reference(q8, k8, ks, w), start, end, k)
+    assert torch.equal(outs[0], outs[1]) and torch.equal(outs[0], outs[2])
+    for out in outs[1:]:
+        _check(out, _reference(q8, k8, ks, w), start, end, k)

@@ -192,11 +192,11 @@ def _all_e4m3_cache(nb, page, g):
     return row.view(nb, page, 1, 656)
 
 
-@pytest.mark.parametrize("soft", [False, True], ids=["e4m3_types", "soft_decode"])
-def test_fp8_dequantisation_is_exact(soft):
+@pytest.mark.parametrize("mode", ["native", "soft", "fnuz"], ids=["e4m3_types", "soft_decode", "fnuz_remap"])
+def test_fp8_dequantisation_is_exact(mode):
     """One index per query: out is the selected row's dequantised latent, exactly (ue8m0 scales make
-    fp8 * scale exact in bf16), and lse is its logit, which checks the RoPE part. Both the e4m3-typed
-    path (sm89+) and the integer decode used before sm89."""
+    fp8 * scale exact in bf16), and lse is its logit, which checks the RoPE part. The e4m3-typed
+    path (sm89+, gfx950), the integer decode used before sm89 and gfx942's e4m3fnuz remap."""
     from dsagen.runtime.dispatch import template_module
 
     mod = template_module("sparse_mla_decode")
@@ -206,7 +206,7 @@ def test_fp8_dequantisation_is_exact(soft):
     q = torch.randn(b, s_q, h_q, D_QK, generator=g).to(torch.bfloat16)
     idx = torch.randint(0, nb * page, (b, s_q, 1), generator=g, dtype=torch.int32)
     out, lse = _poisoned(b, s_q, h_q)
-    mod.launch(q, cache, idx, None, None, out, lse, sm_scale=SCALE, is_fp8=True, num_splits=1, soft_fp8=soft)
+    mod.launch(q, cache, idx, None, None, out, lse, sm_scale=SCALE, is_fp8=True, num_splits=1, fp8_mode=mode)
     deq = fp8_layout.unpack_mla_fp8_cache(cache).view(nb * page, D_QK)[idx.view(b, s_q).long()]  # [b, s_q, 576]
     expect = deq[..., :D_V].to(torch.bfloat16)[:, :, None, :].expand(b, s_q, h_q, D_V)
     t = tolerances.FP8_LAYOUT
@@ -217,7 +217,7 @@ def test_fp8_dequantisation_is_exact(soft):
 
 def test_pack_random_kv_soft_vs_typed():
     """Random kv packed with pack_mla_fp8_cache (fp32 scales, not powers of two): the software e4m3
-    decode and the typed path both match the oracle's dequantisation."""
+    decode, the fnuz remap and the typed path all match the oracle's dequantisation."""
     from dsagen.runtime.dispatch import template_module
 
     mod = template_module("sparse_mla_decode")
@@ -228,9 +228,9 @@ def test_pack_random_kv_soft_vs_typed():
     q = torch.randn(b, s_q, h_q, D_QK, generator=g).to(torch.bfloat16)
     idx = torch.randint(0, nb * page, (b, s_q, topk), generator=g, dtype=torch.int32)
     ref_out, ref_lse = oracle(q, cache, idx, SCALE)
-    for soft in (False, True):
+    for mode in ("native", "soft", "fnuz"):
         out, lse = _poisoned(b, s_q, h_q)
-        mod.launch(q, cache, idx, None, None, out, lse, sm_scale=SCALE, is_fp8=True, num_splits=2, soft_fp8=soft)
+        mod.launch(q, cache, idx, None, None, out, lse, sm_scale=SCALE, is_fp8=True, num_splits=2, fp8_mode=mode)
         _check(out, lse, ref_out, ref_lse)
 
 
@@ -318,22 +318,25 @@ def test_verify_a_v4_csa_problem(fmt):
     assert OP.kernel_name(prob).startswith("sparse_mla_decode_h16_dqk512_topk128_x512_xp64")
     assert OP.kernel_name(OP.example) == "sparse_mla_decode_h128_dqk576_topk2048_fp8_b64"   # V3.2 names unchanged
 
-@pytest.mark.parametrize("fmt,cc", [("bf16", 90), ("fp8", 90), ("fp8", 80)])
-def test_aot_kernels_match_kernel_arguments(fmt, cc):
+@pytest.mark.parametrize("fmt,arch", [("bf16", "sm90"), ("fp8", "sm90"), ("fp8", "sm80"), ("fp8", "gfx942"),
+                                      ("fp8", "gfx950")])
+def test_aot_kernels_match_kernel_arguments(fmt, arch):
     """aot_kernels names every argument of both kernels, constexprs included (the generator compiles these)."""
     import inspect
 
     from dsagen.runtime.dispatch import template_module
 
     mod = template_module("sparse_mla_decode")
-    prob = dict(OP.example, kv_format=fmt, cc=cc)
+    prob = dict(OP.example, kv_format=fmt, arch=arch)
     ks = mod.aot_kernels(prob, mod.SCHEDULE)
     assert [k["name"] for k in ks] == ["sparse_mla_decode_kernel", "sparse_mla_decode_combine_kernel"]
     for k in ks:
         params = list(inspect.signature(k["fn"].fn).parameters)
         assert list(k["signature"]) == params
         assert all(k["signature"][c] == "constexpr" for c in k["constexprs"])
-    assert ks[0]["signature"]["lat_ptr"] == {"bf16": "*bf16", "fp8": "*u8" if cc < 89 else "*fp8e4nv"}[fmt]
+    # e4m3fn where the target has it; bytes where the kernel decodes (sm80) or remaps (gfx942) them
+    assert ks[0]["signature"]["lat_ptr"] == {"bf16": "*bf16",
+                                             "fp8": "*u8" if arch in ("sm80", "gfx942") else "*fp8e4nv"}[fmt]
 
 
 @pytest.mark.parametrize("arch", ["sm80", "sm89", "sm90", "sm100"])
@@ -354,7 +357,7 @@ def test_schedule_space_covers_the_template(arch):
     if arch == "sm90":
         assert mod.SCHEDULE in kept
     else:
-        prob = dict(OP.example, cc=int(arch[2:]))
+        prob = dict(OP.example, arch=arch)
         assert mod.aot_kernels(prob, mod.SCHEDULE)[0]["constexprs"]["BLOCK_H"] == 32
 
 

@@ -220,8 +220,9 @@ def test_aot_kernels_match_kernel_arguments():
     import inspect
 
     mod = template_module("sparse_mla_prefill")
-    for cc, d_qk, bh in ((90, 576, 64), (90, 512, 64), (80, 576, 32), (100, 576, 32)):
-        (k,) = mod.aot_kernels(dict(OP.example, d_qk=d_qk, cc=cc), mod.SCHEDULE)
+    for arch, d_qk, bh in (("sm90", 576, 64), ("sm90", 512, 64), ("sm80", 576, 32), ("sm100", 576, 32),
+                           ("gfx942", 576, 64)):
+        (k,) = mod.aot_kernels(dict(OP.example, d_qk=d_qk, arch=arch), mod.SCHEDULE)
         assert list(k["signature"]) == list(inspect.signature(k["fn"].fn).parameters)
         assert all(k["signature"][c] == "constexpr" for c in k["constexprs"])
         assert k["constexprs"]["BLOCK_H"] == bh and k["constexprs"]["D_ROPE"] == d_qk - 512
@@ -255,7 +256,7 @@ m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
 cuobjdump = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "cuobjdump")
 for cc in (80, 90, 100):
     for d_qk in (576, 512):
-        prob = {"h_q": 128, "d_qk": d_qk, "d_v": 512, "topk": 2048, "s_q": 4096, "s_kv": 8192, "cc": cc}
+        prob = {"h_q": 128, "d_qk": d_qk, "d_v": 512, "topk": 2048, "s_q": 4096, "s_kv": 8192, "arch": f"sm{cc}"}
         for d in m.aot_kernels(prob, m.SCHEDULE):
             k = triton.compile(ASTSource(fn=d["fn"], signature=d["signature"], constexprs=d["constexprs"]),
                                target=GPUTarget("cuda", cc, 32),

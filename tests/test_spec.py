@@ -234,12 +234,16 @@ def test_sizes_bf16_cache_and_symbols():
 
 
 def test_arch_table():
-    assert set(ARCHS) == {"sm80", "sm89", "sm90", "sm100"}
+    assert set(ARCHS) == {"sm80", "sm89", "sm90", "sm100", "gfx942", "gfx950"}
     h100 = get_arch("sm90")
     assert (h100.cc, h100.sms, h100.has_wgmma, h100.has_fp8) == (90, 132, True, True)
+    assert h100.target == ("cuda", 90, 32) and h100.max_regs == 255
+    mi300 = get_arch("gfx942")
+    assert mi300.target == ("hip", "gfx942", 64) and mi300.smem_per_block == 64 * 1024 and mi300.max_regs == 512
+    assert get_arch("gfx950").target == ("hip", "gfx950", 64) and get_arch("gfx950").smem_per_block == 160 * 1024
     assert get_arch("sm80").peak("e4m3") == get_arch("sm80").peak_bf16  # no native fp8 on A100
     for a in ARCHS.values():
-        assert set(a.keys()) >= {"cc", "sms", "smem_per_block", "max_threads", "has_fp8", "has_wgmma"}
+        assert set(a.keys()) >= {"cc", "sms", "smem_per_block", "max_threads", "has_fp8", "has_wgmma", "warp_size"}
         assert a.peak_fp8 == 0 or a.peak_fp8 > a.peak_bf16
     with pytest.raises(UsageError, match="--arch"):
         get_arch("sm75")

@@ -141,7 +141,7 @@ def test_decode_adapter_falls_back_for_what_it_cannot_serve():
     kw = dict(sm_scale=0.1, is_fp8=True)
     m.launch(q, cache, idx, None, None, out, lse, **kw, num_splits=2)               # split, no combine
     m.launch(q, cache, idx, None, None, out, lse, sm_scale=0.1, is_fp8=False)        # bf16 cache
-    m.launch(q, cache, idx, None, None, out, lse, **kw, soft_fp8=True)
+    m.launch(q, cache, idx, None, None, out, lse, **kw, fp8_mode="soft")
     assert len(t.calls) == 3 and not main.calls
     m.launch(q, cache, idx, torch.ones(1, dtype=torch.int32), torch.zeros(16), out, lse, **kw, num_splits=1)
     assert len(main.calls) == 1 and main.calls[0][5].tolist() == [1]   # topk_length, attn_sink: TileLang

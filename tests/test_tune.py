@@ -123,28 +123,34 @@ def test_plan_of_the_real_default_spec_times_every_bucket_at_full_size():
 
 @pytest.fixture(scope="module")
 def aot_results():
-    """The fake kernel compiled ahead of time for each arch (one pool, no GPU)."""
-    ccs = (80, 89, 90, 100)
+    """The fake kernel compiled ahead of time for each arch, NVIDIA and AMD (one pool, no GPU)."""
+    from dsagen.spec.archs import ARCHS
     tasks = [{"backend": "triton", "template": str(FAKE_TEMPLATE), "problem": {"rows": 4, "cols": 4096},
-              "schedule": {"BLOCK_C": 1024, "num_warps": 4, "num_stages": 2}, "cc": cc} for cc in ccs]
+              "schedule": {"BLOCK_C": 1024, "num_warps": 4, "num_stages": 2}, "target": list(a.target)}
+             for a in ARCHS.values()]
     from dsagen.gen.backends import build
-    return dict(zip(ccs, executor.LocalExecutor(2).map(build, tasks, env=pipeline.COMPILER_ENV)))
+    return dict(zip(ARCHS, executor.LocalExecutor(2).map(build, tasks, env=pipeline.COMPILER_ENV)))
 
 
-@pytest.mark.parametrize("cc", [80, 89, 90, 100], ids=lambda c: f"cc{c}")
-def test_aot_reports_resources_without_a_gpu(aot_results, cc):
-    r = aot_results[cc]
+@pytest.mark.parametrize("arch", ["sm80", "sm89", "sm90", "sm100", "gfx942", "gfx950"])
+def test_aot_reports_resources_without_a_gpu(aot_results, arch):
+    from dsagen.spec.archs import get_arch
+    r = aot_results[arch]
     assert r["error"] is None
     [k] = r["kernels"]
-    assert k["name"] == "fake_scale_kernel" and 0 < k["registers"] <= 255 and k["spill_bytes"] == 0
-    assert k["num_warps"] == 4
+    assert k["name"] == "fake_scale_kernel" and 0 < k["registers"] <= get_arch(arch).max_regs
+    assert k["spill_bytes"] == 0 and k["num_warps"] == 4
+    # the instruction census: a scale kernel multiplies on the CUDA cores, no tensor-core MMA
+    assert k["gmma_shapes"] == {} and k["mma_shapes"] == {} and isinstance(k["fma"], int)
+    if arch.startswith("gfx"):
+        assert k["sgprs"] > 0 and k["waves_per_simd"] >= 1 and k["scratch_bytes"] == 0
 
 
 def test_aot_failure_is_a_dropped_candidate_not_a_crash():
     from dsagen.gen.backends import BACKENDS, build
     [r] = executor.LocalExecutor(1).map(build, [{"backend": "triton", "template": str(FAKE_TEMPLATE), "problem": {},
                                                 "schedule": {"BLOCK_C": 100, "num_warps": 4, "num_stages": 1},
-                                                "cc": 90}], env=pipeline.COMPILER_ENV)
+                                                "target": ["cuda", 90, 32]}], env=pipeline.COMPILER_ENV)
     assert r["kernels"] == [] and r["error"]  # arange needs a power of two
     assert BACKENDS["triton"].why_unusable(None, r).startswith("compile failed")
 

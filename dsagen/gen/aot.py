@@ -1,10 +1,10 @@
-"""Ahead-of-time compiles: triton.compile for a target arch without a GPU.
+"""Ahead-of-time compiles: triton.compile for a target arch (NVIDIA or AMD) without a GPU.
 
 compile_task runs in an executor worker (dsagen.gen.executor) whose environment has
 TRITON_INTERPRET removed before triton is imported (one process cannot mix interpreted and
 compiled kernels). Each task loads the template by path,
-asks its `aot_kernels(problem, schedule)` what to compile, and reads registers, spills and
-shared memory per @triton.jit kernel.
+asks its `aot_kernels(problem, schedule)` what to compile, and reads registers, spills, shared
+memory and the instruction census (dsagen.gen.isa) per @triton.jit kernel.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import sys
 import tempfile
 import time
 import traceback
+
+from dsagen.gen import isa
 
 
 def _load_template(path: str):
@@ -31,7 +33,11 @@ def _load_template(path: str):
 
 
 def compile_task(task: dict) -> dict:
-    """Compile one candidate; returns {"kernels": [...], "error": str|None, "seconds": float}."""
+    """Compile one candidate; returns {"kernels": [...], "error": str|None, "seconds": float}.
+
+    task["target"] is Triton's GPUTarget arguments (dsagen.spec.archs.Arch.target): ["cuda", 90,
+    32] or ["hip", "gfx942", 64]. Each kernel's record holds its resources and its instruction
+    census (dsagen.gen.isa)."""
     t0 = time.time()
     try:
         os.environ.pop("TRITON_INTERPRET", None)
@@ -40,21 +46,40 @@ def compile_task(task: dict) -> dict:
         from triton.compiler import ASTSource
 
         mod = _load_template(task["template"])
-        problem = dict(task["problem"])
-        problem.setdefault("cc", int(task["cc"]))  # templates may pick a software-FP8 path before sm89
-        specs = mod.aot_kernels(problem, dict(task["schedule"]))
+        target = GPUTarget(*task["target"])
+        specs = mod.aot_kernels(dict(task["problem"]), dict(task["schedule"]))
         kernels = []
         for s in specs:
             src = ASTSource(fn=s["fn"], signature=dict(s["signature"]), constexprs=dict(s.get("constexprs", {})))
-            k = triton.compile(src, target=GPUTarget("cuda", int(task["cc"]), 32),
+            k = triton.compile(src, target=target,
                                options={"num_warps": int(s["num_warps"]), "num_stages": int(s["num_stages"])})
-            regs, spill = resource_usage(k, triton)
-            kernels.append({"name": s["name"], "registers": regs, "spill_bytes": spill,
-                            "smem_bytes": int(k.metadata.shared), "num_warps": int(s["num_warps"]),
-                            "num_stages": int(s["num_stages"])})
+            rec = {"name": s["name"], "smem_bytes": int(k.metadata.shared), "num_warps": int(s["num_warps"]),
+                   "num_stages": int(s["num_stages"])}
+            if target.backend == "hip":
+                asm = k.asm["amdgcn"]
+                res = isa.amdgcn_resources(asm)
+                # registers: VGPRs + AGPRs per lane; spill_bytes: VGPR spills to scratch per lane
+                # (SGPR spills go to VGPR lanes, recorded apart)
+                rec.update(registers=res["vgpr_count"], spill_bytes=4 * (res["vgpr_spill_count"] or 0),
+                           sgprs=res["sgpr_count"], agprs=res["agpr_count"], sgpr_spills=res["sgpr_spill_count"],
+                           scratch_bytes=res["scratch_bytes"], waves_per_simd=res["waves_per_simd"],
+                           **isa.amdgcn_census(asm))
+            else:
+                regs, spill = resource_usage(k, triton)
+                rec.update(registers=regs, spill_bytes=spill, **sass_census(k, triton))
+            kernels.append(rec)
         return {"kernels": kernels, "error": None, "seconds": time.time() - t0}
     except Exception as e:  # noqa: BLE001 - a failed candidate is data, not a crash
         return {"kernels": [], "error": one_line(e), "seconds": time.time() - t0}
+
+
+def _cuobjdump(triton) -> str:
+    return os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "cuobjdump")
+
+
+def sass_census(k, triton) -> dict:
+    """The instruction census of a compiled NVIDIA kernel's SASS (cuobjdump ships with Triton)."""
+    return isa.sass_census(isa.cubin_sass(k.asm["cubin"], _cuobjdump(triton)))
 
 
 def one_line(e: BaseException) -> str:
@@ -82,7 +107,7 @@ def resource_usage(k, triton) -> tuple:
         return int(k.n_regs), int(k.n_spills) * 4
     except Exception:  # noqa: BLE001 - no CUDA driver here
         pass
-    exe = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "cuobjdump")
+    exe = _cuobjdump(triton)
     with tempfile.NamedTemporaryFile(suffix=".cubin", delete=False) as f:
         f.write(k.asm["cubin"])
     try:

@@ -60,7 +60,7 @@ def over_limits(arch, registers: int, spill_bytes: int, smem_bytes: int) -> str 
         return f"spills {spill_bytes} bytes"
     if smem_bytes > arch.smem_per_block:
         return f"shared memory {smem_bytes} > {arch.smem_per_block}"
-    if registers > 255:
+    if registers > arch.max_regs:
         return f"{registers} registers"
     return None
 
@@ -81,7 +81,7 @@ class TritonBackend:
             kept, dropped = prune(space, b.problem, arch)
             ranked = cost.rank(op, b.problem, kept, arch, spec, default=space.default)
             u = Unit(op, arch, "triton", b.name, dict(b.problem), b.record(), [b], tpl, space, kept, dropped, ranked,
-                     dict(b.problem, cc=arch.cc), f"cuda:{arch.cc}")
+                     dict(b.problem, arch=arch.name), "{}:{}".format(*arch.target[:2]))
             u.key = records.cache_key(backend="triton", op=op.name, arch=arch.name, name=b.name,
                                       template=sha256_file(tpl), problem=b.problem, bucket=b.record(),
                                       space=space.hash(arch.name), triton=tc["triton"],
@@ -98,7 +98,7 @@ class TritonBackend:
 
     def build_task(self, unit, schedule: dict) -> dict:
         return {"backend": "triton", "template": str(unit.template), "problem": unit.build_problem,
-                "schedule": schedule, "cc": unit.arch.cc}
+                "schedule": schedule, "target": list(unit.arch.target)}
 
     def why_unusable(self, unit, result: dict) -> str | None:
         if result.get("error"):
@@ -251,7 +251,7 @@ class TileLangBackend:
                 "dynamic_smem_bytes": m.get("dynamic_smem_bytes"), "static_smem_bytes": m.get("static_smem_bytes"),
                 "wgmma_in_ptx": m.get("wgmma_in_ptx"), "mma_sync_in_ptx": m.get("mma_sync_in_ptx"),
                 "tcgen05_in_ptx": m.get("tcgen05_in_ptx"), "gmma_in_sass": m.get("gmma_in_sass"),
-                "gmma_shapes": m.get("gmma_shapes")})
+                "gmma_shapes": m.get("gmma_shapes"), "mma_shapes": m.get("mma_shapes"), "fma": m.get("fma")})
         first = kernels[0]
         return {"path": first["path"], "lib": first["lib"], "source_sha256": first["source_sha256"],
                 "lib_sha256": first["lib_sha256"], "function": first["function"], "kernels": kernels,

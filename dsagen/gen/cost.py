@@ -38,7 +38,7 @@ def occupancy(arch, num_warps: int, resources: dict | None) -> int:
     """CTAs per SM from compiled resources (registers, shared memory); 1 before compiling."""
     if not resources:
         return 1
-    threads = 32 * num_warps
+    threads = arch.warp_size * num_warps
     regs = max(int(resources.get("registers", 0)), 1)
     smem = int(resources.get("smem_bytes", 0))
     by_regs = arch.regs_per_sm // (regs * threads)

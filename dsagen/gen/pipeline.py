@@ -42,8 +42,10 @@ def gpu_matches(arch) -> str | None:
     """The GPU name when this process can run and time kernels for `arch`."""
     try:
         import torch
+
+        from dsagen.runtime.targets import device_arch
         if torch.cuda.is_available() and os.environ.get("TRITON_INTERPRET", "0") in ("0", ""):
-            if tuple(torch.cuda.get_device_capability()) == (arch.cc // 10, arch.cc % 10):
+            if device_arch(torch.device("cuda")) == arch.name:
                 return torch.cuda.get_device_name()
     except Exception:  # noqa: BLE001
         pass
@@ -135,7 +137,7 @@ def run_task(task: dict) -> dict:
 
     import dsagen  # noqa: F401 - decides the interpreter before triton is imported
     from dsagen.operators import registry
-    from dsagen.runtime import dispatch
+    from dsagen.runtime import dispatch, targets
     from dsagen.runtime.triton_env import interpreter_on
 
     device = "cuda" if task["device"] == "cuda" else "cpu"
@@ -160,8 +162,13 @@ def run_task(task: dict) -> dict:
                 first = d / (kernel["entry"]["kernels"][0]["label"] if len(kernel["entry"]["kernels"]) > 1 else "")
                 mods.append(dispatch.tilelang_entry_module(op, kernel["entry"], strict=True, kernel_dir=first))
         rec = {"where": where, "device_arch": dev_arch}
+        if device == "cpu" and task.get("arch"):
+            rec["code_path"] = task["arch"]  # the arch whose FP8 / tile paths the interpreter ran
         try:
-            r = verify_op(op, mods[0], dict(task["problem"]), device)
+            # in the interpreter, through the code paths of the kernel's own arch (e.g. gfx942's
+            # fnuz FP8, sm80's integer FP8 decode); on a GPU its own
+            with targets.emulating(task.get("arch") if device == "cpu" else None):
+                r = verify_op(op, mods[0], dict(task["problem"]), device)
             rec.update(passed=bool(r["passed"]), max_error=float(r["max_error"]), shapes=str(r["shapes"]))
         except Exception as e:  # noqa: BLE001 - a kernel that crashes fails its own check only
             from dsagen.gen.aot import one_line
@@ -370,7 +377,7 @@ def _run(picks, rerun, arch, executor, gpu, log) -> dict:
 
 def _run_task_for(u, payload: dict, gpu) -> dict:
     return {"op": u.op.name, "problem": dict(u.problem), "kernels": [payload], "device": "cuda" if gpu else "cpu",
-            "time": bool(gpu), "needs_arch": u.arch.name if gpu else None}
+            "time": bool(gpu), "needs_arch": u.arch.name if gpu else None, "arch": u.arch.name}
 
 
 def _record_new(u, cands, runs, arch, spec, gpu, summary, log) -> None:

@@ -246,7 +246,7 @@ def record_result(arch: str, op: str, name: str, key: str, result: dict, changes
         if e is None:
             return None
         new = status_after(e, result)
-        verification = {k: result[k] for k in ("shapes", "device_arch", "error") if k in result}
+        verification = {k: result[k] for k in ("shapes", "device_arch", "code_path", "error") if k in result}
         # the fields readers rely on, in the manifest schema's types whatever the result held
         verification["passed"] = result.get("passed") is True
         err = result.get("max_error")

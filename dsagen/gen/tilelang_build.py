@@ -21,6 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from dsagen.gen import isa
 from dsagen.runtime import paths
 
 _ARCHES = ("sm_90a", "sm_100a")
@@ -131,15 +132,9 @@ def cuobjdump_path() -> str | None:
     return next((c for c in cands if c and os.path.exists(c)), None)
 
 
-# SASS names sm_90 warpgroup MMAs by input type: HGMMA (f16/bf16), QGMMA (fp8), IGMMA (int8),
-# BGMMA; sm_100 tcgen05 MMAs are UTCHMMA / UTCQMMA / ... (operands gdesc/tmem). ptxas keeps one
-# placeholder `HGMMA.64x8x16.F16 RZ, gdesc[URZ], RZ, !UPT` when it deletes dead wgmma work;
-# only MMAs with a real descriptor count.
-_GMMA = re.compile(r"\b([HQIB]GMMA\.\S+|UTC[A-Z]*MMA(?:\.\S+)?)\s+(\S+)\s*,\s*(?:gdesc|tmem)\[(\S+?)\]")
-
-
 def sass_tensor_cores(cubin: Path) -> dict:
-    """Count the tensor-core instructions ptxas actually kept in the cubin's SASS.
+    """The instruction census of the cubin's SASS (dsagen.gen.isa) and the count of tensor-core
+    MMAs ptxas actually kept.
 
     The PTX can hold wgmma instructions whose results are never used (for instance an
     accumulator scaled by an uninitialised register); ptxas then deletes them and the kernel
@@ -148,16 +143,9 @@ def sass_tensor_cores(cubin: Path) -> dict:
     """
     exe = cuobjdump_path()
     if exe is None:
-        return {"gmma_in_sass": None, "gmma_shapes": {}}
-    r = subprocess.run([exe, "-sass", str(cubin)], capture_output=True, text=True)
-    if r.returncode:
-        raise RuntimeError(f"cuobjdump -sass failed: {(r.stderr or r.stdout).strip()[:300]}")
-    shapes: dict[str, int] = {}
-    for shape, dst, desc in _GMMA.findall(r.stdout):
-        if dst == "RZ" and desc == "URZ":
-            continue
-        shapes[shape] = shapes.get(shape, 0) + 1
-    return {"gmma_in_sass": sum(shapes.values()), "gmma_shapes": dict(sorted(shapes.items()))}
+        return {"gmma_in_sass": None, "gmma_shapes": {}, "mma_shapes": {}, "fma": None}
+    census = isa.sass_census(isa.cubin_sass(cubin, exe))
+    return {"gmma_in_sass": sum(census["gmma_shapes"].values()), **census}
 
 
 def ptxas_report(cu_path: Path, arch: str, out_dir: Path) -> dict:
@@ -234,6 +222,8 @@ def compile_kernel(template_name: str, problem: dict, schedule: dict | None = No
         "tcgen05_in_ptx": res["tcgen05_in_ptx"],
         "gmma_in_sass": res["gmma_in_sass"],
         "gmma_shapes": res["gmma_shapes"],
+        "mma_shapes": res["mma_shapes"],
+        "fma": res["fma"],
         # the tensor-core MMAs of the PTX survived ptxas (None: no cuobjdump to tell). sm_90a:
         # one HGMMA/QGMMA per wgmma; sm_100a: ptxas may duplicate tcgen05 MMAs across code paths.
         "tensor_cores_kept": None if res["gmma_in_sass"] is None

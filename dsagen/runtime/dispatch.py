@@ -29,6 +29,7 @@ from pathlib import Path
 import torch
 
 from dsagen.runtime import manifest, paths
+from dsagen.runtime.targets import device_arch  # noqa: F401 - `sm90`, `gfx942`, `cpu` (used here and by callers)
 from dsagen.runtime.triton_env import import_triton, interpreter_on
 
 _lock = threading.Lock()
@@ -36,23 +37,11 @@ _modules: dict = {}
 _notified: set = set()
 
 
-_arch_of: dict = {}
 # kernel_module's picks: (op, arch, generated dir, manifest stamp, problem) -> module. The stamp
 # (mtime, size of manifest.json) makes a new tune visible without a restart; the bucket search,
 # manifest parse and hash checks then run once per distinct problem, not once per launch.
 _picked: dict = {}
 _PICKED_MAX = 4096
-
-
-def device_arch(device: torch.device) -> str:
-    """`sm90` for an H100, `cpu` for the interpreter."""
-    if device.type != "cuda":
-        return "cpu"
-    arch = _arch_of.get(device.index)
-    if arch is None:
-        major, minor = torch.cuda.get_device_capability(device)
-        arch = _arch_of[device.index] = f"sm{major}{minor}"
-    return arch
 
 
 def load_module_from_file(path: Path, name_hint: str, needs_triton: bool = True):

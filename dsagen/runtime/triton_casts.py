@@ -20,3 +20,70 @@ def to_out(x, DT: tl.constexpr, BITS_RNE: tl.constexpr):
     else:
         y = x.to(DT)
     return y
+
+
+# ---- e4m3fn bytes (the DSA caches' and the indexer's FP8) on every target ---------------------
+# FP8 is the template constexpr of dsagen.runtime.targets.FP8_CODE: 0 native e4m3fn, 1 soft
+# (integer decode), 2 fnuz (gfx942). Kernels on modes 1 and 2 receive the bytes as uint8.
+
+@triton.jit
+def _e4m3_bits_to_f16(b):
+    """FP8 bits (uint8) -> the fp16 with the same sign, exponent field and mantissa.
+
+    fp16's exponent bias is 8 more than e4m3fn's and 7 more than e4m3fnuz's, and all three are
+    subnormal at exponent field 0, so the fp16 is exactly the e4m3fn value * 2^-8, or the
+    e4m3fnuz value * 2^-7, for every byte but the NaNs (fn 0x7F/0xFF, fnuz 0x80)."""
+    x = b.to(tl.uint16)
+    x = ((x & 0x80) << 8) | ((x & 0x7F) << 7)
+    return x.to(tl.float16, bitcast=True)
+
+
+@triton.jit
+def _fn_bits_to_fnuz_bits(b):
+    """e4m3fn bytes -> the e4m3fnuz bytes of value / 2: the same byte, except -0 (0x80, fnuz's
+    NaN) becomes +0 and the fn NaNs (0x7F/0xFF, finite in fnuz) become fnuz's NaN 0x80."""
+    b = tl.where(b == 0x80, 0, b)
+    return tl.where((b & 0x7F) == 0x7F, 0x80, b).to(tl.uint8)
+
+
+@triton.jit
+def fp8_operand(b, FP8: tl.constexpr, UPCAST: tl.constexpr):
+    """e4m3fn data as a tensor-core operand holding value / FP8_UNIT[mode]: native e4m3fn (fp32
+    in the interpreter), fp16 value / 256 (soft), or e4m3fnuz value / 2 (fnuz: the gfx942 MFMA
+    reads it natively). In the interpreter, which has no fnuz type, the fnuz bits are decoded to
+    fp32 with integer ops instead of the final bitcast; the byte remapping is the same code."""
+    if FP8 == 1:
+        y = _e4m3_bits_to_f16(b)
+    elif FP8 == 2:
+        f = _fn_bits_to_fnuz_bits(b)
+        if UPCAST:
+            y = tl.where(f == 0x80, float("nan"), _e4m3_bits_to_f16(f).to(tl.float32) * 128.0)
+        else:
+            y = f.to(tl.float8e4b8, bitcast=True)
+    elif UPCAST:
+        y = b.to(tl.float32)
+    else:
+        y = b
+    return y
+
+
+@triton.jit
+def fp8_to_f32(b, FP8: tl.constexpr, UPCAST: tl.constexpr):
+    """e4m3fn data (bytes on modes 1 and 2) -> its exact value in fp32."""
+    if FP8 == 1:
+        y = _e4m3_bits_to_f16(b).to(tl.float32) * 256.0
+    elif FP8 == 2:
+        y = fp8_operand(b, FP8, UPCAST).to(tl.float32) * 2.0
+    else:
+        y = b.to(tl.float32)
+    return y
+
+
+@triton.jit
+def fp8_dot_unscale(s, FP8: tl.constexpr):
+    """Undo the operand scaling of fp8_operand on a dot of two such operands (exact: a power of 2)."""
+    if FP8 == 1:
+        s = s * 65536.0
+    elif FP8 == 2:
+        s = s * 4.0
+    return s

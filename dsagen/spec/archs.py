@@ -10,7 +10,15 @@ compute capability (dense tensor-core peaks, no structured sparsity):
   3.35 TB/s HBM3, 132 SMs); CUDA guide, cc 9.0: 228 KB shared per SM, 227 KB per block.
 - sm100 B200: NVIDIA DGX B200 / Blackwell datasheet (2.25 PFLOPS bf16 dense, 4.5 PFLOPS fp8
   dense per GPU, 8 TB/s HBM3e, 148 SMs); CUDA guide, cc 10.0: 228 KB shared per SM, 227 KB per block.
-Every arch has 64K 32-bit registers per SM, at most 255 per thread and 1024 threads per block.
+Every NVIDIA arch has 64K 32-bit registers per SM, at most 255 per thread and 1024 threads per block.
+
+AMD Instinct (Triton targets `hip`, wavefronts of 64 lanes; "SM" below means a compute unit):
+- gfx942 MI300X: AMD Instinct MI300X datasheet (1,307.4 TFLOPS bf16 dense, 2,614.9 TFLOPS fp8
+  dense - e4m3fnuz -, 5.3 TB/s HBM3, 304 CUs); CDNA 3 ISA guide: 64 KB LDS per CU (the most one
+  workgroup gets), 512 VGPRs per lane per SIMD (256 arch + 256 acc, unified), 4 SIMDs, 8 waves
+  per SIMD (2,048 threads per CU), 1,024 threads per workgroup.
+- gfx950 MI355X: AMD Instinct MI355X datasheet (2.5 PFLOPS bf16 dense, 5.0 PFLOPS fp8 dense -
+  OCP e4m3fn -, 8 TB/s HBM3E, 256 CUs); CDNA 4: 160 KB LDS per CU, register file as CDNA 3.
 """
 
 from __future__ import annotations
@@ -37,13 +45,24 @@ class Arch:
     mem_bw: float            # bytes/s
     peak_bf16: float         # FLOP/s, dense tensor core
     peak_fp8: float          # FLOP/s, dense tensor core (0: no native fp8)
+    vendor: str = "nvidia"   # "nvidia" (Triton target cuda) or "amd" (hip)
+    warp_size: int = 32      # lanes per warp / wavefront
+    max_regs: int = 255      # 32-bit registers one thread may hold (AMD: VGPRs + AGPRs)
+
+    @property
+    def target(self) -> tuple:
+        """Triton's GPUTarget arguments: ("cuda", 90, 32) or ("hip", "gfx942", 64)."""
+        if self.vendor == "amd":
+            return ("hip", self.name, self.warp_size)
+        return ("cuda", self.cc, self.warp_size)
 
     def keys(self) -> dict:
         """The arch keys schedule constraints may use (DESIGN.md)."""
         return {"cc": self.cc, "sms": self.sms, "smem_per_block": self.smem_per_block,
                 "max_threads": self.max_threads, "has_fp8": int(self.has_fp8),
                 "has_wgmma": int(self.has_wgmma), "regs_per_sm": self.regs_per_sm,
-                "smem_per_sm": self.smem_per_sm}
+                "smem_per_sm": self.smem_per_sm, "warp_size": self.warp_size, "max_regs": self.max_regs,
+                "amd": int(self.vendor == "amd")}
 
     def peak(self, dtype: str) -> float:
         if dtype in ("e4m3", "fp8") and self.has_fp8:
@@ -61,6 +80,11 @@ ARCHS = {
                  True, True, 3.35e12, 989e12, 1979e12),
     "sm100": Arch("sm100", "B200", 100, 148, 227 * KB, 228 * KB, 1024, 2048, 65536,
                   True, False, 8.0e12, 2250e12, 4500e12),
+    # cc 0: not a CUDA part (schedule constraints on cc see 0)
+    "gfx942": Arch("gfx942", "MI300X", 0, 304, 64 * KB, 64 * KB, 1024, 2048, 4 * 512 * 64,
+                   True, False, 5.3e12, 1307.4e12, 2614.9e12, vendor="amd", warp_size=64, max_regs=512),
+    "gfx950": Arch("gfx950", "MI355X", 0, 256, 160 * KB, 160 * KB, 1024, 2048, 4 * 512 * 64,
+                   True, False, 8.0e12, 2500e12, 5000e12, vendor="amd", warp_size=64, max_regs=512),
 }
 
 
@@ -71,8 +95,8 @@ def get_arch(name: str) -> Arch:
     return a
 
 
-def arch_for_cc(major: int, minor: int) -> Arch | None:
-    return ARCHS.get(f"sm{major}{minor}")
+NVIDIA_ARCHS = tuple(a for a, v in ARCHS.items() if v.vendor == "nvidia")
+AMD_ARCHS = tuple(a for a, v in ARCHS.items() if v.vendor == "amd")
 
 
 # Re-reads of data another CTA just read mostly hit L2, which serves about three times the HBM

@@ -554,7 +554,7 @@ def aot_kernels(problem: dict, schedule: dict | None = None) -> list[dict]:
 # The runtime (dsagen.runtime.dispatch.TileLangModule) calls this with the Triton template's
 # launch arguments; a call the kernel cannot serve goes to m.fall_back (the Triton kernel).
 def launch_adapter(m, q, k_cache, indices, topk_length, attn_sink, out, lse, *, sm_scale, is_fp8,
-                          num_splits=None, schedule=None, soft_fp8=None, extra_k_cache=None, extra_indices=None,
+                          num_splits=None, schedule=None, fp8_mode=None, extra_k_cache=None, extra_indices=None,
                           extra_topk_length=None):
     """templates/sparse_mla_decode/triton.py launch signature -> the TileLang decode kernels
     (main, plus combine when the top-k is split)."""
@@ -576,8 +576,8 @@ def launch_adapter(m, q, k_cache, indices, topk_length, attn_sink, out, lse, *, 
     elif model1 and any(c is not None and c.shape[0] > 1 and c.stride(0) != _m1_block_bytes(c.shape[1])
                         for c in (k_cache, extra_k_cache)):
         why = "a MODEL1 block stride other than FlashMLA's allocation"
-    elif schedule is not None or soft_fp8:
-        why = "an explicit Triton schedule or soft_fp8"
+    elif schedule is not None or fp8_mode not in (None, "native"):
+        why = "an explicit Triton schedule or a non-native fp8_mode"
     elif q.device.type != m.device_type:
         why = f"tensors on {q.device.type}"
     elif q.dtype != torch.bfloat16 or out.dtype != torch.bfloat16 or q.dim() != 4 or q.shape[2] != tp.get("h_q"):
@@ -590,7 +590,7 @@ def launch_adapter(m, q, k_cache, indices, topk_length, attn_sink, out, lse, *, 
         why = "a split top-k without the combine kernel"
     if why:
         return m.fall_back(why, q, k_cache, indices, topk_length, attn_sink, out, lse, sm_scale=sm_scale,
-                           is_fp8=is_fp8, num_splits=num_splits, schedule=schedule, soft_fp8=soft_fp8,
+                           is_fp8=is_fp8, num_splits=num_splits, schedule=schedule, fp8_mode=fp8_mode,
                            extra_k_cache=extra_k_cache, extra_indices=extra_indices,
                            extra_topk_length=extra_topk_length)
     if model1:

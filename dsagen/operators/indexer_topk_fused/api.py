@@ -11,7 +11,8 @@ import torch
 
 from dsagen.operators.indexer_topk_fused.problem import OP
 from dsagen.oracle import fp8
-from dsagen.runtime.dispatch import device_arch, kernel_module
+from dsagen.runtime.dispatch import kernel_module
+from dsagen.runtime.targets import cc, device_arch
 from dsagen.runtime.triton_env import check_device
 
 
@@ -52,7 +53,7 @@ def indexer_topk_fused(q, k, k_scale, weights, row_start, row_end, topk, *, out=
     elif out.dtype != torch.int32 or out.shape != (s_q, topk) or out.stride(1) != 1:
         raise ValueError(f"out must be int32 [{s_q}, {topk}], got {out.dtype} {tuple(out.shape)}")
     s_kv = k.shape[0]
-    if device.type == "cuda" and int(device_arch(device)[2:]) >= 100:
+    if device.type == "cuda" and (cc(device_arch(device)) or 0) >= 100:
         return _unfused(q, k, k_scale, weights, row_start, row_end, topk, out)
     start = row_start.clamp(0, s_kv).contiguous()
     end = torch.maximum(row_end.clamp(0, s_kv), start).contiguous()
