@@ -75,6 +75,42 @@ def test_prefill_matches_dense_oracle(lens, k, h_q):
     _check_prefill(layer, lens, k, *inputs, out, idx)
 
 
+def _ops_called(fn):
+    """The torch ops `fn` dispatches (custom ops by their qualified names, e.g. dsagen.indexer_logits)."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class Record(TorchDispatchMode):
+        def __init__(self):
+            super().__init__()
+            self.names = set()
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            self.names.add(func.name().split(".")[0] if hasattr(func, "name") else str(func))
+            return func(*args, **(kwargs or {}))
+
+    with Record() as rec:
+        result = fn()
+    return result, {n.replace("::", ".") for n in rec.names}
+
+
+def test_prefill_uses_the_fused_indexer_topk():
+    """Prefill never writes the [T, T] indexer logits: the fused indexer + top-k serves it (and the
+    result still matches the dense oracle); a top-k past the fused kernel's limit takes the logits path."""
+    from dsagen.layers import dsa_layer
+
+    lens, k = [70, 20], 16
+    layer = _layer(k)
+    inputs = _prefill_inputs(lens, 16, 1)
+    (out, idx), names = _ops_called(lambda: layer.prefill(*inputs))
+    assert "dsagen.indexer_topk_fused" in names and "dsagen.indexer_logits" not in names, names
+    _check_prefill(layer, lens, k, *inputs, out, idx)
+    q8 = torch.zeros(4, 2, 64, dtype=torch.float8_e4m3fn)
+    _, names = _ops_called(lambda: dsa_layer.indexer_topk(
+        q8, q8[:, 0], torch.ones(4), torch.ones(4, 2), torch.zeros(4, dtype=torch.int32),
+        torch.arange(1, 5, dtype=torch.int32), dsa_layer.FUSED_TOPK_MAX + 1))
+    assert "dsagen.indexer_logits" in names and "dsagen.indexer_topk_fused" not in names, names
+
+
 def test_the_check_catches_interleaved_rope_in_the_indexer():
     lens, k, h_q = [48], 8, 16
     layer = _layer(k, seed=3)

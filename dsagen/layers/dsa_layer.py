@@ -22,6 +22,19 @@ from dsagen.layers.indexer_prep import (ROPE_POSITIONS, ROPE_STYLES, Yarn, quant
                                         rope_then_hadamard)
 
 
+FUSED_TOPK_MAX = 8192   # dsagen.operators.indexer_topk_fused: one program sorts 2 * next_pow2(k) entries
+
+
+def indexer_topk(q8, k8, k_scale, weights, row_start, row_end, topk: int):
+    """The indexer's top-k key columns per query in [row_start, row_end): the fused indexer + top-k
+    (the [s_q, s_kv] fp32 logits are never written) where it applies (k <= 8192, head_dim a power
+    of two from 32 to 256), else the logits and a top-k over them. Best first or not, -1 padded."""
+    if topk <= FUSED_TOPK_MAX and q8.shape[-1] in (32, 64, 128, 256):
+        return torch.ops.dsagen.indexer_topk_fused(q8, k8, k_scale, weights, row_start, row_end, topk)
+    logits = torch.ops.dsagen.indexer_logits(q8, k8, k_scale, weights, row_start, row_end, True)
+    return torch.ops.dsagen.topk_indices(logits, topk, row_start, row_end)
+
+
 class LightningIndexer(nn.Module):
     """The lightning indexer's projections (DeepSeek-V3.2's: wq_b, wk, k_norm, weights_proj).
 
@@ -105,8 +118,7 @@ class DSAAttention(nn.Module):
         seq = torch.searchsorted(cu_seqlens[1:].contiguous(), tok, right=True)
         row_start = cu_seqlens.gather(0, seq).to(torch.int32)
         row_end = tok + 1  # causal: a token sees its sequence up to itself
-        logits = torch.ops.dsagen.indexer_logits(q_fp8, k_fp8, k_scale, weights, row_start, row_end, True)
-        idx = torch.ops.dsagen.topk_indices(logits, self.topk, row_start, row_end)
+        idx = indexer_topk(q_fp8, k_fp8, k_scale, weights, row_start, row_end, self.topk)
         out, _, _ = torch.ops.dsagen.sparse_mla_prefill(
             q_mla, kv_mla[:, None, :], idx[:, None, :], self.sm_scale, self.d_v, None, None)
         return out, idx

@@ -26,7 +26,7 @@ from torch import nn
 
 import dsagen.library  # noqa: F401  (registers torch.ops.dsagen.*)
 from dsagen.layers.compressor import KVCompressor, paged_slots
-from dsagen.layers.dsa_layer import LightningIndexer
+from dsagen.layers.dsa_layer import LightningIndexer, indexer_topk
 from dsagen.layers.indexer_prep import Yarn, apply_rope, rope_cos_sin
 
 KINDS = ("window", "csa", "hca")
@@ -164,8 +164,7 @@ class V4Attention(nn.Module):
         q8, w = self.indexer.queries(x, qr, positions)
         lo = first.to(torch.int32)
         hi = (first + vis).to(torch.int32)
-        logits = torch.ops.dsagen.indexer_logits(q8, k8, ks, w, lo, hi, True)
-        return torch.ops.dsagen.topk_indices(logits, self.topk, lo, hi).to(torch.int64)
+        return indexer_topk(q8, k8, ks, w, lo.contiguous(), hi.contiguous(), self.topk).to(torch.int64)
 
     # ------------------------------------------------------------------ decode
     def decode(self, x, qr, q, kv, positions, cache, block_table, slot_mapping, max_context_len: int,
