@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dsagen.gen import cost, records
+from dsagen.gen import cost, isa, records
 from dsagen.gen.render import render, sha256_file, sha256_text
 from dsagen.gen.space import load_space, prune
 from dsagen.runtime.dispatch import template_file
@@ -86,7 +86,8 @@ class TritonBackend:
                                       template=sha256_file(tpl), problem=b.problem, bucket=b.record(),
                                       space=space.hash(arch.name), triton=tc["triton"],
                                       # the pick without a GPU is the cost model's: a new model re-picks
-                                      cost_model=sha256_file(cost.__file__))
+                                      cost_model=sha256_file(cost.__file__),
+                                      census=sha256_file(isa.__file__))  # a new census re-records
             out.append(u)
         return out
 
@@ -175,7 +176,7 @@ class TileLangBackend:
             u.key = records.cache_key(backend="tilelang", op=op.name, arch=arch.name, name=name, target=target,
                                       template=sha256_file(tpl), build_problem=tp, problem=rep, bucket=bucket,
                                       space=space.hash(arch.name), build_py=sha256_file(tilelang_build.__file__),
-                                      tilelang=tc["tilelang"], nvcc=tc["nvcc"])
+                                      tilelang=tc["tilelang"], nvcc=tc["nvcc"], census=sha256_file(isa.__file__))
             out.append(u)
         return out
 

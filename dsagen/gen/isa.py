@@ -2,7 +2,8 @@
 
 Every backend records the same fields per kernel (manifest `kernels[*]` / `resources.kernels[*]`):
   gmma_shapes  warpgroup / tcgen05 tensor-core MMAs by SASS shape (sm90 HGMMA/QGMMA m x n x k,
-               sm100 UTC*MMA), only those with a real descriptor (ptxas leaves one placeholder
+               sm100 UTC*MMA), A from shared memory or registers, only those with a real
+               descriptor (ptxas leaves one placeholder
                `HGMMA.64x8x16.F16 RZ, gdesc[URZ], RZ, !UPT` where it deleted dead wgmma work)
   mma_shapes   the other tensor-core instructions: warp-level HMMA/IMMA/QMMA (mma.sync) on NVIDIA,
                v_mfma* / v_smfmac* on AMD, by instruction name
@@ -17,7 +18,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-_GMMA = re.compile(r"\b([HQIB]GMMA\.\S+|UTC[A-Z]*MMA(?:\.\S+)?)\s+(\S+)\s*,\s*(?:gdesc|tmem)\[(\S+?)\]")
+# dst, then the A operand: a shared-memory descriptor, or registers (Triton's P @ V feeds P from
+# registers: `HGMMA.64x64x16.F32.BF16 R24, R152, gdesc[UR40].tnspB, R24`), then B's descriptor
+_GMMA = re.compile(r"\b([HQIB]GMMA\.\S+|UTC[A-Z]*MMA(?:\.\S+)?)\s+(\S+)\s*,\s*(?:R\d+\s*,\s*)?(?:gdesc|tmem)\[(\S+?)\]")
 _WARP_MMA = re.compile(r"\b((?:HMMA|IMMA|QMMA|DMMA|BMMA)\.[A-Z0-9.]+)")
 _SASS_FMA = re.compile(r"\b(FFMA|HFMA2|DFMA)(?:\.[A-Z0-9.]+)?\s")
 _MFMA = re.compile(r"^\s*(v_(?:mfma|smfmac)_\w+)", re.M)

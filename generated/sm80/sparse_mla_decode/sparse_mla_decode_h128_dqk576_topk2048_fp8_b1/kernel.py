@@ -22,7 +22,8 @@ The latent is handled as four 128-wide groups (the FP8 scale groups): four QK pa
 one for RoPE, and four [BLOCK_H, 128] fp32 accumulators. FP8 rows are read as bytes
 (656 per token: e4m3 latent, 4 fp32 scales, bf16 RoPE), converted and multiplied by their
 group's scale in fp32, then fed to bf16 dots (as FlashMLA does); the same dequantised tile serves
-QK and PV. Targets without e4m3 (before sm89) decode the bytes with integer ops (SOFT_FP8).
+QK and PV. FP8 says how the bytes are read (dsagen.runtime.targets): as e4m3fn, with integer ops
+(sm80: no e4m3 type), or remapped to e4m3fnuz (gfx942) - dsagen.runtime.triton_casts.fp8_to_f32.
 With more than one split each program writes a normalised fp32 partial output and its base-2
 lse; a combine kernel merges them in fp32, applies the sink and writes out and lse. With one
 split the main kernel writes the final result itself.
@@ -35,6 +36,8 @@ import torch
 import triton
 import triton.language as tl
 
+from dsagen.runtime.targets import FP8_CODE, FP8_NATIVE, cc, code_arch, fp8_mode, fp8_mode_for
+from dsagen.runtime.triton_casts import fp8_to_f32  # e4m3fn bytes -> fp32 on every target
 from dsagen.runtime.triton_casts import to_out as _to_out  # fp32 -> bf16 rounding to nearest even, also on CPU
 
 # <dsagen:schedule>
@@ -52,18 +55,6 @@ LN2_C = tl.constexpr(_LN2)
 
 
 @triton.jit
-def _e4m3_bits_to_f32(b):
-    """e4m3fn bit patterns (uint8) -> fp32 with integer ops (sm80 has no e4m3 conversions).
-
-    Moving the 7 exponent+mantissa bits into an fp16 (exponent bias 15 instead of 7) and
-    multiplying by 2^8 is exact for normal and subnormal values alike. The NaN pattern (0x7F)
-    decodes as 480: a FlashMLA cache never holds it (quantisation clamps to 448)."""
-    x = b.to(tl.uint16)
-    h = ((x & 0x7F) << 7) | ((x & 0x80) << 8)
-    return h.to(tl.float16, bitcast=True).to(tl.float32) * 256.0
-
-
-@triton.jit
 def _ue8m0(b):
     """ue8m0 bytes (uint8) -> fp32 2^(b - 127): the byte is the fp32 exponent field."""
     return (b.to(tl.int32) << 23).to(tl.float32, bitcast=True)
@@ -71,7 +62,7 @@ def _ue8m0(b):
 
 @triton.jit
 def _load_group(lat_row, rope_row, scale_row, valid, G: tl.constexpr, KDT: tl.constexpr,
-                LAYOUT: tl.constexpr, SOFT_FP8: tl.constexpr):
+                LAYOUT: tl.constexpr, FP8: tl.constexpr, UPCAST: tl.constexpr):
     """Columns [128 G, 128 G + 128) of the gathered rows' key (the value is the same columns),
     dequantised and cast to KDT, [BLOCK_N, 128].
 
@@ -84,9 +75,7 @@ def _load_group(lat_row, rope_row, scale_row, valid, G: tl.constexpr, KDT: tl.co
     elif LAYOUT == 1:
         s = tl.load(scale_row + G, mask=valid, other=0.0)
         k = tl.load(lat_row[:, None] + G * 128 + c[None, :], mask=valid[:, None], other=0.0)
-        if SOFT_FP8:
-            k = _e4m3_bits_to_f32(k)
-        k = k.to(tl.float32) * s[:, None]
+        k = fp8_to_f32(k, FP8, UPCAST) * s[:, None]
     else:
         nope = (G * 128 + c) < 448
         s_lo = _ue8m0(tl.load(scale_row + 2 * G, mask=valid, other=127))
@@ -95,9 +84,7 @@ def _load_group(lat_row, rope_row, scale_row, valid, G: tl.constexpr, KDT: tl.co
         else:
             s_hi = s_lo   # columns 448.. are RoPE, not scaled
         k = tl.load(lat_row[:, None] + G * 128 + c[None, :], mask=valid[:, None] & nope[None, :], other=0.0)
-        if SOFT_FP8:
-            k = _e4m3_bits_to_f32(k)
-        k = k.to(tl.float32) * tl.where(c[None, :] < 64, s_lo[:, None], s_hi[:, None])
+        k = fp8_to_f32(k, FP8, UPCAST) * tl.where(c[None, :] < 64, s_lo[:, None], s_hi[:, None])
         if G == 3:
             r = tl.load(rope_row[:, None] + (c[None, :] - 64), mask=valid[:, None] & (c[None, :] >= 64), other=0.0)
             k = tl.where(nope[None, :], k, r.to(tl.float32))
@@ -108,7 +95,8 @@ def _load_group(lat_row, rope_row, scale_row, valid, G: tl.constexpr, KDT: tl.co
 def _attend(q0, q1, q2, q3, qr, m_i, l_i, acc0, acc1, acc2, acc3,
             lat_ptr, rope_ptr, scale_ptr, irow, pos, end, num_slots, page,
             stride_lb, stride_lt, stride_rb, stride_rt, rope_off, stride_sb, stride_st, scale_off, qk_scale,
-            KDT: tl.constexpr, LAYOUT: tl.constexpr, SOFT_FP8: tl.constexpr, HAS_ROPE: tl.constexpr):
+            KDT: tl.constexpr, LAYOUT: tl.constexpr, FP8: tl.constexpr, UPCAST: tl.constexpr,
+            HAS_ROPE: tl.constexpr):
     """One BLOCK_N step of the online softmax over the selected slots irow[pos] of one cache."""
     idx = tl.load(irow + pos, mask=pos < end, other=-1)
     valid = (idx >= 0) & (idx < num_slots)
@@ -118,10 +106,10 @@ def _attend(q0, q1, q2, q3, qr, m_i, l_i, acc0, acc1, acc2, acc3,
     lrow = lat_ptr + blk * stride_lb + off * stride_lt
     rrow = rope_ptr + blk * stride_rb + off * stride_rt + rope_off
     srow = scale_ptr + blk * stride_sb + off * stride_st + scale_off
-    k0 = _load_group(lrow, rrow, srow, valid, 0, KDT, LAYOUT, SOFT_FP8)
-    k1 = _load_group(lrow, rrow, srow, valid, 1, KDT, LAYOUT, SOFT_FP8)
-    k2 = _load_group(lrow, rrow, srow, valid, 2, KDT, LAYOUT, SOFT_FP8)
-    k3 = _load_group(lrow, rrow, srow, valid, 3, KDT, LAYOUT, SOFT_FP8)
+    k0 = _load_group(lrow, rrow, srow, valid, 0, KDT, LAYOUT, FP8, UPCAST)
+    k1 = _load_group(lrow, rrow, srow, valid, 1, KDT, LAYOUT, FP8, UPCAST)
+    k2 = _load_group(lrow, rrow, srow, valid, 2, KDT, LAYOUT, FP8, UPCAST)
+    k3 = _load_group(lrow, rrow, srow, valid, 3, KDT, LAYOUT, FP8, UPCAST)
     qk = tl.dot(q0, tl.trans(k0))
     qk = tl.dot(q1, tl.trans(k1), qk)
     qk = tl.dot(q2, tl.trans(k2), qk)
@@ -159,7 +147,7 @@ def sparse_mla_decode_kernel(
     stride_ob, stride_os, stride_oh,
     stride_lse_b, stride_lse_h, stride_lse_s,
     stride_pot, stride_pos, stride_poh, stride_plt, stride_pls,
-    LAYOUT: tl.constexpr, D_QK: tl.constexpr, SOFT_FP8: tl.constexpr, UPCAST: tl.constexpr,
+    LAYOUT: tl.constexpr, D_QK: tl.constexpr, FP8: tl.constexpr, UPCAST: tl.constexpr,
     HAS_TOPK_LEN: tl.constexpr, HAS_EXTRA: tl.constexpr, HAS_XTOPK_LEN: tl.constexpr,
     HAS_SINK: tl.constexpr, FINAL: tl.constexpr,
     BLOCK_H: tl.constexpr, BLOCK_N: tl.constexpr,
@@ -205,7 +193,7 @@ def sparse_mla_decode_kernel(
             q0, q1, q2, q3, qr, m_i, l_i, acc0, acc1, acc2, acc3,
             lat_ptr, rope_ptr, scale_ptr, irow, n0 + tl.arange(0, BLOCK_N), hi, num_slots, page,
             stride_lb, stride_lt, stride_rb, stride_rt, rope_off, stride_sb, stride_st, scale_off, qk_scale,
-            KDT, LAYOUT, SOFT_FP8, HAS_ROPE)
+            KDT, LAYOUT, FP8, UPCAST, HAS_ROPE)
     if HAS_EXTRA:
         xend = xend_max
         if HAS_XTOPK_LEN:
@@ -218,7 +206,7 @@ def sparse_mla_decode_kernel(
                 q0, q1, q2, q3, qr, m_i, l_i, acc0, acc1, acc2, acc3,
                 xlat_ptr, xrope_ptr, xscale_ptr, xrow, n0 + tl.arange(0, BLOCK_N), xhi, xnum_slots, xpage,
                 xstride_lb, xstride_lt, xstride_rb, xstride_rt, xrope_off, xstride_sb, xstride_st, xscale_off,
-                qk_scale, KDT, LAYOUT, SOFT_FP8, HAS_ROPE)
+                qk_scale, KDT, LAYOUT, FP8, UPCAST, HAS_ROPE)
 
     has = l_i > 0.0
     # A NaN logit (NaN in q, in a selected slot, or sm_scale) leaves l_i NaN whichever way the
@@ -300,25 +288,14 @@ def sparse_mla_decode_combine_kernel(
 
 # ---- host side -----------------------------------------------------------------------------
 
-def _soft_fp8(device) -> bool:
-    """Targets without e4m3 types (before sm89) decode the fp8 bytes in software."""
-    return device.type == "cuda" and torch.cuda.get_device_capability(device) < (8, 9)
-
-
-def _cc(device):
-    if device.type != "cuda":
-        return None
-    major, minor = torch.cuda.get_device_capability(device)
-    return major * 10 + minor
-
-
-def _block_h(h_q: int, sch, cc=None) -> int:
+def _block_h(h_q: int, sch, arch=None) -> int:
     """Heads per program: the schedule's BLOCK_H, no more than h_q needs (>= 16 for tl.dot), and
     at most 32 where 64 does not fit: before sm90 (mma.sync keeps q and the 64 x 512 fp32
     accumulator in registers and spills) and on sm100 (tcgen05 puts the accumulator in tensor
     memory, whose 512 columns it fills with nothing left for the logits: Triton 3.6 emits a trap)."""
     bh = max(16, min(sch["BLOCK_H"], triton.next_power_of_2(h_q)))
-    if cc is not None and (cc < 90 or cc >= 100):
+    c = cc(arch)
+    if c is not None and (c < 90 or c >= 100):
         bh = min(bh, 32)
     return bh
 
@@ -333,7 +310,7 @@ def choose_splits(batch: int, s_q: int, h_q: int, topk: int, device, schedule=No
     """Splits of the top-k: enough programs to fill the GPU about twice, at most NUM_SPLITS,
     and at least two BLOCK_N tiles per split."""
     sch = schedule or SCHEDULE
-    base = batch * s_q * triton.cdiv(h_q, _block_h(h_q, sch, _cc(torch.device(device))))
+    base = batch * s_q * triton.cdiv(h_q, _block_h(h_q, sch, code_arch(device)))
     want = triton.cdiv(2 * _num_sms(device), max(base, 1))
     most = max(1, triton.cdiv(topk, 2 * sch["BLOCK_N"]))
     return max(1, min(want, sch["NUM_SPLITS"], most))
@@ -351,7 +328,7 @@ def cache_layout(k_cache) -> str:
     return FP8_ROW_BYTES_BY_LAYOUT[k_cache.shape[-1]]
 
 
-def _cache_args(k_cache, soft: bool):
+def _cache_args(k_cache, bytes_only: bool):
     """(lat, rope, scale views of the cache, and its 8 stride/offset arguments) for the kernel."""
     layout = cache_layout(k_cache)
     if layout == "bf16":
@@ -359,7 +336,7 @@ def _cache_args(k_cache, soft: bool):
         st = (k_cache.stride(0), k_cache.stride(1))
         return k_cache, k_cache, k_cache, (*st, *st, D_LATENT if d == 576 else 0, *st, 0)
     u8 = k_cache.view(torch.uint8)
-    lat = u8 if soft else u8.view(torch.float8_e4m3fn)
+    lat = u8 if bytes_only else u8.view(torch.float8_e4m3fn)
     rope = u8.view(torch.bfloat16)
     if layout == "v32-fp8-656":
         scale = u8.view(torch.float32)
@@ -373,7 +350,7 @@ def _cache_args(k_cache, soft: bool):
 
 
 def launch(q, k_cache, indices, topk_length, attn_sink, out, lse, *, sm_scale, is_fp8,
-           num_splits=None, schedule=None, soft_fp8=None, extra_k_cache=None, extra_indices=None,
+           num_splits=None, schedule=None, fp8_mode=None, extra_k_cache=None, extra_indices=None,
            extra_topk_length=None):
     """q [b, s_q, h_q, d_qk] (576 with a 656-byte or bf16 576 cache; 512 with a MODEL1 or bf16 512
     cache); k_cache [num_blocks, page, 1, row] (row: 576 or 512 bf16 values, or 656 / 584 bytes;
@@ -381,7 +358,8 @@ def launch(q, k_cache, indices, topk_length, attn_sink, out, lse, *, sm_scale, i
     or None; extra_k_cache / extra_indices / extra_topk_length: a second cache of the same format
     (its own page size) attended in the same softmax, or None; attn_sink fp32 [h_q] or None;
     out [b, s_q, h_q, 512] (last dim contiguous); lse fp32 [b, h_q, s_q]. num_splits: None picks
-    one (choose_splits). soft_fp8: decode e4m3 in software (default: only before sm89)."""
+    one (choose_splits). fp8_mode: how the e4m3 bytes are read (dsagen.runtime.targets; default: the
+    device's own)."""
     sch = schedule or SCHEDULE
     b, s_q, h_q, d_qk = q.shape
     topk = indices.shape[-1]
@@ -391,19 +369,19 @@ def launch(q, k_cache, indices, topk_length, attn_sink, out, lse, *, sm_scale, i
     if b * s_q == 0 or h_q == 0:
         return
     device = q.device
-    block_h = _block_h(h_q, sch, _cc(device))
+    block_h = _block_h(h_q, sch, code_arch(device))
     block_n = sch["BLOCK_N"]
     splits = num_splits if num_splits is not None else choose_splits(b, s_q, h_q, total, device, sch)
     splits = max(1, min(splits, max(1, triton.cdiv(total, block_n))))
     chunk = triton.cdiv(triton.cdiv(max(total, 1), splits), block_n) * block_n
     splits = max(1, triton.cdiv(total, chunk))
     layout = cache_layout(k_cache)
-    soft = layout != "bf16" and (_soft_fp8(device) if soft_fp8 is None else soft_fp8)
+    mode = (fp8_mode or fp8_mode_for(device)) if layout != "bf16" else FP8_NATIVE
     upcast = device.type == "cpu"
-    lat, rope, scale, strides = _cache_args(k_cache, soft)
+    lat, rope, scale, strides = _cache_args(k_cache, mode != FP8_NATIVE)
     nslots = k_cache.shape[0] * k_cache.shape[1]
     if has_extra:
-        xlat, xrope, xscale, xstrides = _cache_args(extra_k_cache, soft)
+        xlat, xrope, xscale, xstrides = _cache_args(extra_k_cache, mode != FP8_NATIVE)
         xidx = extra_indices
         xnslots, xpage = extra_k_cache.shape[0] * extra_k_cache.shape[1], extra_k_cache.shape[1]
     else:
@@ -430,7 +408,7 @@ def launch(q, k_cache, indices, topk_length, attn_sink, out, lse, *, sm_scale, i
         out.stride(0), out.stride(1), out.stride(2),
         lse.stride(0), lse.stride(1), lse.stride(2),
         *pstr,
-        LAYOUT=LAYOUTS[layout], D_QK=d_qk, SOFT_FP8=bool(soft), UPCAST=upcast,
+        LAYOUT=LAYOUTS[layout], D_QK=d_qk, FP8=FP8_CODE[mode], UPCAST=upcast,
         HAS_TOPK_LEN=topk_length is not None, HAS_EXTRA=has_extra, HAS_XTOPK_LEN=extra_topk_length is not None,
         HAS_SINK=attn_sink is not None, FINAL=final,
         BLOCK_H=block_h, BLOCK_N=block_n,
@@ -450,16 +428,16 @@ def launch(q, k_cache, indices, topk_length, attn_sink, out, lse, *, sm_scale, i
 
 def aot_kernels(problem, schedule):
     """problem: h_q, d_qk, d_v, topk, batch, s_q, kv_format, page_block_size, and optionally
-    extra_topk (a second cache) and cc (compute capability; 90 when absent). Both kernels: the
+    extra_topk (a second cache) and arch (sm90 when absent). Both kernels: the
     main one (with splits) and the combine."""
     h_q = problem["h_q"]
     d_qk = problem.get("d_qk", 576)
     fmt = problem.get("kv_format", "bf16")
     layout = {"fp8": "v32-fp8-656" if d_qk == 576 else "model1-fp8-584"}.get(fmt, fmt)
     fp8 = layout != "bf16"
-    soft = fp8 and problem.get("cc", 90) < 89
-    block_h = _block_h(h_q, schedule, problem.get("cc", 90))
-    lat_t = ("*u8" if soft else "*fp8e4nv") if fp8 else "*bf16"
+    mode = fp8_mode(problem.get("arch", "sm90")) if fp8 else FP8_NATIVE
+    block_h = _block_h(h_q, schedule, problem.get("arch", "sm90"))
+    lat_t = ("*fp8e4nv" if mode == FP8_NATIVE else "*u8") if fp8 else "*bf16"
     scale_t = {"bf16": "*bf16", "v32-fp8-656": "*fp32", "model1-fp8-584": "*u8"}[layout]
     sig = {"q_ptr": "*bf16", "out_ptr": "*bf16", "lse_ptr": "*fp32", "po_ptr": "*fp32", "plse_ptr": "*fp32",
            "sink_ptr": "*fp32"}
@@ -476,7 +454,7 @@ def aot_kernels(problem, schedule):
                  "stride_pot", "stride_pos", "stride_poh", "stride_plt", "stride_pls"):
         sig[name] = "i32"
     extra = bool(problem.get("extra_topk"))
-    consts = {"LAYOUT": LAYOUTS[layout], "D_QK": d_qk, "SOFT_FP8": soft, "UPCAST": False, "HAS_TOPK_LEN": True,
+    consts = {"LAYOUT": LAYOUTS[layout], "D_QK": d_qk, "FP8": FP8_CODE[mode], "UPCAST": False, "HAS_TOPK_LEN": True,
               "HAS_EXTRA": extra, "HAS_XTOPK_LEN": extra, "HAS_SINK": True,
               "FINAL": False, "BLOCK_H": block_h, "BLOCK_N": schedule["BLOCK_N"]}
     for name in consts:

@@ -17,8 +17,9 @@ multiplied (causal prefill skips about half of the work); the other columns of t
 -inf with CLEAN and are left untouched without it. Keys outside every range are never read.
 
 Dtypes: e4m3 q and k with fp32 k_scale (DeepGEMM's fp8_mqa_logits), or bf16 q and k with no
-scale (HAS_SCALE=False). On targets without e4m3 (sm80) the fp8 bytes are read as uint8 and
-decoded exactly to fp16 in software (SOFT_FP8). On the CPU (Triton interpreter) operands are
+scale (HAS_SCALE=False). FP8 says how the e4m3fn bytes are read (dsagen.runtime.targets): as
+e4m3fn, decoded exactly to fp16 with integer ops (sm80: no e4m3 type), or remapped to e4m3fnuz
+(gfx942, whose MFMA reads fnuz) - dsagen.runtime.triton_casts.fp8_operand. On the CPU (Triton interpreter) operands are
 upcast to fp32 (UPCAST; triton issue 11584: bf16 dots are wrong in the interpreter).
 """
 
@@ -26,24 +27,12 @@ import torch
 import triton
 import triton.language as tl
 
+from dsagen.runtime.targets import FP8_CODE, FP8_NATIVE, fp8_mode, fp8_mode_for
+from dsagen.runtime.triton_casts import fp8_dot_unscale, fp8_operand  # e4m3fn bytes on every target
+
 # <dsagen:schedule>
 SCHEDULE = {"BLOCK_Q": 4, "BLOCK_N": 32, "TILES_N": 8, "num_warps": 8, "num_stages": 1}
 # </dsagen:schedule>
-
-
-@triton.jit
-def _e4m3_bits_to_f16(b):
-    """e4m3fn bits (uint8) -> fp16 holding value / 256, exactly (sm80 has no e4m3 type).
-
-    Moving the 7 exponent+mantissa bits up by 7 gives the fp16 with the same exponent field and
-    mantissa; fp16's exponent bias is 8 more than e4m3's, so the result is the value * 2^-8
-    (subnormals included: both formats are subnormal at exponent field 0). The kernels multiply
-    the fp32 dot product by 2^16 to undo both operands' factor. NaN bytes (0x7F/0xFF) would
-    decode to 480, but the kernels never load bytes outside the valid ranges.
-    """
-    x = b.to(tl.uint16)
-    x = ((x & 0x80) << 8) | ((x & 0x7F) << 7)
-    return x.to(tl.float16, bitcast=True)
 
 
 @triton.jit
@@ -62,7 +51,7 @@ def indexer_logits_kernel(
     stride_qs, stride_qh, stride_ks, stride_ws, stride_os,
     H: tl.constexpr, HP: tl.constexpr, D: tl.constexpr,
     BLOCK_Q: tl.constexpr, BLOCK_N: tl.constexpr, TILES_N: tl.constexpr,
-    HAS_SCALE: tl.constexpr, CLEAN: tl.constexpr, UPCAST: tl.constexpr, SOFT_FP8: tl.constexpr,
+    HAS_SCALE: tl.constexpr, CLEAN: tl.constexpr, UPCAST: tl.constexpr, FP8: tl.constexpr,
 ):
     pid_q = tl.program_id(0)
     pid_n = tl.program_id(1)
@@ -92,8 +81,8 @@ def indexer_logits_kernel(
         q = tl.load(q_ptr + r[:, None].to(tl.int64) * stride_qs + hh[:, None] * stride_qh + ds[None, :],
                     mask=m_ok[:, None], other=0.0)
         w = tl.load(w_ptr + r.to(tl.int64) * stride_ws + hh, mask=m_ok, other=0.0)
-        if SOFT_FP8:
-            q = _e4m3_bits_to_f16(q)
+        if HAS_SCALE:
+            q = fp8_operand(q, FP8, UPCAST)
         elif UPCAST:
             q = q.to(tl.float32)
         for n0 in range(a, b, BLOCK_N):
@@ -101,13 +90,13 @@ def indexer_logits_kernel(
             k_ok = cols < b
             kc = tl.minimum(cols, b - 1)  # in-range keys only: never a masked-off NaN
             kt = tl.load(k_ptr + kc[:, None].to(tl.int64) * stride_ks + ds[None, :])
-            if SOFT_FP8:
-                kt = _e4m3_bits_to_f16(kt)
+            if HAS_SCALE:
+                kt = fp8_operand(kt, FP8, UPCAST)
             elif UPCAST:
                 kt = kt.to(tl.float32)
             s = tl.dot(q, tl.trans(kt))  # [BLOCK_Q * HP, BLOCK_N], fp32 accumulation
-            if SOFT_FP8:
-                s = s * 65536.0  # undo the 2^-8 of both decoded operands
+            if HAS_SCALE:
+                s = fp8_dot_unscale(s, FP8)  # undo the decode's power-of-two operand scaling
             s = tl.maximum(s, 0.0) * w[:, None]
             logit = tl.sum(tl.reshape(s, (BLOCK_Q, HP, BLOCK_N)), axis=1)
             if HAS_SCALE:
@@ -134,23 +123,18 @@ def _block_q(schedule, s_q: int, h: int) -> int:
     return max(schedule["BLOCK_Q"], 16 // min(_hp(h), 16))
 
 
-def _soft_fp8(device) -> bool:
-    """Targets without e4m3 types (before sm89) decode the fp8 bytes in software."""
-    return device.type == "cuda" and torch.cuda.get_device_capability(device) < (8, 9)
-
-
-def launch(q, k, k_scale, weights, row_start, row_end, out, *, clean=True, schedule=None, soft_fp8=None):
+def launch(q, k, k_scale, weights, row_start, row_end, out, *, clean=True, schedule=None, fp8_mode=None):
     """q [s_q, H, D] and k [s_kv, D] both e4m3 (k_scale fp32 [s_kv]) or both bf16 (k_scale None),
     weights fp32 [s_q, H], row_start / row_end int32 [s_q], out fp32 [s_q, s_kv] (unit column stride).
-    soft_fp8: decode fp8 in software (default: only on GPUs without e4m3, < sm89)."""
+    fp8_mode: how the e4m3 bytes are read (dsagen.runtime.targets; default: the device's own)."""
     sch = schedule or SCHEDULE
     s_q, h, d = q.shape
     s_kv = k.shape[0]
     if s_q == 0 or s_kv == 0:
         return
     is_fp8 = q.dtype == torch.float8_e4m3fn
-    soft = is_fp8 and (_soft_fp8(q.device) if soft_fp8 is None else soft_fp8)
-    if soft:
+    mode = (fp8_mode or fp8_mode_for(q.device)) if is_fp8 else FP8_NATIVE
+    if mode != FP8_NATIVE:  # soft and fnuz decode the bytes themselves
         q, k = q.view(torch.uint8), k.view(torch.uint8)
     bq = _block_q(sch, s_q, h)
     bn = sch["BLOCK_N"]
@@ -162,28 +146,28 @@ def launch(q, k, k_scale, weights, row_start, row_end, out, *, clean=True, sched
         q.stride(0), q.stride(1), k.stride(0), weights.stride(0), out.stride(0),
         H=h, HP=_hp(h), D=d, BLOCK_Q=bq, BLOCK_N=bn, TILES_N=tiles,
         HAS_SCALE=k_scale is not None, CLEAN=bool(clean),
-        UPCAST=q.device.type == "cpu" and not soft, SOFT_FP8=soft,
+        UPCAST=q.device.type == "cpu", FP8=FP8_CODE[mode],
         num_warps=sch["num_warps"], num_stages=sch["num_stages"],
     )
 
 
 def aot_kernels(problem, schedule):
-    """problem: heads, head_dim (s_q, s_kv unused), optional cc (90 when absent) and dtype
+    """problem: heads, head_dim (s_q, s_kv unused), optional arch (sm90 when absent) and dtype
     ("fp8" default, or "bf16")."""
     h, d = problem["heads"], problem["head_dim"]
     bf16 = problem.get("dtype", "fp8") == "bf16"
-    soft = not bf16 and problem.get("cc", 90) < 89
-    elt = "*bf16" if bf16 else ("*u8" if soft else "*fp8e4nv")
+    mode = FP8_NATIVE if bf16 else fp8_mode(problem.get("arch", "sm90"))
+    elt = "*bf16" if bf16 else ("*fp8e4nv" if mode == FP8_NATIVE else "*u8")
     sig = {
         "q_ptr": elt, "k_ptr": elt, "k_scale_ptr": "*fp32", "w_ptr": "*fp32",
         "start_ptr": "*i32", "end_ptr": "*i32", "out_ptr": "*fp32",
         "s_q": "i32", "s_kv": "i32",
         "stride_qs": "i32", "stride_qh": "i32", "stride_ks": "i32", "stride_ws": "i32", "stride_os": "i32",
         "H": "constexpr", "HP": "constexpr", "D": "constexpr", "BLOCK_Q": "constexpr", "BLOCK_N": "constexpr", "TILES_N": "constexpr",
-        "HAS_SCALE": "constexpr", "CLEAN": "constexpr", "UPCAST": "constexpr", "SOFT_FP8": "constexpr",
+        "HAS_SCALE": "constexpr", "CLEAN": "constexpr", "UPCAST": "constexpr", "FP8": "constexpr",
     }
     consts = {"H": h, "HP": _hp(h), "D": d, "BLOCK_Q": _block_q(schedule, problem.get("s_q", 1), h),
               "BLOCK_N": schedule["BLOCK_N"], "TILES_N": schedule.get("TILES_N", 1), "HAS_SCALE": not bf16, "CLEAN": True, "UPCAST": False,
-              "SOFT_FP8": soft}
+              "FP8": FP8_CODE[mode]}
     return [{"name": "indexer_logits_kernel", "fn": indexer_logits_kernel, "signature": sig,
              "constexprs": consts, "num_warps": schedule["num_warps"], "num_stages": schedule["num_stages"]}]

@@ -31,24 +31,12 @@ import torch
 import triton
 import triton.language as tl
 
+from dsagen.runtime.targets import FP8_CODE, FP8_NATIVE, fp8_mode, fp8_mode_for
+from dsagen.runtime.triton_casts import fp8_dot_unscale, fp8_operand  # e4m3fn bytes on every target
+
 # <dsagen:schedule>
 SCHEDULE = {"BLOCK_Q": 2, "BLOCK_N": 64, "TILES_N": 4, "num_warps": 8, "num_stages": 2}
 # </dsagen:schedule>
-
-
-@triton.jit
-def _e4m3_bits_to_f16(b):
-    """e4m3fn bits (uint8) -> fp16 holding value / 256, exactly (sm80 has no e4m3 type).
-
-    Moving the 7 exponent+mantissa bits up by 7 gives the fp16 with the same exponent field and
-    mantissa; fp16's exponent bias is 8 more than e4m3's, so the result is the value * 2^-8
-    (subnormals included: both formats are subnormal at exponent field 0). The kernels multiply
-    the fp32 dot product by 2^16 to undo both operands' factor. NaN bytes (0x7F/0xFF) would
-    decode to 480, but the kernels never load bytes outside the valid ranges.
-    """
-    x = b.to(tl.uint16)
-    x = ((x & 0x80) << 8) | ((x & 0x7F) << 7)
-    return x.to(tl.float16, bitcast=True)
 
 
 @triton.jit
@@ -58,7 +46,7 @@ def indexer_logits_paged_kernel(
     stride_qb, stride_qn, stride_qh, stride_block, stride_tb, stride_ws, stride_os, stride_cb,
     H: tl.constexpr, HP: tl.constexpr, D: tl.constexpr, BLOCK_KV: tl.constexpr,
     BLOCK_Q: tl.constexpr, BLOCK_N: tl.constexpr, TILES_N: tl.constexpr,
-    CLEAN: tl.constexpr, UPCAST: tl.constexpr, SOFT_FP8: tl.constexpr, PER_ROW: tl.constexpr,
+    CLEAN: tl.constexpr, UPCAST: tl.constexpr, FP8: tl.constexpr, PER_ROW: tl.constexpr,
 ):
     pid = tl.program_id(0)
     pid_n = tl.program_id(1)
@@ -88,10 +76,7 @@ def indexer_logits_paged_kernel(
         q = tl.load(q_ptr + b.to(tl.int64) * stride_qb + mi[:, None] * stride_qn + hh[:, None] * stride_qh
                     + ds[None, :], mask=m_ok[:, None], other=0.0)
         w = tl.load(w_ptr + (b * next_n + mi).to(tl.int64) * stride_ws + hh, mask=m_ok, other=0.0)
-        if SOFT_FP8:
-            q = _e4m3_bits_to_f16(q)
-        elif UPCAST:
-            q = q.to(tl.float32)
+        q = fp8_operand(q, FP8, UPCAST)
         for n0 in range(c0, e, BLOCK_N):
             pos = n0 + tl.arange(0, BLOCK_N)
             pc = tl.minimum(pos, e - 1)  # positions inside the context only: no stray reads
@@ -101,13 +86,8 @@ def indexer_logits_paged_kernel(
             base = tl.where(blk_ok, blk, 0).to(tl.int64) * stride_block
             kt = tl.load(kv_ptr + (base + off * D)[:, None] + ds[None, :], mask=blk_ok[:, None], other=0.0)
             sc = tl.load(kv_f32_ptr + (base + BLOCK_KV * D) // 4 + off, mask=blk_ok, other=0.0)
-            if SOFT_FP8:
-                kt = _e4m3_bits_to_f16(kt)
-            elif UPCAST:
-                kt = kt.to(tl.float32)
-            s = tl.dot(q, tl.trans(kt))  # [BLOCK_Q * HP, BLOCK_N], fp32 accumulation
-            if SOFT_FP8:
-                s = s * 65536.0  # undo the 2^-8 of both decoded operands
+            kt = fp8_operand(kt, FP8, UPCAST)
+            s = fp8_dot_unscale(tl.dot(q, tl.trans(kt)), FP8)  # [BLOCK_Q * HP, BLOCK_N], fp32 accumulation
             s = tl.maximum(s, 0.0) * w[:, None]
             logit = tl.sum(tl.reshape(s, (BLOCK_Q, HP, BLOCK_N)), axis=1) * sc[None, :]
             visible = (pos[None, :] <= last[:, None]) & blk_ok[None, :]
@@ -135,26 +115,23 @@ def _block_q(schedule, next_n: int, h: int) -> int:
     return max(bq, 16 // min(_hp(h), 16))
 
 
-def _soft_fp8(device) -> bool:
-    return device.type == "cuda" and torch.cuda.get_device_capability(device) < (8, 9)
-
-
 def launch(q, kv_cache, weights, context_lens, block_table, out, *, max_context_len, clean=True,
-           schedule=None, soft_fp8=None):
+           schedule=None, fp8_mode=None):
     """q e4m3 [B, next_n, H, D], kv_cache uint8 [nb, block_kv, 1, D+4] (contiguous), weights fp32
     [B*next_n, H], context_lens int32 [B] or [B, next_n] (unit last stride; the 2-D lengths at most
     max_context_len), block_table int32 [B, max_blocks], out fp32 [B*next_n, max_context_len] (unit
-    column stride)."""
+    column stride). fp8_mode: how the e4m3 bytes are read (dsagen.runtime.targets; default: the
+    device's own)."""
     sch = schedule or SCHEDULE
     bsz, next_n, h, d = q.shape
     if bsz == 0 or max_context_len == 0:
         return
     block_kv = kv_cache.shape[1]
-    soft = _soft_fp8(q.device) if soft_fp8 is None else soft_fp8
+    mode = fp8_mode or fp8_mode_for(q.device)
     kv_u8 = kv_cache.view(torch.uint8)
-    kv_bytes = kv_u8 if soft else kv_u8.view(torch.float8_e4m3fn)
+    kv_bytes = kv_u8.view(torch.float8_e4m3fn) if mode == FP8_NATIVE else kv_u8  # soft, fnuz: bytes
     kv_f32 = kv_u8.view(torch.float32)
-    if soft:
+    if mode != FP8_NATIVE:
         q = q.view(torch.uint8)
     bq = _block_q(sch, next_n, h)
     n_q_tiles = triton.cdiv(next_n, bq)
@@ -167,17 +144,17 @@ def launch(q, kv_cache, weights, context_lens, block_table, out, *, max_context_
         q.stride(0), q.stride(1), q.stride(2), kv_u8.stride(0), block_table.stride(0), weights.stride(0),
         out.stride(0), context_lens.stride(0) if context_lens.dim() == 2 else 0,
         H=h, HP=_hp(h), D=d, BLOCK_KV=block_kv, BLOCK_Q=bq, BLOCK_N=bn, TILES_N=tiles,
-        CLEAN=bool(clean), UPCAST=q.device.type == "cpu" and not soft, SOFT_FP8=soft,
+        CLEAN=bool(clean), UPCAST=q.device.type == "cpu", FP8=FP8_CODE[mode],
         PER_ROW=context_lens.dim() == 2,
         num_warps=sch["num_warps"], num_stages=sch["num_stages"],
     )
 
 
 def aot_kernels(problem, schedule):
-    """problem: heads, head_dim, next_n, block_kv (batch, context_len unused), optional cc (90)."""
+    """problem: heads, head_dim, next_n, block_kv (batch, context_len unused), optional arch (sm90)."""
     h, d = problem["heads"], problem["head_dim"]
-    soft = problem.get("cc", 90) < 89
-    elt = "*u8" if soft else "*fp8e4nv"
+    mode = fp8_mode(problem.get("arch", "sm90"))
+    elt = "*fp8e4nv" if mode == FP8_NATIVE else "*u8"
     sig = {
         "q_ptr": elt, "kv_ptr": elt, "kv_f32_ptr": "*fp32", "w_ptr": "*fp32", "ctx_ptr": "*i32",
         "table_ptr": "*i32", "out_ptr": "*fp32",
@@ -186,11 +163,11 @@ def aot_kernels(problem, schedule):
         "stride_ws": "i32", "stride_os": "i32", "stride_cb": "i32",
         "H": "constexpr", "HP": "constexpr", "D": "constexpr", "BLOCK_KV": "constexpr",
         "BLOCK_Q": "constexpr", "BLOCK_N": "constexpr", "TILES_N": "constexpr",
-        "CLEAN": "constexpr", "UPCAST": "constexpr", "SOFT_FP8": "constexpr", "PER_ROW": "constexpr",
+        "CLEAN": "constexpr", "UPCAST": "constexpr", "FP8": "constexpr", "PER_ROW": "constexpr",
     }
     consts = {"H": h, "HP": _hp(h), "D": d, "BLOCK_KV": problem.get("block_kv", 64),
               "BLOCK_Q": _block_q(schedule, problem.get("next_n", 1), h), "BLOCK_N": schedule["BLOCK_N"],
               "TILES_N": schedule.get("TILES_N", 1),
-              "CLEAN": True, "UPCAST": False, "SOFT_FP8": soft, "PER_ROW": bool(problem.get("per_row_lens"))}
+              "CLEAN": True, "UPCAST": False, "FP8": FP8_CODE[mode], "PER_ROW": bool(problem.get("per_row_lens"))}
     return [{"name": "indexer_logits_paged_kernel", "fn": indexer_logits_paged_kernel, "signature": sig,
              "constexprs": consts, "num_warps": schedule["num_warps"], "num_stages": schedule["num_stages"]}]

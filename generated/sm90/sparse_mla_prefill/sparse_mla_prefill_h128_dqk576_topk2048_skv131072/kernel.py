@@ -26,10 +26,10 @@ On the CPU (Triton interpreter) UPCAST feeds tl.dot fp32 operands (triton issue 
 the bf16 output to nearest even on the bits (the interpreter's own cast truncates).
 """
 
-import torch
 import triton
 import triton.language as tl
 
+from dsagen.runtime.targets import cc, code_arch
 from dsagen.runtime.triton_casts import to_out as _to_out  # fp32 -> bf16 rounding to nearest even, also on CPU
 
 # <dsagen:schedule>
@@ -133,19 +133,13 @@ def sparse_mla_prefill_kernel(
 
 # ---- host side -----------------------------------------------------------------------------
 
-def _cc(device):
-    if device.type != "cuda":
-        return None
-    major, minor = torch.cuda.get_device_capability(device)
-    return major * 10 + minor
-
-
-def block_h_for(h_q: int, sch, cc=None) -> int:
+def block_h_for(h_q: int, sch, arch=None) -> int:
     """Heads per program: the schedule's BLOCK_H, no wider than h_q needs (>= 16 for tl.dot), and
     at most 32 before sm90 (mma.sync keeps q and the BLOCK_H x 512 fp32 accumulator in registers)
     and on sm100 (tcgen05's tensor memory cannot hold a 64 x 512 accumulator plus the logits)."""
     bh = max(16, min(sch["BLOCK_H"], triton.next_power_of_2(h_q)))
-    if cc is not None and (cc < 90 or cc >= 100):
+    c = cc(arch)
+    if c is not None and (c < 90 or c >= 100):
         bh = min(bh, 32)
     return bh
 
@@ -159,7 +153,7 @@ def launch(q, kv, indices, topk_length, attn_sink, out, max_logits, lse, *, sm_s
     if s_q == 0 or h_q == 0:
         return
     device = q.device
-    block_h = block_h_for(h_q, sch, _cc(device))
+    block_h = block_h_for(h_q, sch, code_arch(device))
     dummy = lse
     grid = (s_q, triton.cdiv(h_q, block_h))
     sparse_mla_prefill_kernel[grid](
@@ -178,8 +172,8 @@ def launch(q, kv, indices, topk_length, attn_sink, out, max_logits, lse, *, sm_s
 
 
 def aot_kernels(problem, schedule):
-    """problem: h_q, d_qk, d_v, topk, s_q, s_kv, and optionally cc (90 when absent)."""
-    block_h = block_h_for(problem["h_q"], schedule, problem.get("cc", 90))
+    """problem: h_q, d_qk, d_v, topk, s_q, s_kv, and optionally arch (sm90 when absent)."""
+    block_h = block_h_for(problem["h_q"], schedule, problem.get("arch", "sm90"))
     sig = {"q_ptr": "*bf16", "kv_ptr": "*bf16", "idx_ptr": "*i32", "topk_len_ptr": "*i32", "sink_ptr": "*fp32",
            "out_ptr": "*bf16", "maxl_ptr": "*fp32", "lse_ptr": "*fp32",
            "h_q": "i32", "s_kv": "i32", "topk": "i32", "qk_scale": "fp32"}
