@@ -21,7 +21,7 @@ NOT_MMA_KERNELS = ("combine",)   # split-K merge kernels: CUDA-core math by desi
 # entry key -> (what the compiled code shows, why), measured from AOT compiles (2026-12-02)
 GAPS = {
     "sm90/sparse_mla_decode/sparse_mla_decode_h128_dqk576_topk2048_fp8_b1":
-        ("mma.sync", "b1: the pick is BLOCK_H 16 (fills 132 SMs at batch 1); M 16 < one warpgroup's 64 rows"),
+        ("mma.sync", "b1: the pick is BLOCK_H 32 x BLOCK_N 32 (fills 132 SMs at batch 1); M 32 < one warpgroup's 64 rows"),
     "sm90/sparse_mla_decode/sparse_mla_decode_h128_dqk576_topk2048_fp8_b32":
         ("n<64", "BLOCK_N 16 gives HGMMA 64x8x16; wider KV steps spill beside the 64 x 512 accumulator"),
     "sm90/sparse_mla_decode/sparse_mla_decode_h128_dqk576_topk2048_fp8_b128":
