@@ -131,3 +131,27 @@ def test_fp8_modes_select_the_same():
     assert torch.equal(outs[0], outs[1]) and torch.equal(outs[0], outs[2])
     for out in outs[1:]:
         _check(out, _reference(q8, k8, ks, w), start, end, k)
+
+
+def test_relu_zeros_more_than_1024_ties_no_padding():
+    """SGLang #30645's shape (../shared/DSA_FACTS.md section 13), scaled to the interpreter: most keys
+    point away from the query, so their ReLU logits are exact zeros (2900 ties) behind 100 positive
+    winners at k 1024: the fused kernel fills the 924 remaining slots with zeros, never -1."""
+    g = torch.Generator().manual_seed(3)
+    s_kv, h, d, k = 3000, 2, 64, 1024
+    qdir = torch.randn(d, generator=g)
+    keys = torch.randn(s_kv, d, generator=g)
+    keys -= (keys @ qdir)[:, None] * qdir / qdir.dot(qdir)             # orthogonal to q ...
+    keys -= 0.5 * qdir                                                  # ... then pointing away
+    win = torch.randperm(s_kv, generator=g)[:100]
+    keys[win] += 1.0 * qdir                                             # 100 keys towards q
+    q8, _ = fp8.quantize_indexer_keys(qdir.repeat(1, h, 1).reshape(h, d))
+    q8 = q8.reshape(1, h, d)
+    k8, ks = fp8.quantize_indexer_keys(keys)
+    w = torch.ones(1, h)
+    start, end = torch.zeros(1, dtype=torch.int32), torch.full((1,), s_kv, dtype=torch.int32)
+    ref = _reference(q8, k8, ks, w)
+    assert int((ref[0] > 0).sum()) == 100 and int((ref[0] == 0).sum()) == s_kv - 100
+    out = indexer_topk_fused(q8, k8, ks, w, start, end, k)
+    _check(out, ref, start, end, k)
+    assert bool((out >= 0).all()) and set(win.tolist()) <= set(out[0].tolist())

@@ -132,6 +132,49 @@ def test_many_ties_at_threshold(k):
     assert int((vals == 1.0).sum()) == 3
 
 
+# ---------------------------------------------------------------- regression cases of the peers
+# (../shared/DSA_FACTS.md section 13): each failed in a shipped top-k.
+def test_relu_zeros_more_than_1024_ties_no_padding():
+    """SGLang #30645: 100 positive winners and 8220 exact zeros (ReLU) at k 2048: the 1948 slots
+    after the winners are zeros, never -1 padding."""
+    g = _gen(5)
+    n, k = 8320, 2048
+    x = torch.zeros(1, n)
+    x[0, torch.randperm(n, generator=g)[:100]] = torch.rand(100, generator=g) + 0.5
+    out = _run_and_check(x, k)
+    assert bool((out >= 0).all())
+    assert int((x[0, out[0].long()] > 0).sum()) == 100
+
+
+def test_scores_below_fp16_range_stay_ordered():
+    """cuDNN #446: scores below -65504 collapse when a coarse key is fp16; fp32 keys keep their order."""
+    g = _gen(6)
+    x = -(7.0e4 + torch.rand(2, 4000, generator=g) * 1.0e6)   # all distinct, all < -65504
+    _run_and_check(x, 64)
+
+
+def test_threshold_bucket_over_4096_entries():
+    """SGLang #36807: more than 4096 entries share the threshold's leading key bits (distinct fp32
+    values 1 ulp apart around 1.0) behind k - 5 clear winners: the exact k-th is still found."""
+    g = _gen(7)
+    n, k = 6000, 2048
+    x = (torch.tensor(1.0).view(torch.int32) + torch.randperm(n, generator=g).to(torch.int32)).view(torch.float32)
+    x = x.reshape(1, n).clone()
+    x[0, torch.randperm(n, generator=g)[: k - 5]] += 10.0
+    _run_and_check(x, k)
+
+
+def test_out_of_range_lanes_are_not_counted():
+    """Ragged rows whose range ends mid-tile: lanes past the end hold larger values than any in range
+    and must not enter the count (a row with exactly k valid entries, TileLang #2513, included)."""
+    x = torch.arange(3000, dtype=torch.float32).repeat(3, 1)
+    starts = torch.tensor([0, 100, 2000], dtype=torch.int32)
+    ends = torch.tensor([64, 1100, 2064], dtype=torch.int32)   # rows 0 and 2: exactly k = 64 valid
+    out = _run_and_check(x, 64, starts, ends)
+    assert torch.equal(out[0].sort().values, torch.arange(64, dtype=torch.int32))
+    assert torch.equal(out[2].sort().values, torch.arange(2000, 2064, dtype=torch.int32))
+
+
 @pytest.mark.parametrize("k", [1, 7, 64], ids=lambda k: f"near_equal_n2000_k{k}")
 def test_near_equal_values(k):
     """Values one ulp apart (all keys share their top 24 bits): the last radix pass decides."""
