@@ -1,3 +1,4 @@
+import math
 """topk: problem keys, buckets, sizes, the selection check and the inputs it is checked and timed on."""
 
 import torch
@@ -103,15 +104,28 @@ def _traffic(problem: dict, schedule: dict, arch) -> dict:
     splits = 1
     if rows < 2 * arch.sms and int(schedule.get("MAX_SPLITS", 1)) > 1:
         splits = max(1, min(int(schedule["MAX_SPLITS"]), n // max(int(schedule.get("MIN_SPLIT_COLS", n)), 1)))
+    cuda = 16.0 * rows * n
     if splits > 1:
         reads = passes + 1
+    elif int(schedule.get("FILTER", 0)) and int(problem["k"]) <= 8192:
+        # one read; for a row in random order about k (1 + ln(n / k)) entries pass the running
+        # threshold, into a scratch of 2 KP, cut back by a bitonic sort of 2 KP entries each time
+        # it fills (log2(2 KP) (log2(2 KP) + 1) / 2 compare-exchange stages, ~4 ops per entry)
+        k = int(problem["k"])
+        kp = max(16, int(schedule.get("BLOCK_N", 1024)), 1 << max(k - 1, 1).bit_length())
+        passed = min(n, k * (1.0 + math.log(max(n / k, 1.0))))
+        sorts = 1 + passed / kp
+        lg = math.log2(2 * kp)
+        cuda += rows * sorts * 2 * kp * lg * (lg + 1) / 2 * 4
+        return {"extra_bytes": rows * (passed + sorts * 2 * kp) * 8 * L2_REREAD, "cuda_flops": cuda,
+                "splits": 1, "mma_eff": 1.0}
     else:
         bucket = n / 2 ** max(bits - 6, 0)
         reads = 2 if 0 < int(schedule.get("CAP", 0)) and bucket <= int(schedule["CAP"]) else passes
     row_bytes = rows * n * 4
     # a histogram update per element and read (ballots + shared atomics): ~16 CUDA-core ops
     return {"extra_bytes": row_bytes * (reads - 1) * (1.0 if n * 4 > 2**20 else L2_REREAD),
-            "cuda_flops": 16.0 * rows * n * reads, "splits": splits, "mma_eff": 1.0}
+            "cuda_flops": cuda * reads, "splits": splits, "mma_eff": 1.0}
 
 
 OP = Operator(

@@ -34,6 +34,15 @@ per pass; each program adds its chunk's histogram to the row's global histogram 
 atomics and replays the digit choices of the earlier passes from those histograms; the
 collection takes output slots from per-row atomic counters, one atomic per tile.
 
+Filter variant (FILTER 1, k <= 8192; DeepSelect's scheme): one read of the row. Each tile's
+entries strictly above the running threshold are appended to the program's scratch of 2 * KP
+entries (KP = next power of two >= k and >= BLOCK_N); when a tile would overflow it, the
+scratch is sorted and cut to its best KP, whose k-th entry becomes the threshold. An entry is
+(signed key << 32 | ~column), one int64, so one sort orders by value and breaks ties towards the
+lower column, and later columns equal to the threshold are rejected. At the end the scratch is
+sorted once more and its first k columns written, best first. For a row in random order about
+k * (1 + ln(n / k)) entries pass the filter, so the scratch costs a few sorts of 2 * KP entries.
+
 Output order: in topk_kernel, the columns above the k-th value (those above the threshold
 bucket in ascending order, then the rest of the bucket's in ascending order), then the ties at
 the k-th value, lowest columns first, then -1. The split variant's order (and which ties it
@@ -46,8 +55,11 @@ import triton
 import triton.language as tl
 
 # <dsagen:schedule>
-SCHEDULE = {"BLOCK_N": 1024, "RADIX_BITS": 11, "CAP": 4096, "MAX_SPLITS": 16, "MIN_SPLIT_COLS": 16384, "num_warps": 8, "num_stages": 1}
+SCHEDULE = {"BLOCK_N": 1024, "RADIX_BITS": 11, "CAP": 4096, "FILTER": 0, "MAX_SPLITS": 16, "MIN_SPLIT_COLS": 16384, "num_warps": 8, "num_stages": 1}
 # </dsagen:schedule>
+
+FILTER_MAX_K = 8192  # the filter variant sorts 2 * next_pow2(k) int64 entries in one program
+_EMPTY = tl.constexpr(-(2**63))  # below every real filter entry
 
 
 @triton.jit
@@ -211,6 +223,71 @@ def topk_kernel(
 
 
 @triton.jit
+def _filter_entries(x, c):
+    """(signed order-preserving key << 32) | ~column: one int64 whose order is value, then the lower
+    column; -0.0 == +0.0 and NaN below -inf, as _keys."""
+    skey = (_keys(x) ^ 0x80000000).to(tl.int32, bitcast=True)
+    return (skey.to(tl.int64) << 32) | (~c).to(tl.uint32, bitcast=True).to(tl.int64)
+
+
+@triton.jit
+def _filter_compact(buf, count, k_sel, KP: tl.constexpr):
+    """Sort the scratch, keep its best KP entries: (new count, threshold, the kept entries)."""
+    tl.debug_barrier()  # every thread's appends visible before the reload
+    offs = tl.arange(0, 2 * KP)
+    v = tl.sort(tl.load(buf + offs, mask=offs < count, other=_EMPTY), descending=True)
+    top, _ = tl.split(tl.permute(tl.reshape(v, (2, KP)), (1, 0)))
+    tl.debug_barrier()
+    tl.store(buf + tl.arange(0, KP), top)
+    tl.debug_barrier()
+    kth = tl.sum(tl.where(tl.arange(0, KP) == k_sel - 1, top, 0), axis=0)
+    thr = tl.where(count >= k_sel, kth, _EMPTY)
+    return tl.minimum(count, KP), thr, top
+
+
+@triton.jit
+def topk_filter_kernel(
+    x_ptr, start_ptr, end_ptr, out_ptr, scratch_ptr,
+    rows, k_sel, stride_xr, stride_or,
+    BLOCK_N: tl.constexpr, KP: tl.constexpr,
+):
+    """Persistent programs, one row at a time, each row read once (the filter variant)."""
+    pid = tl.program_id(0)
+    buf = scratch_ptr + pid.to(tl.int64) * (2 * KP)
+    offs = tl.arange(0, BLOCK_N)
+    one64 = tl.full((), 1, tl.int64)
+    for row in range(pid, rows, tl.num_programs(0)):
+        row64 = row * one64
+        start = tl.load(start_ptr + row64)
+        end = tl.load(end_ptr + row64)
+        xrow = x_ptr + row64 * stride_xr
+        orow = out_ptr + row64 * stride_or
+        n = tl.maximum(end - start, 0)
+        if n <= k_sel:
+            _write_all(orow, start, n, k_sel, offs, BLOCK_N)
+        else:
+            count = 0
+            thr = tl.full((), _EMPTY, tl.int64)
+            for c0 in range(start, end, BLOCK_N):
+                c = c0 + offs
+                m = c < end
+                ent = _filter_entries(tl.load(xrow + c, mask=m, other=0.0), c)
+                cand = m & (ent > thr)
+                nc = tl.sum(cand.to(tl.int32), axis=0)
+                if count + nc > 2 * KP:
+                    count, thr, _ = _filter_compact(buf, count, k_sel, KP)
+                    cand = m & (ent > thr)
+                    nc = tl.sum(cand.to(tl.int32), axis=0)
+                tl.store(buf + count + tl.cumsum(cand.to(tl.int32), axis=0) - 1, ent, mask=cand)
+                count += nc
+            count, thr, top = _filter_compact(buf, count, k_sel, KP)
+            j = tl.arange(0, KP)
+            col = ~((top & 0xFFFFFFFF).to(tl.int32))
+            tl.store(orow + j, col, mask=j < k_sel)
+            tl.debug_barrier()  # done with the scratch before the next row refills it
+
+
+@triton.jit
 def _replay(hist_row, k_sel, NPASS_DONE: tl.constexpr, RADIX_BITS: tl.constexpr):
     """Row state after NPASS_DONE passes, from the global histograms (same in every program)."""
     NB: tl.constexpr = 1 << RADIX_BITS
@@ -324,6 +401,11 @@ def num_splits(rows: int, row_len: int, schedule: dict, device) -> int:
     return max(1, min(s["MAX_SPLITS"], -(-target // rows), by_len))
 
 
+def filter_kp(k: int, block_n: int) -> int:
+    """The filter variant's KP: the scratch (2 * KP entries) holds KP survivors plus a whole tile."""
+    return max(16, block_n, triton.next_power_of_2(k))
+
+
 def launch(logits, row_starts, row_ends, out, *, k, schedule=None, splits=None):
     """Write int32 out[rows, k] (columns of the k largest logits per row range, -1 padded).
 
@@ -341,6 +423,14 @@ def launch(logits, row_starts, row_ends, out, *, k, schedule=None, splits=None):
     if splits is None:
         splits = num_splits(rows, n, s, logits.device)
     meta = dict(BLOCK_N=s["BLOCK_N"], RADIX_BITS=s["RADIX_BITS"], num_warps=s["num_warps"], num_stages=s["num_stages"])
+    if s.get("FILTER") and k <= FILTER_MAX_K and (splits <= 1 or n == 0):
+        programs = min(rows, PROGRAMS_PER_SM * _num_sms(logits.device))
+        kp = filter_kp(k, s["BLOCK_N"])
+        scratch = torch.empty(programs, 2 * kp, dtype=torch.int64, device=logits.device)
+        topk_filter_kernel[(programs,)](logits, row_starts, row_ends, out, scratch, rows, k, logits.stride(0),
+                                        out.stride(0), BLOCK_N=s["BLOCK_N"], KP=kp, num_warps=s["num_warps"],
+                                        num_stages=s["num_stages"])
+        return None
     if splits <= 1 or n == 0:
         programs = min(rows, PROGRAMS_PER_SM * _num_sms(logits.device))
         cap = max(int(s["CAP"]), 0)
@@ -376,6 +466,13 @@ def aot_kernels(problem: dict, schedule: dict) -> list:
                       "BLOCK_N": "constexpr", "RADIX_BITS": "constexpr"},
         "constexprs": dict(consts), **opts,
     }]
+    if s.get("FILTER") and problem.get("k", 2048) <= FILTER_MAX_K:
+        kernels[0] = {
+            "name": "topk_filter_kernel", "fn": topk_filter_kernel,
+            "signature": {**common, "out_ptr": "*i32", "scratch_ptr": "*i64", "rows": "i32", "k_sel": "i32",
+                          "stride_xr": "i32", "stride_or": "i32", "BLOCK_N": "constexpr", "KP": "constexpr"},
+            "constexprs": {"BLOCK_N": s["BLOCK_N"], "KP": filter_kp(problem.get("k", 2048), s["BLOCK_N"])}, **opts,
+        }
     rows, row_len = problem.get("rows", 1), problem.get("row_len", 1 << 17)
     if s["MAX_SPLITS"] > 1 and rows < 2 * 132 and row_len >= 2 * s["MIN_SPLIT_COLS"]:
         npass = -(-32 // s["RADIX_BITS"])
