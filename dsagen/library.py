@@ -74,7 +74,8 @@ def sparse_mla_prefill(q: Tensor, kv: Tensor, indices: Tensor, sm_scale: float, 
     """(out bf16 [s_q, h_q, d_v], max_logits fp32 [s_q, h_q], lse fp32 [s_q, h_q])."""
     from dsagen import ops
 
-    return ops.sparse_mla_prefill(q, kv, indices, sm_scale, d_v, attn_sink, topk_length)
+    with torch.no_grad():   # autograd is registered below; the native call must not record its own
+        return ops.sparse_mla_prefill(q, kv, indices, sm_scale, d_v, attn_sink, topk_length)
 
 
 @sparse_mla_prefill.register_fake
@@ -83,6 +84,42 @@ def _(q, kv, indices, sm_scale, d_v=512, attn_sink=None, topk_length=None):
     return (q.new_empty((s_q, h_q, d_v), dtype=torch.bfloat16),
             q.new_empty((s_q, h_q), dtype=torch.float32),
             q.new_empty((s_q, h_q), dtype=torch.float32))
+
+
+@torch.library.custom_op(f"{_NS}::sparse_mla_bwd", mutates_args=())
+def sparse_mla_bwd(q: Tensor, kv: Tensor, indices: Tensor, out: Tensor, dout: Tensor, lse: Tensor, sm_scale: float,
+                   d_v: int = 512, attn_sink: Optional[Tensor] = None, topk_length: Optional[Tensor] = None,
+                   deterministic: bool = False) -> tuple[Tensor, Tensor, Tensor]:
+    """(dq bf16 [s_q, h_q, d_qk], dkv bf16 [s_kv, 1, d_qk], dsink fp32 [h_q], zeros without a sink)."""
+    from dsagen import ops
+
+    dq, dkv, dsink = ops.sparse_mla_bwd(q, kv, indices, out, dout, lse, sm_scale, d_v, attn_sink, topk_length,
+                                        deterministic=deterministic)
+    return dq, dkv, dsink if dsink is not None else q.new_zeros((q.shape[1],), dtype=torch.float32)
+
+
+@sparse_mla_bwd.register_fake
+def _(q, kv, indices, out, dout, lse, sm_scale, d_v=512, attn_sink=None, topk_length=None, deterministic=False):
+    return torch.empty_like(q), torch.empty_like(kv), q.new_empty((q.shape[1],), dtype=torch.float32)
+
+
+def _prefill_setup_context(ctx, inputs, output):
+    q, kv, indices, sm_scale, d_v, attn_sink, topk_length = inputs
+    out, _, lse = output
+    ctx.save_for_backward(q, kv, indices, out, lse, attn_sink, topk_length)
+    ctx.sm_scale, ctx.d_v = sm_scale, d_v
+    ctx.mark_non_differentiable(output[1], output[2])
+
+
+def _prefill_backward(ctx, dout, _dmax_logits, _dlse):
+    q, kv, indices, out, lse, attn_sink, topk_length = ctx.saved_tensors
+    dq, dkv, dsink = torch.ops.dsagen.sparse_mla_bwd(
+        q, kv, indices, out, dout.to(out.dtype).contiguous(), lse, ctx.sm_scale, ctx.d_v, attn_sink, topk_length,
+        torch.are_deterministic_algorithms_enabled())
+    return dq, dkv, None, None, None, dsink if attn_sink is not None else None, None
+
+
+torch.library.register_autograd(f"{_NS}::sparse_mla_prefill", _prefill_backward, setup_context=_prefill_setup_context)
 
 
 @torch.library.custom_op(f"{_NS}::sparse_mla_decode", mutates_args=())
@@ -157,6 +194,7 @@ OPS = {
     "indexer_logits_paged": indexer_logits_paged,
     "topk_indices": topk_indices,
     "sparse_mla_prefill": sparse_mla_prefill,
+    "sparse_mla_bwd": sparse_mla_bwd,
     "sparse_mla_decode": sparse_mla_decode,
     "kv_compress": kv_compress,
     "indexer_cache_insert": indexer_cache_insert,

@@ -91,3 +91,12 @@ GEN_FAKE_SCALE = Tol(atol=0.0, rtol=0.0)
 # DeepSeek-V4's KV compressor writes bf16 entries (RMSNorm'd, magnitudes ~1): FlashMLA decode's rule
 # for a bf16 output against the float64 oracle rounded to bf16 (no peer ships this operator).
 KV_COMPRESS_OUT = PeerCheck(1e-3, 2.01 / 128, 5e-6, "FlashMLA's bf16 rule applied to the KV compressor")
+
+# Sparse MLA backward (bf16 dq and dkv, fp32 dsink) against float64 autograd through the forward
+# oracle. The peer's rule is TileLang's (examples/deepseek_v32/sparse_mla_bwd.py: 1 - similarity
+# <= 1e-4 on dq and dkv); a cosine alone would pass a kernel wrong in a few rows, so every element
+# must also sit within 2 bf16 ulps (rtol 2.01/128, FlashMLA's bf16 rule) or an atol of 1e-2 (the
+# gradients of the verify inputs are O(1): Delta comes from the forward's bf16 out, as in every
+# FlashAttention-style backward, and dq / dkv are sums of O(topk) such terms).
+MLA_BWD_GRAD = PeerCheck(1e-2, 2.01 / 128, 1e-4, "TileLang examples/deepseek_v32/sparse_mla_bwd.py (cosine), "
+                                                 "dsagen's element bound")

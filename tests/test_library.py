@@ -6,8 +6,10 @@ import torch
 import dsagen.library  # noqa: F401
 from dsagen.oracle import fp8
 
-# opcheck's default set, minus the autograd-registration check (these ops have no backward).
+# opcheck's default set, minus the autograd-registration check for the ops without a backward.
 CHECKS = ("test_schema", "test_faketensor", "test_aot_dispatch_dynamic")
+CHECKS_AUTOGRAD = CHECKS + ("test_autograd_registration",)
+DIFFERENTIABLE = {"sparse_mla_prefill"}
 # test_schema detects mutation with torch.allclose, which torch 2.13 lacks for float8 tensors
 # ("mul_cpu_reduced_float" not implemented for 'Float8_e4m3fn'); for ops taking fp8 inputs the
 # same property (only the declared argument changes) is checked byte-wise below instead.
@@ -58,10 +60,18 @@ def _paged_args():
 
 def _mla_prefill_args():
     g = _g(3)
-    q = torch.randn(2, 16, 576, generator=g).bfloat16()
-    kv = torch.randn(50, 1, 576, generator=g).bfloat16()
+    q = torch.randn(2, 16, 576, generator=g).bfloat16().requires_grad_()
+    kv = torch.randn(50, 1, 576, generator=g).bfloat16().requires_grad_()
     idx = torch.randint(-1, 50, (2, 1, 32), generator=g, dtype=torch.int32)
-    return q, kv, idx, 576 ** -0.5, 512, None, None
+    sink = torch.randn(16, generator=g).requires_grad_()
+    return q, kv, idx, 576 ** -0.5, 512, sink, torch.tensor([32, 20], dtype=torch.int32)
+
+
+def _mla_bwd_args():
+    q, kv, idx, scale, d_v, sink, tlen = (a.detach() if isinstance(a, torch.Tensor) else a for a in _mla_prefill_args())
+    out, _, lse = dsagen.library.sparse_mla_prefill(q, kv, idx, scale, d_v, sink, tlen)
+    dout = torch.randn(out.shape, generator=_g(12)).bfloat16()
+    return q, kv, idx, out, dout, lse, scale, d_v, sink, tlen, False
 
 
 def _mla_decode_args():
@@ -84,6 +94,7 @@ def _cases():
         "indexer_logits_paged": _paged_args(),
         "topk_indices": (logits, 8, start, end),
         "sparse_mla_prefill": _mla_prefill_args(),
+        "sparse_mla_bwd": _mla_bwd_args(),
         "sparse_mla_decode": _mla_decode_args(),
         "indexer_topk_fused": (q8, k8, ks, w, start, end, 8),
         "indexer_cache_insert": (kc, k8[:3], ks[:3], slots),
@@ -106,7 +117,8 @@ def test_opcheck(name):
     args = _cases()[name]
     packet = getattr(torch.ops.dsagen, name)
     has_fp8 = any(isinstance(a, torch.Tensor) and a.dtype == fp8.E4M3 for a in args)
-    torch.library.opcheck(packet.default, args, test_utils=CHECKS_FP8 if has_fp8 else CHECKS)
+    checks = CHECKS_FP8 if has_fp8 else CHECKS_AUTOGRAD if name in DIFFERENTIABLE else CHECKS
+    torch.library.opcheck(packet.default, args, test_utils=checks)
     if has_fp8:
         mutated = {a.name for a in packet.default._schema.arguments if a.alias_info and a.alias_info.is_write}
         _assert_mutates_only(packet, _cases()[name], mutated)

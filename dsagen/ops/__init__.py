@@ -5,6 +5,7 @@
 - indexer_logits_paged  dsagen/operators/indexer_logits_paged/api.py
 - topk_indices          dsagen/operators/topk/api.py
 - sparse_mla_prefill    dsagen/operators/sparse_mla_prefill/api.py
+- sparse_mla_bwd        dsagen/operators/sparse_mla_bwd/api.py (dq, dkv, d(sink) of sparse_mla_prefill)
 - sparse_mla_decode     dsagen/operators/sparse_mla_decode/api.py
 - indexer_topk_fused    dsagen/operators/indexer_topk_fused/api.py (indexer + top-k, no logits)
 - kv_compress           dsagen/operators/kv_compress/api.py (DeepSeek-V4's CSA / HCA compressor)
@@ -17,6 +18,7 @@ _WHERE = {
     "indexer_logits_paged": "dsagen.operators.indexer_logits_paged.api",
     "topk_indices": "dsagen.operators.topk.api",
     "sparse_mla_prefill": "dsagen.operators.sparse_mla_prefill.api",
+    "sparse_mla_bwd": "dsagen.operators.sparse_mla_bwd.api",
     "sparse_mla_decode": "dsagen.operators.sparse_mla_decode.api",
     "indexer_topk_fused": "dsagen.operators.indexer_topk_fused.api",
     "kv_compress": "dsagen.operators.kv_compress.api",

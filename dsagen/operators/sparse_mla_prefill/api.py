@@ -1,42 +1,18 @@
 """Sparse MLA prefill over a bf16 latent KV (FlashMLA's flash_mla_sparse_fwd semantics)
 (templates/sparse_mla_prefill/triton.py and tilelang.py; oracle: naive.py beside this file).
+
+When q, kv or attn_sink requires grad the call goes through `SparseMLAPrefill` (autograd): the
+forward kernel, then dsagen.operators.sparse_mla_bwd's kernels in backward. dsagen.compat's
+flash_mla_sparse_fwd calls this function, so it is differentiable too; torch.ops.dsagen registers
+the same backward with torch.library (dsagen/library.py).
 """
 
 import torch
 
-from dsagen.operators.sparse_mla_prefill.problem import D_QK_CHOICES, D_V, OP
+from dsagen.operators.sparse_mla_prefill.args import check_inputs, softmax_scale
+from dsagen.operators.sparse_mla_prefill.problem import OP
 from dsagen.runtime.dispatch import kernel_module
 from dsagen.runtime.triton_env import check_device
-
-
-def _check(q, kv, indices, d_v, attn_sink, topk_length):
-    if q.dim() != 3 or q.shape[-1] not in D_QK_CHOICES or q.dtype != torch.bfloat16:
-        raise ValueError(f"q must be bfloat16 [s_q, h_q, 576 or 512], got {q.dtype} {tuple(q.shape)}")
-    if q.stride(-1) != 1:
-        raise ValueError("q must have unit stride in its last dim")
-    s_q, h_q, d_qk = q.shape
-    if h_q < 1 or h_q > 128:
-        raise ValueError(f"q: h_q must be in 1..128, got {h_q}")
-    if d_v != D_V:
-        raise ValueError(f"d_v must be {D_V} (the MLA latent), got {d_v}")
-    if kv.dim() != 3 or kv.shape[1] != 1 or kv.shape[2] != d_qk or kv.dtype != q.dtype:
-        raise ValueError(f"kv must be bfloat16 [s_kv, 1, {d_qk}], got {kv.dtype} {tuple(kv.shape)}")
-    if kv.stride(-1) != 1:
-        raise ValueError("kv must have unit stride in its last dim")
-    if kv.shape[0] >= 2**31:
-        raise ValueError("kv: s_kv must be below 2^31 (indices are int32)")
-    if (indices.dtype != torch.int32 or indices.dim() != 3 or indices.shape[0] != s_q or indices.shape[1] != 1
-            or indices.shape[2] < 1):
-        raise ValueError(f"indices must be int32 [{s_q}, 1, topk], got {indices.dtype} {tuple(indices.shape)}")
-    if indices.stride(-1) != 1:
-        raise ValueError("indices must have unit stride in its last dim")
-    if attn_sink is not None and (attn_sink.dtype != torch.float32 or attn_sink.shape != (h_q,)
-                                  or not attn_sink.is_contiguous()):
-        raise ValueError(f"attn_sink must be contiguous float32 [{h_q}], got {attn_sink.dtype} {tuple(attn_sink.shape)}")
-    if topk_length is not None and (topk_length.dtype != torch.int32 or topk_length.shape != (s_q,)
-                                    or not topk_length.is_contiguous()):
-        raise ValueError(f"topk_length must be contiguous int32 [{s_q}], got {topk_length.dtype} "
-                         f"{tuple(topk_length.shape)}")
 
 
 def _check_out(name, t, shape, dtype):
@@ -58,16 +34,22 @@ def sparse_mla_prefill(q, kv, indices, sm_scale=None, d_v=512, attn_sink=None, t
     d_v:         512 (the value is the first 512 columns of the row).
     attn_sink:   fp32 [h_q] or None: out *= exp(lse) / (exp(lse) + exp(sink)); lse unchanged.
     topk_length: int32 [s_q] or None: only the first topk_length[t] indices of query t count.
-    out, max_logits, lse: optional preallocated outputs.
+    out, max_logits, lse: optional preallocated outputs (not with gradients).
+    When q, kv or attn_sink requires grad (and grad mode is on), the call is recorded for autograd:
+    backward runs dsagen.ops.sparse_mla_bwd (dq, dkv, d(attn_sink); out only: lse and max_logits
+    are non-differentiable).
     Returns (out bf16 [s_q, h_q, 512], max_logits fp32 [s_q, h_q], lse fp32 [s_q, h_q]
     (natural log)); a query with no valid index gets out = 0, lse = +inf, max_logits = -inf.
     """
-    _check(q, kv, indices, d_v, attn_sink, topk_length)
+    check_inputs(q, kv, indices, d_v, attn_sink, topk_length)
+    if _needs_grad(q, kv, attn_sink):
+        if out is not None or max_logits is not None or lse is not None:
+            raise ValueError("out, max_logits and lse cannot be preallocated when q, kv or attn_sink requires grad")
+        return SparseMLAPrefill.apply(q, kv, indices, softmax_scale(q, sm_scale), d_v, attn_sink, topk_length)
     device = check_device(q=q, kv=kv, indices=indices, attn_sink=attn_sink, topk_length=topk_length,
                           out=out, max_logits=max_logits, lse=lse)
     s_q, h_q, d_qk = q.shape
-    if sm_scale is None:
-        sm_scale = d_qk ** -0.5
+    sm_scale = softmax_scale(q, sm_scale)
     if out is None:
         out = torch.empty((s_q, h_q, d_v), dtype=q.dtype, device=device)
     else:
@@ -84,3 +66,29 @@ def sparse_mla_prefill(q, kv, indices, sm_scale=None, d_v=512, attn_sink=None, t
     mod = kernel_module(OP, device, problem)
     mod.launch(q, kv, indices, topk_length, attn_sink, out, max_logits, lse, sm_scale=float(sm_scale))
     return out, max_logits, lse
+
+
+def _needs_grad(*tensors) -> bool:
+    return torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors)
+
+
+class SparseMLAPrefill(torch.autograd.Function):
+    """out differentiable in q, kv and attn_sink; max_logits and lse are marked non-differentiable."""
+
+    @staticmethod
+    def forward(ctx, q, kv, indices, sm_scale, d_v, attn_sink, topk_length):
+        with torch.no_grad():
+            out, max_logits, lse = sparse_mla_prefill(q, kv, indices, sm_scale, d_v, attn_sink, topk_length)
+        ctx.save_for_backward(q, kv, indices, attn_sink, topk_length, out, lse)
+        ctx.sm_scale, ctx.d_v = sm_scale, d_v
+        ctx.mark_non_differentiable(max_logits, lse)
+        return out, max_logits, lse
+
+    @staticmethod
+    def backward(ctx, dout, _dmax_logits, _dlse):
+        from dsagen.operators.sparse_mla_bwd.api import sparse_mla_bwd
+
+        q, kv, indices, attn_sink, topk_length, out, lse = ctx.saved_tensors
+        dq, dkv, dsink = sparse_mla_bwd(q, kv, indices, out, dout.to(out.dtype).contiguous(), lse, ctx.sm_scale,
+                                        ctx.d_v, attn_sink, topk_length)
+        return dq, dkv, None, None, None, dsink, None
