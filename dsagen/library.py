@@ -122,6 +122,57 @@ def _prefill_backward(ctx, dout, _dmax_logits, _dlse):
 torch.library.register_autograd(f"{_NS}::sparse_mla_prefill", _prefill_backward, setup_context=_prefill_setup_context)
 
 
+# ---- indexer training loss -----------------------------------------------------------------
+
+@torch.library.custom_op(f"{_NS}::indexer_kl", mutates_args=())
+def indexer_kl(q_idx: Tensor, weights: Tensor, k_idx: Tensor, q: Tensor, kv: Tensor, attn_lse: Tensor,
+               sm_scale: float, key_start: Optional[Tensor] = None, key_end: Optional[Tensor] = None,
+               indices: Optional[Tensor] = None) -> tuple[Tensor, Tensor]:
+    """(loss fp32 [s_q], stats fp32 [s_q, 2]): KL(attention || indexer) per query (see dsagen.ops.indexer_kl);
+    differentiable in q_idx, weights and k_idx; stats are the row statistics the backward reads."""
+    from dsagen.operators.indexer_kl.api import indexer_kl_forward
+
+    return indexer_kl_forward(q_idx, weights, k_idx, q, kv, attn_lse, sm_scale, key_start, key_end, indices)
+
+
+@indexer_kl.register_fake
+def _(q_idx, weights, k_idx, q, kv, attn_lse, sm_scale, key_start=None, key_end=None, indices=None):
+    return (q_idx.new_empty((q_idx.shape[0],), dtype=torch.float32),
+            q_idx.new_empty((q_idx.shape[0], 2), dtype=torch.float32))
+
+
+@torch.library.custom_op(f"{_NS}::indexer_kl_bwd", mutates_args=())
+def indexer_kl_bwd(q_idx: Tensor, weights: Tensor, k_idx: Tensor, q: Tensor, kv: Tensor, attn_lse: Tensor,
+                   sm_scale: float, key_start: Optional[Tensor], key_end: Optional[Tensor], indices: Optional[Tensor],
+                   stats: Tensor, dloss: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """(dq_idx, dweights, dk_idx) of indexer_kl."""
+    from dsagen.operators.indexer_kl.api import indexer_kl_backward
+
+    return indexer_kl_backward(q_idx, weights, k_idx, q, kv, attn_lse, sm_scale, key_start, key_end, indices,
+                               stats, dloss)
+
+
+@indexer_kl_bwd.register_fake
+def _(q_idx, weights, k_idx, q, kv, attn_lse, sm_scale, key_start, key_end, indices, stats, dloss):
+    return torch.empty_like(q_idx), torch.empty_like(weights), torch.empty_like(k_idx)
+
+
+def _kl_setup_context(ctx, inputs, output):
+    ctx.save_for_backward(*(inputs[:6] + inputs[7:]), output[1])
+    ctx.sm_scale = inputs[6]
+    ctx.mark_non_differentiable(output[1])
+
+
+def _kl_backward(ctx, dloss, _dstats):
+    q_idx, weights, k_idx, q, kv, attn_lse, key_start, key_end, indices, stats = ctx.saved_tensors
+    dq_idx, dweights, dk_idx = torch.ops.dsagen.indexer_kl_bwd(q_idx, weights, k_idx, q, kv, attn_lse, ctx.sm_scale,
+                                                               key_start, key_end, indices, stats, dloss)
+    return dq_idx, dweights, dk_idx, None, None, None, None, None, None, None
+
+
+torch.library.register_autograd(f"{_NS}::indexer_kl", _kl_backward, setup_context=_kl_setup_context)
+
+
 @torch.library.custom_op(f"{_NS}::sparse_mla_decode", mutates_args=())
 def sparse_mla_decode(q: Tensor, k_cache: Tensor, indices: Tensor, sm_scale: float, d_v: int = 512,
                       attn_sink: Optional[Tensor] = None, topk_length: Optional[Tensor] = None,
@@ -195,6 +246,8 @@ OPS = {
     "topk_indices": topk_indices,
     "sparse_mla_prefill": sparse_mla_prefill,
     "sparse_mla_bwd": sparse_mla_bwd,
+    "indexer_kl": indexer_kl,
+    "indexer_kl_bwd": indexer_kl_bwd,
     "sparse_mla_decode": sparse_mla_decode,
     "kv_compress": kv_compress,
     "indexer_cache_insert": indexer_cache_insert,

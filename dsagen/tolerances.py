@@ -100,3 +100,11 @@ KV_COMPRESS_OUT = PeerCheck(1e-3, 2.01 / 128, 5e-6, "FlashMLA's bf16 rule applie
 # FlashAttention-style backward, and dq / dkv are sums of O(topk) such terms).
 MLA_BWD_GRAD = PeerCheck(1e-2, 2.01 / 128, 1e-4, "TileLang examples/deepseek_v32/sparse_mla_bwd.py (cosine), "
                                                  "dsagen's element bound")
+
+# The indexer KL losses (dsagen/operators/indexer_kl): no peer ships them. The loss is an fp32 sum of
+# per-key terms computed from the same bf16 inputs as the float64 oracle; the gradients meet the
+# sparse MLA backward's rule (TileLang's cosine 1e-4 plus 2 bf16 ulps), with an atol for the
+# indexer's smaller gradients (|dq_idx| ~ 0.1-1 on the verify inputs).
+INDEXER_KL_LOSS = PeerCheck(1e-5, 1e-4, None, "dsagen's own (no peer ships this loss)")
+INDEXER_KL_GRAD = PeerCheck(1e-3, 2.01 / 128, 1e-4, "TileLang examples/deepseek_v32/sparse_mla_bwd.py (cosine), "
+                                                    "dsagen's element bound")

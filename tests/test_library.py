@@ -9,7 +9,7 @@ from dsagen.oracle import fp8
 # opcheck's default set, minus the autograd-registration check for the ops without a backward.
 CHECKS = ("test_schema", "test_faketensor", "test_aot_dispatch_dynamic")
 CHECKS_AUTOGRAD = CHECKS + ("test_autograd_registration",)
-DIFFERENTIABLE = {"sparse_mla_prefill"}
+DIFFERENTIABLE = {"sparse_mla_prefill", "indexer_kl"}
 # test_schema detects mutation with torch.allclose, which torch 2.13 lacks for float8 tensors
 # ("mul_cpu_reduced_float" not implemented for 'Float8_e4m3fn'); for ops taking fp8 inputs the
 # same property (only the declared argument changes) is checked byte-wise below instead.
@@ -74,6 +74,22 @@ def _mla_bwd_args():
     return q, kv, idx, out, dout, lse, scale, d_v, sink, tlen, False
 
 
+def _indexer_kl_args():
+    from dsagen.operators.indexer_kl.problem import instance
+
+    t = instance(16, 64, 16, 576, 0, 4, 30, seed=13)
+    return (t["q_idx"].requires_grad_(), t["weights"].requires_grad_(), t["k_idx"].requires_grad_(), t["q"], t["kv"],
+            t["attn_lse"], 576 ** -0.5, t["key_start"], t["key_end"], None)
+
+
+def _indexer_kl_bwd_args():
+    import dsagen.library as lib
+
+    a = [x.detach() if isinstance(x, torch.Tensor) else x for x in _indexer_kl_args()]
+    _, stats = lib.indexer_kl(*a)
+    return (*a, stats, torch.rand(4, generator=_g(14)))
+
+
 def _mla_decode_args():
     g = _g(4)
     kv = torch.randn(2, 64, 1, 576, generator=g)
@@ -95,6 +111,8 @@ def _cases():
         "topk_indices": (logits, 8, start, end),
         "sparse_mla_prefill": _mla_prefill_args(),
         "sparse_mla_bwd": _mla_bwd_args(),
+        "indexer_kl": _indexer_kl_args(),
+        "indexer_kl_bwd": _indexer_kl_bwd_args(),
         "sparse_mla_decode": _mla_decode_args(),
         "indexer_topk_fused": (q8, k8, ks, w, start, end, 8),
         "indexer_cache_insert": (kc, k8[:3], ks[:3], slots),

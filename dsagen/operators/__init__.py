@@ -23,7 +23,7 @@ from dsagen.errors import UsageError
 # The DSA operators `tune` covers by default (kv_compress has problems only in specs with csa or
 # hca layers), then the ones tuned only when named.
 BUILTIN = ("indexer_logits", "indexer_logits_paged", "topk", "sparse_mla_prefill", "sparse_mla_decode",
-           "kv_compress", "sparse_mla_bwd")
+           "kv_compress", "sparse_mla_bwd", "indexer_kl")
 EXTRA = ("indexer_topk_fused",)
 
 

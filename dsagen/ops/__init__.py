@@ -9,6 +9,7 @@
 - sparse_mla_decode     dsagen/operators/sparse_mla_decode/api.py
 - indexer_topk_fused    dsagen/operators/indexer_topk_fused/api.py (indexer + top-k, no logits)
 - kv_compress           dsagen/operators/kv_compress/api.py (DeepSeek-V4's CSA / HCA compressor)
+- indexer_kl            dsagen/operators/indexer_kl/api.py (the indexer's training losses, streamed)
 """
 
 import importlib
@@ -22,6 +23,7 @@ _WHERE = {
     "sparse_mla_decode": "dsagen.operators.sparse_mla_decode.api",
     "indexer_topk_fused": "dsagen.operators.indexer_topk_fused.api",
     "kv_compress": "dsagen.operators.kv_compress.api",
+    "indexer_kl": "dsagen.operators.indexer_kl.api",
 }
 
 __all__ = sorted(_WHERE)

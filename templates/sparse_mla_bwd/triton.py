@@ -32,7 +32,7 @@ from dsagen.runtime.triton_casts import (
 )
 
 # <dsagen:schedule>
-SCHEDULE = {"BLOCK_H": 32, "BLOCK_N": 16, "DET_BLOCK_H": 32, "num_warps": 8, "num_stages": 1}
+SCHEDULE = {"BLOCK_H": 16, "BLOCK_N": 16, "DET_BLOCK_H": 16, "DET_WARPS": 8, "num_warps": 8, "num_stages": 1}
 # </dsagen:schedule>
 
 D_LATENT = 512
@@ -306,7 +306,7 @@ def launch(q, kv, indices, topk_length, attn_sink, out, dout, lse, dq, dkv, delt
             q.stride(0), q.stride(1), kv.stride(0), dout.stride(0), dout.stride(1), lse.stride(0), dkv.stride(0),
             D_ROPE=d_rope, UPCAST=upcast, HAS_SINK=attn_sink is not None,
             BLOCK_H=max(16, min(sch["DET_BLOCK_H"], triton.next_power_of_2(h_q))),
-            num_warps=4,
+            num_warps=sch["DET_WARPS"],
         )
 
 
@@ -338,4 +338,4 @@ def aot_kernels(problem, schedule):
     return [{"name": "sparse_mla_bwd_kernel", "fn": sparse_mla_bwd_kernel, "signature": sig,
              "constexprs": consts, "num_warps": schedule["num_warps"], "num_stages": schedule["num_stages"]},
             {"name": "sparse_mla_bwd_dkv_kernel", "fn": sparse_mla_bwd_dkv_kernel, "signature": det_sig,
-             "constexprs": det_consts, "num_warps": 4, "num_stages": 1}]
+             "constexprs": det_consts, "num_warps": schedule["DET_WARPS"], "num_stages": 1}]

@@ -1,0 +1,257 @@
+"""Indexer KL losses, streamed over key tiles (dsagen/operators/indexer_kl/naive.py has the formulas).
+
+Per query t over its key set (dense: [key_start, key_end); sparse: the in-range indices):
+    I = sum_j w_j ReLU(q_idx_j . k_idx_s),  A = sum_h exp(sm_scale * q_h . kv_s - attn_lse_h),
+    p = A / sum A,  loss = sum_s p (log p - I + LSE(I)).
+Work split: one program per query token; nothing of size [s_q, keys] is ever stored.
+  forward  pass 1 over the key tiles: the online log-sum-exp of I and the sum of A;
+           pass 2: the KL terms. Writes loss [s_q] and the two row statistics [s_q, 2].
+  backward one pass, the statistics known: dI = dloss * (softmax(I) - p) per key, then
+           dw_j += sum_s dI ReLU(x_js), dq_idx_j += sum_s dI w_j [x_js > 0] k_s, and
+           dk_idx[s] += sum_j dI w_j [x_js > 0] q_idx_j with fp32 atomics (keys are shared by
+           many queries, as dkv is in the sparse MLA backward).
+The main attention's logits for A are computed per key tile in head blocks of BLOCK_H (the
+d_qk = 576 row as four 128-wide column groups plus the 64-wide RoPE part, as the MLA kernels do);
+each head block reloads its q rows (L2) so registers hold one block at a time.
+On the CPU (Triton interpreter) UPCAST feeds tl.dot fp32 operands (triton issue 11584).
+"""
+
+import triton
+import triton.language as tl
+
+# <dsagen:schedule>
+SCHEDULE = {"BLOCK_N": 32, "BLOCK_H": 16, "num_warps": 4, "num_stages": 1}
+# </dsagen:schedule>
+
+D_LATENT = 512
+_LOG2E = 1.4426950408889634
+
+
+@triton.jit
+def _keys(t64, n0, lo, hi, idx_ptr, stride_it, n_kv, GATHER: tl.constexpr, BLOCK_N: tl.constexpr):
+    """The key rows of tile n0 and which of them count."""
+    pos = n0 + tl.arange(0, BLOCK_N)
+    if GATHER:
+        rows = tl.load(idx_ptr + t64 * stride_it + pos, mask=pos < hi, other=-1)
+    else:
+        rows = pos
+    valid = (pos >= lo) & (pos < hi) & (rows >= 0) & (rows < n_kv)
+    return tl.where(valid, rows, 0).to(tl.int64), valid
+
+
+@triton.jit
+def _attention_mass(t64, r64, valid, q_ptr, kv_ptr, lse_ptr, h_q, qk_scale,
+                    stride_qt, stride_qh, stride_kv, stride_lt,
+                    D_ROPE: tl.constexpr, KDT: tl.constexpr, BLOCK_H: tl.constexpr, BLOCK_N: tl.constexpr):
+    """A[s] = sum_h exp2(qk_scale * q_h . kv_s - lse_h * log2 e) over the tile's keys (0 where invalid)."""
+    c128 = tl.arange(0, 128)
+    krow = kv_ptr + r64 * stride_kv
+    k0 = tl.load(krow[:, None] + c128[None, :], mask=valid[:, None], other=0.0).to(KDT)
+    k1 = tl.load(krow[:, None] + 128 + c128[None, :], mask=valid[:, None], other=0.0).to(KDT)
+    k2 = tl.load(krow[:, None] + 256 + c128[None, :], mask=valid[:, None], other=0.0).to(KDT)
+    k3 = tl.load(krow[:, None] + 384 + c128[None, :], mask=valid[:, None], other=0.0).to(KDT)
+    cr = tl.arange(0, D_ROPE if D_ROPE > 0 else 16)
+    if D_ROPE > 0:
+        kr = tl.load(krow[:, None] + 512 + cr[None, :], mask=valid[:, None], other=0.0).to(KDT)
+    mass = tl.zeros([BLOCK_N], tl.float32)
+    for h0 in range(0, h_q, BLOCK_H):
+        heads = h0 + tl.arange(0, BLOCK_H)
+        hok = heads < h_q
+        qrow = q_ptr + t64 * stride_qt + heads[:, None].to(tl.int64) * stride_qh
+        z = tl.dot(tl.load(qrow + c128[None, :], mask=hok[:, None], other=0.0).to(KDT), tl.trans(k0))
+        z = tl.dot(tl.load(qrow + 128 + c128[None, :], mask=hok[:, None], other=0.0).to(KDT), tl.trans(k1), z)
+        z = tl.dot(tl.load(qrow + 256 + c128[None, :], mask=hok[:, None], other=0.0).to(KDT), tl.trans(k2), z)
+        z = tl.dot(tl.load(qrow + 384 + c128[None, :], mask=hok[:, None], other=0.0).to(KDT), tl.trans(k3), z)
+        if D_ROPE > 0:
+            z = tl.dot(tl.load(qrow + 512 + cr[None, :], mask=hok[:, None], other=0.0).to(KDT), tl.trans(kr), z)
+        lse = tl.load(lse_ptr + t64 * stride_lt + heads, mask=hok, other=float("inf"))
+        e = tl.exp2(z * qk_scale - lse[:, None] * 1.4426950408889634)
+        mass += tl.sum(tl.where(hok[:, None], e, 0.0), axis=0)
+    return tl.where(valid, mass, 0.0)
+
+
+@triton.jit
+def _index_logits(qi, ki_ptr, r64, valid, stride_ki, DI: tl.constexpr, KDT: tl.constexpr):
+    """x [HI, BLOCK_N] = q_idx . k_idx^T for the tile's keys, and the gathered k_idx tile."""
+    cd = tl.arange(0, DI)
+    k = tl.load(ki_ptr + r64[:, None] * stride_ki + cd[None, :], mask=valid[:, None], other=0.0).to(KDT)
+    return tl.dot(qi, tl.trans(k)), k
+
+
+@triton.jit
+def indexer_kl_fwd_kernel(
+    qi_ptr, w_ptr, ki_ptr, q_ptr, kv_ptr, lse_ptr, ks_ptr, ke_ptr, idx_ptr, loss_ptr, stats_ptr,
+    h_idx, h_q, n_kv, topk, qk_scale,
+    stride_qit, stride_qih, stride_wt, stride_ki, stride_qt, stride_qh, stride_kv, stride_lt, stride_it,
+    HI: tl.constexpr, DI: tl.constexpr, D_ROPE: tl.constexpr, GATHER: tl.constexpr, UPCAST: tl.constexpr,
+    BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr,
+):
+    t = tl.program_id(0)
+    t64 = t.to(tl.int64)
+    KDT: tl.constexpr = tl.float32 if UPCAST else tl.bfloat16
+    hj = tl.arange(0, HI)
+    jok = hj < h_idx
+    cd = tl.arange(0, DI)
+    qi = tl.load(qi_ptr + t64 * stride_qit + hj[:, None] * stride_qih + cd[None, :], mask=jok[:, None],
+                 other=0.0).to(KDT)
+    w = tl.load(w_ptr + t64 * stride_wt + hj, mask=jok, other=0.0)
+    if GATHER:
+        lo = 0
+        hi = topk
+    else:
+        lo = tl.load(ks_ptr + t)
+        hi = tl.minimum(tl.load(ke_ptr + t), n_kv)
+    start = (lo // BLOCK_N) * BLOCK_N
+
+    m = -1.0e30       # running max of I (base e), finite floor
+    l = 0.0
+    za = 0.0
+    for n0 in range(start, hi, BLOCK_N):
+        r64, valid = _keys(t64, n0, lo, hi, idx_ptr, stride_it, n_kv, GATHER, BLOCK_N)
+        x, _k = _index_logits(qi, ki_ptr, r64, valid, stride_ki, DI, KDT)
+        s = tl.sum(w[:, None] * tl.maximum(x, 0.0), axis=0)
+        s = tl.where(valid, s, -1.0e30)
+        m_new = tl.maximum(m, tl.max(s, axis=0))
+        l = l * tl.exp(m - m_new) + tl.sum(tl.where(valid, tl.exp(s - m_new), 0.0), axis=0)
+        m = m_new
+        za += tl.sum(_attention_mass(t64, r64, valid, q_ptr, kv_ptr, lse_ptr, h_q, qk_scale, stride_qt,
+                                     stride_qh, stride_kv, stride_lt, D_ROPE, KDT, BLOCK_H, BLOCK_N), axis=0)
+    lse_i = m + tl.log(tl.maximum(l, 1.0e-30))
+    inv_za = 1.0 / tl.maximum(za, 1.0e-30)
+    kl = 0.0
+    for n0 in range(start, hi, BLOCK_N):
+        r64, valid = _keys(t64, n0, lo, hi, idx_ptr, stride_it, n_kv, GATHER, BLOCK_N)
+        x, _k = _index_logits(qi, ki_ptr, r64, valid, stride_ki, DI, KDT)
+        s = tl.sum(w[:, None] * tl.maximum(x, 0.0), axis=0)
+        p = _attention_mass(t64, r64, valid, q_ptr, kv_ptr, lse_ptr, h_q, qk_scale, stride_qt, stride_qh,
+                            stride_kv, stride_lt, D_ROPE, KDT, BLOCK_H, BLOCK_N) * inv_za
+        pos = p > 0.0
+        kl += tl.sum(tl.where(pos, p * (tl.log(tl.where(pos, p, 1.0)) - s + lse_i), 0.0), axis=0)
+    tl.store(loss_ptr + t, tl.where(za > 0.0, kl, 0.0))
+    tl.store(stats_ptr + 2 * t, lse_i)
+    tl.store(stats_ptr + 2 * t + 1, za)
+
+
+@triton.jit
+def indexer_kl_bwd_kernel(
+    qi_ptr, w_ptr, ki_ptr, q_ptr, kv_ptr, lse_ptr, ks_ptr, ke_ptr, idx_ptr, stats_ptr, dloss_ptr,
+    dqi_ptr, dw_ptr, dki_ptr,
+    h_idx, h_q, n_kv, topk, qk_scale,
+    stride_qit, stride_qih, stride_wt, stride_ki, stride_qt, stride_qh, stride_kv, stride_lt, stride_it,
+    stride_dqit, stride_dqih, stride_dwt, stride_dki,
+    HI: tl.constexpr, DI: tl.constexpr, D_ROPE: tl.constexpr, GATHER: tl.constexpr, UPCAST: tl.constexpr,
+    BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr,
+):
+    t = tl.program_id(0)
+    t64 = t.to(tl.int64)
+    KDT: tl.constexpr = tl.float32 if UPCAST else tl.bfloat16
+    hj = tl.arange(0, HI)
+    jok = hj < h_idx
+    cd = tl.arange(0, DI)
+    qi = tl.load(qi_ptr + t64 * stride_qit + hj[:, None] * stride_qih + cd[None, :], mask=jok[:, None],
+                 other=0.0).to(KDT)
+    w = tl.load(w_ptr + t64 * stride_wt + hj, mask=jok, other=0.0)
+    if GATHER:
+        lo = 0
+        hi = topk
+    else:
+        lo = tl.load(ks_ptr + t)
+        hi = tl.minimum(tl.load(ke_ptr + t), n_kv)
+    start = (lo // BLOCK_N) * BLOCK_N
+    lse_i = tl.load(stats_ptr + 2 * t)
+    za = tl.load(stats_ptr + 2 * t + 1)
+    # an empty key set (za = 0) has no gradient
+    dloss = tl.where(za > 0.0, tl.load(dloss_ptr + t), 0.0)
+    inv_za = 1.0 / tl.maximum(za, 1.0e-30)
+
+    dqi = tl.zeros([HI, DI], tl.float32)
+    dw = tl.zeros([HI], tl.float32)
+    for n0 in range(start, hi, BLOCK_N):
+        r64, valid = _keys(t64, n0, lo, hi, idx_ptr, stride_it, n_kv, GATHER, BLOCK_N)
+        x, k = _index_logits(qi, ki_ptr, r64, valid, stride_ki, DI, KDT)
+        s = tl.sum(w[:, None] * tl.maximum(x, 0.0), axis=0)
+        p = _attention_mass(t64, r64, valid, q_ptr, kv_ptr, lse_ptr, h_q, qk_scale, stride_qt, stride_qh,
+                            stride_kv, stride_lt, D_ROPE, KDT, BLOCK_H, BLOCK_N) * inv_za
+        d_s = tl.where(valid, (tl.exp(tl.where(valid, s - lse_i, -1.0e30)) - p) * dloss, 0.0)   # [BLOCK_N]
+        dw += tl.sum(tl.maximum(x, 0.0) * d_s[None, :], axis=1)
+        g = tl.where(x > 0.0, w[:, None] * d_s[None, :], 0.0)                    # [HI, BLOCK_N]
+        gk = g.to(KDT)
+        dqi = tl.dot(gk, k, dqi)
+        dk = tl.dot(tl.trans(gk), qi)                                              # [BLOCK_N, DI]
+        tl.atomic_add(dki_ptr + r64[:, None] * stride_dki + cd[None, :], dk, mask=valid[:, None], sem="relaxed")
+    tl.store(dqi_ptr + t64 * stride_dqit + hj[:, None] * stride_dqih + cd[None, :],
+             dqi.to(dqi_ptr.dtype.element_ty), mask=jok[:, None])
+    tl.store(dw_ptr + t64 * stride_dwt + hj, dw, mask=jok)
+
+
+# ---- host side -----------------------------------------------------------------------------
+
+def _common(q_idx, weights, k_idx, q, kv, attn_lse, key_start, key_end, indices):
+    gather = indices is not None
+    dummy = attn_lse
+    ptrs = (q_idx, weights, k_idx, q, kv, attn_lse,
+            key_start if not gather else dummy, key_end if not gather else dummy, indices if gather else dummy)
+    scal = (q_idx.shape[1], q.shape[1], k_idx.shape[0], indices.shape[-1] if gather else 0)
+    strides = (q_idx.stride(0), q_idx.stride(1), weights.stride(0), k_idx.stride(0), q.stride(0), q.stride(1),
+               kv.stride(0), attn_lse.stride(0), indices.stride(0) if gather else 0)
+    return gather, ptrs, scal, strides
+
+
+def _consts(q_idx, q, gather, device, sch):
+    return {"HI": max(16, triton.next_power_of_2(q_idx.shape[1])), "DI": q_idx.shape[2],
+            "D_ROPE": q.shape[2] - D_LATENT, "GATHER": gather, "UPCAST": device.type == "cpu",
+            "BLOCK_N": sch["BLOCK_N"], "BLOCK_H": sch["BLOCK_H"]}
+
+
+def launch_forward(q_idx, weights, k_idx, q, kv, attn_lse, key_start, key_end, indices, loss, stats, *,
+                   sm_scale, schedule=None):
+    """Writes loss fp32 [s_q] and stats fp32 [s_q, 2] (log-sum-exp of I, sum of A) for the backward."""
+    sch = schedule or SCHEDULE
+    s_q = q_idx.shape[0]
+    if s_q == 0:
+        return
+    gather, ptrs, scal, strides = _common(q_idx, weights, k_idx, q, kv, attn_lse, key_start, key_end, indices)
+    indexer_kl_fwd_kernel[(s_q,)](*ptrs, loss, stats, *scal, float(sm_scale) * _LOG2E, *strides,
+                                  **_consts(q_idx, q, gather, q_idx.device, sch),
+                                  num_warps=sch["num_warps"], num_stages=sch["num_stages"])
+
+
+def launch_backward(q_idx, weights, k_idx, q, kv, attn_lse, key_start, key_end, indices, stats, dloss,
+                    dq_idx, dweights, dk_idx, *, sm_scale, schedule=None):
+    """Writes dq_idx [s_q, Hi, Di], dweights fp32 [s_q, Hi]; adds into dk_idx fp32 [s_kv, Di] (zeroed by the caller)."""
+    sch = schedule or SCHEDULE
+    s_q = q_idx.shape[0]
+    if s_q == 0:
+        return
+    gather, ptrs, scal, strides = _common(q_idx, weights, k_idx, q, kv, attn_lse, key_start, key_end, indices)
+    indexer_kl_bwd_kernel[(s_q,)](*ptrs, stats, dloss, dq_idx, dweights, dk_idx, *scal, float(sm_scale) * _LOG2E,
+                                  *strides, dq_idx.stride(0), dq_idx.stride(1), dweights.stride(0), dk_idx.stride(0),
+                                  **_consts(q_idx, q, gather, q_idx.device, sch),
+                                  num_warps=sch["num_warps"], num_stages=sch["num_stages"])
+
+
+def launch(*args, **kwargs):
+    """The tuner's entry point: the forward (launch_forward's arguments)."""
+    launch_forward(*args, **kwargs)
+
+
+def aot_kernels(problem, schedule):
+    """problem: index_heads, index_dim, h_q, d_qk, topk (0: dense), s_q, s_kv; optionally arch."""
+    base = {"qi_ptr": "*bf16", "w_ptr": "*fp32", "ki_ptr": "*bf16", "q_ptr": "*bf16", "kv_ptr": "*bf16",
+            "lse_ptr": "*fp32", "ks_ptr": "*i32", "ke_ptr": "*i32", "idx_ptr": "*i32"}
+    scal = {"h_idx": "i32", "h_q": "i32", "n_kv": "i32", "topk": "i32", "qk_scale": "fp32"}
+    strides = {n: "i32" for n in ("stride_qit", "stride_qih", "stride_wt", "stride_ki", "stride_qt", "stride_qh",
+                                  "stride_kv", "stride_lt", "stride_it")}
+    consts = {"HI": max(16, triton.next_power_of_2(problem["index_heads"])), "DI": problem["index_dim"],
+              "D_ROPE": problem["d_qk"] - D_LATENT, "GATHER": problem["topk"] > 0, "UPCAST": False,
+              "BLOCK_N": schedule["BLOCK_N"], "BLOCK_H": schedule["BLOCK_H"]}
+    fwd = {**base, "loss_ptr": "*fp32", "stats_ptr": "*fp32", **scal, **strides, **dict.fromkeys(consts, "constexpr")}
+    bwd = {**base, "stats_ptr": "*fp32", "dloss_ptr": "*fp32", "dqi_ptr": "*bf16", "dw_ptr": "*fp32",
+           "dki_ptr": "*fp32", **scal, **strides,
+           **{n: "i32" for n in ("stride_dqit", "stride_dqih", "stride_dwt", "stride_dki")},
+           **dict.fromkeys(consts, "constexpr")}
+    run = {"num_warps": schedule["num_warps"], "num_stages": schedule["num_stages"]}
+    return [{"name": "indexer_kl_fwd_kernel", "fn": indexer_kl_fwd_kernel, "signature": fwd, "constexprs": consts,
+             **run},
+            {"name": "indexer_kl_bwd_kernel", "fn": indexer_kl_bwd_kernel, "signature": bwd, "constexprs": consts,
+             **run}]
