@@ -201,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "cost model), emit into generated/ and verify in the interpreter.")
     t.add_argument("--arch", help="target arch: sm80, sm89, sm90 or sm100")
     t.add_argument("--spec", help="built-in spec name or spec TOML file (default deepseek-v3.2)")
-    t.add_argument("--ops", nargs="+", help="operators to tune (default: all five)")
+    t.add_argument("--ops", nargs="+", help="operators to tune (default: every built-in one, dsagen.operators.BUILTIN)")
     t.add_argument("--jobs", type=int, default=2, help="parallel build workers (default 2)")
     t.add_argument("--plan", action="store_true",
                    help="print what would be built, verified and timed (candidates, predicted times, the exact "

@@ -15,8 +15,9 @@ import pytest
 from dsagen.runtime import paths
 
 MANIFEST = paths.tree_root() / "generated" / "manifest.json"
-TENSOR_CORE_OPS = ("indexer_logits", "indexer_logits_paged", "sparse_mla_prefill", "sparse_mla_decode")
-NOT_MMA_KERNELS = ("combine",)   # split-K merge kernels: CUDA-core math by design
+TENSOR_CORE_OPS = ("indexer_logits", "indexer_logits_paged", "sparse_mla_prefill", "sparse_mla_decode", "sparse_mla_bwd")
+# split-K merge kernels, and the backward's deterministic per-KV-row kernel: CUDA-core math by design
+NOT_MMA_KERNELS = ("combine", "bwd_dkv")
 
 # entry key -> (what the compiled code shows, why), measured from AOT compiles (2026-12-02)
 GAPS = {
@@ -30,6 +31,12 @@ GAPS = {
         ("n<64", "BLOCK_N 16 gives HGMMA 64x8x16; 64 x 32 and 32 x 64 logit tiles spill"),
     "sm90/sparse_mla_prefill/sparse_mla_prefill_h128_dqk576_topk2048_skv131072":
         ("n<64", "BLOCK_N 16 gives HGMMA 64x8x16; 64 x 32 and 32 x 64 logit tiles spill"),
+    "sm90/sparse_mla_bwd/sparse_mla_bwd_h128_dqk576_topk2048_skv32768":
+        ("mma.sync", "BLOCK_H 16: q, dO and the fp32 dq of 16 heads fill the registers (32 heads spill 40 B, 64 spill 624 B); "
+                     "wgmma's 64 rows need dq out of the register file"),
+    "sm90/sparse_mla_bwd/sparse_mla_bwd_h128_dqk576_topk2048_skv131072":
+        ("mma.sync", "BLOCK_H 16: q, dO and the fp32 dq of 16 heads fill the registers (32 heads spill 40 B, 64 spill 624 B); "
+                     "wgmma's 64 rows need dq out of the register file"),
     "sm90/sparse_mla_decode/sparse_mla_decode_h128_dqk576_topk2048_fp8-tilelang":
         ("n<64", "QK is split across the two consumer warpgroups: HGMMA 64x32x16 (block_I 64)"),
 }

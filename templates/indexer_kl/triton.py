@@ -6,7 +6,7 @@ Per query t over its key set (dense: [key_start, key_end); sparse: the in-range 
 Work split: one program per query token; nothing of size [s_q, keys] is ever stored.
   forward  pass 1 over the key tiles: the online log-sum-exp of I and the sum of A;
            pass 2: the KL terms. Writes loss [s_q] and the two row statistics [s_q, 2].
-  backward one pass, the statistics known: dI = dloss * (softmax(I) - p) per key, then
+  backward the statistics known: dI = dloss * (softmax(I) - p) per key, then
            dw_j += sum_s dI ReLU(x_js), dq_idx_j += sum_s dI w_j [x_js > 0] k_s, and
            dk_idx[s] += sum_j dI w_j [x_js > 0] q_idx_j with fp32 atomics (keys are shared by
            many queries, as dkv is in the sparse MLA backward).
@@ -14,13 +14,21 @@ The main attention's logits for A are computed per key tile in head blocks of BL
 d_qk = 576 row as four 128-wide column groups plus the 64-wide RoPE part, as the MLA kernels do);
 each head block reloads its q rows (L2) so registers hold one block at a time.
 On the CPU (Triton interpreter) UPCAST feeds tl.dot fp32 operands (triton issue 11584).
+
+Where it compiles (AOT, Triton 3.6, 2026-12, V3.2 sizes: 64 x 128 indexer, 128 heads, d_qk 576):
+the forward fits on sm90 (BLOCK_N 32, 8 warps: 207 registers) and gfx942 (16 / 4 warps); the
+backward spills 32 B on sm90 and 104 B on sm80 at its best schedule and fits on gfx942 (333 VGPRs);
+sm100 fails inside Triton (TritonNvidiaGPUOptimizeTMemLayoutsPass), so launch refuses sm100 with
+one line. Because of the spills `tune` builds this operator only when named.
 """
 
 import triton
 import triton.language as tl
 
+from dsagen.runtime.targets import cc, device_arch
+
 # <dsagen:schedule>
-SCHEDULE = {"BLOCK_N": 32, "BLOCK_H": 16, "num_warps": 4, "num_stages": 1}
+SCHEDULE = {"BLOCK_N": 32, "BLOCK_H": 16, "num_warps": 8, "num_stages": 1}
 # </dsagen:schedule>
 
 D_LATENT = 512
@@ -43,26 +51,24 @@ def _keys(t64, n0, lo, hi, idx_ptr, stride_it, n_kv, GATHER: tl.constexpr, BLOCK
 def _attention_mass(t64, r64, valid, q_ptr, kv_ptr, lse_ptr, h_q, qk_scale,
                     stride_qt, stride_qh, stride_kv, stride_lt,
                     D_ROPE: tl.constexpr, KDT: tl.constexpr, BLOCK_H: tl.constexpr, BLOCK_N: tl.constexpr):
-    """A[s] = sum_h exp2(qk_scale * q_h . kv_s - lse_h * log2 e) over the tile's keys (0 where invalid)."""
+    """A[s] = sum_h exp2(qk_scale * q_h . kv_s - lse_h * log2 e) over the tile's keys (0 where invalid).
+    Each head block loads the KV tile again (L1 hits after the first): holding the [BLOCK_N, d_qk]
+    tile across the head loop beside the backward's accumulators spilled on sm90 (AOT, 2026-12)."""
     c128 = tl.arange(0, 128)
-    krow = kv_ptr + r64 * stride_kv
-    k0 = tl.load(krow[:, None] + c128[None, :], mask=valid[:, None], other=0.0).to(KDT)
-    k1 = tl.load(krow[:, None] + 128 + c128[None, :], mask=valid[:, None], other=0.0).to(KDT)
-    k2 = tl.load(krow[:, None] + 256 + c128[None, :], mask=valid[:, None], other=0.0).to(KDT)
-    k3 = tl.load(krow[:, None] + 384 + c128[None, :], mask=valid[:, None], other=0.0).to(KDT)
     cr = tl.arange(0, D_ROPE if D_ROPE > 0 else 16)
-    if D_ROPE > 0:
-        kr = tl.load(krow[:, None] + 512 + cr[None, :], mask=valid[:, None], other=0.0).to(KDT)
+    krow = kv_ptr + r64 * stride_kv
     mass = tl.zeros([BLOCK_N], tl.float32)
     for h0 in range(0, h_q, BLOCK_H):
         heads = h0 + tl.arange(0, BLOCK_H)
         hok = heads < h_q
         qrow = q_ptr + t64 * stride_qt + heads[:, None].to(tl.int64) * stride_qh
-        z = tl.dot(tl.load(qrow + c128[None, :], mask=hok[:, None], other=0.0).to(KDT), tl.trans(k0))
-        z = tl.dot(tl.load(qrow + 128 + c128[None, :], mask=hok[:, None], other=0.0).to(KDT), tl.trans(k1), z)
-        z = tl.dot(tl.load(qrow + 256 + c128[None, :], mask=hok[:, None], other=0.0).to(KDT), tl.trans(k2), z)
-        z = tl.dot(tl.load(qrow + 384 + c128[None, :], mask=hok[:, None], other=0.0).to(KDT), tl.trans(k3), z)
+        z = tl.zeros([BLOCK_H, BLOCK_N], tl.float32)
+        for c in tl.static_range(4):
+            kc = tl.load(krow[:, None] + c * 128 + c128[None, :], mask=valid[:, None], other=0.0).to(KDT)
+            qc = tl.load(qrow + c * 128 + c128[None, :], mask=hok[:, None], other=0.0).to(KDT)
+            z = tl.dot(qc, tl.trans(kc), z)
         if D_ROPE > 0:
+            kr = tl.load(krow[:, None] + 512 + cr[None, :], mask=valid[:, None], other=0.0).to(KDT)
             z = tl.dot(tl.load(qrow + 512 + cr[None, :], mask=hok[:, None], other=0.0).to(KDT), tl.trans(kr), z)
         lse = tl.load(lse_ptr + t64 * stride_lt + heads, mask=hok, other=float("inf"))
         e = tl.exp2(z * qk_scale - lse[:, None] * 1.4426950408889634)
@@ -79,16 +85,9 @@ def _index_logits(qi, ki_ptr, r64, valid, stride_ki, DI: tl.constexpr, KDT: tl.c
 
 
 @triton.jit
-def indexer_kl_fwd_kernel(
-    qi_ptr, w_ptr, ki_ptr, q_ptr, kv_ptr, lse_ptr, ks_ptr, ke_ptr, idx_ptr, loss_ptr, stats_ptr,
-    h_idx, h_q, n_kv, topk, qk_scale,
-    stride_qit, stride_qih, stride_wt, stride_ki, stride_qt, stride_qh, stride_kv, stride_lt, stride_it,
-    HI: tl.constexpr, DI: tl.constexpr, D_ROPE: tl.constexpr, GATHER: tl.constexpr, UPCAST: tl.constexpr,
-    BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr,
-):
-    t = tl.program_id(0)
-    t64 = t.to(tl.int64)
-    KDT: tl.constexpr = tl.float32 if UPCAST else tl.bfloat16
+def _query(t64, qi_ptr, w_ptr, ks_ptr, ke_ptr, h_idx, n_kv, topk, stride_qit, stride_qih, stride_wt,
+           HI: tl.constexpr, DI: tl.constexpr, GATHER: tl.constexpr, KDT: tl.constexpr):
+    """Query t's indexer rows q_idx [HI, DI] and weights [HI] (padded heads 0), and its key positions [lo, hi)."""
     hj = tl.arange(0, HI)
     jok = hj < h_idx
     cd = tl.arange(0, DI)
@@ -99,8 +98,24 @@ def indexer_kl_fwd_kernel(
         lo = 0
         hi = topk
     else:
-        lo = tl.load(ks_ptr + t)
-        hi = tl.minimum(tl.load(ke_ptr + t), n_kv)
+        lo = tl.load(ks_ptr + t64)
+        hi = tl.minimum(tl.load(ke_ptr + t64), n_kv)
+    return qi, w, lo, hi
+
+
+@triton.jit
+def indexer_kl_fwd_kernel(
+    qi_ptr, w_ptr, ki_ptr, q_ptr, kv_ptr, lse_ptr, ks_ptr, ke_ptr, idx_ptr, loss_ptr, stats_ptr,
+    h_idx, h_q, n_kv, topk, qk_scale,
+    stride_qit, stride_qih, stride_wt, stride_ki, stride_qt, stride_qh, stride_kv, stride_lt, stride_it,
+    HI: tl.constexpr, DI: tl.constexpr, D_ROPE: tl.constexpr, GATHER: tl.constexpr, UPCAST: tl.constexpr,
+    BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr,
+):
+    t = tl.program_id(0)
+    t64 = t.to(tl.int64)
+    KDT: tl.constexpr = tl.float32 if UPCAST else tl.bfloat16
+    qi, w, lo, hi = _query(t64, qi_ptr, w_ptr, ks_ptr, ke_ptr, h_idx, n_kv, topk, stride_qit, stride_qih,
+                           stride_wt, HI, DI, GATHER, KDT)
     start = (lo // BLOCK_N) * BLOCK_N
 
     m = -1.0e30       # running max of I (base e), finite floor
@@ -145,18 +160,8 @@ def indexer_kl_bwd_kernel(
     t = tl.program_id(0)
     t64 = t.to(tl.int64)
     KDT: tl.constexpr = tl.float32 if UPCAST else tl.bfloat16
-    hj = tl.arange(0, HI)
-    jok = hj < h_idx
-    cd = tl.arange(0, DI)
-    qi = tl.load(qi_ptr + t64 * stride_qit + hj[:, None] * stride_qih + cd[None, :], mask=jok[:, None],
-                 other=0.0).to(KDT)
-    w = tl.load(w_ptr + t64 * stride_wt + hj, mask=jok, other=0.0)
-    if GATHER:
-        lo = 0
-        hi = topk
-    else:
-        lo = tl.load(ks_ptr + t)
-        hi = tl.minimum(tl.load(ke_ptr + t), n_kv)
+    qi, w, lo, hi = _query(t64, qi_ptr, w_ptr, ks_ptr, ke_ptr, h_idx, n_kv, topk, stride_qit, stride_qih,
+                           stride_wt, HI, DI, GATHER, KDT)
     start = (lo // BLOCK_N) * BLOCK_N
     lse_i = tl.load(stats_ptr + 2 * t)
     za = tl.load(stats_ptr + 2 * t + 1)
@@ -164,14 +169,16 @@ def indexer_kl_bwd_kernel(
     dloss = tl.where(za > 0.0, tl.load(dloss_ptr + t), 0.0)
     inv_za = 1.0 / tl.maximum(za, 1.0e-30)
 
+    cd = tl.arange(0, DI)
     dqi = tl.zeros([HI, DI], tl.float32)
     dw = tl.zeros([HI], tl.float32)
     for n0 in range(start, hi, BLOCK_N):
         r64, valid = _keys(t64, n0, lo, hi, idx_ptr, stride_it, n_kv, GATHER, BLOCK_N)
-        x, k = _index_logits(qi, ki_ptr, r64, valid, stride_ki, DI, KDT)
-        s = tl.sum(w[:, None] * tl.maximum(x, 0.0), axis=0)
+        # the attention mass first: its KV tile dies before the indexer's tiles are loaded (registers)
         p = _attention_mass(t64, r64, valid, q_ptr, kv_ptr, lse_ptr, h_q, qk_scale, stride_qt, stride_qh,
                             stride_kv, stride_lt, D_ROPE, KDT, BLOCK_H, BLOCK_N) * inv_za
+        x, k = _index_logits(qi, ki_ptr, r64, valid, stride_ki, DI, KDT)
+        s = tl.sum(w[:, None] * tl.maximum(x, 0.0), axis=0)
         d_s = tl.where(valid, (tl.exp(tl.where(valid, s - lse_i, -1.0e30)) - p) * dloss, 0.0)   # [BLOCK_N]
         dw += tl.sum(tl.maximum(x, 0.0) * d_s[None, :], axis=1)
         g = tl.where(x > 0.0, w[:, None] * d_s[None, :], 0.0)                    # [HI, BLOCK_N]
@@ -179,6 +186,8 @@ def indexer_kl_bwd_kernel(
         dqi = tl.dot(gk, k, dqi)
         dk = tl.dot(tl.trans(gk), qi)                                              # [BLOCK_N, DI]
         tl.atomic_add(dki_ptr + r64[:, None] * stride_dki + cd[None, :], dk, mask=valid[:, None], sem="relaxed")
+    hj = tl.arange(0, HI)
+    jok = hj < h_idx
     tl.store(dqi_ptr + t64 * stride_dqit + hj[:, None] * stride_dqih + cd[None, :],
              dqi.to(dqi_ptr.dtype.element_ty), mask=jok[:, None])
     tl.store(dw_ptr + t64 * stride_dwt + hj, dw, mask=jok)
@@ -187,6 +196,10 @@ def indexer_kl_bwd_kernel(
 # ---- host side -----------------------------------------------------------------------------
 
 def _common(q_idx, weights, k_idx, q, kv, attn_lse, key_start, key_end, indices):
+    c = cc(device_arch(q_idx.device))
+    if c is not None and c >= 100:
+        raise RuntimeError("indexer_kl: Triton 3.6 cannot compile this kernel for sm100 "
+                           "(TritonNvidiaGPUOptimizeTMemLayoutsPass fails); it runs on sm80-sm90, AMD and CPU")
     gather = indices is not None
     dummy = attn_lse
     ptrs = (q_idx, weights, k_idx, q, kv, attn_lse,
