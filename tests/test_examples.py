@@ -23,7 +23,7 @@ def test_indexer_warmup_example_learns():
     import re
 
     env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
-    r = subprocess.run([sys.executable, str(ROOT / "examples" / "train_indexer_warmup.py"), "--steps", "12"], env=env,
+    r = subprocess.run([sys.executable, str(ROOT / "examples" / "train_indexer_warmup.py"), "--steps", "8"], env=env,
                        capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]
     m = re.search(r"loss ([\d.]+) -> ([\d.]+); recall ([\d.]+) -> ([\d.]+)", r.stdout)

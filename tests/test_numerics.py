@@ -77,3 +77,21 @@ def test_peer_check_fails(fault):
     assert why, f"{fault} passed the check"
     with pytest.raises(AssertionError):
         tolerances.assert_peer_close(ans, ref, tolerances.MLA_DECODE_OUT, fault)
+
+
+def test_rope_pair_rule_measures_a_rotated_element_against_its_pair():
+    """An error of 1% of a rotated pair's magnitude in its small element passes with rope_pairs (it is
+    what one bf16 ulp of the pair becomes after the rotation) and fails without; 5% of the pair fails
+    either way, and channels outside the rope part keep the element rule."""
+    g = torch.Generator().manual_seed(4)
+    ref = torch.randn(8, 512, generator=g).double()
+    ref[0, 448], ref[0, 449] = 0.02, 0.8               # a small element rotated out of a large pair
+    near, far, latent = ref.clone(), ref.clone(), ref.clone()
+    near[0, 448] += 0.008                              # 1% of |pair| ~ 0.8, 40% of the element
+    far[0, 448] += 0.04                                # 5% of the pair
+    latent[0, 10] = ref[0, 10] * 1.05 + 0.01           # a latent channel 5% off
+    rule = tolerances.MLA_DECODE_OUT
+    assert tolerances.peer_mismatch(near, ref, rule)
+    assert tolerances.peer_mismatch(near, ref, rule, rope_pairs=64) == ""
+    assert tolerances.peer_mismatch(far, ref, rule, rope_pairs=64)
+    assert tolerances.peer_mismatch(latent, ref, rule, rope_pairs=64)
