@@ -53,7 +53,7 @@ def cosine_diff(a, b) -> float:
     return float(1 - 2 * (a * b).sum() / denom)
 
 
-def peer_mismatch(ans, ref, check: PeerCheck, rope_pairs: int = 0) -> str:
+def peer_mismatch(ans, ref, check: PeerCheck, rope_pairs: int = 0, scale=None) -> str:
     """'' when ans meets `check` against ref, else one line saying how it fails (compared in float64).
 
     rope_pairs > 0: the last rope_pairs channels of ans are interleaved pairs rotated after the
@@ -61,6 +61,9 @@ def peer_mismatch(ans, ref, check: PeerCheck, rope_pairs: int = 0) -> str:
     pair's rounding error between its two elements, so there an element's relative error is taken
     against its pair's magnitude sqrt(x0^2 + x1^2), not its own (a small x0 made of two large
     rotated values otherwise shows one input ulp as a 4% error; measured on the csa layer test).
+    scale (a tensor like ref): the magnitude each element's relative error is taken against, for an
+    output that is a sum of terms larger than itself (d(attn_sink): the sum over tokens of
+    Delta * P_sink, Delta from the forward's bf16 out); None: |ref|.
     """
     import torch
 
@@ -76,7 +79,7 @@ def peer_mismatch(ans, ref, check: PeerCheck, rope_pairs: int = 0) -> str:
         a[a_at] = 0.0
         r[r_at] = 0.0
     err = (a - r).abs()
-    scale = r.abs()
+    scale = r.abs() if scale is None else scale.detach().double().cpu()
     if rope_pairs:
         pairs = r[..., -rope_pairs:].unflatten(-1, (rope_pairs // 2, 2))
         scale = scale.clone()

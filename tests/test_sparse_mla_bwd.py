@@ -10,7 +10,13 @@ import torch
 
 from dsagen import ops
 from dsagen.operators.sparse_mla_bwd.naive import sparse_mla_bwd as oracle
-from dsagen.operators.sparse_mla_bwd.problem import OP, instance, mismatch, verify
+from dsagen.operators.sparse_mla_bwd.problem import (
+    OP,
+    dsink_scale,
+    instance,
+    mismatch,
+    verify,
+)
 from dsagen.runtime.dispatch import template_module
 from dsagen.tolerances import MLA_BWD_GRAD, assert_peer_close
 
@@ -36,9 +42,13 @@ def _grads(t, deterministic):
                               t["attn_sink"], t["topk_length"], deterministic=deterministic)
 
 
-@pytest.mark.parametrize("deterministic", [False, True], ids=["atomic", "deterministic"])
-@pytest.mark.parametrize("h_q,d_qk,s_q,s_kv,topk,sink", SHAPES,
-                         ids=[f"h{h}_d{d}_sq{sq}_skv{skv}_topk{k}{'_sink' if s else ''}" for h, d, sq, skv, k, s in SHAPES])
+# every shape with atomic dkv; the deterministic kernel (slow in the interpreter) on three of them
+CASES = [(*s, False) for s in SHAPES] + [(*SHAPES[i], True) for i in (0, 2, 4)]
+
+
+@pytest.mark.parametrize("h_q,d_qk,s_q,s_kv,topk,sink,deterministic", CASES,
+                         ids=[f"h{h}_d{d}_sq{sq}_skv{skv}_topk{k}{'_sink' if s else ''}_{'det' if det else 'atomic'}"
+                              for h, d, sq, skv, k, s, det in CASES])
 def test_matches_oracle(h_q, d_qk, s_q, s_kv, topk, sink, deterministic):
     t, sm_scale = instance(h_q, d_qk, topk, s_q, s_kv, seed=h_q + topk, sink=sink)
     assert t["kv"].isnan().any(), "some kv rows must be unselected (NaN) for this test to mean something"
@@ -46,17 +56,17 @@ def test_matches_oracle(h_q, d_qk, s_q, s_kv, topk, sink, deterministic):
     ref = _ref(t, sm_scale)
     assert not dq.isnan().any() and not dkv.isnan().any()
     assert (dsink is None) == (not sink)
-    why = mismatch(dq, dkv, dsink, *ref)
+    why = mismatch(dq, dkv, dsink, *ref, dsink_scale(t["out"], t["dout"], t["lse"], t["attn_sink"]) if sink else None)
     assert not why, why
     unselected = t["kv"][:, 0, 0].isnan()
     assert (dkv[unselected] == 0).all(), "rows nobody selects get exactly 0"
     assert (dq[2] == 0).all(), "a query with no valid index gets dq = 0"
 
 
-def test_deterministic_mode_repeats_bit_for_bit_h32_d576_sq8_skv20_topk16():
+def test_deterministic_mode_repeats_bit_for_bit_h16_d576_sq6_skv12_topk12():
     """Many queries on few rows (contention); the deterministic kernel gives the same bits twice and
     agrees with the atomic one within the bound."""
-    t, _ = instance(32, 576, 16, 8, 20, seed=3)
+    t, _ = instance(16, 576, 12, 6, 12, seed=3)
     a = _grads(t, True)
     b = _grads(t, True)
     assert torch.equal(a[1], b[1]) and torch.equal(a[0], b[0]) and torch.equal(a[2], b[2])
@@ -74,7 +84,7 @@ def test_verify_runs_both_modes_and_passes():
     problem = dict(OP.example, h_q=16)
     res = verify(template_module(OP), problem)
     assert res["passed"], res
-    assert res["shapes"].endswith("_atomic,h16_d576_sq4_skv64_topk24_det"), res["shapes"]
+    assert res["shapes"].endswith("_atomic,h16_d576_sq4_skv64_topk12_det"), res["shapes"]
 
 
 class _Broken:
@@ -114,7 +124,8 @@ def _leaves(t):
 
 
 def _check_leaf_grads(q, kv, sink, t, sm_scale):
-    why = mismatch(q.grad, kv.grad, sink.grad, *_ref(t, sm_scale))
+    why = mismatch(q.grad, kv.grad, sink.grad, *_ref(t, sm_scale),
+                   dsink_scale(t["out"], t["dout"], t["lse"], t["attn_sink"]))
     assert not why, why
 
 
