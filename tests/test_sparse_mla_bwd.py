@@ -84,7 +84,7 @@ def test_verify_runs_both_modes_and_passes():
     problem = dict(OP.example, h_q=16)
     res = verify(template_module(OP), problem)
     assert res["passed"], res
-    assert res["shapes"].endswith("_atomic,h16_d576_sq4_skv64_topk12_det"), res["shapes"]
+    assert res["shapes"].endswith("_atomic,h16_d576_sq4_skv64_topk40_det"), res["shapes"]
 
 
 class _Broken:
