@@ -95,7 +95,7 @@ class _Broken:
 
     def launch(self, q, kv, indices, topk_length, attn_sink, out, dout, lse, dq, dkv, delta, **kw):
         self.mod.launch(q, kv, indices, topk_length, attn_sink, out, dout, lse, dq, dkv, delta, **kw)
-        self.spoil(indices=indices, dq=dq, dkv=dkv, delta=delta)
+        self.spoil(indices=indices, dq=dq, dkv=dkv, dsink=kw.get("dsink"))
 
 
 def _drop_first_duplicate(indices, dkv, **_):
@@ -107,8 +107,8 @@ def _one_dq_row(dq, **_):
     dq[1, 3] += 0.05
 
 
-def _sink_sign(delta, **_):
-    delta.neg_()                                     # dsink (computed from delta) flips sign
+def _sink_sign(dsink, **_):
+    dsink.neg_()
 
 
 @pytest.mark.parametrize("spoil", [_drop_first_duplicate, _one_dq_row, _sink_sign],

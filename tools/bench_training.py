@@ -19,6 +19,7 @@ time    (GPU only) sparse MLA forward + backward at DeepSeek-V3.2's training sha
 import argparse
 import sys
 import time
+import weakref
 
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
@@ -34,8 +35,6 @@ class LiveBytes(TorchDispatchMode):
         self._seen = {}
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        import weakref
-
         out = func(*args, **(kwargs or {}))
         for t in out if isinstance(out, (tuple, list)) else (out,):
             if isinstance(t, torch.Tensor):

@@ -244,7 +244,8 @@ def launch_backward(q_idx, weights, k_idx, q, kv, attn_lse, key_start, key_end, 
 
 
 def launch(*args, **kwargs):
-    """The tuner's entry point: the forward (launch_forward's arguments)."""
+    """The template contract's `launch`: the forward (launch_forward's arguments). The verify and
+    timing cases (dsagen/operators/indexer_kl/problem.py) call launch_forward and launch_backward."""
     launch_forward(*args, **kwargs)
 
 

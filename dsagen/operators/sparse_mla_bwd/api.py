@@ -48,15 +48,10 @@ def sparse_mla_bwd(q, kv, indices, out, dout, lse, sm_scale=None, d_v=512, attn_
     dkv = (torch.empty((s_kv, 1, d_qk), dtype=kv.dtype, device=device) if deterministic
            else torch.zeros((s_kv, 1, d_qk), dtype=torch.float32, device=device))
     problem = {"h_q": h_q, "d_qk": d_qk, "d_v": d_v, "topk": indices.shape[-1], "s_q": s_q, "s_kv": s_kv}
+    dsink = torch.empty((h_q,), dtype=torch.float32, device=device) if attn_sink is not None else None
     mod = kernel_module(OP, device, problem)
     mod.launch(q, kv, indices, topk_length, attn_sink, out, dout, lse, dq, dkv, delta, sm_scale=float(sm_scale),
-               deterministic=bool(deterministic))
+               deterministic=bool(deterministic), dsink=dsink)
     if not deterministic:
         dkv = dkv.to(kv.dtype)
-    dsink = None
-    if attn_sink is not None:
-        # d out / d sink = -out * P_sink; summed against dout: -Delta * P_sink, P_sink = 1 - sigmoid(lse - sink)
-        # (0 for a query with no valid entry: lse = +inf)
-        p_sink = 1.0 - torch.sigmoid(lse - attn_sink[None, :])
-        dsink = -(delta * p_sink).sum(0)
     return dq, dkv, dsink

@@ -274,12 +274,20 @@ def selections(indices, topk_length, s_kv):
 
 
 def launch(q, kv, indices, topk_length, attn_sink, out, dout, lse, dq, dkv, delta, *, sm_scale,
-           deterministic=False, schedule=None):
+           deterministic=False, dsink=None, schedule=None):
     """q [s_q, h_q, d_qk], kv [s_kv, 1, d_qk], indices int32 [s_q, 1, topk], topk_length int32 [s_q]
     or None, attn_sink fp32 [h_q] or None, out / dout [s_q, h_q, 512] (last dims contiguous), lse fp32
     [s_q, h_q] (the forward's); writes dq [s_q, h_q, d_qk], dkv [s_kv, 1, d_qk] (fp32 and zeroed by
-    the caller unless deterministic) and delta fp32 [s_q, h_q]."""
-    sch = schedule or SCHEDULE
+    the caller unless deterministic), delta fp32 [s_q, h_q] and, given a sink, dsink fp32 [h_q]."""
+    _kernels(q, kv, indices, topk_length, attn_sink, out, dout, lse, dq, dkv, delta, sm_scale, deterministic,
+             schedule or SCHEDULE)
+    if attn_sink is not None and dsink is not None:
+        # d out / d sink = -out * P_sink; against dout: -Delta * P_sink, P_sink = 1 - sigmoid(lse - sink)
+        # (0 for a query with no valid entry: lse = +inf)
+        dsink.copy_(-(delta * (1.0 - torch.sigmoid(lse - attn_sink[None, :]))).sum(0))
+
+
+def _kernels(q, kv, indices, topk_length, attn_sink, out, dout, lse, dq, dkv, delta, sm_scale, deterministic, sch):
     s_q, h_q, d_qk = q.shape
     s_kv = kv.shape[0]
     if s_q == 0 or h_q == 0:
