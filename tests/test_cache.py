@@ -114,6 +114,23 @@ def test_crash_between_staging_and_publishing_keeps_the_old_cache(home, monkeypa
     _assert_cache_valid(home, 2, killed=True)
 
 
+def test_staging_of_gone_writers_is_removed_and_of_live_ones_kept(tmp_path):
+    """A writer that exited, or is a zombie nobody reaps (signal 0 still reaches it), cannot finish
+    its staged folder: the next writer removes it. A live writer's folder stays."""
+    zombie = subprocess.Popen(["true"])
+    time.sleep(0.3)  # exited, not yet reaped: a zombie
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    staging = tmp_path / records.STAGING
+    for pid in (zombie.pid, gone.pid, os.getpid()):
+        (staging / f"p{pid}.k.0000").mkdir(parents=True)
+    try:
+        records.clean_stale_staging(tmp_path)
+        assert sorted(c.name for c in staging.iterdir()) == [f"p{os.getpid()}.k.0000"]
+    finally:
+        zombie.wait()
+
+
 def test_full_disk_while_publishing_leaves_the_cache_as_it_was(home, monkeypatch):
     """ENOSPC while the manifest is written (after the kernel folder was swapped in): one
     CacheError naming the cause, the old kernel folder and manifest back in place, no temp file."""
@@ -169,6 +186,26 @@ def test_unwritable_cache_fails_before_any_compiling(home, tmp_path):
     assert "cannot write" in r.stderr and "Traceback" not in r.stderr
     assert "building" not in r.stdout
 
+def _processes_of(home) -> list:
+    """pids of live (not zombie) processes whose environment has DSAGEN_HOME=home."""
+    tag = f"DSAGEN_HOME={home}".encode() + b"\0"
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit() or int(d) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{d}/environ", "rb") as f:
+                env = f.read() + b"\0"
+            with open(f"/proc/{d}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state not in "ZX" and (b"\0" + tag) in (b"\0" + env):
+            out.append(int(d))
+    return out
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="finds leftover workers through /proc (Linux)")
 def test_killed_tune_leaves_a_valid_cache_and_no_workers(tmp_path):
     home = make_home(tmp_path)
     p = subprocess.Popen([sys.executable, "-m", "dsagen", *tune_args()], env=env_for(home),
@@ -182,12 +219,36 @@ def test_killed_tune_leaves_a_valid_cache_and_no_workers(tmp_path):
     p.send_signal(signal.SIGKILL)
     p.wait()
     _assert_cache_valid(home, killed=True)  # whatever was published is whole
-    time.sleep(2.5)  # workers poll their parent once a second
-    ps = subprocess.run(["ps", "-eo", "ppid,args"], capture_output=True, text=True).stdout
-    assert not [ln for ln in ps.splitlines() if ln.split()[:1] == [str(p.pid)]], "a worker outlived its tune"
+    # An orphaned worker is reparented, so its ppid no longer names the tune: find any process
+    # still running with this scratch home in its environment (Linux /proc), for up to 2.5 s.
+    deadline = time.time() + 2.5
+    while (left := _processes_of(home)) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not left, f"workers outlived their killed tune: {left}"
     r = cli(home, *tune_args())
     assert r.returncode == 0, r.stdout + r.stderr
     _assert_cache_valid(home, 2)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG and /proc are Linux's")
+def test_a_busy_worker_dies_with_its_killed_parent(tmp_path):
+    """A worker inside a GIL-holding call cannot run its polling thread; the kernel must kill it."""
+    env = dict(os.environ, DSAGEN_HOME=str(tmp_path))
+    p = subprocess.Popen([sys.executable, str(FIXTURES / "gil_holding_tune.py")], env=env,
+                         stdout=subprocess.PIPE, text=True)
+    p.stdout.readline()
+    deadline = time.time() + 60
+    while not (tmp_path / "worker-busy").exists() and time.time() < deadline:
+        time.sleep(0.1)
+    assert (tmp_path / "worker-busy").exists(), "the worker never started its task"
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    deadline = time.time() + 2.5
+    while (left := _processes_of(tmp_path)) and time.time() < deadline:
+        time.sleep(0.1)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"a busy worker outlived its killed parent: {left}"
 
 
 def test_two_concurrent_tunes(tmp_path):

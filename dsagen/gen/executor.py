@@ -8,14 +8,18 @@ GPU nodes with `ray start ... --resources '{"arch_sm90": 1}'`).
 
 Local workers are spawned processes (one process cannot mix Triton's interpreter and compiler,
 and tilelang stays out of the tune process). A worker that dies fails only its own task: the
-tasks still pending are resubmitted to a fresh pool. Workers exit with their parent (they poll
-it), so a killed `tune` leaves none behind.
+tasks still pending are resubmitted to a fresh pool. Workers exit with their parent, so a killed
+`tune` leaves none behind: on Linux the kernel kills them when it dies (PR_SET_PDEATHSIG), and
+everywhere a thread polls the parent once a second (that thread waits for the GIL, which a long
+Triton or MLIR compile may hold for many seconds, so it alone let a worker outlive a killed tune
+and keep its staging folder alive).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -32,7 +36,23 @@ def _watch_parent(ppid: int) -> None:
             os._exit(3)
 
 
+def _die_with_parent(ppid: int) -> None:
+    """Ask Linux to SIGKILL this worker when its parent dies (no-op elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - no prctl: the polling thread remains
+        return
+    if os.getppid() != ppid:  # the parent died before the request took effect
+        os._exit(3)
+
+
 def _worker_init(env: dict, ppid: int) -> None:
+    _die_with_parent(ppid)
     for k, v in env.items():
         if v is None:
             os.environ.pop(k, None)

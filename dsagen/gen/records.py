@@ -62,13 +62,19 @@ def kernel_dir(arch: str, op: str, name: str) -> str:
 
 # ---------------------------------------------------------------- locking and staging
 def _pid_alive(pid: int) -> bool:
+    """Whether a writer can still finish: a zombie (dead, not yet reaped by an init that may never
+    reap it) cannot, though signal 0 still reaches it."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):  # no /proc (not Linux) or the process just went away
+        return True
 
 
 def clean_stale_staging(root: Path) -> None:
