@@ -32,11 +32,17 @@ split it writes out/lse itself; otherwise normalised fp32 partials + base-2 lse,
 combine kernel ("part": "combine": grid (ceil(h_q/8), B*SQ), 128 threads).
 h_q not a multiple of 64 (16, 24, ...) runs padded: masked q rows are zero, their outputs unwritten.
 
-Schedule: block_I (top-k slots per tile: 32/64/128), threads (128/256), prefetch (1: the next
-tile's raw e4m3 bytes, scales and RoPE are loaded into registers before this tile's GEMMs, so the
-gather overlaps the tensor-core work; the loads block only where the registers are consumed, at
-the next tile's dequantisation), num_stages (only with prefetch 0: T.Pipelined stages of the
-plain gather-dequantise-attend loop).  One CTA per SM (~156 KB shared memory).
+Schedule: block_I (top-k slots per tile: 32/64/128), threads (128/256), prefetch (1: the raw
+e4m3 bytes, scales and RoPE of the next tile's first 64 slots are loaded into registers before
+this tile's GEMMs, so that part of the gather overlaps the tensor-core work; the loads block only
+where the registers are consumed, at the next tile's dequantisation; slots 64..127 of a 128-slot
+tile are gathered at its dequantisation), num_stages (only with prefetch 0: T.Pipelined stages of
+the plain gather-dequantise-attend loop).  One CTA per SM (156 KB of shared memory at block_I 64,
+221 KB at 128).
+The two warpgroups split each GEMM along N (GemmWarpPolicy.FullRow: 64 heads are one warpgroup's
+M): QK^T is 64 x block_I/2 per warpgroup, PV 64 x 256. block_I 128 gives QK^T wgmma N = 64
+(block_I 64: N = 32); its shared memory fits only because the RoPE tile is stored transposed
+([64 dims, 128 slots], the rope gemm's B operand MN-major), the shape of P, and P reuses it.
 Not done: sharing one dequantised tile between the two head blocks of h_q = 128 (FlashMLA uses a
 2-CTA cluster for that), warp-specialised producer/consumer.
 
@@ -52,7 +58,7 @@ tilelang is imported only inside build(), so this module imports without it.
 """
 
 # <dsagen:schedule>
-SCHEDULE = {"block_I": 64, "threads": 256, "num_stages": 1, "prefetch": 1}
+SCHEDULE = {"block_I": 128, "threads": 256, "num_stages": 1, "prefetch": 1}
 # </dsagen:schedule>
 
 OP = "sparse_mla_decode"
