@@ -43,8 +43,10 @@ The two warpgroups split each GEMM along N (GemmWarpPolicy.FullRow: 64 heads are
 M): QK^T is 64 x block_I/2 per warpgroup, PV 64 x 256. block_I 128 gives QK^T wgmma N = 64
 (block_I 64: N = 32); its shared memory fits only because the RoPE tile is stored transposed
 ([64 dims, 128 slots], the rope gemm's B operand MN-major), the shape of P, and P reuses it.
+(PV cannot take P from registers: each warpgroup holds half of P's columns and needs all of them.)
 Not done: sharing one dequantised tile between the two head blocks of h_q = 128 (FlashMLA uses a
-2-CTA cluster for that), warp-specialised producer/consumer.
+2-CTA cluster for that); a warp-specialised producer (a second kv buffer, bf16 or raw e4m3, does
+not fit beside the 221 KB of block_I 128).
 
 Layout "model1" (problem_from_op for d_qk 512: DeepSeek-V4, FlashMLA's 584-byte MODEL1 record,
 segmented per page block): _build_main_model1. key = value = the dequantised 512 (448 e4m3 NoPE x
