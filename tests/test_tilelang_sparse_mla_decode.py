@@ -69,6 +69,18 @@ def test_template_imports_without_tilelang_and_checks_args():
         mod.build({"h_q": 64}, {}, arch="sm_100a")
 
 
+def test_schedule_space_keeps_qk_wgmma_n_64():
+    """The two warpgroups split QK^T along N (64 heads are one warpgroup's M), so wgmma N is
+    block_I / 2: the default and every candidate the space keeps use 128-slot tiles (issue 14)."""
+    from dsagen.gen.space import load_space
+
+    space = load_space(OP, "tilelang", paths.template_path("tilelang", OP))
+    assert space.default["block_I"] == 128
+    kept = [c for c in space.candidates()
+            if all(con.compiled[2](*(c[n] for n in con.compiled[1])) for con in space.constraints)]
+    assert kept and all(c["block_I"] // 2 >= 64 for c in kept), kept
+
+
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory, tilelang_prebuilt):
     """builds(h_q, part) on first use: built here with tilelang + nvcc, else (a GPU host without

@@ -197,7 +197,7 @@ def sparse_mla_decode(kernel: TLKernel, q, k_cache, indices, sm_scale, out=None,
     k_cache uint8 (or its e4m3 view) [num_blocks, page, 1, 656], contiguous; indices int32
     [b, s_q, topk] flat slots (block * page + offset; < 0 or >= num_blocks * page skipped).
     Returns (out bf16 [b, s_q, h_q, 512], lse fp32 [b, h_q, s_q]); no valid slot: out 0, lse +inf.
-    num_splits None: enough CTAs to cover the GPU's SMs once (one 158 KB CTA per SM), at most 16,
+    num_splits None: enough CTAs to cover the GPU's SMs once (one CTA per SM: 156 KB of shared memory at block_I 64, 221 KB at 128), at most 16,
     at least two block_I tiles per split.  topk_length int32 [b] (only the first topk_length[b]
     indices of batch b count) and attn_sink fp32 [h_q] as in FlashMLA; None: all / no sink.
     """

@@ -32,13 +32,21 @@ split it writes out/lse itself; otherwise normalised fp32 partials + base-2 lse,
 combine kernel ("part": "combine": grid (ceil(h_q/8), B*SQ), 128 threads).
 h_q not a multiple of 64 (16, 24, ...) runs padded: masked q rows are zero, their outputs unwritten.
 
-Schedule: block_I (top-k slots per tile: 32/64/128), threads (128/256), prefetch (1: the next
-tile's raw e4m3 bytes, scales and RoPE are loaded into registers before this tile's GEMMs, so the
-gather overlaps the tensor-core work; the loads block only where the registers are consumed, at
-the next tile's dequantisation), num_stages (only with prefetch 0: T.Pipelined stages of the
-plain gather-dequantise-attend loop).  One CTA per SM (~156 KB shared memory).
+Schedule: block_I (top-k slots per tile: 32/64/128), threads (128/256), prefetch (1: the raw
+e4m3 bytes, scales and RoPE of the next tile's first 64 slots are loaded into registers before
+this tile's GEMMs, so that part of the gather overlaps the tensor-core work; the loads block only
+where the registers are consumed, at the next tile's dequantisation; slots 64..127 of a 128-slot
+tile are gathered at its dequantisation), num_stages (only with prefetch 0: T.Pipelined stages of
+the plain gather-dequantise-attend loop).  One CTA per SM (156 KB of shared memory at block_I 64,
+221 KB at 128).
+The two warpgroups split each GEMM along N (GemmWarpPolicy.FullRow: 64 heads are one warpgroup's
+M): QK^T is 64 x block_I/2 per warpgroup, PV 64 x 256. block_I 128 gives QK^T wgmma N = 64
+(block_I 64: N = 32); its shared memory fits only because the RoPE tile is stored transposed
+([64 dims, 128 slots], the rope gemm's B operand MN-major), the shape of P, and P reuses it.
+(PV cannot take P from registers: each warpgroup holds half of P's columns and needs all of them.)
 Not done: sharing one dequantised tile between the two head blocks of h_q = 128 (FlashMLA uses a
-2-CTA cluster for that), warp-specialised producer/consumer.
+2-CTA cluster for that); a warp-specialised producer (a second kv buffer, bf16 or raw e4m3, does
+not fit beside the 221 KB of block_I 128).
 
 Layout "model1" (problem_from_op for d_qk 512: DeepSeek-V4, FlashMLA's 584-byte MODEL1 record,
 segmented per page block): _build_main_model1. key = value = the dequantised 512 (448 e4m3 NoPE x
@@ -52,7 +60,7 @@ tilelang is imported only inside build(), so this module imports without it.
 """
 
 # <dsagen:schedule>
-SCHEDULE = {"block_I": 64, "threads": 256, "num_stages": 1, "prefetch": 1}
+SCHEDULE = {"block_I": 128, "threads": 256, "num_stages": 1, "prefetch": 1}
 # </dsagen:schedule>
 
 OP = "sparse_mla_decode"
@@ -219,6 +227,17 @@ def _build_main(h_q, schedule):
     BH = BLOCK_H
     n_hb = -(-h_q // BH)
     DL, DR = D_LATENT, D_ROPE
+    # block_I 128 (QK^T N = 64 per warpgroup): q, kv, RoPE and P would need 240 KB of shared
+    # memory, so the RoPE tile is stored transposed, kr_s [64 dims, block_I slots] (the rope gemm's
+    # B operand MN-major), the same shape as P [64 heads, block_I slots], and P reuses its buffer.
+    # RoPE is dead once both warpgroups' QK^T wgmma have completed, which the softmax's
+    # cross-warpgroup reductions (barriers) guarantee before P is written; the next tile rewrites
+    # the RoPE only after the PV gemm, as it rewrites kv.
+    rope_t = BI >= 128
+    # prefetch: the next tile's first PF slots are held in registers (all of a 64-slot tile; half
+    # of a 128-slot one, whose full prefetch spills 244 bytes beside the 128 accumulator
+    # registers); the rest of the tile is gathered when it is dequantised
+    PF = min(BI, 64)
     bf16, f32, i32, fp8 = "bfloat16", "float32", "int32", "float8_e4m3fn"
     B = T.dynamic("batch")
     SQ = T.dynamic("s_q")
@@ -237,16 +256,16 @@ def _build_main(h_q, schedule):
     @T.macro
     def fetch(Indices, KLat, KScale, KRope, slot_s, idx_f, raw_f, sc_f, rope_f, b_i, s_i, start, stop, tile, buf):
         """Slots of top-k tile `tile` (its indices already in idx_f) -> slot_s[buf]; the indices of
-        tile + 1 -> idx_f; the tile's raw e4m3 latent, scales and RoPE -> registers (zeros for
-        invalid slots: zero scale times zero byte, never a NaN read)."""
+        tile + 1 -> idx_f; the raw e4m3 latent, scales and RoPE of the tile's first PF slots ->
+        registers (zeros for invalid slots: zero scale times zero byte, never a NaN read)."""
         for n in T.Parallel(BI):
             slot_s[buf, n] = T.if_then_else((idx_f[n] >= 0) & (idx_f[n] < NS), idx_f[n], -1)
         fetch_idx(Indices, idx_f, b_i, s_i, start, stop, tile + 1)
-        for n, d in T.Parallel(BI, DL):
+        for n, d in T.Parallel(PF, DL):
             raw_f[n, d] = T.if_then_else(slot_s[buf, n] >= 0, KLat[slot_s[buf, n], d], T.cast(0, fp8))
-        for n, g in T.Parallel(BI, 4):
+        for n, g in T.Parallel(PF, 4):
             sc_f[n, g] = T.if_then_else(slot_s[buf, n] >= 0, KScale[slot_s[buf, n], SCALE_COL + g], 0)
-        for n, d in T.Parallel(BI, DR):
+        for n, d in T.Parallel(PF, DR):
             rope_f[n, d] = T.if_then_else(slot_s[buf, n] >= 0, KRope[slot_s[buf, n], ROPE_COL + d],
                                           T.cast(0, bf16))
 
@@ -255,7 +274,7 @@ def _build_main(h_q, schedule):
         """One tile of online softmax: acc_s holds the tile's mask (0 / -inf) on entry; kv_s, kr_s
         its dequantised rows."""
         T.gemm(q_s, kv_s, acc_s, transpose_B=True, policy=T.GemmWarpPolicy.FullRow)
-        T.gemm(qr_s, kr_s, acc_s, transpose_B=True, policy=T.GemmWarpPolicy.FullRow)
+        T.gemm(qr_s, kr_s, acc_s, transpose_B=not rope_t, policy=T.GemmWarpPolicy.FullRow)
         softmax_pv(kv_s, p_s, acc_s, acc_o, m_i, m_prev, alpha, l_i, l_new, scale2)
 
     @T.prim_func
@@ -278,14 +297,14 @@ def _build_main(h_q, schedule):
             q_s = T.alloc_shared([BH, DL], bf16)
             qr_s = T.alloc_shared([BH, DR], bf16)
             kv_s = T.alloc_shared([BI, DL], bf16)
-            kr_s = T.alloc_shared([BI, DR], bf16)
-            p_s = T.alloc_shared([BH, BI], bf16)
+            kr_s = T.alloc_shared([DR, BI] if rope_t else [BI, DR], bf16)
+            p_s = kr_s if rope_t else T.alloc_shared([BH, BI], bf16)
             slot_s = T.alloc_shared([2, BI], i32)
             sc_s = T.alloc_shared([BI, 4], f32)
-            raw_f = T.alloc_fragment([BI, DL], fp8)
-            sc_f = T.alloc_fragment([BI, 4], f32)
+            raw_f = T.alloc_fragment([PF, DL], fp8)
+            sc_f = T.alloc_fragment([PF, 4], f32)
             idx_f = T.alloc_fragment([BI], i32)
-            rope_f = T.alloc_fragment([BI, DR], bf16)
+            rope_f = T.alloc_fragment([PF, DR], bf16)
             acc_o = T.alloc_fragment([BH, DL], f32)
             acc_s = T.alloc_fragment([BH, BI], f32)
             m_i = T.alloc_fragment([BH], f32)
@@ -320,12 +339,30 @@ def _build_main(h_q, schedule):
                 fetch(Indices, KLat, KScale, KRope, slot_s, idx_f, raw_f, sc_f, rope_f, b_i, s_i, start, stop, 0, 0)
                 for t in T.serial(n_tiles):
                     cur = t % 2
-                    for n, g in T.Parallel(BI, 4):
+                    for n, g in T.Parallel(PF, 4):
                         sc_s[n, g] = sc_f[n, g]
-                    for n, d in T.Parallel(BI, DR):
-                        kr_s[n, d] = rope_f[n, d]
-                    for n, d in T.Parallel(BI, DL):
+                    if PF < BI:   # slots PF.. of the tile: gathered now
+                        for n, g in T.Parallel(BI - PF, 4):
+                            sc_s[PF + n, g] = T.if_then_else(slot_s[cur, PF + n] >= 0,
+                                                             KScale[slot_s[cur, PF + n], SCALE_COL + g], 0)
+                    if rope_t:
+                        for n, d in T.Parallel(PF, DR):
+                            kr_s[d, n] = rope_f[n, d]
+                        if PF < BI:
+                            for n, d in T.Parallel(BI - PF, DR):
+                                kr_s[d, PF + n] = T.if_then_else(slot_s[cur, PF + n] >= 0,
+                                                                 KRope[slot_s[cur, PF + n], ROPE_COL + d], T.cast(0, bf16))
+                    else:
+                        for n, d in T.Parallel(BI, DR):
+                            kr_s[n, d] = rope_f[n, d]
+                    for n, d in T.Parallel(PF, DL):
                         kv_s[n, d] = T.cast(T.cast(raw_f[n, d], f32) * sc_s[n, d // 128], bf16)
+                    if PF < BI:
+                        for n, d in T.Parallel(BI - PF, DL):
+                            kv_s[PF + n, d] = T.if_then_else(
+                                slot_s[cur, PF + n] >= 0,
+                                T.cast(T.cast(KLat[slot_s[cur, PF + n], d], f32) * sc_s[PF + n, d // 128], bf16),
+                                T.cast(0, bf16))
                     for h, n in T.Parallel(BH, BI):
                         acc_s[h, n] = T.if_then_else(slot_s[cur, n] >= 0, 0, -T.infinity(f32))
                     if t + 1 < n_tiles:
@@ -344,9 +381,14 @@ def _build_main(h_q, schedule):
                             T.cast(T.cast(KLat[slot_s[0, n], d], f32) * KScale[slot_s[0, n], SCALE_COL + d // 128],
                                    bf16),
                             T.cast(0, bf16))
-                    for n, d in T.Parallel(BI, DR):
-                        kr_s[n, d] = T.if_then_else(slot_s[0, n] >= 0, KRope[slot_s[0, n], ROPE_COL + d],
-                                                    T.cast(0, bf16))
+                    if rope_t:
+                        for n, d in T.Parallel(BI, DR):
+                            kr_s[d, n] = T.if_then_else(slot_s[0, n] >= 0, KRope[slot_s[0, n], ROPE_COL + d],
+                                                        T.cast(0, bf16))
+                    else:
+                        for n, d in T.Parallel(BI, DR):
+                            kr_s[n, d] = T.if_then_else(slot_s[0, n] >= 0, KRope[slot_s[0, n], ROPE_COL + d],
+                                                        T.cast(0, bf16))
                     for h, n in T.Parallel(BH, BI):
                         acc_s[h, n] = T.if_then_else(slot_s[0, n] >= 0, 0, -T.infinity(f32))
                     attend(q_s, qr_s, kv_s, kr_s, p_s, acc_s, acc_o, m_i, m_prev, alpha, l_i, l_new, scale2)
