@@ -37,8 +37,6 @@ GAPS = {
     "sm90/sparse_mla_bwd/sparse_mla_bwd_h128_dqk576_topk2048_skv131072":
         ("mma.sync", "BLOCK_H 16: q, dO and the fp32 dq of 16 heads fill the registers (32 heads spill 40 B, 64 spill 624 B); "
                      "wgmma's 64 rows need dq out of the register file"),
-    "sm90/sparse_mla_decode/sparse_mla_decode_h128_dqk576_topk2048_fp8-tilelang":
-        ("n<64", "QK is split across the two consumer warpgroups: HGMMA 64x32x16 (block_I 64)"),
 }
 
 
