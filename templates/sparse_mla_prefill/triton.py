@@ -174,9 +174,18 @@ def aot_kernels(problem, schedule):
     for name in ("stride_qt", "stride_qh", "stride_kv", "stride_it", "stride_ot", "stride_oh",
                  "stride_mt", "stride_mh", "stride_lt", "stride_lh"):
         sig[name] = "i32"
+    # The JIT specializes every 16-aligned pointer and every int that is a multiple of 16 at launch;
+    # list the same for this problem so the AOT compile is the launched one (with the contiguous
+    # layouts launch sees). stride_kv % 16 is what lets the KV gather become cp.async.
+    h, dq, dv = problem["h_q"], problem["d_qk"], problem["d_v"]
+    ints = {"h_q": h, "s_kv": problem["s_kv"], "topk": problem["topk"],
+            "stride_qt": h * dq, "stride_qh": dq, "stride_kv": dq, "stride_it": problem["topk"],
+            "stride_ot": h * dv, "stride_oh": dv, "stride_mt": h, "stride_mh": 1, "stride_lt": h, "stride_lh": 1}
+    divisible = [n for n, v in sig.items() if v.startswith("*")] + [n for n, v in ints.items() if v % 16 == 0]
     consts = {"D_ROPE": problem["d_qk"] - D_LATENT, "UPCAST": False, "HAS_TOPK_LEN": True, "HAS_SINK": True,
               "BLOCK_H": block_h, "BLOCK_N": schedule["BLOCK_N"]}
     for name in consts:
         sig[name] = "constexpr"
     return [{"name": "sparse_mla_prefill_kernel", "fn": sparse_mla_prefill_kernel, "signature": sig,
-             "constexprs": consts, "num_warps": schedule["num_warps"], "num_stages": schedule["num_stages"]}]
+             "constexprs": consts, "divisible": divisible,
+             "num_warps": schedule["num_warps"], "num_stages": schedule["num_stages"]}]
