@@ -251,6 +251,7 @@ import importlib.util, os, re, subprocess, sys, tempfile
 import triton
 from triton.compiler import ASTSource
 from triton.backends.compiler import GPUTarget
+from dsagen.gen.aot import divisibility_attrs  # the launch's 16-divisible args, as the JIT specializes
 spec = importlib.util.spec_from_file_location("smp", sys.argv[1])
 m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
 cuobjdump = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "cuobjdump")
@@ -258,7 +259,8 @@ for cc in (80, 90, 100):
     for d_qk in (576, 512):
         prob = {"h_q": 128, "d_qk": d_qk, "d_v": 512, "topk": 2048, "s_q": 4096, "s_kv": 8192, "arch": f"sm{cc}"}
         for d in m.aot_kernels(prob, m.SCHEDULE):
-            k = triton.compile(ASTSource(fn=d["fn"], signature=d["signature"], constexprs=d["constexprs"]),
+            k = triton.compile(ASTSource(fn=d["fn"], signature=d["signature"], constexprs=d["constexprs"],
+                                         attrs=divisibility_attrs(d)),
                                target=GPUTarget("cuda", cc, 32),
                                options={"num_warps": d["num_warps"], "num_stages": d["num_stages"]})
             assert k.metadata.shared > 0
