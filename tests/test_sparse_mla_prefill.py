@@ -265,6 +265,11 @@ for cc in (80, 90, 100):
                                options={"num_warps": d["num_warps"], "num_stages": d["num_stages"]})
             assert k.metadata.shared > 0
             assert "trap;" not in k.asm["ptx"], (cc, d_qk, "the compiler gave up (e.g. tensor memory full)")
+            if m.SCHEDULE["num_stages"] >= 2:
+                # the gathered KV tiles (four 128-column groups, and RoPE) go to shared memory by
+                # cp.async, not through registers beside the fp32 accumulator
+                kv_copies = re.findall(r"async_copy_global_to_local .*tensor<\d+x(?:128|64)x!tt.ptr<bf16>", k.asm["ttgir"])
+                assert len(kv_copies) >= 4, (cc, d_qk, len(kv_copies))
             spill = "unchecked"
             if os.path.exists(cuobjdump):
                 with tempfile.NamedTemporaryFile(suffix=".cubin", delete=False) as f:
