@@ -150,7 +150,7 @@ def sparse_mla_decode_kernel(
     # grid (b * s_q * N_HB, splits), head block fastest: the head blocks of one (token, split)
     # are adjacent programs that gather the same slots at the same time, so all but the first
     # read them from L2 (with the head block on grid z they were b * s_q * splits programs apart).
-    # N_HB = cdiv(h_q, BLOCK_H) is a constexpr so the split of the id is a shift and a mask.
+    # N_HB = cdiv(h_q, BLOCK_H) is a constexpr: dividing by a constant needs no extra live register.
     pid = tl.program_id(0)
     t = pid // N_HB
     hb = pid % N_HB

@@ -50,7 +50,7 @@ def sparse_mla_prefill_kernel(
     # 1-D grid, head block fastest: a token's head blocks are adjacent programs, so they run at the
     # same time and the later ones gather the token's KV rows from L2 (s_q * N_HB < 2^31 programs).
     # N_HB = cdiv(h_q, BLOCK_H) is a constexpr: a runtime division kept t alive as one more register
-    # and BLOCK_N 64 spilled 8-24 B on sm90 (AOT); a power of two is a shift and a mask.
+    # and BLOCK_N 64 spilled 8-24 B on sm90 (AOT); a constant divisor is a shift (or a multiply-high).
     pid = tl.program_id(0)
     t = pid // N_HB
     hb = pid % N_HB
