@@ -251,6 +251,7 @@ import importlib.util, os, re, subprocess, sys, tempfile
 import triton
 from triton.compiler import ASTSource
 from triton.backends.compiler import GPUTarget
+from dsagen.gen.aot import divisibility_attrs  # the launch's 16-divisible args, as the JIT specializes
 spec = importlib.util.spec_from_file_location("smp", sys.argv[1])
 m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
 cuobjdump = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "cuobjdump")
@@ -258,11 +259,17 @@ for cc in (80, 90, 100):
     for d_qk in (576, 512):
         prob = {"h_q": 128, "d_qk": d_qk, "d_v": 512, "topk": 2048, "s_q": 4096, "s_kv": 8192, "arch": f"sm{cc}"}
         for d in m.aot_kernels(prob, m.SCHEDULE):
-            k = triton.compile(ASTSource(fn=d["fn"], signature=d["signature"], constexprs=d["constexprs"]),
+            k = triton.compile(ASTSource(fn=d["fn"], signature=d["signature"], constexprs=d["constexprs"],
+                                         attrs=divisibility_attrs(d)),
                                target=GPUTarget("cuda", cc, 32),
                                options={"num_warps": d["num_warps"], "num_stages": d["num_stages"]})
             assert k.metadata.shared > 0
             assert "trap;" not in k.asm["ptx"], (cc, d_qk, "the compiler gave up (e.g. tensor memory full)")
+            if m.SCHEDULE["num_stages"] >= 2:
+                # the gathered KV tiles (four 128-column groups, and RoPE) go to shared memory by
+                # cp.async, not through registers beside the fp32 accumulator
+                kv_copies = re.findall(r"async_copy_global_to_local .*tensor<\d+x(?:128|64)x!tt.ptr<bf16>", k.asm["ttgir"])
+                assert len(kv_copies) >= 4, (cc, d_qk, len(kv_copies))
             spill = "unchecked"
             if os.path.exists(cuobjdump):
                 with tempfile.NamedTemporaryFile(suffix=".cubin", delete=False) as f:

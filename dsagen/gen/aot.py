@@ -4,7 +4,8 @@ compile_task runs in an executor worker (dsagen.gen.executor) whose environment 
 TRITON_INTERPRET removed before triton is imported (one process cannot mix interpreted and
 compiled kernels). Each task loads the template by path,
 asks its `aot_kernels(problem, schedule)` what to compile, and reads registers, spills, shared
-memory and the instruction census (dsagen.gen.isa) per @triton.jit kernel.
+memory and the instruction census (dsagen.gen.isa) per @triton.jit kernel. A spec's optional
+`divisible` lists the args that the JIT would specialize as multiples of 16 for that problem.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ def compile_task(task: dict) -> dict:
         specs = mod.aot_kernels(dict(task["problem"]), dict(task["schedule"]))
         kernels = []
         for s in specs:
-            src = ASTSource(fn=s["fn"], signature=dict(s["signature"]), constexprs=dict(s.get("constexprs", {})))
+            src = ASTSource(fn=s["fn"], signature=dict(s["signature"]), constexprs=dict(s.get("constexprs", {})),
+                            attrs=divisibility_attrs(s))
             k = triton.compile(src, target=target,
                                options={"num_warps": int(s["num_warps"]), "num_stages": int(s["num_stages"])})
             rec = {"name": s["name"], "smem_bytes": int(k.metadata.shared), "num_warps": int(s["num_warps"]),
@@ -71,6 +73,16 @@ def compile_task(task: dict) -> dict:
         return {"kernels": kernels, "error": None, "seconds": time.time() - t0}
     except Exception as e:  # noqa: BLE001 - a failed candidate is data, not a crash
         return {"kernels": [], "error": one_line(e), "seconds": time.time() - t0}
+
+
+def divisibility_attrs(spec: dict) -> dict:
+    """tt.divisibility 16 on the args a spec names in `divisible`, as Triton's JIT gives them at a
+    launch (a pointer whose address, an int whose value is a multiple of 16). Without it an AOT
+    compile sees strides of unknown alignment: a gather through `idx * stride` then has 2-byte
+    vectors, which the software pipeliner will not turn into cp.async (sparse MLA's KV tiles went
+    through registers in the AOT census while the launched kernel copied them asynchronously)."""
+    fn = spec["fn"]
+    return {(fn.arg_names.index(name),): [["tt.divisibility", 16]] for name in spec.get("divisible", ())}
 
 
 def _cuobjdump(triton) -> str:

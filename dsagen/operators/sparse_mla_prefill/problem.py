@@ -104,9 +104,10 @@ def cases(problem: dict, device: str = "cpu", size: str = "verify") -> list:
 
 
 def _traffic(problem: dict, schedule: dict, arch) -> dict:
-    """Each head block of a token gathers its top-k KV rows again (the head block is the slow grid
-    axis: a token's next block re-gathers from HBM once s_kv outgrows L2); the MMA tiles are
-    BLOCK_H x BLOCK_N for QK^T and BLOCK_H x d_v (K = BLOCK_N steps) for PV."""
+    """Each head block of a token gathers its top-k KV rows again; the head block is the fast grid
+    axis (a token's blocks are adjacent programs running together), so the later blocks read the
+    rows from L2 whatever s_kv is. The MMA tiles are BLOCK_H x BLOCK_N for QK^T and BLOCK_H x d_v
+    (K = BLOCK_N steps) for PV."""
     from dsagen.spec.archs import L2_REREAD, mma_shape_efficiency
 
     h_q, bh = int(problem["h_q"]), int(schedule.get("BLOCK_H", 64))
@@ -114,10 +115,11 @@ def _traffic(problem: dict, schedule: dict, arch) -> dict:
     bn = int(schedule.get("BLOCK_N", 64))
     blocks = -(-h_q // bh)
     kv = int(problem["s_q"]) * int(problem["topk"]) * int(problem["d_qk"]) * 2
-    far = int(problem["s_kv"]) * int(problem["d_qk"]) * 2 > 50 * 2**20   # KV larger than H100's L2
-    e_qk = mma_shape_efficiency(arch, bh, bn)
+    # wgmma: the warpgroups beyond BLOCK_H / 64 split QK^T along N (8 warps, BLOCK_H 64: N = BLOCK_N / 2)
+    split = max(1, int(schedule.get("num_warps", 4)) // 4 // max(1, bh // 64)) if arch.has_wgmma else 1
+    e_qk = mma_shape_efficiency(arch, bh, bn // split)
     e_pv = mma_shape_efficiency(arch, bh, int(problem["d_v"])) * min(1.0, bn / 32) ** 0.5
-    return {"extra_bytes": kv * (blocks - 1) * (1.0 if far else L2_REREAD), "mma_eff": 2 / (1 / e_qk + 1 / e_pv)}
+    return {"extra_bytes": kv * (blocks - 1) * L2_REREAD, "mma_eff": 2 / (1 / e_qk + 1 / e_pv)}
 
 
 OP = Operator(
