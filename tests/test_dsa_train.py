@@ -1,0 +1,242 @@
+"""The DSA layer's training form (dsagen.layers.dsa_train, DSAAttention.prefill_train) against float64
+autograd through a dense masked reference written here in plain torch.
+
+A two-sequence packed batch (12 and 28 tokens, top-k 16: the whole first sequence and the second's
+early tokens have fewer than k keys). Both stages: "warmup" (dense causal attention, KL over every
+causal key) and "sparse" (the indexer's top-k, KL over the selected keys); every gradient (q_mla,
+kv_mla, attn_sink, q_idx, weights, k_idx, and the LightningIndexer's parameters) is checked under
+the bounds of the backward kernels it runs (dsagen/tolerances.py: MLA_BWD_GRAD, INDEXER_KL_GRAD)."""
+
+import pytest
+import torch
+
+from dsagen.layers import DSAAttention, LightningIndexer, dsa_train
+from dsagen.operators.indexer_kl.problem import mismatch as kl_mismatch
+from dsagen.operators.sparse_mla_bwd.problem import dsink_scale
+from dsagen.operators.sparse_mla_bwd.problem import mismatch as mla_mismatch
+from dsagen.oracle.dsa import indexer_scores
+from dsagen.tolerances import INDEXER_LOGITS, MLA_PREFILL_OUT, assert_peer_close
+
+SEQS = (12, 28)
+T = sum(SEQS)
+H_Q, IH, ID, TOPK = 16, 8, 64, 16
+
+
+def _cu():
+    return torch.tensor([0, SEQS[0], T], dtype=torch.int32)
+
+
+def _visible():
+    """bool [T, T]: token t sees the tokens of its own sequence up to itself."""
+    seq = torch.repeat_interleave(torch.arange(len(SEQS)), torch.tensor(SEQS))
+    pos = torch.arange(T)
+    return (seq[:, None] == seq[None, :]) & (pos[None, :] <= pos[:, None])
+
+
+def _inputs(d_qk=576, sink=True, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return {
+        "q_mla": (2.0 * torch.randn(T, H_Q, d_qk, generator=g)).to(torch.bfloat16),
+        "kv_mla": torch.randn(T, d_qk, generator=g).to(torch.bfloat16),
+        "attn_sink": torch.randn(H_Q, generator=g) if sink else None,
+        "q_idx": torch.randn(T, IH, ID, generator=g).to(torch.bfloat16),
+        "weights": torch.randn(T, IH, generator=g) * IH ** -0.5,
+        "k_idx": torch.randn(T, ID, generator=g).to(torch.bfloat16),
+        "dout": torch.randn(T, H_Q, 512, generator=g).to(torch.bfloat16),
+        "dkl": torch.rand(T, generator=g),
+    }
+
+
+NAMES = ("q_mla", "kv_mla", "attn_sink", "q_idx", "weights", "k_idx")
+
+
+def _leaves(x):
+    return {n: (None if x[n] is None else x[n].clone().requires_grad_()) for n in NAMES}
+
+
+def reference(x, mask, sm_scale):
+    """Float64 (out, kl, lse, grads by name) of sum(out * dout) + sum(kl * dkl), the attention restricted to
+    `mask` (bool [T, T]) with the sink, the KL's target its head-summed distribution, detached."""
+    lv = {n: (None if x[n] is None else x[n].double().requires_grad_()) for n in NAMES}
+    q, kv, sink = lv["q_mla"], lv["kv_mla"], lv["attn_sink"]
+    logits = torch.einsum("thd,sd->ths", q, kv) * sm_scale
+    logits = logits.masked_fill(~mask[:, None, :], float("-inf"))
+    lse = torch.logsumexp(logits, dim=-1)
+    denom = lse if sink is None else torch.logaddexp(lse, sink[None, :].expand_as(lse))
+    out = torch.einsum("ths,sd->thd", torch.exp(logits - denom[..., None]), kv[:, :512])
+    with torch.no_grad():
+        a = torch.exp(logits - lse[..., None]).sum(1)
+        p = a / a.sum(-1, keepdim=True)
+        logp = torch.log(torch.where(p > 0, p, 1.0))
+    scores = indexer_scores(lv["q_idx"], lv["k_idx"], lv["weights"])
+    logq = torch.where(mask, torch.log_softmax(scores.masked_fill(~mask, float("-inf")), dim=-1), 0.0)
+    kl = torch.where(p > 0, p * (logp - logq), 0.0).sum(-1)
+    loss = (out * x["dout"].double()).sum() + (kl * x["dkl"].double()).sum()
+    names = [n for n in NAMES if lv[n] is not None]
+    grads = torch.autograd.grad(loss, [lv[n] for n in names])
+    return out.detach(), kl.detach(), lse.detach(), dict(zip(names, grads))
+
+
+def _check_selection(idx, mode):
+    """The layer's indices: warm-up every visible key; sparse the min(k, visible) best by the float64 scores
+    (compared by value: ties may pick either key). Returns the mask they select."""
+    vis = _visible()
+    mask = torch.zeros(T, T, dtype=torch.bool)
+    valid = idx >= 0
+    mask[torch.arange(T)[:, None].expand_as(idx)[valid], idx[valid].long()] = True
+    assert int(valid.sum()) == int(mask.sum()), "a key selected twice"
+    if mode == "warmup":
+        assert torch.equal(mask, vis)
+        return mask
+    assert not (mask & ~vis).any(), "a key outside the query's causal range"
+    return mask
+
+
+def _check_topk_values(idx, x, mask):
+    scores = indexer_scores(x["q_idx"], x["k_idx"], x["weights"])
+    vis = _visible()
+    for t in range(T):
+        want = min(TOPK, int(vis[t].sum()))
+        assert int(mask[t].sum()) == want and (idx[t, want:] == -1).all(), f"row {t}: wrong count / padding"
+        got = scores[t][mask[t]].sort(descending=True).values
+        top = scores[t][vis[t]].topk(want).values
+        torch.testing.assert_close(got, top, atol=INDEXER_LOGITS.atol, rtol=INDEXER_LOGITS.rtol)
+
+
+def _check_against_reference(x, out, kl, idx, grads, mode, sm_scale):
+    mask = _check_selection(idx, mode)
+    if mode == "sparse":
+        _check_topk_values(idx, x, mask)
+    ref_out, ref_kl, ref_lse, ref = reference(x, mask, sm_scale)
+    assert_peer_close(out.float(), ref_out, MLA_PREFILL_OUT, "out")
+    sink = x["attn_sink"]
+    why = mla_mismatch(grads["q_mla"], grads["kv_mla"], grads.get("attn_sink"), ref["q_mla"], ref["kv_mla"],
+                       ref.get("attn_sink"),
+                       None if sink is None else dsink_scale(out.detach(), x["dout"], ref_lse, sink))
+    assert not why, why
+    why = kl_mismatch(kl.detach(), [grads[n] for n in ("q_idx", "weights", "k_idx")], ref_kl,
+                      [ref[n] for n in ("q_idx", "weights", "k_idx")])
+    assert not why, why
+
+
+def _run(x, mode, fn=None):
+    lv = _leaves(x)
+    out, kl, idx = (fn or _call)(lv, mode)
+    loss = (out.float() * x["dout"].float()).sum() + (kl * x["dkl"]).sum()
+    loss.backward()
+    return out, kl, idx, {n: lv[n].grad for n in NAMES if lv[n] is not None}
+
+
+def _call(lv, mode):
+    return dsa_train(lv["q_mla"], lv["kv_mla"], lv["q_idx"], lv["weights"], lv["k_idx"], _cu(), mode=mode,
+                     topk=TOPK, attn_sink=lv["attn_sink"])
+
+
+@pytest.mark.parametrize("mode,d_qk,sink", [("warmup", 576, True), ("sparse", 576, True), ("sparse", 512, False)],
+                         ids=["warmup_d576_sink", "sparse_d576_sink", "sparse_d512"])
+def test_every_gradient_matches_float64_autograd(mode, d_qk, sink):
+    x = _inputs(d_qk, sink, seed=d_qk + sink)
+    out, kl, idx, grads = _run(x, mode)
+    assert idx.shape == (T, TOPK if mode == "sparse" else T) and idx.dtype == torch.int32
+    assert kl.shape == (T,) and kl.dtype == torch.float32 and (kl >= -1e-6).all()
+    assert all(not g.isnan().any() for g in grads.values())
+    _check_against_reference(x, out, kl, idx, grads, mode, d_qk ** -0.5)
+
+
+@pytest.mark.parametrize("mode", ["warmup", "sparse"])
+def test_kl_trains_only_the_indexer_and_out_only_the_attention(mode):
+    x = _inputs(576, True, seed=3)
+    lv = _leaves(x)
+    out, kl, _ = _call(lv, mode)
+    attn = [lv["q_mla"], lv["kv_mla"], lv["attn_sink"]]
+    idxr = [lv["q_idx"], lv["weights"], lv["k_idx"]]
+    assert torch.autograd.grad(kl.sum(), attn, allow_unused=True, retain_graph=True) == (None, None, None)
+    assert torch.autograd.grad(out.float().sum(), idxr, allow_unused=True) == (None, None, None)
+
+
+def test_compile_fullgraph_traces_a_training_step_sparse_d512():
+    torch._dynamo.reset()
+    x = _inputs(512, True, seed=7)
+    cu = _cu()
+
+    def step(q_mla, kv_mla, q_idx, weights, k_idx, attn_sink):
+        out, kl, _ = dsa_train(q_mla, kv_mla, q_idx, weights, k_idx, cu, mode="sparse", topk=TOPK,
+                               attn_sink=attn_sink)
+        return (out.float() * x["dout"].float()).sum() + (kl * x["dkl"]).sum(), out, kl
+
+    lv = _leaves(x)
+    loss, out, kl = torch.compile(step, fullgraph=True, backend="aot_eager")(
+        lv["q_mla"], lv["kv_mla"], lv["q_idx"], lv["weights"], lv["k_idx"], lv["attn_sink"])
+    loss.backward()
+    grads = {n: lv[n].grad for n in NAMES}
+    idx = dsa_train(x["q_mla"], x["kv_mla"], x["q_idx"], x["weights"], x["k_idx"], cu, mode="sparse", topk=TOPK)[2]
+    _check_against_reference(x, out, kl, idx, grads, "sparse", 512 ** -0.5)
+
+
+def test_dsa_attention_prefill_train_reaches_the_indexer_parameters():
+    """DSAAttention.prefill_train: the indexer in bf16 (LightningIndexer.train_inputs) and its parameter
+    gradients equal the float64 reference's gradients in (q_idx, weights, k_idx) carried back through it."""
+    torch.manual_seed(0)
+    dim, qlora = 64, 32
+    indexer = LightningIndexer(dim, qlora, heads=IH, head_dim=ID, rope_dim=32)
+    with torch.no_grad():
+        for p in indexer.parameters():
+            p.normal_(0, 0.3)
+        indexer.k_norm.weight.add_(1.0)
+    layer = DSAAttention(indexer, topk=TOPK, sm_scale=576 ** -0.5)
+    g = torch.Generator().manual_seed(1)
+    xs, qr = torch.randn(T, dim, generator=g), torch.randn(T, qlora, generator=g)
+    positions = torch.cat([torch.arange(n) for n in SEQS])
+    x = _inputs(576, False, seed=5)
+    q_mla = x["q_mla"].clone().requires_grad_()
+    out, kl, idx = layer.prefill_train(xs, qr, q_mla, x["kv_mla"], positions, _cu(), mode="sparse")
+    ((out.float() * x["dout"].float()).sum() + (kl * x["dkl"]).sum()).backward()
+    params = [indexer.wq_b.weight, indexer.wk.weight, indexer.k_norm.weight, indexer.k_norm.bias,
+              indexer.weights_proj.weight]
+    got = [p.grad.clone() for p in params]
+
+    q_idx, weights, k_idx = indexer.train_inputs(xs, qr, positions)
+    assert q_idx.dtype == k_idx.dtype == torch.bfloat16 and weights.dtype == torch.float32
+    x.update(q_idx=q_idx.detach(), weights=weights.detach(), k_idx=k_idx.detach())
+    mask = _check_selection(idx, "sparse")
+    _check_topk_values(idx, x, mask)
+    _, _, _, ref = reference(x, mask, 576 ** -0.5)
+    want = torch.autograd.grad((q_idx, weights, k_idx), params,
+                               [ref[n].to(t.dtype) for n, t in (("q_idx", q_idx), ("weights", weights),
+                                                               ("k_idx", k_idx))])
+    for name, a, r in zip(("wq_b", "wk", "k_norm.weight", "k_norm.bias", "weights_proj"), got, want):
+        assert torch.isfinite(a).all() and a.abs().sum() > 0, name
+        why = kl_mismatch(torch.zeros(1), [a], torch.zeros(1), [r])
+        assert not why, f"{name}: {why}"
+
+
+@pytest.mark.parametrize("bad,match", [
+    ("mode", r"mode must be one of \('warmup', 'sparse'\), got 'dense'"),
+    ("topk", r"topk must be a positive int in mode 'sparse', got 0"),
+    ("kv_mla", r"kv_mla must be bfloat16 \[40, 576\]"),
+    ("q_idx", r"q_idx must be bfloat16 \[40, index_heads, 32 \| 64 \| 128\]"),
+    ("weights", r"weights must be float32 \[40, 8\]"),
+    ("cu_seqlens", r"cu_seqlens must be int32 \[n_seqs \+ 1\]"),
+    ("attn_sink", r"attn_sink must be float32 \[16\] or None"),
+])
+def test_bad_arguments_give_one_line(bad, match):
+    x = _inputs(576, True)
+    kw = dict(mode="sparse", topk=TOPK, attn_sink=x["attn_sink"])
+    cu = _cu()
+    if bad == "mode":
+        kw["mode"] = "dense"
+    elif bad == "topk":
+        kw["topk"] = 0
+    elif bad == "kv_mla":
+        x["kv_mla"] = x["kv_mla"][:, None, :]
+    elif bad == "q_idx":
+        x["q_idx"] = x["q_idx"].float()
+    elif bad == "weights":
+        x["weights"] = x["weights"].to(torch.bfloat16)
+    elif bad == "cu_seqlens":
+        cu = cu.long()
+    else:
+        kw["attn_sink"] = torch.zeros(H_Q + 1)
+    with pytest.raises(ValueError, match=match) as e:
+        dsa_train(x["q_mla"], x["kv_mla"], x["q_idx"], x["weights"], x["k_idx"], cu, **kw)
+    assert "\n" not in str(e.value)
