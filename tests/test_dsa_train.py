@@ -15,7 +15,7 @@ from dsagen.operators.indexer_kl.problem import mismatch as kl_mismatch
 from dsagen.operators.sparse_mla_bwd.problem import dsink_scale
 from dsagen.operators.sparse_mla_bwd.problem import mismatch as mla_mismatch
 from dsagen.oracle.dsa import indexer_scores
-from dsagen.tolerances import INDEXER_LOGITS, MLA_BWD_GRAD, MLA_PREFILL_OUT, assert_peer_close, cosine_diff
+from dsagen.tolerances import INDEXER_KL_GRAD, INDEXER_LOGITS, MLA_BWD_GRAD, MLA_PREFILL_OUT, assert_peer_close, cosine_diff
 
 SEQS = (12, 28)
 T = sum(SEQS)
@@ -189,16 +189,15 @@ def test_compile_fullgraph_traces_a_training_step_sparse_d512():
     cu = _cu()
 
     def step(q_mla, kv_mla, q_idx, weights, k_idx, attn_sink):
-        out, kl, _ = dsa_train(q_mla, kv_mla, q_idx, weights, k_idx, cu, mode="sparse", topk=TOPK,
+        out, kl, idx = dsa_train(q_mla, kv_mla, q_idx, weights, k_idx, cu, mode="sparse", topk=TOPK,
                                attn_sink=attn_sink)
-        return (out.float() * x["dout"].float()).sum() + (kl * x["dkl"]).sum(), out, kl
+        return (out.float() * x["dout"].float()).sum() + (kl * x["dkl"]).sum(), out, kl, idx
 
     lv = _leaves(x)
-    loss, out, kl = torch.compile(step, fullgraph=True, backend="aot_eager")(
+    loss, out, kl, idx = torch.compile(step, fullgraph=True, backend="aot_eager")(
         lv["q_mla"], lv["kv_mla"], lv["q_idx"], lv["weights"], lv["k_idx"], lv["attn_sink"])
     loss.backward()
     grads = {n: lv[n].grad for n in NAMES}
-    idx = dsa_train(x["q_mla"], x["kv_mla"], x["q_idx"], x["weights"], x["k_idx"], cu, mode="sparse", topk=TOPK)[2]
     _check_against_reference(x, out, kl, idx, grads, "sparse", 512 ** -0.5)
 
 
@@ -217,8 +216,8 @@ def test_dsa_attention_prefill_train_reaches_the_indexer_parameters():
     xs, qr = torch.randn(T, dim, generator=g), torch.randn(T, qlora, generator=g)
     positions = torch.cat([torch.arange(n) for n in SEQS])
     x = _inputs(576, False, seed=5)
-    q_mla = x["q_mla"].clone().requires_grad_()
-    out, kl, idx = layer.prefill_train(xs, qr, q_mla, x["kv_mla"], positions, _cu(), mode="sparse")
+    out, kl, idx = layer.prefill_train(xs, qr, x["q_mla"], x["kv_mla"], positions, _cu(), mode="sparse")
+    assert out.grad_fn is None   # nothing of the attention requires grad here: out reaches no indexer parameter
     ((out.float() * x["dout"].float()).sum() + (kl * x["dkl"]).sum()).backward()
     params = [indexer.wq_b.weight, indexer.wk.weight, indexer.k_norm.weight, indexer.k_norm.bias,
               indexer.weights_proj.weight]
@@ -226,17 +225,29 @@ def test_dsa_attention_prefill_train_reaches_the_indexer_parameters():
 
     q_idx, weights, k_idx = indexer.train_inputs(xs, qr, positions)
     assert q_idx.dtype == k_idx.dtype == torch.bfloat16 and weights.dtype == torch.float32
-    x.update(q_idx=q_idx.detach(), weights=weights.detach(), k_idx=k_idx.detach())
+    # the same step from the indexer's outputs as leaves: their kernel gradients against float64 autograd ...
+    lv = {"q_idx": q_idx.detach().clone().requires_grad_(), "weights": weights.detach().clone().requires_grad_(),
+          "k_idx": k_idx.detach().clone().requires_grad_()}
+    _, kl2, idx2 = dsa_train(x["q_mla"], x["kv_mla"], lv["q_idx"], lv["weights"], lv["k_idx"], _cu(), mode="sparse",
+                             topk=TOPK, sm_scale=576 ** -0.5)
+    (kl2 * x["dkl"]).sum().backward()
+    assert torch.equal(idx2, idx) and torch.equal(kl2, kl)
+    x.update({n: t.detach() for n, t in lv.items()})
     mask = _check_selection(idx, "sparse")
     _check_topk_values(idx, x, mask)
-    _, _, _, ref = reference(x, mask, 576 ** -0.5)
-    want = torch.autograd.grad((q_idx, weights, k_idx), params,
-                               [ref[n].to(t.dtype) for n, t in (("q_idx", q_idx), ("weights", weights),
-                                                               ("k_idx", k_idx))])
-    for name, a, r in zip(("wq_b", "wk", "k_norm.weight", "k_norm.bias", "weights_proj"), got, want):
+    _, ref_kl, _, ref = reference(x, mask, 576 ** -0.5)
+    names = ("q_idx", "weights", "k_idx")
+    why = kl_mismatch(kl.detach(), [lv[n].grad for n in names], ref_kl, [ref[n] for n in names])
+    assert not why, why
+    # ... and the parameters' gradients are exactly those carried back through the projections (autograd),
+    # and point where the float64 ones carried back do (TileLang's cosine rule)
+    outs = (q_idx, weights, k_idx)
+    chained = torch.autograd.grad(outs, params, [lv[n].grad for n in names], retain_graph=True)
+    want = torch.autograd.grad(outs, params, [ref[n].to(t.dtype) for n, t in zip(names, outs)])
+    for name, a, c, r in zip(("wq_b", "wk", "k_norm.weight", "k_norm.bias", "weights_proj"), got, chained, want):
         assert torch.isfinite(a).all() and a.abs().sum() > 0, name
-        why = kl_mismatch(torch.zeros(1), [a], torch.zeros(1), [r])
-        assert not why, f"{name}: {why}"
+        torch.testing.assert_close(a, c, msg=name)
+        assert abs(cosine_diff(a, r)) <= INDEXER_KL_GRAD.cos, f"{name}: cosine diff {cosine_diff(a, r):.3g}"
 
 
 @pytest.mark.parametrize("bad,match", [
