@@ -96,10 +96,14 @@ def mla_grads(x, mask, out, sm_scale):
     return dq, dkv, dsink
 
 
-def _check_selection(idx, mode):
-    """The layer's indices: warm-up every visible key; sparse the min(k, visible) best by the float64 scores
-    (compared by value: ties may pick either key). Returns the mask they select."""
+def _check_selection(idx, mode, window=None):
+    """The layer's indices: warm-up every visible key (the last `window` of them with max_seqlen); sparse the
+    min(k, visible) best by the float64 scores (compared by value: ties may pick either key). Returns the
+    mask they select."""
     vis = _visible()
+    if window is not None:
+        pos = torch.arange(T)
+        vis = vis & (pos[None, :] > pos[:, None] - window)
     mask = torch.zeros(T, T, dtype=torch.bool)
     valid = idx >= 0
     mask[torch.arange(T)[:, None].expand_as(idx)[valid], idx[valid].long()] = True
@@ -122,8 +126,8 @@ def _check_topk_values(idx, x, mask):
         torch.testing.assert_close(got, top, atol=INDEXER_LOGITS.atol, rtol=INDEXER_LOGITS.rtol)
 
 
-def _check_against_reference(x, out, kl, idx, grads, mode, sm_scale):
-    mask = _check_selection(idx, mode)
+def _check_against_reference(x, out, kl, idx, grads, mode, sm_scale, window=None):
+    mask = _check_selection(idx, mode, window)
     if mode == "sparse":
         _check_topk_values(idx, x, mask)
     ref_out, ref_kl, ref_lse, ref = reference(x, mask, sm_scale)
@@ -148,28 +152,32 @@ def _check_against_reference(x, out, kl, idx, grads, mode, sm_scale):
     assert not why, why
 
 
-def _run(x, mode, fn=None):
+def _run(x, mode, max_seqlen=None):
     lv = _leaves(x)
-    out, kl, idx = (fn or _call)(lv, mode)
+    out, kl, idx = _call(lv, mode, max_seqlen)
     loss = (out.float() * x["dout"].float()).sum() + (kl * x["dkl"]).sum()
     loss.backward()
     return out, kl, idx, {n: lv[n].grad for n in NAMES if lv[n] is not None}
 
 
-def _call(lv, mode):
+def _call(lv, mode, max_seqlen=None):
     return dsa_train(lv["q_mla"], lv["kv_mla"], lv["q_idx"], lv["weights"], lv["k_idx"], _cu(), mode=mode,
-                     topk=TOPK, attn_sink=lv["attn_sink"])
+                     topk=TOPK, attn_sink=lv["attn_sink"], max_seqlen=max_seqlen)
 
 
-@pytest.mark.parametrize("mode,d_qk,sink", [("warmup", 576, True), ("sparse", 576, True), ("sparse", 512, False)],
-                         ids=["warmup_d576_sink", "sparse_d576_sink", "sparse_d512"])
-def test_every_gradient_matches_float64_autograd(mode, d_qk, sink):
+@pytest.mark.parametrize("mode,d_qk,sink,max_seqlen",
+                         [("warmup", 576, True, None), ("warmup", 512, False, 20), ("sparse", 576, True, None),
+                          ("sparse", 512, False, None)],
+                         ids=["warmup_d576_sink", "warmup_d512_window20", "sparse_d576_sink", "sparse_d512"])
+def test_every_gradient_matches_float64_autograd(mode, d_qk, sink, max_seqlen):
+    """max_seqlen 20 (the longest sequence has 28 tokens): the warm-up keeps each query's last 20 keys."""
     x = _inputs(d_qk, sink, seed=d_qk + sink)
-    out, kl, idx, grads = _run(x, mode)
-    assert idx.shape == (T, TOPK if mode == "sparse" else T) and idx.dtype == torch.int32
+    out, kl, idx, grads = _run(x, mode, max_seqlen)
+    width = TOPK if mode == "sparse" else (max_seqlen or T)
+    assert idx.shape == (T, width) and idx.dtype == torch.int32
     assert kl.shape == (T,) and kl.dtype == torch.float32 and (kl >= -1e-6).all()
     assert all(not g.isnan().any() for g in grads.values())
-    _check_against_reference(x, out, kl, idx, grads, mode, d_qk ** -0.5)
+    _check_against_reference(x, out, kl, idx, grads, mode, d_qk ** -0.5, max_seqlen)
 
 
 @pytest.mark.parametrize("mode", ["warmup", "sparse"])

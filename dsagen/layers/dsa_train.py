@@ -121,16 +121,19 @@ def dsa_train(q_mla, kv_mla, q_idx, weights, k_idx, cu_seqlens, *, mode: str = "
     sm_scale = float(d_qk ** -0.5 if sm_scale is None else sm_scale)
     row_start, row_end = causal_ranges(cu_seqlens, t)
     if mode == "warmup":
-        idx = dense_causal_indices(row_start, row_end, t if max_seqlen is None else min(max_seqlen, t))
+        width = t if max_seqlen is None else min(max_seqlen, t)
+        idx = dense_causal_indices(row_start, row_end, width)
+        key_start = row_start if width == t else torch.maximum(row_start, row_end - width)
     else:
         idx = torch.ops.dsagen.topk_indices(indexer_scores(q_idx, weights, k_idx), topk, row_start, row_end)
     out, _, lse = torch.ops.dsagen.sparse_mla_prefill(q_mla, kv_mla[:, None, :], idx[:, None, :], sm_scale, d_v,
                                                       attn_sink, None)
+    # the KL's target is the attention over the same keys, taken as a constant (no gradient into q_mla / kv_mla)
     q_t, kv_t, lse_t = q_mla.detach(), kv_mla.detach()[:, None, :], lse.detach()
-    if mode == "warmup" and max_seqlen is None:
-        kl, _ = torch.ops.dsagen.indexer_kl(q_idx, weights, k_idx, q_t, kv_t, lse_t, sm_scale, row_start, row_end,
+    if mode == "warmup":   # the dense key ranges, streamed: no [T, T] tensor in the loss
+        kl, _ = torch.ops.dsagen.indexer_kl(q_idx, weights, k_idx, q_t, kv_t, lse_t, sm_scale, key_start, row_end,
                                             None)
-    else:   # the selected set (with max_seqlen the warm-up's index list is the key set attention saw)
+    else:
         kl, _ = torch.ops.dsagen.indexer_kl(q_idx, weights, k_idx, q_t, kv_t, lse_t, sm_scale, None, None,
                                             idx[:, None, :])
     return out, kl, idx
