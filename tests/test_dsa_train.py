@@ -191,6 +191,27 @@ def test_kl_trains_only_the_indexer_and_out_only_the_attention(mode):
     assert torch.autograd.grad(out.float().sum(), idxr, allow_unused=True) == (None, None, None)
 
 
+def test_sequences_do_not_leak_into_each_other_sparse_d512():
+    """NaN in every input of the first sequence (the indexer's scores of the second sequence's queries against
+    those keys are NaN, outside their causal range): the second sequence's out, kl, indices and gradients are
+    finite and bit for bit those of the second sequence run alone."""
+    x = _inputs(512, False, seed=11)
+    first, second = slice(0, SEQS[0]), slice(SEQS[0], T)
+    alone = {n: (v[second] if n != "attn_sink" and v is not None else v) for n, v in x.items()}
+    for n in ("q_mla", "kv_mla", "q_idx", "weights", "k_idx"):
+        x[n] = x[n].clone()
+        x[n][first] = float("nan")
+    dirty = _run(x, "sparse")
+    lv = _leaves(alone)
+    out, kl, idx = dsa_train(lv["q_mla"], lv["kv_mla"], lv["q_idx"], lv["weights"], lv["k_idx"],
+                             torch.tensor([0, SEQS[1]], dtype=torch.int32), mode="sparse", topk=TOPK)
+    ((out.float() * alone["dout"].float()).sum() + (kl * alone["dkl"]).sum()).backward()
+    idx = torch.where(idx >= 0, idx + SEQS[0], idx)
+    for name, a, b in (("out", out, dirty[0]), ("kl", kl, dirty[1]), ("indices", idx, dirty[2]),
+                       *((f"d{n}", lv[n].grad, dirty[3][n]) for n in dirty[3])):
+        assert torch.isfinite(b[second].float()).all() and torch.equal(a, b[second]), name
+
+
 def test_compile_fullgraph_traces_a_training_step_sparse_d512():
     torch._dynamo.reset()
     x = _inputs(512, True, seed=7)
