@@ -15,7 +15,9 @@ from dsagen.operators.indexer_kl.problem import mismatch as kl_mismatch
 from dsagen.operators.sparse_mla_bwd.problem import dsink_scale
 from dsagen.operators.sparse_mla_bwd.problem import mismatch as mla_mismatch
 from dsagen.oracle.dsa import indexer_scores
-from dsagen.tolerances import INDEXER_KL_GRAD, INDEXER_LOGITS, MLA_BWD_GRAD, MLA_PREFILL_OUT, assert_peer_close, cosine_diff
+from dsagen.oracle.dsa_layer import indexer_train_ref
+from dsagen.tolerances import (INDEXER_KL_GRAD, INDEXER_LOGITS, INDEXER_TRAIN_INPUTS, MLA_BWD_GRAD, MLA_PREFILL_OUT,
+                               assert_peer_close, cosine_diff, peer_mismatch)
 
 SEQS = (12, 28)
 T = sum(SEQS)
@@ -278,6 +280,29 @@ def test_dsa_attention_prefill_train_reaches_the_indexer_parameters():
         assert torch.isfinite(a).all() and a.abs().sum() > 0, name
         torch.testing.assert_close(a, c, msg=name)
         assert abs(cosine_diff(a, r)) <= INDEXER_KL_GRAD.cos, f"{name}: cosine diff {cosine_diff(a, r):.3g}"
+
+
+@pytest.mark.parametrize("style,position", [("neox", "first"), ("interleaved", "first"), ("interleaved", "last")],
+                         ids=["v32_neox", "glm5_interleaved", "v4_interleaved_last"])
+def test_indexer_train_inputs_match_the_independent_reference(style, position):
+    """LightningIndexer.train_inputs against dsagen.oracle.dsa_layer's float64 indexer (complex RoPE), and
+    sharp enough to tell the RoPE styles apart."""
+    torch.manual_seed(2)
+    dim, qlora = 64, 32
+    indexer = LightningIndexer(dim, qlora, heads=IH, head_dim=ID, rope_dim=32, rope_style=style,
+                               rope_position=position)
+    with torch.no_grad():
+        for p in indexer.parameters():
+            p.normal_(0, 0.3)
+        indexer.k_norm.weight.add_(1.0)
+    g = torch.Generator().manual_seed(3)
+    xs, qr = torch.randn(T, dim, generator=g), torch.randn(T, qlora, generator=g)
+    positions = torch.cat([torch.arange(n) for n in SEQS]) + 100
+    got = indexer.train_inputs(xs, qr, positions)
+    for name, a, r in zip(("q_idx", "weights", "k_idx"), got, indexer_train_ref(indexer, xs, qr, positions)):
+        assert_peer_close(a.double(), r.to(a.dtype).double(), INDEXER_TRAIN_INPUTS, name)
+    other = indexer_train_ref(indexer, xs, qr, positions, interleaved=style != "interleaved")
+    assert peer_mismatch(got[0].double(), other[0].to(torch.bfloat16).double(), INDEXER_TRAIN_INPUTS)
 
 
 @pytest.mark.parametrize("bad,match", [
