@@ -245,12 +245,15 @@ def test_dsa_attention_prefill_train_reaches_the_indexer_parameters():
         indexer.k_norm.weight.add_(1.0)
     layer = DSAAttention(indexer, topk=TOPK, sm_scale=576 ** -0.5)
     g = torch.Generator().manual_seed(1)
-    xs, qr = torch.randn(T, dim, generator=g), torch.randn(T, qlora, generator=g)
+    xs = torch.randn(T, dim, generator=g).requires_grad_()
+    qr = torch.randn(T, qlora, generator=g).requires_grad_()
     positions = torch.cat([torch.arange(n) for n in SEQS])
     x = _inputs(576, False, seed=5)
     out, kl, idx = layer.prefill_train(xs, qr, x["q_mla"], x["kv_mla"], positions, _cu(), mode="sparse")
     assert out.grad_fn is None   # nothing of the attention requires grad here: out reaches no indexer parameter
     ((out.float() * x["dout"].float()).sum() + (kl * x["dkl"]).sum()).backward()
+    assert xs.grad is None and qr.grad is None, "the indexer's input is detached (V3.2): kl trains the indexer only"
+    xs, qr = xs.detach(), qr.detach()
     params = [indexer.wq_b.weight, indexer.wk.weight, indexer.k_norm.weight, indexer.k_norm.bias,
               indexer.weights_proj.weight]
     got = [p.grad.clone() for p in params]
@@ -313,6 +316,7 @@ def test_indexer_train_inputs_match_the_independent_reference(style, position):
     ("weights", r"weights must be float32 \[40, 8\]"),
     ("cu_seqlens", r"cu_seqlens must be int32 \[n_seqs \+ 1\]"),
     ("attn_sink", r"attn_sink must be float32 \[16\] or None"),
+    ("max_seqlen", r"max_seqlen must be a positive int \(the longest sequence\) or None, got 0"),
 ])
 def test_bad_arguments_give_one_line(bad, match):
     x = _inputs(576, True)
@@ -330,6 +334,8 @@ def test_bad_arguments_give_one_line(bad, match):
         x["weights"] = x["weights"].to(torch.bfloat16)
     elif bad == "cu_seqlens":
         cu = cu.long()
+    elif bad == "max_seqlen":
+        kw.update(mode="warmup", max_seqlen=0)
     else:
         kw["attn_sink"] = torch.zeros(H_Q + 1)
     with pytest.raises(ValueError, match=match) as e:

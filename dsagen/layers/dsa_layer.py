@@ -138,13 +138,16 @@ class DSAAttention(nn.Module):
         return out, idx
 
     def prefill_train(self, x, qr, q_mla, kv_mla, positions, cu_seqlens, mode: str = "sparse", attn_sink=None,
-                      max_seqlen: int | None = None):
+                      max_seqlen: int | None = None, detach_indexer_input: bool = True):
         """Training form of prefill (dsagen.layers.dsa_train): the same inputs, the indexer in bf16
         (LightningIndexer.train_inputs), mode "warmup" (dense causal attention, KL over every causal key) or
         "sparse" (top-k by the bf16 indexer scores, KL over the selected keys).
         Returns (out bf16 [T, h_q, 512], kl fp32 [T], indices int32 [T, width]): out differentiable in q_mla,
-        kv_mla, attn_sink; kl in the indexer's parameters (and x, qr). Train with
-        `loss = task_loss(out) + lam * kl.mean()`."""
+        kv_mla, attn_sink; kl in the indexer's parameters only: as in DeepSeek-V3.2, x and qr enter the indexer
+        detached (detach_indexer_input=False lets kl reach them too), so the main model learns from the task
+        loss alone and the indexer from kl alone. Train with `loss = task_loss(out) + lam * kl.mean()`."""
+        if detach_indexer_input:
+            x, qr = x.detach(), qr.detach()
         q_idx, weights, k_idx = self.indexer.train_inputs(x, qr, positions)
         return dsa_train(q_mla, kv_mla, q_idx, weights, k_idx, cu_seqlens, mode=mode, topk=self.topk,
                          sm_scale=self.sm_scale, d_v=self.d_v, attn_sink=attn_sink, max_seqlen=max_seqlen)
