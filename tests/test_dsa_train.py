@@ -14,6 +14,8 @@ from dsagen.layers import DSAAttention, LightningIndexer, dsa_train
 from dsagen.operators.indexer_kl.problem import mismatch as kl_mismatch
 from dsagen.operators.sparse_mla_bwd.problem import dsink_scale
 from dsagen.operators.sparse_mla_bwd.problem import mismatch as mla_mismatch
+from dsagen.layers.indexer_prep import hadamard
+from dsagen.oracle import fp8
 from dsagen.oracle.dsa import indexer_scores
 from dsagen.oracle.dsa_layer import indexer_train_ref
 from dsagen.tolerances import (INDEXER_KL_GRAD, INDEXER_LOGITS, INDEXER_TRAIN_INPUTS, MLA_BWD_GRAD, MLA_PREFILL_OUT,
@@ -117,8 +119,16 @@ def _check_selection(idx, mode, window=None):
     return mask
 
 
-def _check_topk_values(idx, x, mask):
-    scores = indexer_scores(x["q_idx"], x["k_idx"], x["weights"])
+def fp8_scores(x):
+    """float64 [T, T]: the indexer's scores from its FP8 form (Hadamard, e4m3 ue8m0 per token, dequantised)."""
+    q8, q_scale = fp8.quantize_indexer_keys(hadamard(x["q_idx"]), "ue8m0")
+    k8, k_scale = fp8.quantize_indexer_keys(hadamard(x["k_idx"]), "ue8m0")
+    return indexer_scores(q8.double() * q_scale.double()[..., None], k8.double() * k_scale.double()[:, None],
+                          x["weights"])
+
+
+def _check_topk_values(idx, x, mask, selector="bf16"):
+    scores = indexer_scores(x["q_idx"], x["k_idx"], x["weights"]) if selector == "bf16" else fp8_scores(x)
     vis = _visible()
     for t in range(T):
         want = min(TOPK, int(vis[t].sum()))
@@ -128,10 +138,10 @@ def _check_topk_values(idx, x, mask):
         torch.testing.assert_close(got, top, atol=INDEXER_LOGITS.atol, rtol=INDEXER_LOGITS.rtol)
 
 
-def _check_against_reference(x, out, kl, idx, grads, mode, sm_scale, window=None):
+def _check_against_reference(x, out, kl, idx, grads, mode, sm_scale, window=None, selector="bf16"):
     mask = _check_selection(idx, mode, window)
     if mode == "sparse":
-        _check_topk_values(idx, x, mask)
+        _check_topk_values(idx, x, mask, selector)
     ref_out, ref_kl, ref_lse, ref = reference(x, mask, sm_scale)
     assert_peer_close(out.float(), ref_out, MLA_PREFILL_OUT, "out")
     sink = x["attn_sink"]
@@ -154,32 +164,35 @@ def _check_against_reference(x, out, kl, idx, grads, mode, sm_scale, window=None
     assert not why, why
 
 
-def _run(x, mode, max_seqlen=None):
+def _run(x, mode, max_seqlen=None, selector="bf16"):
     lv = _leaves(x)
-    out, kl, idx = _call(lv, mode, max_seqlen)
+    out, kl, idx = _call(lv, mode, max_seqlen, selector)
     loss = (out.float() * x["dout"].float()).sum() + (kl * x["dkl"]).sum()
     loss.backward()
     return out, kl, idx, {n: lv[n].grad for n in NAMES if lv[n] is not None}
 
 
-def _call(lv, mode, max_seqlen=None):
+def _call(lv, mode, max_seqlen=None, selector="bf16"):
     return dsa_train(lv["q_mla"], lv["kv_mla"], lv["q_idx"], lv["weights"], lv["k_idx"], _cu(), mode=mode,
-                     topk=TOPK, attn_sink=lv["attn_sink"], max_seqlen=max_seqlen)
+                     topk=TOPK, attn_sink=lv["attn_sink"], max_seqlen=max_seqlen, selector=selector)
 
 
-@pytest.mark.parametrize("mode,d_qk,sink,max_seqlen",
-                         [("warmup", 576, True, None), ("warmup", 512, False, 20), ("sparse", 576, True, None),
-                          ("sparse", 512, False, None)],
-                         ids=["warmup_d576_sink", "warmup_d512_window20", "sparse_d576_sink", "sparse_d512"])
-def test_every_gradient_matches_float64_autograd(mode, d_qk, sink, max_seqlen):
-    """max_seqlen 20 (the longest sequence has 28 tokens): the warm-up keeps each query's last 20 keys."""
+@pytest.mark.parametrize("mode,d_qk,sink,max_seqlen,selector",
+                         [("warmup", 576, True, None, "bf16"), ("warmup", 512, False, 20, "bf16"),
+                          ("sparse", 576, True, None, "bf16"), ("sparse", 512, False, None, "bf16"),
+                          ("sparse", 576, False, None, "fp8")],
+                         ids=["warmup_d576_sink", "warmup_d512_window20", "sparse_d576_sink", "sparse_d512",
+                              "sparse_d576_fp8_selector"])
+def test_every_gradient_matches_float64_autograd(mode, d_qk, sink, max_seqlen, selector):
+    """max_seqlen 20 (the longest sequence has 28 tokens): the warm-up keeps each query's last 20 keys.
+    selector "fp8": the keys are the top-k of the FP8 indexer's scores (the serving kernels)."""
     x = _inputs(d_qk, sink, seed=d_qk + sink)
-    out, kl, idx, grads = _run(x, mode, max_seqlen)
+    out, kl, idx, grads = _run(x, mode, max_seqlen, selector)
     width = TOPK if mode == "sparse" else (max_seqlen or T)
     assert idx.shape == (T, width) and idx.dtype == torch.int32
     assert kl.shape == (T,) and kl.dtype == torch.float32 and (kl >= -1e-6).all()
     assert all(not g.isnan().any() for g in grads.values())
-    _check_against_reference(x, out, kl, idx, grads, mode, d_qk ** -0.5, max_seqlen)
+    _check_against_reference(x, out, kl, idx, grads, mode, d_qk ** -0.5, max_seqlen, selector)
 
 
 @pytest.mark.parametrize("mode", ["warmup", "sparse"])
@@ -317,6 +330,7 @@ def test_indexer_train_inputs_match_the_independent_reference(style, position):
     ("cu_seqlens", r"cu_seqlens must be int32 \[n_seqs \+ 1\]"),
     ("attn_sink", r"attn_sink must be float32 \[16\] or None"),
     ("max_seqlen", r"max_seqlen must be a positive int \(the longest sequence\) or None, got 0"),
+    ("selector", r"selector must be one of \('bf16', 'fp8'\), got 'fp16'"),
 ])
 def test_bad_arguments_give_one_line(bad, match):
     x = _inputs(576, True)
@@ -334,6 +348,8 @@ def test_bad_arguments_give_one_line(bad, match):
         x["weights"] = x["weights"].to(torch.bfloat16)
     elif bad == "cu_seqlens":
         cu = cu.long()
+    elif bad == "selector":
+        kw["selector"] = "fp16"
     elif bad == "max_seqlen":
         kw.update(mode="warmup", max_seqlen=0)
     else:

@@ -21,19 +21,7 @@ import dsagen.library  # noqa: F401  (registers torch.ops.dsagen.*)
 from dsagen.layers.dsa_train import dsa_train
 from dsagen.layers.indexer_prep import (ROPE_POSITIONS, ROPE_STYLES, Yarn, apply_rope, quantize_per_token,
                                         rope_cos_sin, rope_then_hadamard)
-
-
-FUSED_TOPK_MAX = 8192   # dsagen.operators.indexer_topk_fused: one program sorts 2 * next_pow2(k) entries
-
-
-def indexer_topk(q8, k8, k_scale, weights, row_start, row_end, topk: int):
-    """The indexer's top-k key columns per query in [row_start, row_end): the fused indexer + top-k
-    (the [s_q, s_kv] fp32 logits are never written) where it applies (k <= 8192, head_dim a power
-    of two from 32 to 256), else the logits and a top-k over them. Best first or not, -1 padded."""
-    if topk <= FUSED_TOPK_MAX and q8.shape[-1] in (32, 64, 128, 256):
-        return torch.ops.dsagen.indexer_topk_fused(q8, k8, k_scale, weights, row_start, row_end, topk)
-    logits = torch.ops.dsagen.indexer_logits(q8, k8, k_scale, weights, row_start, row_end, True)
-    return torch.ops.dsagen.topk_indices(logits, topk, row_start, row_end)
+from dsagen.layers.selection import FUSED_TOPK_MAX, indexer_topk  # noqa: F401  (v4_layer, tests)
 
 
 class LightningIndexer(nn.Module):
@@ -138,19 +126,21 @@ class DSAAttention(nn.Module):
         return out, idx
 
     def prefill_train(self, x, qr, q_mla, kv_mla, positions, cu_seqlens, mode: str = "sparse", attn_sink=None,
-                      max_seqlen: int | None = None, detach_indexer_input: bool = True):
+                      max_seqlen: int | None = None, detach_indexer_input: bool = True, selector: str = "bf16"):
         """Training form of prefill (dsagen.layers.dsa_train): the same inputs, the indexer in bf16
         (LightningIndexer.train_inputs), mode "warmup" (dense causal attention, KL over every causal key) or
         "sparse" (top-k by the bf16 indexer scores, KL over the selected keys).
         Returns (out bf16 [T, h_q, 512], kl fp32 [T], indices int32 [T, width]): out differentiable in q_mla,
         kv_mla, attn_sink; kl in the indexer's parameters only: as in DeepSeek-V3.2, x and qr enter the indexer
         detached (detach_indexer_input=False lets kl reach them too), so the main model learns from the task
-        loss alone and the indexer from kl alone. Train with `loss = task_loss(out) + lam * kl.mean()`."""
+        loss alone and the indexer from kl alone. selector: see dsa_train ("fp8" selects as prefill() does, in
+        the indexer's scale_format). Train with `loss = task_loss(out) + lam * kl.mean()`."""
         if detach_indexer_input:
             x, qr = x.detach(), qr.detach()
         q_idx, weights, k_idx = self.indexer.train_inputs(x, qr, positions)
         return dsa_train(q_mla, kv_mla, q_idx, weights, k_idx, cu_seqlens, mode=mode, topk=self.topk,
-                         sm_scale=self.sm_scale, d_v=self.d_v, attn_sink=attn_sink, max_seqlen=max_seqlen)
+                         sm_scale=self.sm_scale, d_v=self.d_v, attn_sink=attn_sink, max_seqlen=max_seqlen,
+                         selector=selector, scale_format=self.indexer.scale_format)
 
     def decode(self, x, qr, q_mla, kv_mla, positions, index_cache, mla_cache, block_table,
                context_lens, slot_mapping, max_context_len: int):

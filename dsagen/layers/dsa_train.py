@@ -15,10 +15,11 @@ integer, so out sends nothing into the indexer and kl nothing into the attention
 `loss = task_loss(out) + lam * kl.mean()` and one backward trains both, as in the V3.2 report
 (in the warm-up the main model is frozen by the trainer, not by this function).
 
-The sparse stage's scores I[t, s] = sum_j w[t, j] ReLU(q_idx[t, j] . k_idx[s]) are computed with
-torch from the bf16 inputs in fp32 (query chunks bound the [chunk, H, T] temporary; the [T, T] fp32
-logits are formed, as the top-k kernel reads them), then dsagen's top-k kernel picks the k best in
-each causal range. Every kernel is called through torch.ops.dsagen (dsagen.library), shapes are
+The sparse stage's scores I[t, s] = sum_j w[t, j] ReLU(q_idx[t, j] . k_idx[s]) are computed, by default
+(selector "bf16"), with torch from the bf16 inputs in fp32 (query chunks bound the [chunk, H, T]
+temporary; the [T, T] fp32 logits are formed, as the top-k kernel reads them), then dsagen's top-k
+kernel picks the k best in each causal range; selector "fp8" selects as serving does (Hadamard, e4m3,
+dsagen's fused indexer + top-k kernel: no [T, T] tensor, for long sequences). Every kernel is called through torch.ops.dsagen (dsagen.library), shapes are
 fixed by the inputs and nothing reads a value back to the host, so a training step traces with
 torch.compile(fullgraph=True).
 """
@@ -26,14 +27,19 @@ torch.compile(fullgraph=True).
 import torch
 
 import dsagen.library  # noqa: F401  (registers torch.ops.dsagen.*)
+from dsagen.layers.indexer_prep import hadamard, quantize_per_token
+from dsagen.layers.selection import indexer_topk
 
 MODES = ("warmup", "sparse")
+SELECTORS = ("bf16", "fp8")
 SCORE_CHUNK_ELEMS = 1 << 26   # fp32 elements of one [chunk, H, T] ReLU(q . k) temporary (256 MiB)
 
 
-def _check(q_mla, kv_mla, q_idx, weights, k_idx, cu_seqlens, mode, topk, d_v, attn_sink, max_seqlen):
+def _check(q_mla, kv_mla, q_idx, weights, k_idx, cu_seqlens, mode, topk, d_v, attn_sink, max_seqlen, selector):
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    if selector not in SELECTORS:
+        raise ValueError(f"selector must be one of {SELECTORS}, got {selector!r}")
     if q_mla.dim() != 3 or q_mla.dtype != torch.bfloat16 or q_mla.shape[-1] not in (576, 512):
         raise ValueError(f"q_mla must be bfloat16 [T, h_q, 576 or 512], got {q_mla.dtype} {tuple(q_mla.shape)}")
     t, h_q, d_qk = q_mla.shape
@@ -91,6 +97,16 @@ def indexer_scores(q_idx: torch.Tensor, weights: torch.Tensor, k_idx: torch.Tens
         return parts[0] if len(parts) == 1 else torch.cat(parts)
 
 
+def fp8_topk(q_idx, weights, k_idx, row_start, row_end, topk: int, scale_format: str = "ue8m0"):
+    """int32 [T, topk] (no gradient): the serving path's selection from the training inputs: Hadamard transform,
+    e4m3 with per-token scales (q's folded into the weights), then dsagen's fused indexer + top-k, which
+    never writes the [T, T] logits (above top-k 8192: the logits kernel and the top-k kernel)."""
+    with torch.no_grad():
+        q8, q_scale = quantize_per_token(hadamard(q_idx), scale_format)
+        k8, k_scale = quantize_per_token(hadamard(k_idx), scale_format)
+        return indexer_topk(q8, k8, k_scale, (weights * q_scale).float().contiguous(), row_start, row_end, topk)
+
+
 def dense_causal_indices(row_start: torch.Tensor, row_end: torch.Tensor, width: int) -> torch.Tensor:
     """int32 [T, width]: the last `width` keys of [row_start[t], row_end[t]) (all of them when the range is
     no longer), ascending, -1 where the range has fewer."""
@@ -100,7 +116,8 @@ def dense_causal_indices(row_start: torch.Tensor, row_end: torch.Tensor, width: 
 
 
 def dsa_train(q_mla, kv_mla, q_idx, weights, k_idx, cu_seqlens, *, mode: str = "sparse", topk: int | None = None,
-              sm_scale: float | None = None, d_v: int = 512, attn_sink=None, max_seqlen: int | None = None):
+              sm_scale: float | None = None, d_v: int = 512, attn_sink=None, max_seqlen: int | None = None,
+              selector: str = "bf16", scale_format: str = "ue8m0"):
     """One DSA layer core for training over a ragged packed batch of whole sequences.
 
     q_mla bf16 [T, h_q, 576 | 512] (absorbed MLA queries), kv_mla bf16 [T, 576 | 512] (latent + rope rows);
@@ -115,8 +132,11 @@ def dsa_train(q_mla, kv_mla, q_idx, weights, k_idx, cu_seqlens, *, mode: str = "
     list (default T; one below the longest sequence keeps each query's last max_seqlen keys).
     Returns (out bf16 [T, h_q, 512], kl fp32 [T], indices int32 [T, width] (-1 padded; width topk or
     max_seqlen / T)). out is differentiable in q_mla, kv_mla, attn_sink; kl in q_idx, weights, k_idx.
+    selector (sparse stage): "bf16" scores the bf16 inputs with torch in fp32 (the [T, T] logits are formed)
+    and picks with dsagen's top-k kernel; "fp8" selects as serving does (fp8_topk: Hadamard, e4m3 with
+    `scale_format` scales, the fused indexer + top-k kernel; no [T, T] tensor; near-ties may pick otherwise).
     """
-    _check(q_mla, kv_mla, q_idx, weights, k_idx, cu_seqlens, mode, topk, d_v, attn_sink, max_seqlen)
+    _check(q_mla, kv_mla, q_idx, weights, k_idx, cu_seqlens, mode, topk, d_v, attn_sink, max_seqlen, selector)
     t, _, d_qk = q_mla.shape
     sm_scale = float(d_qk ** -0.5 if sm_scale is None else sm_scale)
     row_start, row_end = causal_ranges(cu_seqlens, t)
@@ -124,6 +144,8 @@ def dsa_train(q_mla, kv_mla, q_idx, weights, k_idx, cu_seqlens, *, mode: str = "
         width = t if max_seqlen is None else min(max_seqlen, t)
         idx = dense_causal_indices(row_start, row_end, width)
         key_start = row_start if width == t else torch.maximum(row_start, row_end - width)
+    elif selector == "fp8":
+        idx = fp8_topk(q_idx, weights, k_idx, row_start, row_end, topk, scale_format)
     else:
         idx = torch.ops.dsagen.topk_indices(indexer_scores(q_idx, weights, k_idx), topk, row_start, row_end)
     out, _, lse = torch.ops.dsagen.sparse_mla_prefill(q_mla, kv_mla[:, None, :], idx[:, None, :], sm_scale, d_v,
