@@ -227,15 +227,17 @@ def test_sequences_do_not_leak_into_each_other_sparse_d512():
         assert torch.isfinite(b[second].float()).all() and torch.equal(a, b[second]), name
 
 
-@pytest.mark.parametrize("mode,max_seqlen", [("sparse", None), ("warmup", 20)], ids=["sparse", "warmup_window20"])
-def test_compile_fullgraph_traces_a_training_step_d512(mode, max_seqlen):
+@pytest.mark.parametrize("mode,max_seqlen,selector", [("sparse", None, "bf16"), ("warmup", 20, "bf16"),
+                                                    ("sparse", None, "fp8")],
+                         ids=["sparse", "warmup_window20", "sparse_fp8_selector"])
+def test_compile_fullgraph_traces_a_training_step_d512(mode, max_seqlen, selector):
     torch._dynamo.reset()
     x = _inputs(512, True, seed=7)
     cu = _cu()
 
     def step(q_mla, kv_mla, q_idx, weights, k_idx, attn_sink):
         out, kl, idx = dsa_train(q_mla, kv_mla, q_idx, weights, k_idx, cu, mode=mode, topk=TOPK,
-                                 attn_sink=attn_sink, max_seqlen=max_seqlen)
+                                 attn_sink=attn_sink, max_seqlen=max_seqlen, selector=selector)
         return (out.float() * x["dout"].float()).sum() + (kl * x["dkl"]).sum(), out, kl, idx
 
     lv = _leaves(x)
@@ -243,7 +245,7 @@ def test_compile_fullgraph_traces_a_training_step_d512(mode, max_seqlen):
         lv["q_mla"], lv["kv_mla"], lv["q_idx"], lv["weights"], lv["k_idx"], lv["attn_sink"])
     loss.backward()
     grads = {n: lv[n].grad for n in NAMES}
-    _check_against_reference(x, out, kl, idx, grads, mode, 512 ** -0.5, max_seqlen)
+    _check_against_reference(x, out, kl, idx, grads, mode, 512 ** -0.5, max_seqlen, selector)
 
 
 def test_dsa_attention_prefill_train_reaches_the_indexer_parameters():
