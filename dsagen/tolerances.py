@@ -107,6 +107,12 @@ GEN_FAKE_SCALE = Tol(atol=0.0, rtol=0.0)
 # for a bf16 output against the float64 oracle rounded to bf16 (no peer ships this operator).
 KV_COMPRESS_OUT = PeerCheck(1e-3, 2.01 / 128, 5e-6, "FlashMLA's bf16 rule applied to the KV compressor")
 
+# The lightning indexer's bf16 training inputs (LightningIndexer.train_inputs: projections, LayerNorm and RoPE
+# in fp32, one rounding to bf16) against the float64 reference rounded to bf16: FlashMLA's bf16 output rule
+# (as KV_COMPRESS_OUT); weights are fp32 and meet it with room to spare.
+INDEXER_TRAIN_INPUTS = PeerCheck(1e-3, 2.01 / 128, 5e-6,
+                                 "FlashMLA's bf16 rule applied to the indexer's training inputs")
+
 # Sparse MLA backward (bf16 dq and dkv, fp32 dsink) against float64 autograd through the forward
 # oracle. The peer's rule is TileLang's (examples/deepseek_v32/sparse_mla_bwd.py: 1 - similarity
 # <= 1e-4 on dq and dkv); a cosine alone would pass a kernel wrong in a few rows, so every element

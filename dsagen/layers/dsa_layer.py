@@ -18,21 +18,10 @@ import torch
 from torch import nn
 
 import dsagen.library  # noqa: F401  (registers torch.ops.dsagen.*)
-from dsagen.layers.indexer_prep import (ROPE_POSITIONS, ROPE_STYLES, Yarn, quantize_per_token, rope_cos_sin,
-                                        rope_then_hadamard)
-
-
-FUSED_TOPK_MAX = 8192   # dsagen.operators.indexer_topk_fused: one program sorts 2 * next_pow2(k) entries
-
-
-def indexer_topk(q8, k8, k_scale, weights, row_start, row_end, topk: int):
-    """The indexer's top-k key columns per query in [row_start, row_end): the fused indexer + top-k
-    (the [s_q, s_kv] fp32 logits are never written) where it applies (k <= 8192, head_dim a power
-    of two from 32 to 256), else the logits and a top-k over them. Best first or not, -1 padded."""
-    if topk <= FUSED_TOPK_MAX and q8.shape[-1] in (32, 64, 128, 256):
-        return torch.ops.dsagen.indexer_topk_fused(q8, k8, k_scale, weights, row_start, row_end, topk)
-    logits = torch.ops.dsagen.indexer_logits(q8, k8, k_scale, weights, row_start, row_end, True)
-    return torch.ops.dsagen.topk_indices(logits, topk, row_start, row_end)
+from dsagen.layers.dsa_train import dsa_train
+from dsagen.layers.indexer_prep import (ROPE_POSITIONS, ROPE_STYLES, Yarn, apply_rope, quantize_per_token,
+                                        rope_cos_sin, rope_then_hadamard)
+from dsagen.layers.selection import FUSED_TOPK_MAX, indexer_topk  # noqa: F401  (v4_layer, tests)
 
 
 class LightningIndexer(nn.Module):
@@ -85,6 +74,19 @@ class LightningIndexer(nn.Module):
         k_fp8, k_scale = self.keys(self.k_norm(self.wk(x)), positions)
         return q_fp8, weights, k_fp8, k_scale
 
+    def train_inputs(self, x: torch.Tensor, qr: torch.Tensor, positions: torch.Tensor):
+        """The indexer's training form (bf16, as DeepSeek-V3.2 trains it; differentiable in every parameter):
+        x [T, dim], qr [T, q_lora_rank], positions [T] -> (q_idx bf16 [T, H, D], weights fp32 [T, H],
+        k_idx bf16 [T, D]) with I = sum_j weights_j ReLU(q_idx_j . k_idx) the serving logits without FP8:
+        RoPE as in forward(), no Hadamard transform (orthonormal, it leaves every q . k unchanged and only
+        serves the FP8 quantisation), and H^-0.5 D^-0.5 folded into the weights."""
+        cos, sin = rope_cos_sin(positions, self.rope_dim, self.rope_base, self.rope_yarn)
+        q = self.wq_b(qr).unflatten(-1, (self.heads, self.head_dim))
+        q = apply_rope(q, cos, sin, self.rope_dim, self.rope_style, self.rope_position)
+        k = apply_rope(self.k_norm(self.wk(x)), cos, sin, self.rope_dim, self.rope_style, self.rope_position)
+        weights = self.weights_proj(x).float() * (self.heads ** -0.5 * self.head_dim ** -0.5)
+        return q.to(torch.bfloat16), weights, k.to(torch.bfloat16)
+
     @classmethod
     def from_spec(cls, spec, dim: int, q_lora_rank: int, rope_base: float = 10000.0,
                   rope_yarn: Yarn | None = None) -> "LightningIndexer":
@@ -122,6 +124,23 @@ class DSAAttention(nn.Module):
         out, _, _ = torch.ops.dsagen.sparse_mla_prefill(
             q_mla, kv_mla[:, None, :], idx[:, None, :], self.sm_scale, self.d_v, None, None)
         return out, idx
+
+    def prefill_train(self, x, qr, q_mla, kv_mla, positions, cu_seqlens, mode: str = "sparse", attn_sink=None,
+                      max_seqlen: int | None = None, detach_indexer_input: bool = True, selector: str = "bf16"):
+        """Training form of prefill (dsagen.layers.dsa_train): the same inputs, the indexer in bf16
+        (LightningIndexer.train_inputs), mode "warmup" (dense causal attention, KL over every causal key) or
+        "sparse" (top-k by the bf16 indexer scores, KL over the selected keys).
+        Returns (out bf16 [T, h_q, 512], kl fp32 [T], indices int32 [T, width]): out differentiable in q_mla,
+        kv_mla, attn_sink; kl in the indexer's parameters only: as in DeepSeek-V3.2, x and qr enter the indexer
+        detached (detach_indexer_input=False lets kl reach them too), so the main model learns from the task
+        loss alone and the indexer from kl alone. selector: see dsa_train ("fp8" selects as prefill() does, in
+        the indexer's scale_format). Train with `loss = task_loss(out) + lam * kl.mean()`."""
+        if detach_indexer_input:
+            x, qr = x.detach(), qr.detach()
+        q_idx, weights, k_idx = self.indexer.train_inputs(x, qr, positions)
+        return dsa_train(q_mla, kv_mla, q_idx, weights, k_idx, cu_seqlens, mode=mode, topk=self.topk,
+                         sm_scale=self.sm_scale, d_v=self.d_v, attn_sink=attn_sink, max_seqlen=max_seqlen,
+                         selector=selector, scale_format=self.indexer.scale_format)
 
     def decode(self, x, qr, q_mla, kv_mla, positions, index_cache, mla_cache, block_table,
                context_lens, slot_mapping, max_context_len: int):
