@@ -227,9 +227,10 @@ def test_sequences_do_not_leak_into_each_other_sparse_d512():
         assert torch.isfinite(b[second].float()).all() and torch.equal(a, b[second]), name
 
 
-@pytest.mark.parametrize("mode,max_seqlen,selector", [("sparse", None, "bf16"), ("warmup", 20, "bf16"),
-                                                    ("sparse", None, "fp8")],
-                         ids=["sparse", "warmup_window20", "sparse_fp8_selector"])
+# Both modes under torch.compile; the fp8 selector (the fused indexer + top-k custom op, itself
+# traced by tests/test_library.py) is checked eagerly above: its compile case cost ~50 s of CI.
+@pytest.mark.parametrize("mode,max_seqlen,selector", [("sparse", None, "bf16"), ("warmup", 20, "bf16")],
+                         ids=["sparse", "warmup_window20"])
 def test_compile_fullgraph_traces_a_training_step_d512(mode, max_seqlen, selector):
     torch._dynamo.reset()
     x = _inputs(512, True, seed=7)
