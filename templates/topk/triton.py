@@ -53,8 +53,7 @@ SCHEDULE = {"BLOCK_N": 1024, "RADIX_BITS": 8, "CAP": 4096, "FILTER": 0, "MAX_SPL
             "num_warps": 8, "num_stages": 1}
 # </dsagen:schedule>
 
-FILTER_MAX_K = 8192  # the filter variant sorts 2 * next_pow2(k) int64 entries in one program
-_EMPTY = tl.constexpr(-(2**63))  # below every real filter entry
+FILTER_MAX_K = 8192  # the filter variant's scratch: 2 * next_pow2(k) int64 entries per program
 
 
 @triton.jit
@@ -218,35 +217,70 @@ def topk_kernel(
 
 
 @triton.jit
-def _filter_entries(x, c):
-    """(signed order-preserving key << 32) | ~column: one int64 whose order is value, then the lower
-    column; -0.0 == +0.0 and NaN below -inf, as _keys."""
-    skey = (_keys(x) ^ 0x80000000).to(tl.int32, bitcast=True)
-    return (skey.to(tl.int64) << 32) | (~c).to(tl.uint32, bitcast=True).to(tl.int64)
+def _buf_select(buf, count, k_sel, BLOCK_N: tl.constexpr, RADIX_BITS: tl.constexpr):
+    """The k_sel-th largest key among the scratch's first `count` entries, exactly: radix passes
+    as topk_kernel's, over the scratch only (count <= 2 * KP entries, cache-resident). Returns
+    (threshold key T, k_rem: how many entries equal to T to keep)."""
+    NB: tl.constexpr = 1 << RADIX_BITS
+    NPASS: tl.constexpr = (32 + RADIX_BITS - 1) // RADIX_BITS
+    offs = tl.arange(0, BLOCK_N)
+    k_rem = k_sel
+    prefix = tl.zeros((), tl.uint32)
+    hi_mask = tl.zeros((), tl.uint32)
+    for p in tl.static_range(NPASS):
+        shift = _shift(p, RADIX_BITS)
+        hist = tl.zeros((NB,), tl.int32)
+        for e0 in range(0, count, BLOCK_N):
+            e = e0 + offs
+            m = e < count
+            key = (tl.load(buf + e, mask=m, other=0) >> 32).to(tl.uint32)
+            m = m & ((key & hi_mask) == prefix)
+            hist += tl.histogram(((key >> shift) & (NB - 1)).to(tl.int32), NB, mask=m)
+        k_rem, prefix, hi_mask = _pick_digit(hist, k_rem, prefix, hi_mask, shift, NB)
+    return prefix, k_rem
 
 
 @triton.jit
-def _filter_compact(buf, count, k_sel, KP: tl.constexpr):
-    """Sort the scratch, keep its best KP entries: (new count, threshold, the kept entries)."""
-    tl.debug_barrier()  # every thread's appends visible before the reload
-    offs = tl.arange(0, 2 * KP)
-    v = tl.sort(tl.load(buf + offs, mask=offs < count, other=_EMPTY), descending=True)
-    top, _ = tl.split(tl.permute(tl.reshape(v, (2, KP)), (1, 0)))
-    tl.debug_barrier()
-    tl.store(buf + tl.arange(0, KP), top)
-    tl.debug_barrier()
-    kth = tl.sum(tl.where(tl.arange(0, KP) == k_sel - 1, top, 0), axis=0)
-    thr = tl.where(count >= k_sel, kth, _EMPTY)
-    return tl.minimum(count, KP), thr, top
+def _buf_keep(buf, count, thr, k_rem, dst, TO_OUT: tl.constexpr, BLOCK_N: tl.constexpr):
+    """Keep the scratch entries above key thr and the first k_rem equal to it (scratch order, which
+    is column order), in order: back into the scratch (TO_OUT False: the compaction, in place) or
+    their columns into the output row (TO_OUT True)."""
+    offs = tl.arange(0, BLOCK_N)
+    kept = 0
+    ties = 0
+    for e0 in range(0, count, BLOCK_N):
+        e = e0 + offs
+        m = e < count
+        ent = tl.load(buf + e, mask=m, other=0)
+        key = (ent >> 32).to(tl.uint32)
+        eq = m & (key == thr)
+        eq_i = eq.to(tl.int32)
+        keep = (m & (key > thr)) | (eq & (ties + tl.cumsum(eq_i, axis=0) - 1 < k_rem))
+        keep_i = keep.to(tl.int32)
+        pos = kept + tl.cumsum(keep_i, axis=0) - 1
+        if TO_OUT:
+            tl.store(dst + pos, (ent & 0xFFFFFFFF).to(tl.int32), mask=keep)
+        else:
+            tl.debug_barrier()  # every warp has read this tile before any slot of it is overwritten
+            tl.store(dst + pos, ent, mask=keep)  # pos <= e: never past an unread tile
+        kept += tl.sum(keep_i, axis=0)
+        ties += tl.sum(eq_i, axis=0)
 
 
 @triton.jit
 def topk_filter_kernel(
     x_ptr, start_ptr, end_ptr, out_ptr, scratch_ptr,
     rows, k_sel, stride_xr, stride_or,
-    BLOCK_N: tl.constexpr, KP: tl.constexpr,
+    BLOCK_N: tl.constexpr, KP: tl.constexpr, RADIX_BITS: tl.constexpr,
 ):
-    """Persistent programs, one row at a time, each row read once (the filter variant)."""
+    """Persistent programs, one row at a time, each row read once (the filter variant).
+
+    A tile's keys >= lo (0 before the first compaction: every key) are appended to the scratch
+    (2 * KP entries of (key << 32 | column), column order). When a tile would overflow it, a radix
+    select over the scratch finds its k-th key T, an in-place compaction keeps exactly k entries
+    (above T, then the lowest-column ties at T) and lo becomes T + 1: a later key equal to T has a
+    higher column than every kept tie, so it can never win. At the end one more select over the
+    scratch and its k winners' columns are written (column order)."""
     pid = tl.program_id(0)
     buf = scratch_ptr + pid.to(tl.int64) * (2 * KP)
     offs = tl.arange(0, BLOCK_N)
@@ -262,23 +296,30 @@ def topk_filter_kernel(
             _write_all(orow, start, n, k_sel, offs, BLOCK_N)
         else:
             count = 0
-            thr = tl.full((), _EMPTY, tl.int64)
+            lo = tl.zeros((), tl.uint32)
             for c0 in range(start, end, BLOCK_N):
                 c = c0 + offs
                 m = c < end
-                ent = _filter_entries(tl.load(xrow + c, mask=m, other=0.0), c)
-                cand = m & (ent > thr)
+                key = _keys(tl.load(xrow + c, mask=m, other=0.0))
+                cand = m & (key >= lo)
                 nc = tl.sum(cand.to(tl.int32), axis=0)
-                if count + nc > 2 * KP:
-                    count, thr, _ = _filter_compact(buf, count, k_sel, KP)
-                    cand = m & (ent > thr)
+                if count + nc > 2 * KP:  # count > KP >= k here: the compaction frees room for a tile
+                    tl.debug_barrier()  # every thread's appends visible before the select reads them
+                    thr, k_rem = _buf_select(buf, count, k_sel, BLOCK_N, RADIX_BITS)
+                    _buf_keep(buf, count, thr, k_rem, buf, False, BLOCK_N)
+                    tl.debug_barrier()  # the compacted scratch complete before appends land after it
+                    count = k_sel
+                    lo = thr + 1  # thr <= key(+inf) = 0xFF800000: no wrap
+                    cand = m & (key >= lo)
                     nc = tl.sum(cand.to(tl.int32), axis=0)
-                tl.store(buf + count + tl.cumsum(cand.to(tl.int32), axis=0) - 1, ent, mask=cand)
-                count += nc
-            count, thr, top = _filter_compact(buf, count, k_sel, KP)
-            j = tl.arange(0, KP)
-            col = ~((top & 0xFFFFFFFF).to(tl.int32))
-            tl.store(orow + j, col, mask=j < k_sel)
+                if nc > 0:
+                    ent = (key.to(tl.int64) << 32) | c.to(tl.int64)
+                    tl.store(buf + count + tl.cumsum(cand.to(tl.int32), axis=0) - 1, ent, mask=cand)
+                    count += nc
+            tl.debug_barrier()
+            # count >= k: every key is appended until the first compaction, which leaves exactly k
+            thr, k_rem = _buf_select(buf, count, k_sel, BLOCK_N, RADIX_BITS)
+            _buf_keep(buf, count, thr, k_rem, orow, True, BLOCK_N)
             tl.debug_barrier()  # done with the scratch before the next row refills it
 
 
@@ -423,8 +464,7 @@ def launch(logits, row_starts, row_ends, out, *, k, schedule=None, splits=None):
         kp = filter_kp(k, s["BLOCK_N"])
         scratch = torch.empty(programs, 2 * kp, dtype=torch.int64, device=logits.device)
         topk_filter_kernel[(programs,)](logits, row_starts, row_ends, out, scratch, rows, k, logits.stride(0),
-                                        out.stride(0), BLOCK_N=s["BLOCK_N"], KP=kp, num_warps=s["num_warps"],
-                                        num_stages=s["num_stages"])
+                                        out.stride(0), KP=kp, **meta)
         return None
     if splits <= 1 or n == 0:
         programs = min(rows, PROGRAMS_PER_SM * _num_sms(logits.device))
@@ -465,8 +505,9 @@ def aot_kernels(problem: dict, schedule: dict) -> list:
         kernels[0] = {
             "name": "topk_filter_kernel", "fn": topk_filter_kernel,
             "signature": {**common, "out_ptr": "*i32", "scratch_ptr": "*i64", "rows": "i32", "k_sel": "i32",
-                          "stride_xr": "i32", "stride_or": "i32", "BLOCK_N": "constexpr", "KP": "constexpr"},
-            "constexprs": {"BLOCK_N": s["BLOCK_N"], "KP": filter_kp(problem.get("k", 2048), s["BLOCK_N"])}, **opts,
+                          "stride_xr": "i32", "stride_or": "i32", "BLOCK_N": "constexpr", "KP": "constexpr",
+                          "RADIX_BITS": "constexpr"},
+            "constexprs": {**consts, "KP": filter_kp(problem.get("k", 2048), s["BLOCK_N"])}, **opts,
         }
     rows, row_len = problem.get("rows", 1), problem.get("row_len", 1 << 17)
     if s["MAX_SPLITS"] > 1 and rows < 2 * 132 and row_len >= 2 * s["MIN_SPLIT_COLS"]:
