@@ -217,10 +217,10 @@ def topk_kernel(
 
 
 @triton.jit
-def _buf_select(buf, count, k_sel, BLOCK_N: tl.constexpr, RADIX_BITS: tl.constexpr):
-    """The k_sel-th largest key among the scratch's first `count` entries, exactly: radix passes
-    as topk_kernel's, over the scratch only (count <= 2 * KP entries, cache-resident). Returns
-    (threshold key T, k_rem: how many entries equal to T to keep)."""
+def _buf_select(buf_k, count, k_sel, BLOCK_N: tl.constexpr, RADIX_BITS: tl.constexpr):
+    """The k_sel-th largest key among the scratch's first `count` keys, exactly: radix passes as
+    topk_kernel's, over the scratch only (count <= 2 * KP keys of 4 bytes, cache-resident).
+    Returns (threshold key T, k_rem: how many entries equal to T to keep)."""
     NB: tl.constexpr = 1 << RADIX_BITS
     NPASS: tl.constexpr = (32 + RADIX_BITS - 1) // RADIX_BITS
     offs = tl.arange(0, BLOCK_N)
@@ -233,7 +233,7 @@ def _buf_select(buf, count, k_sel, BLOCK_N: tl.constexpr, RADIX_BITS: tl.constex
         for e0 in range(0, count, BLOCK_N):
             e = e0 + offs
             m = e < count
-            key = (tl.load(buf + e, mask=m, other=0) >> 32).to(tl.uint32)
+            key = tl.load(buf_k + e, mask=m, other=0).to(tl.uint32, bitcast=True)
             m = m & ((key & hi_mask) == prefix)
             hist += tl.histogram(((key >> shift) & (NB - 1)).to(tl.int32), NB, mask=m)
         k_rem, prefix, hi_mask = _pick_digit(hist, k_rem, prefix, hi_mask, shift, NB)
@@ -241,7 +241,7 @@ def _buf_select(buf, count, k_sel, BLOCK_N: tl.constexpr, RADIX_BITS: tl.constex
 
 
 @triton.jit
-def _buf_keep(buf, count, thr, k_rem, dst, TO_OUT: tl.constexpr, BLOCK_N: tl.constexpr):
+def _buf_keep(buf_k, buf_c, count, thr, k_rem, orow, TO_OUT: tl.constexpr, BLOCK_N: tl.constexpr):
     """Keep the scratch entries above key thr and the first k_rem equal to it (scratch order, which
     is column order), in order: back into the scratch (TO_OUT False: the compaction, in place) or
     their columns into the output row (TO_OUT True)."""
@@ -251,18 +251,20 @@ def _buf_keep(buf, count, thr, k_rem, dst, TO_OUT: tl.constexpr, BLOCK_N: tl.con
     for e0 in range(0, count, BLOCK_N):
         e = e0 + offs
         m = e < count
-        ent = tl.load(buf + e, mask=m, other=0)
-        key = (ent >> 32).to(tl.uint32)
+        key_i = tl.load(buf_k + e, mask=m, other=0)
+        key = key_i.to(tl.uint32, bitcast=True)
+        col = tl.load(buf_c + e, mask=m, other=0)
         eq = m & (key == thr)
         eq_i = eq.to(tl.int32)
         keep = (m & (key > thr)) | (eq & (ties + tl.cumsum(eq_i, axis=0) - 1 < k_rem))
         keep_i = keep.to(tl.int32)
         pos = kept + tl.cumsum(keep_i, axis=0) - 1
         if TO_OUT:
-            tl.store(dst + pos, (ent & 0xFFFFFFFF).to(tl.int32), mask=keep)
+            tl.store(orow + pos, col, mask=keep)
         else:
             tl.debug_barrier()  # every warp has read this tile before any slot of it is overwritten
-            tl.store(dst + pos, ent, mask=keep)  # pos <= e: never past an unread tile
+            tl.store(buf_k + pos, key_i, mask=keep)  # pos <= e: never past an unread tile
+            tl.store(buf_c + pos, col, mask=keep)
         kept += tl.sum(keep_i, axis=0)
         ties += tl.sum(eq_i, axis=0)
 
@@ -282,7 +284,8 @@ def topk_filter_kernel(
     higher column than every kept tie, so it can never win. At the end one more select over the
     scratch and its k winners' columns are written (column order)."""
     pid = tl.program_id(0)
-    buf = scratch_ptr + pid.to(tl.int64) * (2 * KP)
+    buf_k = scratch_ptr + pid.to(tl.int64) * (4 * KP)  # 2 * KP keys (uint32 bits), then their columns
+    buf_c = buf_k + 2 * KP
     offs = tl.arange(0, BLOCK_N)
     one64 = tl.full((), 1, tl.int64)
     for row in range(pid, rows, tl.num_programs(0)):
@@ -305,21 +308,22 @@ def topk_filter_kernel(
                 nc = tl.sum(cand.to(tl.int32), axis=0)
                 if count + nc > 2 * KP:  # count > KP >= k here: the compaction frees room for a tile
                     tl.debug_barrier()  # every thread's appends visible before the select reads them
-                    thr, k_rem = _buf_select(buf, count, k_sel, BLOCK_N, RADIX_BITS)
-                    _buf_keep(buf, count, thr, k_rem, buf, False, BLOCK_N)
+                    thr, k_rem = _buf_select(buf_k, count, k_sel, BLOCK_N, RADIX_BITS)
+                    _buf_keep(buf_k, buf_c, count, thr, k_rem, orow, False, BLOCK_N)
                     tl.debug_barrier()  # the compacted scratch complete before appends land after it
                     count = k_sel
                     lo = thr + 1  # thr <= key(+inf) = 0xFF800000: no wrap
                     cand = m & (key >= lo)
                     nc = tl.sum(cand.to(tl.int32), axis=0)
                 if nc > 0:
-                    ent = (key.to(tl.int64) << 32) | c.to(tl.int64)
-                    tl.store(buf + count + tl.cumsum(cand.to(tl.int32), axis=0) - 1, ent, mask=cand)
+                    pos = count + tl.cumsum(cand.to(tl.int32), axis=0) - 1
+                    tl.store(buf_k + pos, key.to(tl.int32, bitcast=True), mask=cand)
+                    tl.store(buf_c + pos, c, mask=cand)
                     count += nc
             tl.debug_barrier()
             # count >= k: every key is appended until the first compaction, which leaves exactly k
-            thr, k_rem = _buf_select(buf, count, k_sel, BLOCK_N, RADIX_BITS)
-            _buf_keep(buf, count, thr, k_rem, orow, True, BLOCK_N)
+            thr, k_rem = _buf_select(buf_k, count, k_sel, BLOCK_N, RADIX_BITS)
+            _buf_keep(buf_k, buf_c, count, thr, k_rem, orow, True, BLOCK_N)
             tl.debug_barrier()  # done with the scratch before the next row refills it
 
 
@@ -462,7 +466,7 @@ def launch(logits, row_starts, row_ends, out, *, k, schedule=None, splits=None):
     if s.get("FILTER") and k <= FILTER_MAX_K and (splits <= 1 or n == 0):
         programs = min(rows, PROGRAMS_PER_SM * _num_sms(logits.device))
         kp = filter_kp(k, s["BLOCK_N"])
-        scratch = torch.empty(programs, 2 * kp, dtype=torch.int64, device=logits.device)
+        scratch = torch.empty(programs, 4 * kp, dtype=torch.int32, device=logits.device)
         topk_filter_kernel[(programs,)](logits, row_starts, row_ends, out, scratch, rows, k, logits.stride(0),
                                         out.stride(0), KP=kp, **meta)
         return None
@@ -504,7 +508,7 @@ def aot_kernels(problem: dict, schedule: dict) -> list:
     if s.get("FILTER") and problem.get("k", 2048) <= FILTER_MAX_K:
         kernels[0] = {
             "name": "topk_filter_kernel", "fn": topk_filter_kernel,
-            "signature": {**common, "out_ptr": "*i32", "scratch_ptr": "*i64", "rows": "i32", "k_sel": "i32",
+            "signature": {**common, "out_ptr": "*i32", "scratch_ptr": "*i32", "rows": "i32", "k_sel": "i32",
                           "stride_xr": "i32", "stride_or": "i32", "BLOCK_N": "constexpr", "KP": "constexpr",
                           "RADIX_BITS": "constexpr"},
             "constexprs": {**consts, "KP": filter_kp(problem.get("k", 2048), s["BLOCK_N"])}, **opts,
