@@ -217,56 +217,125 @@ def topk_kernel(
 
 
 @triton.jit
-def _buf_select(buf_k, count, k_sel, BLOCK_N: tl.constexpr, RADIX_BITS: tl.constexpr):
-    """The k_sel-th largest key among the scratch's first `count` keys, exactly: radix passes as
-    topk_kernel's, over the scratch only (count <= 2 * KP keys of 4 bytes, cache-resident).
-    Returns (threshold key T, k_rem: how many entries equal to T to keep)."""
-    NB: tl.constexpr = 1 << RADIX_BITS
-    NPASS: tl.constexpr = (32 + RADIX_BITS - 1) // RADIX_BITS
-    offs = tl.arange(0, BLOCK_N)
-    k_rem = k_sel
-    prefix = tl.zeros((), tl.uint32)
-    hi_mask = tl.zeros((), tl.uint32)
-    for p in tl.static_range(NPASS):
-        shift = _shift(p, RADIX_BITS)
-        hist = tl.zeros((NB,), tl.int32)
-        for e0 in range(0, count, BLOCK_N):
-            e = e0 + offs
-            m = e < count
-            key = tl.load(buf_k + e, mask=m, other=0).to(tl.uint32, bitcast=True)
-            m = m & ((key & hi_mask) == prefix)
-            hist += tl.histogram(((key >> shift) & (NB - 1)).to(tl.int32), NB, mask=m)
-        k_rem, prefix, hi_mask = _pick_digit(hist, k_rem, prefix, hi_mask, shift, NB)
-    return prefix, k_rem
+def _range_shift(r_max, RADIX_BITS: tl.constexpr):
+    """The least shift s with r_max >> s < 2^RADIX_BITS (a uint32 scalar): the bit length from the
+    float exponent of r_max, which rounding can overstate by one, then corrected."""
+    e = ((r_max.to(tl.float32).to(tl.uint32, bitcast=True) >> 23) & 0xFF).to(tl.int32) - 126
+    s = tl.maximum(e - RADIX_BITS, 0)
+    s_lo = tl.maximum(s - 1, 0)
+    s = tl.where((s > 0) & ((r_max >> s_lo.to(tl.uint32)) < (1 << RADIX_BITS)), s_lo, s)
+    return s.to(tl.uint32)
 
 
 @triton.jit
-def _buf_keep(buf_k, buf_c, count, thr, k_rem, orow, TO_OUT: tl.constexpr, BLOCK_N: tl.constexpr):
-    """Keep the scratch entries above key thr and the first k_rem equal to it (scratch order, which
-    is column order), in order: back into the scratch (TO_OUT False: the compaction, in place) or
-    their columns into the output row (TO_OUT True)."""
+def _buf_cut(buf_k, buf_c, side_k, side_c, count, k_sel, orow,
+             TO_OUT: tl.constexpr, BLOCK_N: tl.constexpr, RADIX_BITS: tl.constexpr, SIDE: tl.constexpr):
+    """Keep the k_sel best of the scratch's `count` entries (exact; ties: the first in scratch
+    order, which among equal keys is column order): back into the scratch's front (TO_OUT False,
+    the compaction) or their columns into the output row (TO_OUT True). Returns the k-th key T.
+
+    Digits are taken of key - min over the scratch, from the highest bit where its keys differ
+    (a min/max pass), so the first RADIX_BITS-bit histogram already splits the scratch's own
+    range finely. A second pass moves the keys above the threshold digit to the front (or out)
+    and the threshold digit's bucket to the side area (SIDE entries); the remaining digits and
+    the tie selection read only that bucket, typically a few dozen entries. A bucket over SIDE
+    (heavy ties: ReLU zeros) is refined over the whole scratch instead: exact either way."""
+    NB: tl.constexpr = 1 << RADIX_BITS
+    NPASS: tl.constexpr = (32 + RADIX_BITS - 1) // RADIX_BITS
     offs = tl.arange(0, BLOCK_N)
-    kept = 0
-    ties = 0
+    bins = tl.arange(0, NB)
+    ones = tl.full((BLOCK_N,), 0xFFFFFFFF, tl.uint32)
+    mn = tl.full((), 0xFFFFFFFF, tl.uint32)
+    mx = tl.zeros((), tl.uint32)
     for e0 in range(0, count, BLOCK_N):
         e = e0 + offs
         m = e < count
-        key_i = tl.load(buf_k + e, mask=m, other=0)
+        key = tl.load(buf_k + e, mask=m, other=0).to(tl.uint32, bitcast=True)
+        mn = tl.minimum(mn, tl.min(tl.where(m, key, ones), axis=0))
+        mx = tl.maximum(mx, tl.max(tl.where(m, key, 0 * ones), axis=0))
+    s = _range_shift(mx - mn, RADIX_BITS)
+    hist = tl.zeros((NB,), tl.int32)
+    for e0 in range(0, count, BLOCK_N):
+        e = e0 + offs
+        m = e < count
+        r = tl.load(buf_k + e, mask=m, other=0).to(tl.uint32, bitcast=True) - mn
+        hist += tl.histogram((r >> s).to(tl.int32), NB, mask=m)
+    zero = tl.zeros((), tl.uint32)
+    k_rem, prefix, hi_mask = _pick_digit(hist, k_sel, zero, zero, s, NB)
+    n_b = tl.sum(tl.where(bins == (prefix >> s).to(tl.int32), hist, 0), axis=0)
+    if n_b <= SIDE:
+        # keys above the threshold digit -> the front (in place, order kept) or out; its bucket -> side
+        n_up = 0
+        n_in = 0
+        for e0 in range(0, count, BLOCK_N):
+            e = e0 + offs
+            m = e < count
+            key_i = tl.load(buf_k + e, mask=m, other=0)
+            col = tl.load(buf_c + e, mask=m, other=0)
+            hi = (key_i.to(tl.uint32, bitcast=True) - mn) & hi_mask
+            up = m & (hi > prefix)
+            inb = m & (hi == prefix)
+            up_i = up.to(tl.int32)
+            in_i = inb.to(tl.int32)
+            pos_b = n_in + tl.cumsum(in_i, axis=0) - 1
+            tl.store(side_k + pos_b, key_i, mask=inb)
+            tl.store(side_c + pos_b, col, mask=inb)
+            pos_u = n_up + tl.cumsum(up_i, axis=0) - 1
+            if TO_OUT:
+                tl.store(orow + pos_u, col, mask=up)
+            else:
+                tl.debug_barrier()  # every warp has read this tile before any slot of it is overwritten
+                tl.store(buf_k + pos_u, key_i, mask=up)  # pos_u <= e: never past an unread tile
+                tl.store(buf_c + pos_u, col, mask=up)
+            n_up += tl.sum(up_i, axis=0)
+            n_in += tl.sum(in_i, axis=0)
+        tl.debug_barrier()  # the bucket complete before the passes below read it
+        src_k = side_k
+        src_c = side_c
+        n_src = n_b
+        base = k_sel - k_rem  # == n_up
+    else:
+        src_k = buf_k
+        src_c = buf_c
+        n_src = count
+        base = 0
+    s_prev = s
+    for p in tl.static_range(1, NPASS):
+        if s_prev > 0:
+            s2 = tl.maximum(s_prev.to(tl.int32) - RADIX_BITS, 0).to(tl.uint32)
+            dmask = (tl.full((), 1, tl.uint32) << (s_prev - s2)) - 1
+            hist = tl.zeros((NB,), tl.int32)
+            for e0 in range(0, n_src, BLOCK_N):
+                e = e0 + offs
+                m = e < n_src
+                r = tl.load(src_k + e, mask=m, other=0).to(tl.uint32, bitcast=True) - mn
+                m = m & ((r & hi_mask) == prefix)
+                hist += tl.histogram(((r >> s2) & dmask).to(tl.int32), NB, mask=m)
+            k_rem, prefix, hi_mask = _pick_digit(hist, k_rem, prefix, hi_mask, s2, NB)
+            s_prev = s2
+    thr = prefix + mn
+    kept = 0
+    ties = 0
+    for e0 in range(0, n_src, BLOCK_N):
+        e = e0 + offs
+        m = e < n_src
+        key_i = tl.load(src_k + e, mask=m, other=0)
+        col = tl.load(src_c + e, mask=m, other=0)
         key = key_i.to(tl.uint32, bitcast=True)
-        col = tl.load(buf_c + e, mask=m, other=0)
         eq = m & (key == thr)
         eq_i = eq.to(tl.int32)
         keep = (m & (key > thr)) | (eq & (ties + tl.cumsum(eq_i, axis=0) - 1 < k_rem))
         keep_i = keep.to(tl.int32)
-        pos = kept + tl.cumsum(keep_i, axis=0) - 1
+        pos = base + kept + tl.cumsum(keep_i, axis=0) - 1
         if TO_OUT:
             tl.store(orow + pos, col, mask=keep)
         else:
-            tl.debug_barrier()  # every warp has read this tile before any slot of it is overwritten
-            tl.store(buf_k + pos, key_i, mask=keep)  # pos <= e: never past an unread tile
+            tl.debug_barrier()  # in place when the bucket is the whole scratch
+            tl.store(buf_k + pos, key_i, mask=keep)
             tl.store(buf_c + pos, col, mask=keep)
         kept += tl.sum(keep_i, axis=0)
         ties += tl.sum(eq_i, axis=0)
+    return thr
 
 
 @triton.jit
@@ -284,8 +353,11 @@ def topk_filter_kernel(
     higher column than every kept tie, so it can never win. At the end one more select over the
     scratch and its k winners' columns are written (column order)."""
     pid = tl.program_id(0)
-    buf_k = scratch_ptr + pid.to(tl.int64) * (4 * KP)  # 2 * KP keys (uint32 bits), then their columns
-    buf_c = buf_k + 2 * KP
+    SIDE: tl.constexpr = KP // 2
+    buf_k = scratch_ptr + pid.to(tl.int64) * (5 * KP)  # 2 * KP keys (uint32 bits), their columns,
+    buf_c = buf_k + 2 * KP                             # then the side area: SIDE keys, SIDE columns
+    side_k = buf_c + 2 * KP
+    side_c = side_k + SIDE
     offs = tl.arange(0, BLOCK_N)
     one64 = tl.full((), 1, tl.int64)
     for row in range(pid, rows, tl.num_programs(0)):
@@ -308,8 +380,7 @@ def topk_filter_kernel(
                 nc = tl.sum(cand.to(tl.int32), axis=0)
                 if count + nc > 2 * KP:  # count > KP >= k here: the compaction frees room for a tile
                     tl.debug_barrier()  # every thread's appends visible before the select reads them
-                    thr, k_rem = _buf_select(buf_k, count, k_sel, BLOCK_N, RADIX_BITS)
-                    _buf_keep(buf_k, buf_c, count, thr, k_rem, orow, False, BLOCK_N)
+                    thr = _buf_cut(buf_k, buf_c, side_k, side_c, count, k_sel, orow, False, BLOCK_N, RADIX_BITS, SIDE)
                     tl.debug_barrier()  # the compacted scratch complete before appends land after it
                     count = k_sel
                     lo = thr + 1  # thr <= key(+inf) = 0xFF800000: no wrap
@@ -322,8 +393,7 @@ def topk_filter_kernel(
                     count += nc
             tl.debug_barrier()
             # count >= k: every key is appended until the first compaction, which leaves exactly k
-            thr, k_rem = _buf_select(buf_k, count, k_sel, BLOCK_N, RADIX_BITS)
-            _buf_keep(buf_k, buf_c, count, thr, k_rem, orow, True, BLOCK_N)
+            _buf_cut(buf_k, buf_c, side_k, side_c, count, k_sel, orow, True, BLOCK_N, RADIX_BITS, SIDE)
             tl.debug_barrier()  # done with the scratch before the next row refills it
 
 
@@ -466,7 +536,7 @@ def launch(logits, row_starts, row_ends, out, *, k, schedule=None, splits=None):
     if s.get("FILTER") and k <= FILTER_MAX_K and (splits <= 1 or n == 0):
         programs = min(rows, PROGRAMS_PER_SM * _num_sms(logits.device))
         kp = filter_kp(k, s["BLOCK_N"])
-        scratch = torch.empty(programs, 4 * kp, dtype=torch.int32, device=logits.device)
+        scratch = torch.empty(programs, 5 * kp, dtype=torch.int32, device=logits.device)
         topk_filter_kernel[(programs,)](logits, row_starts, row_ends, out, scratch, rows, k, logits.stride(0),
                                         out.stride(0), KP=kp, **meta)
         return None
