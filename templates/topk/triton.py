@@ -354,9 +354,10 @@ def topk_filter_kernel(
     scratch and its k winners' columns are written (column order)."""
     pid = tl.program_id(0)
     SIDE: tl.constexpr = KP // 2
-    buf_k = scratch_ptr + pid.to(tl.int64) * (5 * KP)  # 2 * KP keys (uint32 bits), their columns,
-    buf_c = buf_k + 2 * KP                             # then the side area: SIDE keys, SIDE columns
-    side_k = buf_c + 2 * KP
+    ROOM: tl.constexpr = 2 * KP + BLOCK_N
+    buf_k = scratch_ptr + pid.to(tl.int64) * (2 * ROOM + 2 * SIDE)  # ROOM keys (uint32 bits), their
+    buf_c = buf_k + ROOM                                             # columns, then the side area:
+    side_k = buf_c + ROOM                                            # SIDE keys, SIDE columns
     side_c = side_k + SIDE
     offs = tl.arange(0, BLOCK_N)
     one64 = tl.full((), 1, tl.int64)
@@ -378,19 +379,19 @@ def topk_filter_kernel(
                 key = _keys(tl.load(xrow + c, mask=m, other=0.0))
                 cand = m & (key >= lo)
                 nc = tl.sum(cand.to(tl.int32), axis=0)
-                if count + nc > 2 * KP:  # count > KP >= k here: the compaction frees room for a tile
-                    tl.debug_barrier()  # every thread's appends visible before the select reads them
-                    thr = _buf_cut(buf_k, buf_c, side_k, side_c, count, k_sel, orow, False, BLOCK_N, RADIX_BITS, SIDE)
-                    tl.debug_barrier()  # the compacted scratch complete before appends land after it
-                    count = k_sel
-                    lo = thr + 1  # thr <= key(+inf) = 0xFF800000: no wrap
-                    cand = m & (key >= lo)
-                    nc = tl.sum(cand.to(tl.int32), axis=0)
                 if nc > 0:
                     pos = count + tl.cumsum(cand.to(tl.int32), axis=0) - 1
                     tl.store(buf_k + pos, key.to(tl.int32, bitcast=True), mask=cand)
                     tl.store(buf_c + pos, c, mask=cand)
                     count += nc
+                # compact after the append (nothing of the tile lives across it): count < 2 * KP
+                # before a tile, so at most ROOM - 1 after it
+                if count >= 2 * KP:
+                    tl.debug_barrier()  # every thread's appends visible before the select reads them
+                    thr = _buf_cut(buf_k, buf_c, side_k, side_c, count, k_sel, orow, False, BLOCK_N, RADIX_BITS, SIDE)
+                    tl.debug_barrier()  # the compacted scratch complete before appends land after it
+                    count = k_sel
+                    lo = thr + 1  # thr <= key(+inf) = 0xFF800000: no wrap
             tl.debug_barrier()
             # count >= k: every key is appended until the first compaction, which leaves exactly k
             _buf_cut(buf_k, buf_c, side_k, side_c, count, k_sel, orow, True, BLOCK_N, RADIX_BITS, SIDE)
@@ -516,6 +517,12 @@ def filter_kp(k: int, block_n: int) -> int:
     return max(16, block_n, triton.next_power_of_2(k))
 
 
+def filter_scratch(kp: int, block_n: int) -> int:
+    """int32 words of the filter variant's scratch per program: 2 * KP + BLOCK_N keys and columns,
+    KP / 2 side keys and columns (topk_filter_kernel's ROOM and SIDE)."""
+    return 2 * (2 * kp + block_n) + 2 * (kp // 2)
+
+
 def launch(logits, row_starts, row_ends, out, *, k, schedule=None, splits=None):
     """Write int32 out[rows, k] (columns of the k largest logits per row range, -1 padded).
 
@@ -536,7 +543,7 @@ def launch(logits, row_starts, row_ends, out, *, k, schedule=None, splits=None):
     if s.get("FILTER") and k <= FILTER_MAX_K and (splits <= 1 or n == 0):
         programs = min(rows, PROGRAMS_PER_SM * _num_sms(logits.device))
         kp = filter_kp(k, s["BLOCK_N"])
-        scratch = torch.empty(programs, 5 * kp, dtype=torch.int32, device=logits.device)
+        scratch = torch.empty(programs, filter_scratch(kp, s["BLOCK_N"]), dtype=torch.int32, device=logits.device)
         topk_filter_kernel[(programs,)](logits, row_starts, row_ends, out, scratch, rows, k, logits.stride(0),
                                         out.stride(0), KP=kp, **meta)
         return None
