@@ -353,7 +353,7 @@ def topk_filter_kernel(
     higher column than every kept tie, so it can never win. At the end one more select over the
     scratch and its k winners' columns are written (column order)."""
     pid = tl.program_id(0)
-    SIDE: tl.constexpr = KP // 2
+    SIDE: tl.constexpr = KP
     ROOM: tl.constexpr = 2 * KP + BLOCK_N
     buf_k = scratch_ptr + pid.to(tl.int64) * (2 * ROOM + 2 * SIDE)  # ROOM keys (uint32 bits), their
     buf_c = buf_k + ROOM                                             # columns, then the side area:
@@ -519,8 +519,8 @@ def filter_kp(k: int, block_n: int) -> int:
 
 def filter_scratch(kp: int, block_n: int) -> int:
     """int32 words of the filter variant's scratch per program: 2 * KP + BLOCK_N keys and columns,
-    KP / 2 side keys and columns (topk_filter_kernel's ROOM and SIDE)."""
-    return 2 * (2 * kp + block_n) + 2 * (kp // 2)
+    KP side keys and columns (topk_filter_kernel's ROOM and SIDE)."""
+    return 2 * (2 * kp + block_n) + 2 * kp
 
 
 def launch(logits, row_starts, row_ends, out, *, k, schedule=None, splits=None):
