@@ -236,6 +236,126 @@ def test_filter_variant(name):
         assert torch.equal(out[0].sort().values, torch.arange(64, dtype=torch.int32))
 
 
+# ---------------------------------------------------------------- the filter variant at DSA's sizes
+def _long_filter_inputs(name):
+    """Rows that make the filter variant cut its scratch (2 KP + BLOCK_N keys; KP 2048 at k 2048)
+    several times: each cut is a radix select over the scratch that keeps exactly k entries."""
+    g = _gen(len(name) + 100)
+    if name == "randn_n131072_k2048":  # ~6 cuts, every threshold bucket refined in the side area
+        return torch.randn(1, 131072, generator=g), 2048, None, None
+    if name == "ascending_n65536_k2048_bits11":  # every key passes: a cut per 2048 appends (31)
+        return torch.arange(65536, dtype=torch.float32)[None], 2048, None, None
+    if name == "cluster_outlier_n32768_k2048":
+        # distinct values 1 ulp apart plus one 1e30: the scratch's range is huge, so the first digit
+        # puts ~4K entries in one bucket, over the side area (KP): the whole-scratch refine
+        x = (torch.tensor(1.0).view(torch.int32) + torch.randperm(32768, generator=g).to(torch.int32))
+        x = x.view(torch.float32)[None].clone()
+        x[0, 77] = 1.0e30
+        return x, 2048, None, None
+    if name == "relu_zeros_n32768_k2048":  # 100 winners, 32668 exact zeros: ties at every cut
+        x = torch.zeros(1, 32768)
+        x[0, torch.randperm(32768, generator=g)[:100]] = torch.rand(100, generator=g) + 0.5
+        return x, 2048, None, None
+    if name == "below_fp16_n32768_k2048":
+        return -(7.0e4 + torch.rand(1, 32768, generator=g) * 1.0e6), 2048, None, None
+    if name == "nan_inf_n32768_k2048":  # 1000 numbers, then -inf before NaN fill the k
+        x = torch.full((1, 32768), float("nan"))
+        x[0, torch.randperm(32768, generator=g)[:5000]] = float("-inf")
+        x[0, torch.randperm(32768, generator=g)[:1000]] = torch.randn(1000, generator=g)
+        return x, 2048, None, None
+    if name == "bf16_rows2_n32768_k2048":  # bf16: many exact ties among the candidates
+        return torch.randn(2, 32768, generator=g).to(torch.bfloat16), 2048, None, None
+    if name == "fp16_rows2_n32768_k2048":
+        return torch.randn(2, 32768, generator=g).to(torch.float16), 2048, None, None
+    if name == "ragged_rows20_n9000_k2048":
+        # 20 rows on the interpreter's 16 programs (a scratch reused across rows); ranges of exactly
+        # k, fewer than k, empty, and ends mid-tile with larger values past the end (ascending)
+        x = torch.arange(9000, dtype=torch.float32).repeat(20, 1) + torch.randn(20, 9000, generator=g)
+        starts = torch.randint(0, 3000, (20,), generator=g)
+        ends = torch.randint(5000, 9001, (20,), generator=g)
+        starts[0], ends[0] = 100, 100 + 2048  # exactly k
+        starts[1], ends[1] = 4000, 5000       # fewer than k: -1 padding
+        starts[2], ends[2] = 7, 7             # empty
+        starts[3], ends[3] = 0, 6000 + 517    # mid-tile end, larger values past it
+        return x, 2048, starts, ends
+    raise KeyError(name)
+
+
+LONG_FILTER_CASES = ["randn_n131072_k2048", "ascending_n65536_k2048_bits11", "cluster_outlier_n32768_k2048",
+                     "relu_zeros_n32768_k2048", "below_fp16_n32768_k2048", "nan_inf_n32768_k2048",
+                     "bf16_rows2_n32768_k2048", "fp16_rows2_n32768_k2048", "ragged_rows20_n9000_k2048"]
+
+
+@pytest.mark.parametrize("name", LONG_FILTER_CASES)
+def test_filter_variant_long_rows(name):
+    """FILTER 1 at k 2048 with BLOCK_N 1024 (KP 2048): rows long enough to cut the scratch several
+    times (radix select over the scratch, exact; ties kept lowest column first), each overflow path
+    of the peers' bugs included; the selection equals the oracle's by value."""
+    x, k, starts, ends = _long_filter_inputs(name)
+    if starts is not None:
+        starts, ends = starts.to(torch.int32), ends.to(torch.int32)
+    bits = 11 if name.endswith("bits11") else 8
+    out = _run_and_check(x, k, starts, ends, splits=1,
+                         schedule={"FILTER": 1, "BLOCK_N": 1024, "RADIX_BITS": bits, "num_warps": 8})
+    if name == "relu_zeros_n32768_k2048":
+        assert bool((out >= 0).all())
+        assert int((x[0, out[0].long()] > 0).sum()) == 100
+        # ties at the k-th value (0) go to the lowest columns, across cuts
+        zeros = out[0][x[0, out[0].long()] == 0].sort().values
+        assert torch.equal(zeros, (x[0] == 0).nonzero()[:, 0][: k - 100].to(torch.int32))
+    if name == "nan_inf_n32768_k2048":
+        vals = x[0, out[0].long()]
+        assert int(torch.isfinite(vals).sum()) == 1000 and int(torch.isinf(vals).sum()) == 1048
+    if name == "ragged_rows20_n9000_k2048":
+        assert int((out[1] == -1).sum()) == k - 1000 and bool((out[2] == -1).all())
+
+
+def _simulate_filter(x, k, block_n):
+    """The filter kernel's append / cut schedule on one row (what problem.filter_work estimates)."""
+    kp = max(16, block_n, 1 << max(k - 1, 1).bit_length())
+    keys = order_keys(x)
+    buf = torch.empty(0, dtype=keys.dtype)
+    lo, appended, cuts = None, 0, 0
+    for c0 in range(0, x.numel(), block_n):
+        t = keys[c0:c0 + block_n]
+        cand = t if lo is None else t[t >= lo]
+        buf = torch.cat([buf, cand])
+        appended += cand.numel()
+        if buf.numel() >= 2 * kp:
+            cuts += 1
+            buf = buf.sort(descending=True).values[:k]
+            lo = buf[-1] + 1
+    return appended, cuts + 1
+
+
+@pytest.mark.parametrize("n", [8192, 32768, 131072])
+def test_filter_cost_terms_match_the_kernel_schedule(n):
+    """problem.filter_work (the cost model's appends and cuts of the filter variant) against the
+    kernel's schedule simulated on a randn row (k 2048, BLOCK_N 1024)."""
+    from dsagen.operators.topk.problem import filter_work
+
+    appended, cuts = _simulate_filter(torch.randn(n, generator=_gen(n)), 2048, 1024)
+    w = filter_work(n, 2048, 1024, 8)
+    assert abs(w["appended"] - appended) <= 0.05 * appended, (w, appended)
+    assert abs(w["cuts"] - cuts) <= 1.0, (w, cuts)
+
+
+def test_cost_model_picks_the_one_read_filter_for_long_rows():
+    """With the filter variant's scratch work and the radix select's re-read both counted, the
+    one-read filter ranks first at the default spec's 128K-row bucket on every arch."""
+    from dsagen.gen.pipeline import plan
+    from dsagen.spec.archs import ARCHS, get_arch
+    from dsagen.spec.model import load_spec
+
+    spec = load_spec(None)
+    for name in ARCHS:
+        units = [u for u in plan(get_arch(name), spec, ["topk"], log=lambda *a: None)
+                 if u.backend == "triton" and u.problem["row_len"] >= 131072]
+        assert units, name
+        for u in units:
+            assert u.ranked[0][1]["FILTER"] == 1, (name, u.name, u.ranked[0])
+
+
 @pytest.mark.parametrize("k", [1, 7, 64], ids=lambda k: f"near_equal_n2000_k{k}")
 def test_near_equal_values(k):
     """Values one ulp apart (all keys share their top 24 bits): the last radix pass decides."""
