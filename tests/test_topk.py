@@ -6,6 +6,7 @@ keys, so NaN and ties are handled and TOPK_VALUE's exactness holds). Outputs are
 -7 before every run.
 """
 
+import json
 import math
 import os
 import subprocess
@@ -639,7 +640,7 @@ def test_schedule_toml_matches_template(arch):
 
 
 _AOT = r"""
-import importlib.util, os, re, subprocess, sys, tempfile
+import importlib.util, json, os, re, subprocess, sys, tempfile
 import triton
 from triton.compiler import ASTSource
 from triton.backends.compiler import GPUTarget
@@ -647,7 +648,7 @@ spec = importlib.util.spec_from_file_location("tk", sys.argv[1])
 m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
 ptxas = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "ptxas")
 for cc in (80, 90):
-    for d in m.aot_kernels({"k": 2048, "rows": 8, "row_len": 131072}, {}):
+    for d in m.aot_kernels({"k": 2048, "rows": 8, "row_len": 131072}, json.loads(sys.argv[2])):
         k = triton.compile(ASTSource(fn=d["fn"], signature=d["signature"], constexprs=d["constexprs"]),
                            target=GPUTarget("cuda", cc, 32),
                            options={"num_warps": d["num_warps"], "num_stages": d["num_stages"]})
@@ -670,9 +671,22 @@ def test_aot_compiles_sm80_sm90_without_spills():
     """The default schedule's kernels (one-program and split) compile ahead of time without
     spills (no GPU needed; own process, no interpreter)."""
     env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
-    r = subprocess.run([sys.executable, "-c", _AOT, str(paths.template_path("triton", "topk"))],
+    r = subprocess.run([sys.executable, "-c", _AOT, str(paths.template_path("triton", "topk")), "{}"],
                        env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     names = {line.split()[2] for line in r.stdout.splitlines() if line.startswith("ok")}
     assert "topk_kernel" in names and "topk_split_collect_kernel" in names, r.stdout
     assert r.stdout.count("ok ") == 2 * len(names)
+
+
+def test_aot_filter_variant_compiles_sm80_sm90_without_spills():
+    """The filter variant at the cost model's pick for 128K rows on NVIDIA (11-bit cuts, 512-column
+    tiles, 8 warps) compiles without spills: the cut reads the scratch tile by tile, so its
+    registers do not grow with k."""
+    env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
+    sched = {"FILTER": 1, "CAP": 0, "RADIX_BITS": 11, "BLOCK_N": 512, "num_warps": 8, "MAX_SPLITS": 1}
+    r = subprocess.run([sys.executable, "-c", _AOT, str(paths.template_path("triton", "topk")), json.dumps(sched)],
+                       env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    names = {line.split()[2] for line in r.stdout.splitlines() if line.startswith("ok")}
+    assert names == {"topk_filter_kernel"}, r.stdout

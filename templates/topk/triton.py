@@ -29,17 +29,25 @@ atomics and replays the digit choices of the earlier passes from those histogram
 collection takes output slots from per-row atomic counters, one atomic per tile.
 
 Filter variant (FILTER 1, k <= 8192; DeepSelect's scheme): one read of the row. Each tile's
-entries strictly above the running threshold are appended to the program's scratch of 2 * KP
-entries (KP = next power of two >= k and >= BLOCK_N); when a tile would overflow it, the
-scratch is sorted and cut to its best KP, whose k-th entry becomes the threshold. An entry is
-(signed key << 32 | ~column), one int64, so one sort orders by value and breaks ties towards the
-lower column, and later columns equal to the threshold are rejected. At the end the scratch is
-sorted once more and its first k columns written, best first. For a row in random order about
-k * (1 + ln(n / k)) entries pass the filter, so the scratch costs a few sorts of 2 * KP entries.
+keys at or above the running threshold lo are appended (key and column, int32 each) to the
+program's scratch of 2 * KP + BLOCK_N entries (KP = next power of two >= k and >= BLOCK_N). When
+it holds 2 * KP, a radix cut keeps exactly its k best and lo becomes the k-th key + 1 (a later
+key equal to it has a higher column than every tie kept, so it never wins). The cut reads only
+the scratch (cache-resident, ~40 KB at k 2048): a min/max pass, a histogram of the first digit of
+key - min (so the digits split the scratch's own range, not the whole fp32 range), a pass that
+moves the keys above the threshold digit to the front and the digit's bucket to a side area of
+KP entries, then the remaining digits and the tie choice over that bucket only (on randn rows at
+k 2048 at most ~1.5K of the ~4.1K entries with 8-bit digits, ~170 with 11-bit; a bucket over KP -
+heavy ties - is refined over the whole scratch instead). At the end one more cut writes the k
+columns. For a row in random order about 2 KP + k log2(n / 2 KP) keys are appended and a cut
+comes every 2 KP - k appends: 3 + 1 cuts at n 32K, k 2048; 5 + 1 at 128K (filter_work in
+dsagen/operators/topk/problem.py models this for the cost model).
 
 Output order: in topk_kernel, the columns above the k-th value (those above the threshold
 bucket in ascending order, then the rest of the bucket's in ascending order), then the ties at
-the k-th value, lowest columns first, then -1. The split variant's order (and which ties it
+the k-th value, lowest columns first, then -1. The filter variant writes the columns above its
+last cut's threshold digit, then that digit's winners (each group in scratch order); among equal
+values it keeps the lowest columns. The split variant's order (and which ties it
 takes) depends on program timing. Either way exactly min(k, range length) columns, no repeats.
 A range no longer than k skips the select and copies its columns.
 """
@@ -346,12 +354,11 @@ def topk_filter_kernel(
 ):
     """Persistent programs, one row at a time, each row read once (the filter variant).
 
-    A tile's keys >= lo (0 before the first compaction: every key) are appended to the scratch
-    (2 * KP entries of (key << 32 | column), column order). When a tile would overflow it, a radix
-    select over the scratch finds its k-th key T, an in-place compaction keeps exactly k entries
-    (above T, then the lowest-column ties at T) and lo becomes T + 1: a later key equal to T has a
-    higher column than every kept tie, so it can never win. At the end one more select over the
-    scratch and its k winners' columns are written (column order)."""
+    A tile's keys >= lo (0 before the first cut: every key) are appended to the scratch (keys and
+    columns, int32). Once it holds 2 * KP entries, _buf_cut keeps exactly k of them in place (those
+    above the k-th key T, then the lowest-column ties at T) and lo becomes T + 1: a later key equal
+    to T has a higher column than every kept tie, so it can never win. At the end one more cut
+    writes the k winners' columns to the output row."""
     pid = tl.program_id(0)
     SIDE: tl.constexpr = KP
     ROOM: tl.constexpr = 2 * KP + BLOCK_N
