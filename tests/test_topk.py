@@ -603,7 +603,7 @@ def _problems(draw):
         x = choices[torch.randint(0, len(choices), (rows, n), generator=g)]
     starts = torch.randint(0, n + 1, (rows,), generator=g, dtype=torch.int32)
     ends = torch.randint(0, n + 1, (rows,), generator=g, dtype=torch.int32)
-    splits = draw(st.sampled_from([None, 1, 3]))  # ops layer, one program per row, split variant
+    splits = draw(st.sampled_from([None, 1, 3, "filter"]))  # ops layer, one program per row, split, filter
     return x, k, starts, ends, splits
 
 
@@ -613,6 +613,8 @@ def test_property_matches_oracle(problem):
     """Selected values equal the oracle's top values; columns unique and in range; -1 count."""
     x, k, starts, ends, splits = problem
     schedule = None if splits is None else {"BLOCK_N": 64, "num_warps": 2}
+    if splits == "filter":  # the one-read filter variant: cuts of its 2 KP + 64-entry scratch
+        schedule, splits = {"BLOCK_N": 64, "num_warps": 2, "FILTER": 1, "RADIX_BITS": 4}, 1
     out = _run_and_check(x, k, starts, ends, schedule=schedule, splits=splits)
     for i in range(x.shape[0]):
         m = max(int(ends[i]) - int(starts[i]), 0)
