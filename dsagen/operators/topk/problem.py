@@ -118,14 +118,16 @@ def filter_work(n: int, k: int, block_n: int, radix_bits: int) -> dict:
     min/max pass, a histogram pass, a pass moving the keys above the threshold digit and the
     digit's bucket), the bucket (`bucket` entries: digits of key - min, so about
     cut_entries / 2^(RADIX_BITS - 6), as topk_kernel's) refined by the other digit passes, and one
-    last cut at the end (counted in cuts). Checked against a simulation of the kernel's schedule on
-    randn rows (k 2048, BLOCK_N 1024): 10.2K appends and 3 + 1 cuts at 32K, 14.3K and 5 + 1 at 128K."""
+    last cut at the end (counted in cuts). A simulation of the kernel's schedule on randn rows (k
+    2048, BLOCK_N 1024; tests/test_topk.py) gives 10.2K appends and 3 + 1 cuts at 32K, 14.3K and
+    5 + 1 at 128K; this estimate 10.2K / 4.5 and 14.3K / 6.5."""
     kp = max(16, block_n, 1 << max(k - 1, 1).bit_length())
     room = 2 * kp
     if n <= k:
         return {"appended": 0.0, "cuts": 0.0, "cut_entries": 0.0, "bucket": 0.0, "kp": kp}
     appended = min(float(n), room + k * math.log2(max(n / room, 1.0)))
-    cuts = (1.0 + (appended - room) / (room - k) if appended >= room else 0.0) + 1.0
+    # the first cut at `room` appends, then one per room - k more (0.5: the mean of the rounding)
+    cuts = (0.5 + (appended - room) / (room - k) if appended >= room else 0.0) + 1.0
     cut_entries = min(float(room + block_n // 2), appended)
     return {"appended": appended, "cuts": cuts, "cut_entries": cut_entries,
             "bucket": cut_entries / 2 ** max(radix_bits - 6, 0), "kp": kp}
