@@ -157,9 +157,11 @@ def _traffic(problem: dict, schedule: dict, arch) -> dict:
         reads = passes + 1
     elif int(schedule.get("FILTER", 0)) and int(problem["k"]) <= 8192:
         w = filter_work(n, int(problem["k"]), int(schedule.get("BLOCK_N", 1024)), bits)
-        # per cut: min/max (4 B, ~4 ops), histogram (4 B, _OPS), moving pass (8 B read, up to 8 B
-        # written, _OPS) per entry; the bucket's other digit passes and its keep pass
-        per_cut_bytes = w["cut_entries"] * 24 + w["bucket"] * (4 * (passes - 1) + 16)
+        # per cut: min/max (4 B, ~4 ops), histogram (4 B, _OPS) and moving pass (8 B read, _OPS)
+        # per entry, the moving pass writing the keys above the threshold digit (< k) and the
+        # bucket (8 B each); the bucket's other digit passes (4 B) and its keep pass (8 B read, at
+        # most 8 B written)
+        per_cut_bytes = w["cut_entries"] * 16 + int(problem["k"]) * 8 + w["bucket"] * (4 * (passes - 1) + 24)
         per_cut_ops = w["cut_entries"] * (4 + 2 * _OPS) + w["bucket"] * _OPS * passes
         scratch_bytes = w["appended"] * 8 + w["cuts"] * per_cut_bytes
         return {"extra_bytes": rows * scratch_bytes * L2_REREAD,
