@@ -268,6 +268,14 @@ def _long_filter_inputs(name):
         return torch.randn(2, 32768, generator=g).to(torch.bfloat16), 2048, None, None
     if name == "fp16_rows2_n32768_k2048":
         return torch.randn(2, 32768, generator=g).to(torch.float16), 2048, None, None
+    if name == "ties_n60000_k8192_bits11":  # FILTER_MAX_K: KP 8192, a 2 KP + BLOCK_N scratch
+        x = torch.randn(1, 60000, generator=g)
+        x[:, ::7] = x[:, 3:4]
+        return x, 8192, None, None
+    if name == "ties_rows2_n20000_k5000":  # k not a power of two (KP 8192), every 7th value tied
+        x = torch.randn(2, 20000, generator=g)
+        x[:, ::7] = x[:, 3:4]
+        return x, 5000, None, None
     if name == "ragged_rows20_n9000_k2048":
         # 20 rows on the interpreter's 16 programs (a scratch reused across rows); ranges of exactly
         # k, fewer than k, empty, and ends mid-tile with larger values past the end (ascending)
@@ -284,14 +292,16 @@ def _long_filter_inputs(name):
 
 LONG_FILTER_CASES = ["randn_n131072_k2048", "ascending_n65536_k2048_bits11", "cluster_outlier_n32768_k2048",
                      "relu_zeros_n32768_k2048", "below_fp16_n32768_k2048", "nan_inf_n32768_k2048",
-                     "bf16_rows2_n32768_k2048", "fp16_rows2_n32768_k2048", "ragged_rows20_n9000_k2048"]
+                     "bf16_rows2_n32768_k2048", "fp16_rows2_n32768_k2048", "ties_n60000_k8192_bits11",
+                     "ties_rows2_n20000_k5000", "ragged_rows20_n9000_k2048"]
 
 
 @pytest.mark.parametrize("name", LONG_FILTER_CASES)
 def test_filter_variant_long_rows(name):
-    """FILTER 1 at k 2048 with BLOCK_N 1024 (KP 2048): rows long enough to cut the scratch several
-    times (radix select over the scratch, exact; ties kept lowest column first), each overflow path
-    of the peers' bugs included; the selection equals the oracle's by value."""
+    """FILTER 1 at k 2048 with BLOCK_N 1024 (KP 2048), and k 5000 / 8192 (KP 8192): rows long enough
+    to cut the scratch several times (radix select over the scratch, exact; ties kept lowest column
+    first), each overflow path of the peers' bugs included; the selection equals the oracle's by
+    value."""
     x, k, starts, ends = _long_filter_inputs(name)
     if starts is not None:
         starts, ends = starts.to(torch.int32), ends.to(torch.int32)
