@@ -267,7 +267,8 @@ def _buf_cut(buf_k, buf_c, side_k, side_c, count, k_sel, orow,
         e = e0 + offs
         m = e < count
         r = tl.load(buf_k + e, mask=m, other=0).to(tl.uint32, bitcast=True) - mn
-        hist += tl.histogram((r >> s).to(tl.int32), NB, mask=m)
+        # r >> s < NB in range by the choice of s; the & keeps masked lanes' digits in range too
+        hist += tl.histogram(((r >> s) & (NB - 1)).to(tl.int32), NB, mask=m)
     zero = tl.zeros((), tl.uint32)
     k_rem, prefix, hi_mask = _pick_digit(hist, k_sel, zero, zero, s, NB)
     n_b = tl.sum(tl.where(bins == (prefix >> s).to(tl.int32), hist, 0), axis=0)
