@@ -6,6 +6,7 @@ keys, so NaN and ties are handled and TOPK_VALUE's exactness holds). Outputs are
 -7 before every run.
 """
 
+import json
 import math
 import os
 import subprocess
@@ -234,6 +235,136 @@ def test_filter_variant(name):
         assert bool((out >= 0).all())
     if name == "all_equal_n3000_k64":  # ties break towards the lowest columns
         assert torch.equal(out[0].sort().values, torch.arange(64, dtype=torch.int32))
+
+
+# ---------------------------------------------------------------- the filter variant at DSA's sizes
+def _long_filter_inputs(name):
+    """Rows that make the filter variant cut its scratch (2 KP + BLOCK_N keys; KP 2048 at k 2048)
+    several times: each cut is a radix select over the scratch that keeps exactly k entries."""
+    g = _gen(len(name) + 100)
+    if name == "randn_n131072_k2048":  # ~6 cuts, every threshold bucket refined in the side area
+        return torch.randn(1, 131072, generator=g), 2048, None, None
+    if name == "ascending_n65536_k2048_bits11":  # every key passes: a cut per 2048 appends (31)
+        return torch.arange(65536, dtype=torch.float32)[None], 2048, None, None
+    if name == "cluster_outlier_n32768_k2048":
+        # distinct values 1 ulp apart plus one 1e30: the scratch's range is huge, so the first digit
+        # puts ~4K entries in one bucket, over the side area (KP): the whole-scratch refine
+        x = (torch.tensor(1.0).view(torch.int32) + torch.randperm(32768, generator=g).to(torch.int32))
+        x = x.view(torch.float32)[None].clone()
+        x[0, 77] = 1.0e30
+        return x, 2048, None, None
+    if name == "relu_zeros_n32768_k2048":  # 100 winners, 32668 exact zeros: ties at every cut
+        x = torch.zeros(1, 32768)
+        x[0, torch.randperm(32768, generator=g)[:100]] = torch.rand(100, generator=g) + 0.5
+        return x, 2048, None, None
+    if name == "below_fp16_n32768_k2048":
+        return -(7.0e4 + torch.rand(1, 32768, generator=g) * 1.0e6), 2048, None, None
+    if name == "nan_inf_n32768_k2048":  # 1000 numbers, then -inf before NaN fill the k
+        x = torch.full((1, 32768), float("nan"))
+        x[0, torch.randperm(32768, generator=g)[:5000]] = float("-inf")
+        x[0, torch.randperm(32768, generator=g)[:1000]] = torch.randn(1000, generator=g)
+        return x, 2048, None, None
+    if name == "bf16_rows2_n32768_k2048":  # bf16: many exact ties among the candidates
+        return torch.randn(2, 32768, generator=g).to(torch.bfloat16), 2048, None, None
+    if name == "fp16_rows2_n32768_k2048":
+        return torch.randn(2, 32768, generator=g).to(torch.float16), 2048, None, None
+    if name == "ties_n60000_k8192_bits11":  # FILTER_MAX_K: KP 8192, a 2 KP + BLOCK_N scratch
+        x = torch.randn(1, 60000, generator=g)
+        x[:, ::7] = x[:, 3:4]
+        return x, 8192, None, None
+    if name == "ties_rows2_n20000_k5000":  # k not a power of two (KP 8192), every 7th value tied
+        x = torch.randn(2, 20000, generator=g)
+        x[:, ::7] = x[:, 3:4]
+        return x, 5000, None, None
+    if name == "ragged_rows20_n9000_k2048":
+        # 20 rows on the interpreter's 16 programs (a scratch reused across rows); ranges of exactly
+        # k, fewer than k, empty, and ends mid-tile with larger values past the end (ascending)
+        x = torch.arange(9000, dtype=torch.float32).repeat(20, 1) + torch.randn(20, 9000, generator=g)
+        starts = torch.randint(0, 3000, (20,), generator=g)
+        ends = torch.randint(5000, 9001, (20,), generator=g)
+        starts[0], ends[0] = 100, 100 + 2048  # exactly k
+        starts[1], ends[1] = 4000, 5000       # fewer than k: -1 padding
+        starts[2], ends[2] = 7, 7             # empty
+        starts[3], ends[3] = 0, 6000 + 517    # mid-tile end, larger values past it
+        return x, 2048, starts, ends
+    raise KeyError(name)
+
+
+LONG_FILTER_CASES = ["randn_n131072_k2048", "ascending_n65536_k2048_bits11", "cluster_outlier_n32768_k2048",
+                     "relu_zeros_n32768_k2048", "below_fp16_n32768_k2048", "nan_inf_n32768_k2048",
+                     "bf16_rows2_n32768_k2048", "fp16_rows2_n32768_k2048", "ties_n60000_k8192_bits11",
+                     "ties_rows2_n20000_k5000", "ragged_rows20_n9000_k2048"]
+
+
+@pytest.mark.parametrize("name", LONG_FILTER_CASES)
+def test_filter_variant_long_rows(name):
+    """FILTER 1 at k 2048 with BLOCK_N 1024 (KP 2048), and k 5000 / 8192 (KP 8192): rows long enough
+    to cut the scratch several times (radix select over the scratch, exact; ties kept lowest column
+    first), each overflow path of the peers' bugs included; the selection equals the oracle's by
+    value."""
+    x, k, starts, ends = _long_filter_inputs(name)
+    if starts is not None:
+        starts, ends = starts.to(torch.int32), ends.to(torch.int32)
+    bits = 11 if name.endswith("bits11") else 8
+    out = _run_and_check(x, k, starts, ends, splits=1,
+                         schedule={"FILTER": 1, "BLOCK_N": 1024, "RADIX_BITS": bits, "num_warps": 8})
+    if name == "relu_zeros_n32768_k2048":
+        assert bool((out >= 0).all())
+        assert int((x[0, out[0].long()] > 0).sum()) == 100
+        # ties at the k-th value (0) go to the lowest columns, across cuts
+        zeros = out[0][x[0, out[0].long()] == 0].sort().values
+        assert torch.equal(zeros, (x[0] == 0).nonzero()[:, 0][: k - 100].to(torch.int32))
+    if name == "nan_inf_n32768_k2048":
+        vals = x[0, out[0].long()]
+        assert int(torch.isfinite(vals).sum()) == 1000 and int(torch.isinf(vals).sum()) == 1048
+    if name == "ragged_rows20_n9000_k2048":
+        assert int((out[1] == -1).sum()) == k - 1000 and bool((out[2] == -1).all())
+
+
+def _simulate_filter(x, k, block_n):
+    """The filter kernel's append / cut schedule on one row (what problem.filter_work estimates)."""
+    kp = max(16, block_n, 1 << max(k - 1, 1).bit_length())
+    keys = order_keys(x)
+    buf = torch.empty(0, dtype=keys.dtype)
+    lo, appended, cuts = None, 0, 0
+    for c0 in range(0, x.numel(), block_n):
+        t = keys[c0:c0 + block_n]
+        cand = t if lo is None else t[t >= lo]
+        buf = torch.cat([buf, cand])
+        appended += cand.numel()
+        if buf.numel() >= 2 * kp:
+            cuts += 1
+            buf = buf.sort(descending=True).values[:k]
+            lo = buf[-1] + 1
+    return appended, cuts + 1
+
+
+@pytest.mark.parametrize("n", [8192, 32768, 131072])
+def test_filter_cost_terms_match_the_kernel_schedule(n):
+    """problem.filter_work (the cost model's appends and cuts of the filter variant) against the
+    kernel's schedule simulated on a randn row (k 2048, BLOCK_N 1024)."""
+    from dsagen.operators.topk.problem import filter_work
+
+    appended, cuts = _simulate_filter(torch.randn(n, generator=_gen(n)), 2048, 1024)
+    w = filter_work(n, 2048, 1024, 8)
+    assert abs(w["appended"] - appended) <= 0.05 * appended, (w, appended)
+    assert abs(w["cuts"] - cuts) <= 1.0, (w, cuts)
+
+
+def test_cost_model_picks_the_one_read_filter_for_long_rows():
+    """With the filter variant's scratch work and the radix select's re-read both counted, the
+    one-read filter ranks first at the default spec's 128K-row bucket on every arch."""
+    from dsagen.gen.pipeline import plan
+    from dsagen.spec.archs import ARCHS, get_arch
+    from dsagen.spec.model import load_spec
+
+    spec = load_spec(None)
+    for name in ARCHS:
+        units = [u for u in plan(get_arch(name), spec, ["topk"], log=lambda *a: None)
+                 if u.backend == "triton" and u.problem["row_len"] >= 131072]
+        assert units, name
+        for u in units:
+            assert u.ranked[0][1]["FILTER"] == 1, (name, u.name, u.ranked[0])
 
 
 @pytest.mark.parametrize("k", [1, 7, 64], ids=lambda k: f"near_equal_n2000_k{k}")
@@ -482,7 +613,7 @@ def _problems(draw):
         x = choices[torch.randint(0, len(choices), (rows, n), generator=g)]
     starts = torch.randint(0, n + 1, (rows,), generator=g, dtype=torch.int32)
     ends = torch.randint(0, n + 1, (rows,), generator=g, dtype=torch.int32)
-    splits = draw(st.sampled_from([None, 1, 3]))  # ops layer, one program per row, split variant
+    splits = draw(st.sampled_from([None, 1, 3, "filter"]))  # ops layer, one program per row, split, filter
     return x, k, starts, ends, splits
 
 
@@ -492,6 +623,8 @@ def test_property_matches_oracle(problem):
     """Selected values equal the oracle's top values; columns unique and in range; -1 count."""
     x, k, starts, ends, splits = problem
     schedule = None if splits is None else {"BLOCK_N": 64, "num_warps": 2}
+    if splits == "filter":  # the one-read filter variant: cuts of its 2 KP + 64-entry scratch
+        schedule, splits = {"BLOCK_N": 64, "num_warps": 2, "FILTER": 1, "RADIX_BITS": 4}, 1
     out = _run_and_check(x, k, starts, ends, schedule=schedule, splits=splits)
     for i in range(x.shape[0]):
         m = max(int(ends[i]) - int(starts[i]), 0)
@@ -519,7 +652,7 @@ def test_schedule_toml_matches_template(arch):
 
 
 _AOT = r"""
-import importlib.util, os, re, subprocess, sys, tempfile
+import importlib.util, json, os, re, subprocess, sys, tempfile
 import triton
 from triton.compiler import ASTSource
 from triton.backends.compiler import GPUTarget
@@ -527,7 +660,7 @@ spec = importlib.util.spec_from_file_location("tk", sys.argv[1])
 m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
 ptxas = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "ptxas")
 for cc in (80, 90):
-    for d in m.aot_kernels({"k": 2048, "rows": 8, "row_len": 131072}, {}):
+    for d in m.aot_kernels({"k": 2048, "rows": 8, "row_len": 131072}, json.loads(sys.argv[2])):
         k = triton.compile(ASTSource(fn=d["fn"], signature=d["signature"], constexprs=d["constexprs"]),
                            target=GPUTarget("cuda", cc, 32),
                            options={"num_warps": d["num_warps"], "num_stages": d["num_stages"]})
@@ -550,9 +683,22 @@ def test_aot_compiles_sm80_sm90_without_spills():
     """The default schedule's kernels (one-program and split) compile ahead of time without
     spills (no GPU needed; own process, no interpreter)."""
     env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
-    r = subprocess.run([sys.executable, "-c", _AOT, str(paths.template_path("triton", "topk"))],
+    r = subprocess.run([sys.executable, "-c", _AOT, str(paths.template_path("triton", "topk")), "{}"],
                        env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     names = {line.split()[2] for line in r.stdout.splitlines() if line.startswith("ok")}
     assert "topk_kernel" in names and "topk_split_collect_kernel" in names, r.stdout
     assert r.stdout.count("ok ") == 2 * len(names)
+
+
+def test_aot_filter_variant_compiles_sm80_sm90_without_spills():
+    """The filter variant at the cost model's pick for 128K rows (11-bit cuts, 1024-column tiles, 8
+    warps) compiles without spills: the cut reads the scratch tile by tile, so its registers do not
+    grow with k."""
+    env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
+    sched = {"FILTER": 1, "CAP": 0, "RADIX_BITS": 11, "BLOCK_N": 1024, "num_warps": 8, "MAX_SPLITS": 1}
+    r = subprocess.run([sys.executable, "-c", _AOT, str(paths.template_path("triton", "topk")), json.dumps(sched)],
+                       env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    names = {line.split()[2] for line in r.stdout.splitlines() if line.startswith("ok")}
+    assert names == {"topk_filter_kernel"}, r.stdout

@@ -90,12 +90,60 @@ def cases(problem: dict, device: str = "cpu", size: str = "verify") -> list:
     return [Case(f"k{k_run}_rows{rows}_n{n}", lambda m: m.launch(x, starts, ends, out, k=k_run), check)]
 
 
+# L2 per arch (bytes), for whether a row re-read by the radix select is still there: A100 40 MB,
+# L40S 96 MB, H100 SXM5 50 MB (datasheets); B200 126 MB (Chips and Cheese's measurement, two
+# dies); MI300X / MI355X 256 MB Infinity Cache (datasheets; their L2 is 4 MB per XCD).
+_L2_BYTES = {"sm80": 40e6, "sm89": 96e6, "sm90": 50e6, "sm100": 126e6, "gfx942": 256e6, "gfx950": 256e6}
+_PROGRAMS_PER_SM = 4  # templates/topk/triton.py PROGRAMS_PER_SM: persistent programs of the one-launch kernels
+_OPS = 16  # CUDA-core ops per element and pass: key, compare, a histogram update or a scan step + store
+
+
+def _reread_weight(rows: int, n: int, arch) -> float:
+    """HBM-equivalent cost of re-reading a row once. Between a program's two reads of its row every
+    other persistent program streams its own row, so the re-read hits L2 (L2_REREAD) only for the
+    share of those rows L2 holds: min(1, L2 / (programs x row bytes))."""
+    from dsagen.spec.archs import L2_REREAD
+
+    programs = min(rows, _PROGRAMS_PER_SM * arch.sms)
+    hit = min(1.0, _L2_BYTES.get(arch.name, 50e6) / max(programs * n * 4, 1))
+    return hit * L2_REREAD + (1.0 - hit)
+
+
+def filter_work(n: int, k: int, block_n: int, radix_bits: int) -> dict:
+    """What the filter variant (templates/topk/triton.py topk_filter_kernel) does for one row of n
+    random-order scores beside its one read: `appended` keys pass the running threshold into the
+    scratch (2 KP before the first cut, then about k per doubling of the row: the threshold after a
+    cut is the k-th of all keys seen, so a key passes with probability k / position, and a cut
+    comes every 2 KP - k appends); `cuts` radix cuts, each over `cut_entries` scratch entries (a
+    min/max pass, a histogram pass, a pass moving the keys above the threshold digit and the
+    digit's bucket), the bucket (`bucket` entries: digits of key - min, so about
+    cut_entries / 2^(RADIX_BITS - 6), as topk_kernel's) refined by the other digit passes, and one
+    last cut at the end (counted in cuts). A simulation of the kernel's schedule on randn rows (k
+    2048, BLOCK_N 1024; tests/test_topk.py) gives 10.2K appends and 3 + 1 cuts at 32K, 14.3K and
+    5 + 1 at 128K; this estimate 10.2K / 4.5 and 14.3K / 6.5."""
+    kp = max(16, block_n, 1 << max(k - 1, 1).bit_length())
+    room = 2 * kp
+    if n <= k:
+        return {"appended": 0.0, "cuts": 0.0, "cut_entries": 0.0, "bucket": 0.0, "kp": kp}
+    appended = min(float(n), room + k * math.log2(max(n / room, 1.0)))
+    # the first cut at `room` appends, then one per room - k more (0.5: the mean of the rounding)
+    cuts = (0.5 + (appended - room) / (room - k) if appended >= room else 0.0) + 1.0
+    cut_entries = min(float(room + block_n // 2), appended)
+    return {"appended": appended, "cuts": cuts, "cut_entries": cut_entries,
+            "bucket": cut_entries / 2 ** max(radix_bits - 6, 0), "kp": kp}
+
+
 def _traffic(problem: dict, schedule: dict, arch) -> dict:
-    """Passes over each row (templates/topk/triton.py): RADIX_BITS 8 -> 4 digit passes, 11 -> 3.
-    The first digit's threshold bucket is refined from the CAP-entry scratch when it fits (the row
-    is read twice), else every pass re-reads the row. Logits cluster in few fp32 exponents, so the
-    bucket holds about row_len / 2^(RADIX_BITS - 6) entries (an estimate). Few rows (< 2 per SM)
-    split across up to MAX_SPLITS programs with global histograms: one read per pass, plus the collect."""
+    """Passes over each row (templates/topk/triton.py) and the work beside them.
+
+    FILTER 0 (topk_kernel): RADIX_BITS 8 -> 4 digit passes, 11 -> 3. The first digit's threshold
+    bucket is refined from the CAP-entry scratch when it fits (the row is read twice), else every
+    pass re-reads the row. Logits cluster in few fp32 exponents, so the bucket holds about
+    row_len / 2^(RADIX_BITS - 6) entries (an estimate). A re-read costs what _reread_weight says
+    (L2 only for the rows L2 holds). FILTER 1 (topk_filter_kernel, k <= 8192): one read; the
+    scratch work of filter_work, at the L2 re-read rate (it is cache-resident: about 40 KB per
+    program at k 2048; on NVIDIA mostly L1, so this overstates it). Few rows (< 2 per SM) split
+    across up to MAX_SPLITS programs with global histograms: one read per pass, plus the collect."""
     from dsagen.spec.archs import L2_REREAD
 
     rows, n = int(problem["rows"]), int(problem["row_len"])
@@ -104,28 +152,27 @@ def _traffic(problem: dict, schedule: dict, arch) -> dict:
     splits = 1
     if rows < 2 * arch.sms and int(schedule.get("MAX_SPLITS", 1)) > 1:
         splits = max(1, min(int(schedule["MAX_SPLITS"]), n // max(int(schedule.get("MIN_SPLIT_COLS", n)), 1)))
-    cuda = 16.0 * rows * n
+    cuda = float(_OPS) * rows * n
     if splits > 1:
         reads = passes + 1
     elif int(schedule.get("FILTER", 0)) and int(problem["k"]) <= 8192:
-        # one read; for a row in random order about k (1 + ln(n / k)) entries pass the running
-        # threshold, into a scratch of 2 KP, cut back by a bitonic sort of 2 KP entries each time
-        # it fills (log2(2 KP) (log2(2 KP) + 1) / 2 compare-exchange stages, ~4 ops per entry)
-        k = int(problem["k"])
-        kp = max(16, int(schedule.get("BLOCK_N", 1024)), 1 << max(k - 1, 1).bit_length())
-        passed = min(n, k * (1.0 + math.log(max(n / k, 1.0))))
-        sorts = 1 + passed / kp
-        lg = math.log2(2 * kp)
-        cuda += rows * sorts * 2 * kp * lg * (lg + 1) / 2 * 4
-        return {"extra_bytes": rows * (passed + sorts * 2 * kp) * 8 * L2_REREAD, "cuda_flops": cuda,
-                "splits": 1, "mma_eff": 1.0}
+        w = filter_work(n, int(problem["k"]), int(schedule.get("BLOCK_N", 1024)), bits)
+        # per cut: min/max (4 B, ~4 ops), histogram (4 B, _OPS) and moving pass (8 B read, _OPS)
+        # per entry, the moving pass writing the keys above the threshold digit (< k) and the
+        # bucket (8 B each); the bucket's other digit passes (4 B) and its keep pass (8 B read, at
+        # most 8 B written)
+        per_cut_bytes = w["cut_entries"] * 16 + int(problem["k"]) * 8 + w["bucket"] * (4 * (passes - 1) + 24)
+        per_cut_ops = w["cut_entries"] * (4 + 2 * _OPS) + w["bucket"] * _OPS * passes
+        scratch_bytes = w["appended"] * 8 + w["cuts"] * per_cut_bytes
+        return {"extra_bytes": rows * scratch_bytes * L2_REREAD,
+                "cuda_flops": cuda + rows * w["cuts"] * per_cut_ops, "splits": 1, "mma_eff": 1.0}
     else:
         bucket = n / 2 ** max(bits - 6, 0)
         reads = 2 if 0 < int(schedule.get("CAP", 0)) and bucket <= int(schedule["CAP"]) else passes
     row_bytes = rows * n * 4
-    # a histogram update per element and read (ballots + shared atomics): ~16 CUDA-core ops
-    return {"extra_bytes": row_bytes * (reads - 1) * (1.0 if n * 4 > 2**20 else L2_REREAD),
-            "cuda_flops": cuda * reads, "splits": splits, "mma_eff": 1.0}
+    weight = L2_REREAD if splits > 1 else _reread_weight(rows, n, arch)
+    return {"extra_bytes": row_bytes * (reads - 1) * weight, "cuda_flops": cuda * reads, "splits": splits,
+            "mma_eff": 1.0}
 
 
 OP = Operator(
