@@ -19,24 +19,25 @@ TENSOR_CORE_OPS = ("indexer_logits", "indexer_logits_paged", "sparse_mla_prefill
 # split-K merge kernels, and the backward's deterministic per-KV-row kernel: CUDA-core math by design
 NOT_MMA_KERNELS = ("combine", "bwd_dkv")
 
-# entry key -> (what the compiled code shows, why), measured from AOT compiles (2026-12-02)
+# entry key -> (what the compiled code shows, why), measured from AOT compiles with the launch's
+# divisibility hints (2026-12-07)
+_PREFILL_WHY = ("BLOCK_N 64, KV tiles cp.async'd into two 72 KB buffers, no spills: QK^T is split over the two "
+                "warpgroups along N (HGMMA 64x32x16; PV 64x64x16); N 64 needs BLOCK_N 128, whose two buffers plus q "
+                "take 369 KB and whose 1-stage form spills 192 B")
+_DECODE_WHY = ("BLOCK_N 16 gives HGMMA 64x8x16: the FP8 tiles are dequantised in registers beside the 64 x 512 "
+               "accumulator; BLOCK_N 32 spills 8-16 B and 64 spills 80-112 B")
+_BWD_WHY = ("BLOCK_H 32 (252-254 registers, no spills) is M 32 < wgmma's 64 rows; BLOCK_H 64 spills 104 B and "
+            "needs 290 KiB of shared memory")
 GAPS = {
     "sm90/sparse_mla_decode/sparse_mla_decode_h128_dqk576_topk2048_fp8_b1":
-        ("mma.sync", "b1: the pick is BLOCK_H 32 x BLOCK_N 32 (fills 132 SMs at batch 1); M 32 < one warpgroup's 64 rows"),
-    "sm90/sparse_mla_decode/sparse_mla_decode_h128_dqk576_topk2048_fp8_b32":
-        ("n<64", "BLOCK_N 16 gives HGMMA 64x8x16; wider KV steps spill beside the 64 x 512 accumulator"),
-    "sm90/sparse_mla_decode/sparse_mla_decode_h128_dqk576_topk2048_fp8_b128":
-        ("n<64", "BLOCK_N 16 gives HGMMA 64x8x16; wider KV steps spill beside the 64 x 512 accumulator"),
-    "sm90/sparse_mla_prefill/sparse_mla_prefill_h128_dqk576_topk2048_skv32768":
-        ("n<64", "BLOCK_N 16 gives HGMMA 64x8x16; 64 x 32 and 32 x 64 logit tiles spill"),
-    "sm90/sparse_mla_prefill/sparse_mla_prefill_h128_dqk576_topk2048_skv131072":
-        ("n<64", "BLOCK_N 16 gives HGMMA 64x8x16; 64 x 32 and 32 x 64 logit tiles spill"),
-    "sm90/sparse_mla_bwd/sparse_mla_bwd_h128_dqk576_topk2048_skv32768":
-        ("mma.sync", "BLOCK_H 16: q, dO and the fp32 dq of 16 heads fill the registers (32 heads spill 40 B, 64 spill 624 B); "
-                     "wgmma's 64 rows need dq out of the register file"),
-    "sm90/sparse_mla_bwd/sparse_mla_bwd_h128_dqk576_topk2048_skv131072":
-        ("mma.sync", "BLOCK_H 16: q, dO and the fp32 dq of 16 heads fill the registers (32 heads spill 40 B, 64 spill 624 B); "
-                     "wgmma's 64 rows need dq out of the register file"),
+        ("mma.sync", "b1: the pick is BLOCK_H 16 x BLOCK_N 64 x 8 splits (fills the SMs at batch 1); "
+                     "M 16 < one warpgroup's 64 rows"),
+    "sm90/sparse_mla_decode/sparse_mla_decode_h128_dqk576_topk2048_fp8_b32": ("n<64", _DECODE_WHY),
+    "sm90/sparse_mla_decode/sparse_mla_decode_h128_dqk576_topk2048_fp8_b128": ("n<64", _DECODE_WHY),
+    "sm90/sparse_mla_prefill/sparse_mla_prefill_h128_dqk576_topk2048_skv32768": ("n<64", _PREFILL_WHY),
+    "sm90/sparse_mla_prefill/sparse_mla_prefill_h128_dqk576_topk2048_skv131072": ("n<64", _PREFILL_WHY),
+    "sm90/sparse_mla_bwd/sparse_mla_bwd_h128_dqk576_topk2048_skv32768": ("mma.sync", _BWD_WHY),
+    "sm90/sparse_mla_bwd/sparse_mla_bwd_h128_dqk576_topk2048_skv131072": ("mma.sync", _BWD_WHY),
 }
 
 
