@@ -46,6 +46,17 @@ def indexer_ref(indexer, x, qr, positions, interleaved=None):
 
     `indexer` is a dsagen.layers.LightningIndexer (its parameters are read, not its code).
     """
+    H, D = indexer.heads, indexer.head_dim
+    q, w, k = _roped_projections(indexer, x, qr, positions, interleaved)
+    hm = hadamard_matrix(D)
+    q8, q_scale = fp8.quantize_indexer_keys(q @ hm, indexer.scale_format)
+    k8, k_scale = fp8.quantize_indexer_keys(k @ hm, indexer.scale_format)
+    w = w * H ** -0.5 * q_scale.double() * D ** -0.5
+    return q8.double(), k8.double() * k_scale.double()[:, None], w
+
+
+def _roped_projections(indexer, x, qr, positions, interleaved):
+    """float64 q [T,H,D] and k [T,D] after the projections, k's LayerNorm and RoPE; w [T,H] unscaled."""
     H, D, R = indexer.heads, indexer.head_dim, indexer.rope_dim
     if interleaved is None:
         interleaved = getattr(indexer, "rope_style", "neox") == "interleaved"
@@ -55,27 +66,13 @@ def indexer_ref(indexer, x, qr, positions, interleaved=None):
     k = xd @ indexer.wk.weight.double().T
     k = torch.nn.functional.layer_norm(k, (D,), indexer.k_norm.weight.double(), indexer.k_norm.bias.double(),
                                        indexer.k_norm.eps)
-    hm = hadamard_matrix(D)
-    q = _with_rope(q, R, positions, indexer.rope_base, interleaved, last) @ hm
-    k = _with_rope(k, R, positions, indexer.rope_base, interleaved, last) @ hm
-    q8, q_scale = fp8.quantize_indexer_keys(q, indexer.scale_format)
-    k8, k_scale = fp8.quantize_indexer_keys(k, indexer.scale_format)
-    w = (xd @ indexer.weights_proj.weight.double().T) * H ** -0.5 * q_scale.double() * D ** -0.5
-    return q8.double(), k8.double() * k_scale.double()[:, None], w
+    w = xd @ indexer.weights_proj.weight.double().T
+    return (_with_rope(q, R, positions, indexer.rope_base, interleaved, last), w,
+            _with_rope(k, R, positions, indexer.rope_base, interleaved, last))
 
 
 def indexer_train_ref(indexer, x, qr, positions, interleaved=None):
     """The indexer's training inputs (q [T,H,D], weights [T,H], k [T,D]) in float64, no Hadamard, no FP8:
     I = sum_j w_j ReLU(q_j . k) is the serving logits before quantisation (the Hadamard matrix is orthonormal)."""
-    H, D, R = indexer.heads, indexer.head_dim, indexer.rope_dim
-    if interleaved is None:
-        interleaved = getattr(indexer, "rope_style", "neox") == "interleaved"
-    last = getattr(indexer, "rope_position", "first") == "last"
-    xd, qrd = x.double(), qr.double()
-    q = (qrd @ indexer.wq_b.weight.double().T).unflatten(-1, (H, D))
-    k = xd @ indexer.wk.weight.double().T
-    k = torch.nn.functional.layer_norm(k, (D,), indexer.k_norm.weight.double(), indexer.k_norm.bias.double(),
-                                       indexer.k_norm.eps)
-    w = (xd @ indexer.weights_proj.weight.double().T) * H ** -0.5 * D ** -0.5
-    return (_with_rope(q, R, positions, indexer.rope_base, interleaved, last), w,
-            _with_rope(k, R, positions, indexer.rope_base, interleaved, last))
+    q, w, k = _roped_projections(indexer, x, qr, positions, interleaved)
+    return q, w * indexer.heads ** -0.5 * indexer.head_dim ** -0.5, k
