@@ -17,7 +17,8 @@ scales out by exp(lse) / (exp(lse) + exp(sink)) and leaves lse alone.
 
 Work split (split-K "flash decoding"): one program per (query token, top-k split, head block).
 Every program gathers BLOCK_N selected cache rows per step and shares them across its BLOCK_H
-heads (MLA: one latent row serves every head), so the cache is read once per head block.
+heads (MLA: one latent row serves every head), so the cache is read once per head block; the
+head block varies fastest in the grid, so a token's blocks run together and share those reads in L2.
 The latent is handled as four 128-wide groups (the FP8 scale groups): four QK partial dots plus
 one for RoPE, and four [BLOCK_H, 128] fp32 accumulators. FP8 rows are read as bytes
 (656 per token: e4m3 latent, 4 fp32 scales, bf16 RoPE), converted and multiplied by their
@@ -150,11 +151,16 @@ def sparse_mla_decode_kernel(
     LAYOUT: tl.constexpr, D_QK: tl.constexpr, FP8: tl.constexpr, UPCAST: tl.constexpr,
     HAS_TOPK_LEN: tl.constexpr, HAS_EXTRA: tl.constexpr, HAS_XTOPK_LEN: tl.constexpr,
     HAS_SINK: tl.constexpr, FINAL: tl.constexpr,
-    BLOCK_H: tl.constexpr, BLOCK_N: tl.constexpr,
+    BLOCK_H: tl.constexpr, BLOCK_N: tl.constexpr, N_HB: tl.constexpr,
 ):
-    t = tl.program_id(0)
+    # grid (b * s_q * N_HB, splits), head block fastest: the head blocks of one (token, split)
+    # are adjacent programs that gather the same slots at the same time, so all but the first
+    # read them from L2 (with the head block on grid z they were b * s_q * splits programs apart).
+    # N_HB = cdiv(h_q, BLOCK_H) is a constexpr: dividing by a constant needs no extra live register.
+    pid = tl.program_id(0)
+    t = pid // N_HB
+    hb = pid % N_HB
     split = tl.program_id(1)
-    hb = tl.program_id(2)
     bi = t // s_q
     si = t % s_q
     KDT: tl.constexpr = tl.float32 if UPCAST else tl.bfloat16
@@ -396,7 +402,8 @@ def launch(q, k_cache, indices, topk_length, attn_sink, out, lse, *, sm_scale, i
         plse = torch.empty((b * s_q, splits, h_q), dtype=torch.float32, device=device)
         pstr = (po.stride(0), po.stride(1), po.stride(2), plse.stride(0), plse.stride(1))
     dummy = lse
-    grid = (b * s_q, splits, triton.cdiv(h_q, block_h))
+    n_hb = triton.cdiv(h_q, block_h)
+    grid = (b * s_q * n_hb, splits)   # program = token * n_hb + head block
     sparse_mla_decode_kernel[grid](
         q, out, lse, po, plse, attn_sink if attn_sink is not None else dummy,
         lat, rope, scale, indices, topk_length if topk_length is not None else dummy,
@@ -411,7 +418,7 @@ def launch(q, k_cache, indices, topk_length, attn_sink, out, lse, *, sm_scale, i
         LAYOUT=LAYOUTS[layout], D_QK=d_qk, FP8=FP8_CODE[mode], UPCAST=upcast,
         HAS_TOPK_LEN=topk_length is not None, HAS_EXTRA=has_extra, HAS_XTOPK_LEN=extra_topk_length is not None,
         HAS_SINK=attn_sink is not None, FINAL=final,
-        BLOCK_H=block_h, BLOCK_N=block_n,
+        BLOCK_H=block_h, BLOCK_N=block_n, N_HB=n_hb,
         num_warps=sch["num_warps"], num_stages=sch["num_stages"],
     )
     if not final:
@@ -456,7 +463,7 @@ def aot_kernels(problem, schedule):
     extra = bool(problem.get("extra_topk"))
     consts = {"LAYOUT": LAYOUTS[layout], "D_QK": d_qk, "FP8": FP8_CODE[mode], "UPCAST": False, "HAS_TOPK_LEN": True,
               "HAS_EXTRA": extra, "HAS_XTOPK_LEN": extra, "HAS_SINK": True,
-              "FINAL": False, "BLOCK_H": block_h, "BLOCK_N": schedule["BLOCK_N"]}
+              "FINAL": False, "BLOCK_H": block_h, "BLOCK_N": schedule["BLOCK_N"], "N_HB": -(-h_q // block_h)}
     for name in consts:
         sig[name] = "constexpr"
     csig = {"po_ptr": "*fp32", "plse_ptr": "*fp32", "sink_ptr": "*fp32", "out_ptr": "*bf16", "lse_ptr": "*fp32"}
@@ -466,9 +473,45 @@ def aot_kernels(problem, schedule):
     cconsts = {"HAS_SINK": True, "UPCAST": False, "BLOCK_H": _COMBINE_BLOCK_H, "DV": D_LATENT}
     for name in cconsts:
         csig[name] = "constexpr"
+    ints, cints = _launch_ints(problem, schedule, layout, mode != FP8_NATIVE)
     return [
         {"name": "sparse_mla_decode_kernel", "fn": sparse_mla_decode_kernel, "signature": sig,
-         "constexprs": consts, "num_warps": schedule["num_warps"], "num_stages": schedule["num_stages"]},
+         "constexprs": consts, "divisible": _divisible(sig, ints),
+         "num_warps": schedule["num_warps"], "num_stages": schedule["num_stages"]},
         {"name": "sparse_mla_decode_combine_kernel", "fn": sparse_mla_decode_combine_kernel, "signature": csig,
-         "constexprs": cconsts, "num_warps": 4, "num_stages": 1},
+         "constexprs": cconsts, "divisible": _divisible(csig, cints), "num_warps": 4, "num_stages": 1},
     ]
+
+
+def _launch_ints(problem, schedule, layout, bytes_only):
+    """The int arguments launch passes for this problem (contiguous tensors; the caches' strides
+    from _cache_args on meta tensors), for the AOT compile's divisibility hints."""
+    b, s_q, h, d = problem.get("batch", 1), problem.get("s_q", 1), problem["h_q"], problem.get("d_qk", 576)
+    row = {"bf16": d, "v32-fp8-656": FP8_ROW_BYTES, "model1-fp8-584": 584}[layout]
+    dt = torch.bfloat16 if layout == "bf16" else torch.uint8
+
+    def cache(page, topk):
+        kc = torch.empty((16, page, 1, row), dtype=dt, device="meta")  # num_blocks: a multiple of 16
+        return [kc.shape[0] * page, page, topk, *_cache_args(kc, bytes_only)[3], s_q * topk, topk]
+
+    names = ("num_slots", "page", "end_max", "stride_lb", "stride_lt", "stride_rb", "stride_rt", "rope_off",
+             "stride_sb", "stride_st", "scale_off", "stride_ib", "stride_is")
+    ints = dict(zip(names, cache(problem.get("page_block_size", 64), problem["topk"])))
+    xtopk = problem.get("extra_topk") or 0
+    xpage = problem.get("extra_page_block_size") or 1
+    ints.update({"x" + k: v for k, v in zip(names, cache(xpage, xtopk))} if xtopk else
+                {"x" + k: v for k, v in zip(names, [0, 1, 0] + list(ints.values())[3:])})
+    splits = schedule.get("NUM_SPLITS", 16)
+    chunk = triton.cdiv(triton.cdiv(problem["topk"] + xtopk, splits), schedule["BLOCK_N"]) * schedule["BLOCK_N"]
+    common = {"h_q": h, "s_q": s_q, "stride_ob": s_q * h * D_LATENT, "stride_os": h * D_LATENT, "stride_oh": D_LATENT,
+              "stride_lse_b": h * s_q, "stride_lse_h": s_q, "stride_lse_s": 1,
+              "stride_pot": splits * h * D_LATENT, "stride_pos": h * D_LATENT, "stride_poh": D_LATENT,
+              "stride_plt": splits * h, "stride_pls": h}
+    ints.update(common, chunk=chunk, stride_qb=s_q * h * d, stride_qs=h * d, stride_qh=d)
+    return ints, dict(common, num_splits=splits)
+
+
+def _divisible(sig, ints):
+    """What the JIT specializes at launch: 16-aligned pointers (torch allocations; every pointer
+    argument is a tensor's base) and ints that are multiples of 16."""
+    return [n for n, t in sig.items() if t.startswith("*")] + [n for n, v in ints.items() if n in sig and v % 16 == 0]

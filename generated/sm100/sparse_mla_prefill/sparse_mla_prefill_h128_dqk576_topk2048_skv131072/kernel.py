@@ -15,8 +15,9 @@ valid index gets out = 0, lse = +inf, max_logits = -inf; a NaN logit makes its h
 max_logits NaN (as the oracle's softmax does). attn_sink [h_q] scales out by
 exp(lse) / (exp(lse) + exp(sink)) and leaves lse alone. Repeated indices count once per occurrence.
 
-Work split: one program per (query token, block of BLOCK_H heads). The program walks the token's
-top-k in BLOCK_N steps; each step gathers BLOCK_N latent rows once (masked loads, int64 row
+Work split: one program per (query token, block of BLOCK_H heads), the head block varying fastest
+in the 1-D grid (a token's head blocks share its gathered KV rows in L2). The program walks the
+token's top-k in BLOCK_N steps; each step gathers BLOCK_N latent rows once (masked loads, int64 row
 offsets) and shares them across all BLOCK_H heads (the point of MLA: one latent row serves every
 head). The 512-wide latent is handled as four 128-wide column groups: QK^T is four tl.dot partial
 products plus one for the 64-wide RoPE part; PV updates four [BLOCK_H, 128] fp32 accumulators with
@@ -33,7 +34,7 @@ from dsagen.runtime.targets import cc, code_arch
 from dsagen.runtime.triton_casts import to_out as _to_out  # fp32 -> bf16 rounding to nearest even, also on CPU
 
 # <dsagen:schedule>
-SCHEDULE = {"BLOCK_H": 32, "BLOCK_N": 32, "num_warps": 8, "num_stages": 3}
+SCHEDULE = {"BLOCK_H": 32, "BLOCK_N": 64, "num_warps": 8, "num_stages": 3}
 # </dsagen:schedule>
 
 D_LATENT = 512
@@ -50,10 +51,15 @@ def sparse_mla_prefill_kernel(
     stride_qt, stride_qh, stride_kv, stride_it,
     stride_ot, stride_oh, stride_mt, stride_mh, stride_lt, stride_lh,
     D_ROPE: tl.constexpr, UPCAST: tl.constexpr, HAS_TOPK_LEN: tl.constexpr, HAS_SINK: tl.constexpr,
-    BLOCK_H: tl.constexpr, BLOCK_N: tl.constexpr,
+    BLOCK_H: tl.constexpr, BLOCK_N: tl.constexpr, N_HB: tl.constexpr,
 ):
-    t = tl.program_id(0)   # tokens on grid x (s_q may exceed grid y's 65535)
-    hb = tl.program_id(1)
+    # 1-D grid, head block fastest: a token's head blocks are adjacent programs, so they run at the
+    # same time and the later ones gather the token's KV rows from L2 (s_q * N_HB < 2^31 programs).
+    # N_HB = cdiv(h_q, BLOCK_H) is a constexpr: a runtime division kept t alive as one more register
+    # and BLOCK_N 64 spilled 8-24 B on sm90 (AOT); a constant divisor is a shift (or a multiply-high).
+    pid = tl.program_id(0)
+    t = pid // N_HB
+    hb = pid % N_HB
     KDT: tl.constexpr = tl.float32 if UPCAST else tl.bfloat16
 
     heads = hb * BLOCK_H + tl.arange(0, BLOCK_H)
@@ -155,7 +161,7 @@ def launch(q, kv, indices, topk_length, attn_sink, out, max_logits, lse, *, sm_s
     device = q.device
     block_h = block_h_for(h_q, sch, code_arch(device))
     dummy = lse
-    grid = (s_q, triton.cdiv(h_q, block_h))
+    grid = (s_q * triton.cdiv(h_q, block_h),)  # program = token * n_head_blocks + head block
     sparse_mla_prefill_kernel[grid](
         q, kv, indices,
         topk_length if topk_length is not None else dummy,
@@ -166,7 +172,7 @@ def launch(q, kv, indices, topk_length, attn_sink, out, max_logits, lse, *, sm_s
         out.stride(0), out.stride(1), max_logits.stride(0), max_logits.stride(1), lse.stride(0), lse.stride(1),
         D_ROPE=d_qk - D_LATENT, UPCAST=device.type == "cpu",
         HAS_TOPK_LEN=topk_length is not None, HAS_SINK=attn_sink is not None,
-        BLOCK_H=block_h, BLOCK_N=sch["BLOCK_N"],
+        BLOCK_H=block_h, BLOCK_N=sch["BLOCK_N"], N_HB=triton.cdiv(h_q, block_h),
         num_warps=sch["num_warps"], num_stages=sch["num_stages"],
     )
 
@@ -180,9 +186,18 @@ def aot_kernels(problem, schedule):
     for name in ("stride_qt", "stride_qh", "stride_kv", "stride_it", "stride_ot", "stride_oh",
                  "stride_mt", "stride_mh", "stride_lt", "stride_lh"):
         sig[name] = "i32"
+    # The JIT specializes every 16-aligned pointer and every int that is a multiple of 16 at launch;
+    # list the same for this problem so the AOT compile is the launched one (with the contiguous
+    # layouts launch sees). stride_kv % 16 is what lets the KV gather become cp.async.
+    h, dq, dv = problem["h_q"], problem["d_qk"], problem["d_v"]
+    ints = {"h_q": h, "s_kv": problem["s_kv"], "topk": problem["topk"],
+            "stride_qt": h * dq, "stride_qh": dq, "stride_kv": dq, "stride_it": problem["topk"],
+            "stride_ot": h * dv, "stride_oh": dv, "stride_mt": h, "stride_mh": 1, "stride_lt": h, "stride_lh": 1}
+    divisible = [n for n, v in sig.items() if v.startswith("*")] + [n for n, v in ints.items() if v % 16 == 0]
     consts = {"D_ROPE": problem["d_qk"] - D_LATENT, "UPCAST": False, "HAS_TOPK_LEN": True, "HAS_SINK": True,
-              "BLOCK_H": block_h, "BLOCK_N": schedule["BLOCK_N"]}
+              "BLOCK_H": block_h, "BLOCK_N": schedule["BLOCK_N"], "N_HB": -(-problem["h_q"] // block_h)}
     for name in consts:
         sig[name] = "constexpr"
     return [{"name": "sparse_mla_prefill_kernel", "fn": sparse_mla_prefill_kernel, "signature": sig,
-             "constexprs": consts, "num_warps": schedule["num_warps"], "num_stages": schedule["num_stages"]}]
+             "constexprs": consts, "divisible": divisible,
+             "num_warps": schedule["num_warps"], "num_stages": schedule["num_stages"]}]

@@ -35,17 +35,25 @@ atomics and replays the digit choices of the earlier passes from those histogram
 collection takes output slots from per-row atomic counters, one atomic per tile.
 
 Filter variant (FILTER 1, k <= 8192; DeepSelect's scheme): one read of the row. Each tile's
-entries strictly above the running threshold are appended to the program's scratch of 2 * KP
-entries (KP = next power of two >= k and >= BLOCK_N); when a tile would overflow it, the
-scratch is sorted and cut to its best KP, whose k-th entry becomes the threshold. An entry is
-(signed key << 32 | ~column), one int64, so one sort orders by value and breaks ties towards the
-lower column, and later columns equal to the threshold are rejected. At the end the scratch is
-sorted once more and its first k columns written, best first. For a row in random order about
-k * (1 + ln(n / k)) entries pass the filter, so the scratch costs a few sorts of 2 * KP entries.
+keys at or above the running threshold lo are appended (key and column, int32 each) to the
+program's scratch of 2 * KP + BLOCK_N entries (KP = next power of two >= k and >= BLOCK_N). When
+it holds 2 * KP, a radix cut keeps exactly its k best and lo becomes the k-th key + 1 (a later
+key equal to it has a higher column than every tie kept, so it never wins). The cut reads only
+the scratch (cache-resident, ~40 KB at k 2048): a min/max pass, a histogram of the first digit of
+key - min (so the digits split the scratch's own range, not the whole fp32 range), a pass that
+moves the keys above the threshold digit to the front and the digit's bucket to a side area of
+KP entries, then the remaining digits and the tie choice over that bucket only (on randn rows at
+k 2048 at most ~1.5K of the ~4.1K entries with 8-bit digits, ~170 with 11-bit; a bucket over KP -
+heavy ties - is refined over the whole scratch instead). At the end one more cut writes the k
+columns. For a row in random order about 2 KP + k log2(n / 2 KP) keys are appended and a cut
+comes every 2 KP - k appends: 3 + 1 cuts at n 32K, k 2048; 5 + 1 at 128K (filter_work in
+dsagen/operators/topk/problem.py models this for the cost model).
 
 Output order: in topk_kernel, the columns above the k-th value (those above the threshold
 bucket in ascending order, then the rest of the bucket's in ascending order), then the ties at
-the k-th value, lowest columns first, then -1. The split variant's order (and which ties it
+the k-th value, lowest columns first, then -1. The filter variant writes the columns above its
+last cut's threshold digit, then that digit's winners (each group in scratch order); among equal
+values it keeps the lowest columns. The split variant's order (and which ties it
 takes) depends on program timing. Either way exactly min(k, range length) columns, no repeats.
 A range no longer than k skips the select and copies its columns.
 """
@@ -55,11 +63,10 @@ import triton
 import triton.language as tl
 
 # <dsagen:schedule>
-SCHEDULE = {"BLOCK_N": 1024, "RADIX_BITS": 11, "CAP": 4096, "FILTER": 0, "MAX_SPLITS": 16, "MIN_SPLIT_COLS": 16384, "num_warps": 8, "num_stages": 1}
+SCHEDULE = {"BLOCK_N": 1024, "RADIX_BITS": 11, "CAP": 0, "FILTER": 1, "MAX_SPLITS": 16, "MIN_SPLIT_COLS": 16384, "num_warps": 8, "num_stages": 1}
 # </dsagen:schedule>
 
-FILTER_MAX_K = 8192  # the filter variant sorts 2 * next_pow2(k) int64 entries in one program
-_EMPTY = tl.constexpr(-(2**63))  # below every real filter entry
+FILTER_MAX_K = 8192  # the filter variant's scratch: 2 * next_pow2(k) int64 entries per program
 
 
 @triton.jit
@@ -223,37 +230,148 @@ def topk_kernel(
 
 
 @triton.jit
-def _filter_entries(x, c):
-    """(signed order-preserving key << 32) | ~column: one int64 whose order is value, then the lower
-    column; -0.0 == +0.0 and NaN below -inf, as _keys."""
-    skey = (_keys(x) ^ 0x80000000).to(tl.int32, bitcast=True)
-    return (skey.to(tl.int64) << 32) | (~c).to(tl.uint32, bitcast=True).to(tl.int64)
+def _range_shift(r_max, RADIX_BITS: tl.constexpr):
+    """The least shift s with r_max >> s < 2^RADIX_BITS (a uint32 scalar): the bit length from the
+    float exponent of r_max, which rounding can overstate by one, then corrected."""
+    e = ((r_max.to(tl.float32).to(tl.uint32, bitcast=True) >> 23) & 0xFF).to(tl.int32) - 126
+    s = tl.maximum(e - RADIX_BITS, 0)
+    s_lo = tl.maximum(s - 1, 0)
+    s = tl.where((s > 0) & ((r_max >> s_lo.to(tl.uint32)) < (1 << RADIX_BITS)), s_lo, s)
+    return s.to(tl.uint32)
 
 
 @triton.jit
-def _filter_compact(buf, count, k_sel, KP: tl.constexpr):
-    """Sort the scratch, keep its best KP entries: (new count, threshold, the kept entries)."""
-    tl.debug_barrier()  # every thread's appends visible before the reload
-    offs = tl.arange(0, 2 * KP)
-    v = tl.sort(tl.load(buf + offs, mask=offs < count, other=_EMPTY), descending=True)
-    top, _ = tl.split(tl.permute(tl.reshape(v, (2, KP)), (1, 0)))
-    tl.debug_barrier()
-    tl.store(buf + tl.arange(0, KP), top)
-    tl.debug_barrier()
-    kth = tl.sum(tl.where(tl.arange(0, KP) == k_sel - 1, top, 0), axis=0)
-    thr = tl.where(count >= k_sel, kth, _EMPTY)
-    return tl.minimum(count, KP), thr, top
+def _buf_cut(buf_k, buf_c, side_k, side_c, count, k_sel, orow,
+             TO_OUT: tl.constexpr, BLOCK_N: tl.constexpr, RADIX_BITS: tl.constexpr, SIDE: tl.constexpr):
+    """Keep the k_sel best of the scratch's `count` entries (exact; ties: the first in scratch
+    order, which among equal keys is column order): back into the scratch's front (TO_OUT False,
+    the compaction) or their columns into the output row (TO_OUT True). Returns the k-th key T.
+
+    Digits are taken of key - min over the scratch, from the highest bit where its keys differ
+    (a min/max pass), so the first RADIX_BITS-bit histogram already splits the scratch's own
+    range finely. A second pass moves the keys above the threshold digit to the front (or out)
+    and the threshold digit's bucket to the side area (SIDE entries); the remaining digits and
+    the tie selection read only that bucket, typically a few dozen entries. A bucket over SIDE
+    (heavy ties: ReLU zeros) is refined over the whole scratch instead: exact either way."""
+    NB: tl.constexpr = 1 << RADIX_BITS
+    NPASS: tl.constexpr = (32 + RADIX_BITS - 1) // RADIX_BITS
+    offs = tl.arange(0, BLOCK_N)
+    bins = tl.arange(0, NB)
+    ones = tl.full((BLOCK_N,), 0xFFFFFFFF, tl.uint32)
+    mn = tl.full((), 0xFFFFFFFF, tl.uint32)
+    mx = tl.zeros((), tl.uint32)
+    for e0 in range(0, count, BLOCK_N):
+        e = e0 + offs
+        m = e < count
+        key = tl.load(buf_k + e, mask=m, other=0).to(tl.uint32, bitcast=True)
+        mn = tl.minimum(mn, tl.min(tl.where(m, key, ones), axis=0))
+        mx = tl.maximum(mx, tl.max(tl.where(m, key, 0 * ones), axis=0))
+    s = _range_shift(mx - mn, RADIX_BITS)
+    hist = tl.zeros((NB,), tl.int32)
+    for e0 in range(0, count, BLOCK_N):
+        e = e0 + offs
+        m = e < count
+        r = tl.load(buf_k + e, mask=m, other=0).to(tl.uint32, bitcast=True) - mn
+        # r >> s < NB in range by the choice of s; the & keeps masked lanes' digits in range too
+        hist += tl.histogram(((r >> s) & (NB - 1)).to(tl.int32), NB, mask=m)
+    zero = tl.zeros((), tl.uint32)
+    k_rem, prefix, hi_mask = _pick_digit(hist, k_sel, zero, zero, s, NB)
+    n_b = tl.sum(tl.where(bins == (prefix >> s).to(tl.int32), hist, 0), axis=0)
+    if n_b <= SIDE:
+        # keys above the threshold digit -> the front (in place, order kept) or out; its bucket -> side
+        n_up = 0
+        n_in = 0
+        for e0 in range(0, count, BLOCK_N):
+            e = e0 + offs
+            m = e < count
+            key_i = tl.load(buf_k + e, mask=m, other=0)
+            col = tl.load(buf_c + e, mask=m, other=0)
+            hi = (key_i.to(tl.uint32, bitcast=True) - mn) & hi_mask
+            up = m & (hi > prefix)
+            inb = m & (hi == prefix)
+            up_i = up.to(tl.int32)
+            in_i = inb.to(tl.int32)
+            pos_b = n_in + tl.cumsum(in_i, axis=0) - 1
+            tl.store(side_k + pos_b, key_i, mask=inb)
+            tl.store(side_c + pos_b, col, mask=inb)
+            pos_u = n_up + tl.cumsum(up_i, axis=0) - 1
+            if TO_OUT:
+                tl.store(orow + pos_u, col, mask=up)
+            else:
+                tl.debug_barrier()  # every warp has read this tile before any slot of it is overwritten
+                tl.store(buf_k + pos_u, key_i, mask=up)  # pos_u <= e: never past an unread tile
+                tl.store(buf_c + pos_u, col, mask=up)
+            n_up += tl.sum(up_i, axis=0)
+            n_in += tl.sum(in_i, axis=0)
+        tl.debug_barrier()  # the bucket complete before the passes below read it
+        src_k = side_k
+        src_c = side_c
+        n_src = n_b
+        base = k_sel - k_rem  # == n_up
+    else:
+        src_k = buf_k
+        src_c = buf_c
+        n_src = count
+        base = 0
+    s_prev = s
+    for p in tl.static_range(1, NPASS):
+        if s_prev > 0:
+            s2 = tl.maximum(s_prev.to(tl.int32) - RADIX_BITS, 0).to(tl.uint32)
+            dmask = (tl.full((), 1, tl.uint32) << (s_prev - s2)) - 1
+            hist = tl.zeros((NB,), tl.int32)
+            for e0 in range(0, n_src, BLOCK_N):
+                e = e0 + offs
+                m = e < n_src
+                r = tl.load(src_k + e, mask=m, other=0).to(tl.uint32, bitcast=True) - mn
+                m = m & ((r & hi_mask) == prefix)
+                hist += tl.histogram(((r >> s2) & dmask).to(tl.int32), NB, mask=m)
+            k_rem, prefix, hi_mask = _pick_digit(hist, k_rem, prefix, hi_mask, s2, NB)
+            s_prev = s2
+    thr = prefix + mn
+    kept = 0
+    ties = 0
+    for e0 in range(0, n_src, BLOCK_N):
+        e = e0 + offs
+        m = e < n_src
+        key_i = tl.load(src_k + e, mask=m, other=0)
+        col = tl.load(src_c + e, mask=m, other=0)
+        key = key_i.to(tl.uint32, bitcast=True)
+        eq = m & (key == thr)
+        eq_i = eq.to(tl.int32)
+        keep = (m & (key > thr)) | (eq & (ties + tl.cumsum(eq_i, axis=0) - 1 < k_rem))
+        keep_i = keep.to(tl.int32)
+        pos = base + kept + tl.cumsum(keep_i, axis=0) - 1
+        if TO_OUT:
+            tl.store(orow + pos, col, mask=keep)
+        else:
+            tl.debug_barrier()  # in place when the bucket is the whole scratch
+            tl.store(buf_k + pos, key_i, mask=keep)
+            tl.store(buf_c + pos, col, mask=keep)
+        kept += tl.sum(keep_i, axis=0)
+        ties += tl.sum(eq_i, axis=0)
+    return thr
 
 
 @triton.jit
 def topk_filter_kernel(
     x_ptr, start_ptr, end_ptr, out_ptr, scratch_ptr,
     rows, k_sel, stride_xr, stride_or,
-    BLOCK_N: tl.constexpr, KP: tl.constexpr,
+    BLOCK_N: tl.constexpr, KP: tl.constexpr, RADIX_BITS: tl.constexpr,
 ):
-    """Persistent programs, one row at a time, each row read once (the filter variant)."""
+    """Persistent programs, one row at a time, each row read once (the filter variant).
+
+    A tile's keys >= lo (0 before the first cut: every key) are appended to the scratch (keys and
+    columns, int32). Once it holds 2 * KP entries, _buf_cut keeps exactly k of them in place (those
+    above the k-th key T, then the lowest-column ties at T) and lo becomes T + 1: a later key equal
+    to T has a higher column than every kept tie, so it can never win. At the end one more cut
+    writes the k winners' columns to the output row."""
     pid = tl.program_id(0)
-    buf = scratch_ptr + pid.to(tl.int64) * (2 * KP)
+    SIDE: tl.constexpr = KP
+    ROOM: tl.constexpr = 2 * KP + BLOCK_N
+    buf_k = scratch_ptr + pid.to(tl.int64) * (2 * ROOM + 2 * SIDE)  # ROOM keys (uint32 bits), their
+    buf_c = buf_k + ROOM                                             # columns, then the side area:
+    side_k = buf_c + ROOM                                            # SIDE keys, SIDE columns
+    side_c = side_k + SIDE
     offs = tl.arange(0, BLOCK_N)
     one64 = tl.full((), 1, tl.int64)
     for row in range(pid, rows, tl.num_programs(0)):
@@ -267,23 +385,29 @@ def topk_filter_kernel(
             _write_all(orow, start, n, k_sel, offs, BLOCK_N)
         else:
             count = 0
-            thr = tl.full((), _EMPTY, tl.int64)
+            lo = tl.zeros((), tl.uint32)
             for c0 in range(start, end, BLOCK_N):
                 c = c0 + offs
                 m = c < end
-                ent = _filter_entries(tl.load(xrow + c, mask=m, other=0.0), c)
-                cand = m & (ent > thr)
+                key = _keys(tl.load(xrow + c, mask=m, other=0.0))
+                cand = m & (key >= lo)
                 nc = tl.sum(cand.to(tl.int32), axis=0)
-                if count + nc > 2 * KP:
-                    count, thr, _ = _filter_compact(buf, count, k_sel, KP)
-                    cand = m & (ent > thr)
-                    nc = tl.sum(cand.to(tl.int32), axis=0)
-                tl.store(buf + count + tl.cumsum(cand.to(tl.int32), axis=0) - 1, ent, mask=cand)
-                count += nc
-            count, thr, top = _filter_compact(buf, count, k_sel, KP)
-            j = tl.arange(0, KP)
-            col = ~((top & 0xFFFFFFFF).to(tl.int32))
-            tl.store(orow + j, col, mask=j < k_sel)
+                if nc > 0:
+                    pos = count + tl.cumsum(cand.to(tl.int32), axis=0) - 1
+                    tl.store(buf_k + pos, key.to(tl.int32, bitcast=True), mask=cand)
+                    tl.store(buf_c + pos, c, mask=cand)
+                    count += nc
+                # compact after the append (nothing of the tile lives across it): count < 2 * KP
+                # before a tile, so at most ROOM - 1 after it
+                if count >= 2 * KP:
+                    tl.debug_barrier()  # every thread's appends visible before the select reads them
+                    thr = _buf_cut(buf_k, buf_c, side_k, side_c, count, k_sel, orow, False, BLOCK_N, RADIX_BITS, SIDE)
+                    tl.debug_barrier()  # the compacted scratch complete before appends land after it
+                    count = k_sel
+                    lo = thr + 1  # thr <= key(+inf) = 0xFF800000: no wrap
+            tl.debug_barrier()
+            # count >= k: every key is appended until the first compaction, which leaves exactly k
+            _buf_cut(buf_k, buf_c, side_k, side_c, count, k_sel, orow, True, BLOCK_N, RADIX_BITS, SIDE)
             tl.debug_barrier()  # done with the scratch before the next row refills it
 
 
@@ -406,6 +530,12 @@ def filter_kp(k: int, block_n: int) -> int:
     return max(16, block_n, triton.next_power_of_2(k))
 
 
+def filter_scratch(kp: int, block_n: int) -> int:
+    """int32 words of the filter variant's scratch per program: 2 * KP + BLOCK_N keys and columns,
+    KP side keys and columns (topk_filter_kernel's ROOM and SIDE)."""
+    return 2 * (2 * kp + block_n) + 2 * kp
+
+
 def launch(logits, row_starts, row_ends, out, *, k, schedule=None, splits=None):
     """Write int32 out[rows, k] (columns of the k largest logits per row range, -1 padded).
 
@@ -426,10 +556,9 @@ def launch(logits, row_starts, row_ends, out, *, k, schedule=None, splits=None):
     if s.get("FILTER") and k <= FILTER_MAX_K and (splits <= 1 or n == 0):
         programs = min(rows, PROGRAMS_PER_SM * _num_sms(logits.device))
         kp = filter_kp(k, s["BLOCK_N"])
-        scratch = torch.empty(programs, 2 * kp, dtype=torch.int64, device=logits.device)
+        scratch = torch.empty(programs, filter_scratch(kp, s["BLOCK_N"]), dtype=torch.int32, device=logits.device)
         topk_filter_kernel[(programs,)](logits, row_starts, row_ends, out, scratch, rows, k, logits.stride(0),
-                                        out.stride(0), BLOCK_N=s["BLOCK_N"], KP=kp, num_warps=s["num_warps"],
-                                        num_stages=s["num_stages"])
+                                        out.stride(0), KP=kp, **meta)
         return None
     if splits <= 1 or n == 0:
         programs = min(rows, PROGRAMS_PER_SM * _num_sms(logits.device))
@@ -469,9 +598,10 @@ def aot_kernels(problem: dict, schedule: dict) -> list:
     if s.get("FILTER") and problem.get("k", 2048) <= FILTER_MAX_K:
         kernels[0] = {
             "name": "topk_filter_kernel", "fn": topk_filter_kernel,
-            "signature": {**common, "out_ptr": "*i32", "scratch_ptr": "*i64", "rows": "i32", "k_sel": "i32",
-                          "stride_xr": "i32", "stride_or": "i32", "BLOCK_N": "constexpr", "KP": "constexpr"},
-            "constexprs": {"BLOCK_N": s["BLOCK_N"], "KP": filter_kp(problem.get("k", 2048), s["BLOCK_N"])}, **opts,
+            "signature": {**common, "out_ptr": "*i32", "scratch_ptr": "*i32", "rows": "i32", "k_sel": "i32",
+                          "stride_xr": "i32", "stride_or": "i32", "BLOCK_N": "constexpr", "KP": "constexpr",
+                          "RADIX_BITS": "constexpr"},
+            "constexprs": {**consts, "KP": filter_kp(problem.get("k", 2048), s["BLOCK_N"])}, **opts,
         }
     rows, row_len = problem.get("rows", 1), problem.get("row_len", 1 << 17)
     if s["MAX_SPLITS"] > 1 and rows < 2 * 132 and row_len >= 2 * s["MIN_SPLIT_COLS"]:

@@ -169,5 +169,13 @@ def aot_kernels(problem, schedule):
     consts = {"H": h, "HP": _hp(h), "D": d, "BLOCK_Q": _block_q(schedule, problem.get("s_q", 1), h),
               "BLOCK_N": schedule["BLOCK_N"], "TILES_N": schedule.get("TILES_N", 1), "HAS_SCALE": not bf16, "CLEAN": True, "UPCAST": False,
               "FP8": FP8_CODE[mode]}
+    # What the JIT specializes at a launch of this problem (16-aligned pointers, ints that are
+    # multiples of 16), so the AOT compile and its census are the launched kernel's
+    # (dsagen.gen.aot.divisibility_attrs); s_q and s_kv are the bucket's, out is [s_q, s_kv].
+    s_kv = problem.get("s_kv", 1)
+    ints = {"s_q": problem.get("s_q", 1), "s_kv": s_kv, "stride_qs": h * d, "stride_qh": d, "stride_ks": d,
+            "stride_ws": h, "stride_os": s_kv}
+    divisible = [n for n, v in sig.items() if v.startswith("*")] + [n for n, v in ints.items() if v % 16 == 0]
     return [{"name": "indexer_logits_kernel", "fn": indexer_logits_kernel, "signature": sig,
-             "constexprs": consts, "num_warps": schedule["num_warps"], "num_stages": schedule["num_stages"]}]
+             "constexprs": consts, "divisible": divisible,
+             "num_warps": schedule["num_warps"], "num_stages": schedule["num_stages"]}]

@@ -38,7 +38,7 @@ from dsagen.runtime.triton_casts import (
 )
 
 # <dsagen:schedule>
-SCHEDULE = {"BLOCK_H": 16, "BLOCK_N": 16, "DET_BLOCK_H": 16, "DET_WARPS": 8, "num_warps": 8, "num_stages": 1}
+SCHEDULE = {"BLOCK_H": 32, "BLOCK_N": 32, "DET_BLOCK_H": 16, "DET_WARPS": 8, "num_warps": 8, "num_stages": 1}
 # </dsagen:schedule>
 
 D_LATENT = 512
@@ -349,7 +349,19 @@ def aot_kernels(problem, schedule):
                   "BLOCK_H": max(16, min(schedule["DET_BLOCK_H"], triton.next_power_of_2(problem["h_q"])))}
     for name in det_consts:
         det_sig[name] = "constexpr"
+    # What the JIT specializes at launch (16-aligned tensors, ints that are multiples of 16), for the
+    # contiguous layouts launch documents, so the AOT compile is the launched one.
+    h, dq_, dv = problem["h_q"], problem["d_qk"], problem["d_v"]
+    ints = {"h_q": h, "s_kv": problem["s_kv"], "topk": problem["topk"], "stride_qt": h * dq_, "stride_qh": dq_,
+            "stride_kv": dq_, "stride_it": problem["topk"], "stride_ot": h * dv, "stride_oh": dv,
+            "stride_dot": h * dv, "stride_doh": dv, "stride_lt": h, "stride_dqt": h * dq_, "stride_dqh": dq_,
+            "stride_dkv": dq_}
+
+    def divisible(sg):
+        return [n for n, t in sg.items() if t.startswith("*")] + [n for n, v in ints.items() if n in sg and v % 16 == 0]
+
     return [{"name": "sparse_mla_bwd_kernel", "fn": sparse_mla_bwd_kernel, "signature": sig,
-             "constexprs": consts, "num_warps": schedule["num_warps"], "num_stages": schedule["num_stages"]},
+             "constexprs": consts, "divisible": divisible(sig),
+             "num_warps": schedule["num_warps"], "num_stages": schedule["num_stages"]},
             {"name": "sparse_mla_bwd_dkv_kernel", "fn": sparse_mla_bwd_dkv_kernel, "signature": det_sig,
-             "constexprs": det_consts, "num_warps": schedule["DET_WARPS"], "num_stages": 1}]
+             "constexprs": det_consts, "divisible": divisible(det_sig), "num_warps": schedule["DET_WARPS"], "num_stages": 1}]

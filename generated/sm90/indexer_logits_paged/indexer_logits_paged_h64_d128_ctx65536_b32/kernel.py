@@ -169,5 +169,14 @@ def aot_kernels(problem, schedule):
               "BLOCK_Q": _block_q(schedule, problem.get("next_n", 1), h), "BLOCK_N": schedule["BLOCK_N"],
               "TILES_N": schedule.get("TILES_N", 1),
               "CLEAN": True, "UPCAST": False, "FP8": FP8_CODE[mode], "PER_ROW": bool(problem.get("per_row_lens"))}
+    # What the JIT specializes at a launch of this problem (16-aligned pointers, ints that are
+    # multiples of 16), so the AOT compile and its census are the launched kernel's
+    # (dsagen.gen.aot.divisibility_attrs): q [B, next_n, H, D], the cache's block_kv * (D + 4)
+    # byte blocks, weights [B * next_n, H], out [B * next_n, context_len].
+    nn, bkv, ctx = problem.get("next_n", 1), problem.get("block_kv", 64), problem.get("context_len", 1)
+    ints = {"next_n": nn, "max_ctx": ctx, "stride_qb": nn * h * d, "stride_qn": h * d, "stride_qh": d,
+            "stride_block": bkv * (d + 4), "stride_ws": h, "stride_os": ctx}
+    divisible = [n for n, v in sig.items() if v.startswith("*")] + [n for n, v in ints.items() if v % 16 == 0]
     return [{"name": "indexer_logits_paged_kernel", "fn": indexer_logits_paged_kernel, "signature": sig,
-             "constexprs": consts, "num_warps": schedule["num_warps"], "num_stages": schedule["num_stages"]}]
+             "constexprs": consts, "divisible": divisible,
+             "num_warps": schedule["num_warps"], "num_stages": schedule["num_stages"]}]
