@@ -480,3 +480,86 @@ def sparse_mla_prefill(kernel: TLKernel, q, kv, indices, sm_scale=None, out=None
         if dst[name] is not t:
             t.copy_(dst[name])
     return given["out"], given["max_logits"], given["lse"]
+
+
+def sparse_mla_bwd(kernel: TLKernel, q, kv, indices, out, dout, lse, sm_scale=None, dq=None, dkv=None, delta=None,
+                   topk_length=None, attn_sink=None, dsink=None):
+    """Sparse MLA backward with atomic dkv (templates/sparse_mla_bwd/tilelang.py; the gradient of
+    flash_mla_sparse_fwd).
+
+    q bf16 [s_q, h_q, d_qk]; kv bf16 [s_kv, 1, d_qk] (or [s_kv, d_qk]); indices int32 [s_q, 1, topk]
+    (or [s_q, topk]), < 0 or >= s_kv invalid; out / dout bf16 [s_q, h_q, 512] (the forward's out and
+    its gradient); lse fp32 [s_q, h_q] (the forward's, natural log); sm_scale defaults to d_qk ** -0.5;
+    topk_length int32 [s_q] and attn_sink fp32 [h_q] as in the forward.
+    dkv, when given, must be a zeroed (or accumulating) fp32 [s_kv, 1, d_qk] (or [s_kv, d_qk]) tensor:
+    the kernel adds into it with atomics; a new zeroed one otherwise.
+    Returns (dq bf16 [s_q, h_q, d_qk], dkv fp32, delta fp32 [s_q, h_q], dsink fp32 [h_q] or None);
+    dsink = -sum_t Delta * (1 - sigmoid(lse - sink)) is computed here from delta (as the Triton
+    template does).  Non-contiguous dq / delta are filled through a contiguous temporary."""
+    import torch
+
+    if q.dim() != 3 or q.dtype != torch.bfloat16:
+        raise ValueError(f"q must be bfloat16 [s_q, h_q, d_qk], got {q.dtype} {tuple(q.shape)}")
+    s_q, h_q, d_qk = q.shape
+    prob = kernel.meta.get("problem", {})
+    if h_q != prob.get("h_q", h_q) or d_qk != prob.get("d_qk", d_qk):
+        raise ValueError(f"q: kernel was built for h_q={prob.get('h_q')}, d_qk={prob.get('d_qk')}, "
+                         f"got h_q={h_q}, d_qk={d_qk}")
+    kv2 = kv.reshape(kv.shape[0], kv.shape[-1]) if kv.dim() == 3 else kv
+    if kv2.dim() != 2 or kv2.shape[-1] != d_qk or kv2.dtype != torch.bfloat16 or (kv.dim() == 3 and kv.shape[1] != 1):
+        raise ValueError(f"kv must be bfloat16 [s_kv, 1, {d_qk}], got {kv.dtype} {tuple(kv.shape)}")
+    s_kv = kv2.shape[0]
+    idx2 = indices.reshape(indices.shape[0], indices.shape[-1]) if indices.dim() == 3 else indices
+    if (idx2.dim() != 2 or idx2.shape[0] != s_q or idx2.dtype != torch.int32 or idx2.shape[1] < 1
+            or (indices.dim() == 3 and indices.shape[1] != 1)):
+        raise ValueError(f"indices must be int32 [{s_q}, 1, topk], got {indices.dtype} {tuple(indices.shape)}")
+    for name, t in (("out", out), ("dout", dout)):
+        if t.dtype != torch.bfloat16 or tuple(t.shape) != (s_q, h_q, 512):
+            raise ValueError(f"{name} must be bfloat16 [{s_q}, {h_q}, 512], got {t.dtype} {tuple(t.shape)}")
+    if lse.dtype != torch.float32 or tuple(lse.shape) != (s_q, h_q):
+        raise ValueError(f"lse must be float32 [{s_q}, {h_q}], got {lse.dtype} {tuple(lse.shape)}")
+    if sm_scale is None:
+        sm_scale = d_qk ** -0.5
+    dev = q.device
+    if dkv is None:
+        dkv = torch.zeros((s_kv, 1, d_qk), dtype=torch.float32, device=dev)
+    dkv2 = dkv.reshape(dkv.shape[0], dkv.shape[-1]) if dkv.dim() == 3 else dkv
+    if (dkv2.dtype != torch.float32 or tuple(dkv2.shape) != (s_kv, d_qk) or not dkv2.is_contiguous()
+            or (dkv.dim() == 3 and dkv.shape[1] != 1)):
+        raise ValueError(f"dkv must be a contiguous float32 [{s_kv}, 1, {d_qk}] (atomic adds), "
+                         f"got {dkv.dtype} {tuple(dkv.shape)}")
+    shapes = {"dq": ((s_q, h_q, d_qk), torch.bfloat16), "delta": ((s_q, h_q), torch.float32)}
+    given = {"dq": dq, "delta": delta}
+    dst = {}
+    for name, (shape, dtype) in shapes.items():
+        t = given[name]
+        if t is None:
+            given[name] = t = torch.empty(shape, dtype=dtype, device=dev)
+        elif tuple(t.shape) != shape or t.dtype != dtype:
+            raise ValueError(f"{name} must be {dtype} {list(shape)}, got {t.dtype} {tuple(t.shape)}")
+        dst[name] = t if t.is_contiguous() else torch.empty(shape, dtype=dtype, device=dev)
+    topk = idx2.shape[1]
+    if topk_length is None:
+        topk_length = _filled(s_q, topk, torch.int32, dev)
+    elif topk_length.shape != (s_q,) or topk_length.dtype not in (torch.int32, torch.int64):
+        raise ValueError(f"topk_length must be int32 [{s_q}], got {topk_length.dtype} {tuple(topk_length.shape)}")
+    sink = attn_sink
+    if sink is None:
+        sink = _filled(h_q, float("-inf"), torch.float32, dev)
+    elif sink.shape != (h_q,):
+        raise ValueError(f"attn_sink must be float32 [{h_q}], got {sink.dtype} {tuple(sink.shape)}")
+    if s_q > 0:
+        kernel(q.contiguous(), kv2.contiguous(), idx2.contiguous(), topk_length.to(torch.int32).contiguous(),
+               sink.float().contiguous(), out.contiguous(), dout.contiguous(), lse.contiguous(), dst["dq"], dkv2,
+               dst["delta"], float(sm_scale))
+    for name, t in given.items():
+        if dst[name] is not t:
+            t.copy_(dst[name])
+    if attn_sink is not None:
+        d = given["delta"]
+        val = -(d * (1.0 - torch.sigmoid(lse - attn_sink.float()[None, :]))).sum(0)
+        if dsink is None:
+            dsink = val
+        else:
+            dsink.copy_(val)
+    return given["dq"], dkv, given["delta"], dsink

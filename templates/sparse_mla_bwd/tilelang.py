@@ -1,0 +1,318 @@
+"""TileLang template: sparse MLA backward (the gradient of flash_mla_sparse_fwd), bf16 latent KV, sm_90a.
+
+Formulas (as templates/sparse_mla_bwd/triton.py and dsagen/operators/sparse_mla_bwd/naive.py): per
+query token t and head h, over the valid selected entries j (k_j = kv[idx[t, j]], v_j = k_j[:512]),
+with the forward's natural-log lse and g = 1 / (1 + exp(sink - lse)) (g = 1 without a sink):
+    P~ = exp(sm_scale * q . k_j - lse) * g,   Delta = dO . out (from the forward's bf16 out)
+    dS = sm_scale * P~ * (dO . v_j - Delta)
+    dq = sum_j dS k_j,   dkv[idx_j] += sum_h dS q_h + sum_h P~ dO_h (first 512 columns)
+An index < 0 or >= s_kv, or at a position >= topk_length[t], contributes nothing (its row is never
+read); a repeated index adds once per occurrence.  dkv is fp32, zeroed by the caller, and summed
+with fp32 atomics (red.global.add), so its last bits may differ between runs; the deterministic
+mode stays with the Triton template (the adapter falls back).  d(attn_sink) is computed on the host
+from Delta, as the Triton template does.
+
+Tensors (parameter order): Q bf16 [S, HQ, DQK], KV bf16 [S_KV, DQK] (the [s_kv, 1, d_qk] tensor
+viewed 2-D), Indices int32 [S, TOPK], TopkLen int32 [S], AttnSink fp32 [HQ] (-inf: none), Out bf16
+[S, HQ, 512], dO bf16 [S, HQ, 512], Lse fp32 [S, HQ], dQ bf16 [S, HQ, DQK], dKV fp32 [S_KV, DQK],
+Delta fp32 [S, HQ], sm_scale fp32 scalar.  S, S_KV and TOPK are dynamic; HQ and DQK compile-time.
+
+Hopper design (one CTA per (token, 64 heads); 3 warpgroups = 384 threads; every gemm is a
+64-row wgmma with N = 64):
+  * d_qk is cut into 64-column chunks (9 for 576, 8 for 512); q, dO (8 chunks) and the gathered KV
+    tile (block_I = 64 rows) sit in shared memory as [64, 64] bf16 buffers (128-byte rows).
+    Warpgroup w owns chunks 3w .. 3w + 2: it gathers them (16-byte cp.async, zero-filled for an
+    invalid slot: src-size 0, no global read, so NaN in unselected rows never leaks), keeps its
+    part of dq (3 x [64, 64] fp32 fragments, 96 registers) across all tiles, and computes and adds
+    its columns of the tile's dkv.
+  * warpgroup 0 also computes, per tile, S = Q K^T (9 gemms) and dP = dO V^T (8 gemms) into two
+    [64, 64] fp32 fragments, then P~ (base 2, masked by slot validity) and dS, and stores both as
+    bf16 in shared memory for everyone.
+  * per tile and warpgroup: dq_c += dS K_c (3 gemms); dkv chunk c = dS^T Q_c + P~^T dO_c (A
+    transposed from shared memory, M = block_I rows), added to dKV[idx] with fp32 atomics for the
+    valid rows only.
+  * mbarriers: `gathered` (all 384 threads: cp.async.mbarrier.arrive.noinc + a release arrive that
+    publishes the row mask), `kfree` (warpgroup 0 has finished reading the KV tile), `pready`
+    (P~ / dS stored), `pfree` (all warpgroups are done with P~ / dS and their dkv atomics), `bar_q`
+    (q, dO loaded).  Warpgroup 0 runs setmaxnreg 200 (dq + S + dP), the others 152.
+  h_q < 64 is padded to 64 rows (zero q / dO rows with lse = +inf give P~ = dS = 0; stores
+  guarded); h_q > 64 uses h_q / 64 CTAs per token.
+  The tile's gather is not overlapped with its gemms (one KV buffer: q, dO, the tile and P~ / dS
+  take 224 KiB of shared memory at d_qk 576), and warpgroups 1 and 2 wait while warpgroup 0 computes
+  S and dP: a first kernel, correct by construction, not yet a tuned one.
+
+tilelang is imported only inside build(), so this module imports without it.
+"""
+
+# <dsagen:schedule>
+SCHEDULE = {"block_I": 64, "block_H": 64, "threads": 384}
+# </dsagen:schedule>
+
+OP = "sparse_mla_bwd"
+D_V = 512
+CH = 64                        # columns per shared chunk / per wgmma N
+_LOG2E = 1.4426950408889634
+# T.Parallel annotations: lower the gather to cp.async, without the implicit commit + wait
+# (completion is tracked by cp.async.mbarrier.arrive.noinc on the `gathered` barrier)
+_ASYNC = {"parallel_prefer_async": True, "parallel_async_without_async_commit_wait": True}
+NREG = (200, 152, 152)         # setmaxnreg per warpgroup: 504 x 128 <= 168 x 384 registers
+
+
+def _check(problem, schedule):
+    h_q = problem.get("h_q")
+    d_qk = problem.get("d_qk", 576)
+    d_v = problem.get("d_v", D_V)
+    if not isinstance(h_q, int) or h_q <= 0:
+        raise ValueError(f"problem['h_q'] must be a positive int, got {h_q!r}")
+    if h_q > 64 and h_q % 64:
+        raise ValueError(f"problem['h_q'] above 64 must be a multiple of 64, got {h_q}")
+    if d_qk not in (576, 512):
+        raise ValueError(f"problem['d_qk'] must be 576 or 512, got {d_qk!r}")
+    if d_v != D_V:
+        raise ValueError(f"problem['d_v'] must be {D_V}, got {d_v!r}")
+    if schedule["block_I"] != 64:
+        raise ValueError(f"schedule['block_I'] must be 64 (the dkv wgmma's M; one tile fills shared memory), "
+                         f"got {schedule['block_I']}")
+    if schedule["block_H"] != 64:
+        raise ValueError(f"schedule['block_H'] must be 64 (one wgmma M tile per warpgroup), "
+                         f"got {schedule['block_H']}")
+    if schedule["threads"] != 384:
+        raise ValueError(f"schedule['threads'] must be 384 (three warpgroups, three column chunks each), "
+                         f"got {schedule['threads']}")
+    return h_q, d_qk
+
+
+SM100_WHY = ("it is built on Hopper wgmma with register-resident dq (3 warpgroups x 3 [64, 64] fp32 "
+             "fragments) and setmaxnreg; a tcgen05 port would keep dq in tensor memory (64 x 576 fp32 "
+             "plus S and dP exceed the 512 TMEM columns without splitting dq). Triton serves sm100")
+
+
+def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
+    """Return the TileLang prim_func for problem {"h_q": H, "d_qk": 576 | 512, ...}."""
+    if arch == "sm_100a":
+        raise ValueError("arch sm_100a: no TileLang sparse_mla_bwd kernel for Blackwell yet: " + SM100_WHY)
+    if arch not in ("sm_90a", "sm_90"):
+        raise ValueError(f"arch must be sm_90a (wgmma + setmaxnreg template), got {arch!r}")
+    schedule = {**SCHEDULE, **(schedule or {})}
+    h_q, d_qk = _check(problem, schedule)
+    import tilelang.language as T
+
+    BI = schedule["block_I"]
+    BH = schedule["block_H"]
+    threads = schedule["threads"]
+    DV = D_V
+    NQ = d_qk // CH               # q / kv chunks: 9 or 8
+    NV = DV // CH                 # dO / v chunks: 8
+    OWN = [tuple(range(3 * w, min(3 * w + 3, NQ))) for w in range(3)]
+    QCH = tuple(range(NQ))
+    VCH = tuple(range(NV))
+    REP = (h_q + BH - 1) // BH    # CTAs per token
+    bf16 = "bfloat16"
+    f32 = "float32"
+    i32 = "int32"
+    S = T.dynamic("s_q")
+    SKV = T.dynamic("s_kv")
+    TOPK = T.dynamic("topk")
+
+    @T.macro
+    def warpgroup(w, Indices, KV, Lse, AttnSink, Out, Delta, dQ, dKV, qs, dos, ks, p_s, ds_s, ok, src, acc,
+                  dqf, acc_s, acc_dp, delta, lse2, gsc, bar_q, gathered, kfree, pready, pfree, t, h0, n_valid,
+                  n_tiles, scale2, sm_scale):
+        if w == 0:
+            T.set_max_nreg(NREG[0], 1)
+        else:
+            T.set_max_nreg(NREG[w], 0)
+        for c in OWN[w]:
+            T.fill(dqf[c], 0)
+        if w == 0:
+            # Delta = rowsum(dO * out) (bf16 operands, fp32 sum); lse2 = lse * log2(e)
+            # (+inf for padded rows: P~ = 0); g = 1 / (1 + exp(sink - lse)) (sink -inf: 1)
+            for hh in T.Parallel(BH):
+                lse2[hh] = T.if_then_else(h0 + hh < h_q, Lse[t, T.min(h0 + hh, h_q - 1)],
+                                          T.infinity(f32)) * _LOG2E
+            for hh in T.Parallel(BH):
+                gsc[hh] = 1.0 / (1.0 + T.exp2(
+                    T.if_then_else(h0 + hh < h_q, AttnSink[T.min(h0 + hh, h_q - 1)], -T.infinity(f32))
+                    * _LOG2E - lse2[hh]))
+            T.barrier_wait(bar_q, 0)
+            for c in VCH:
+                for hh, j in T.Parallel(BH, CH):
+                    acc_s[hh, j] = T.cast(dos[c][hh, j], f32) * T.cast(T.if_then_else(
+                        h0 + hh < h_q, Out[t, T.min(h0 + hh, h_q - 1), c * CH + j], T.cast(0, bf16)), f32)
+                T.reduce_sum(acc_s, delta, dim=1, clear=(c == 0))
+            for hh in T.Parallel(BH):
+                if h0 + hh < h_q:
+                    Delta[t, h0 + hh] = delta[hh]
+        else:
+            T.barrier_wait(bar_q, 0)
+        for it in T.serial(n_tiles):
+            if w != 0:
+                # warpgroup 0 has finished reading the previous tile (S, dP)
+                T.barrier_wait(kfree, (it & 1) ^ 1)
+            for j in T.Parallel(BI):
+                pos = it * BI + j
+                iv = T.if_then_else(pos < n_valid, Indices[t, T.min(pos, TOPK - 1)], -1)
+                ok[j] = (iv >= 0) & (iv < SKV)
+                src[j] = T.if_then_else((iv >= 0) & (iv < SKV), iv, 0)
+            # invalid rows: cp.async with src-size 0 writes zeros (no global read)
+            for c in OWN[w]:
+                for j, dd in T.Parallel(BI, CH, annotations=_ASYNC):
+                    ks[c][j, dd] = T.if_then_else(ok[j], KV[src[j], c * CH + dd], T.cast(0, bf16))
+            T.cp_async_barrier_noinc(gathered)
+            T.barrier_arrive(gathered)
+            if w == 0:
+                T.barrier_wait(gathered, it & 1)
+                T.fence_proxy_async()
+                for c in QCH:
+                    T.gemm(qs[c], ks[c], acc_s, transpose_B=True, clear_accum=(c == 0))
+                for c in VCH:
+                    T.gemm(dos[c], ks[c], acc_dp, transpose_B=True, clear_accum=(c == 0))
+                T.barrier_arrive(kfree)
+                # every warpgroup is done with the previous tile's P~ / dS
+                T.barrier_wait(pfree, (it & 1) ^ 1)
+                for hh, j in T.Parallel(BH, BI):
+                    acc_s[hh, j] = T.if_then_else(
+                        ok[j], T.exp2(acc_s[hh, j] * scale2 - lse2[hh]) * gsc[hh], 0.0)
+                for hh, j in T.Parallel(BH, BI):
+                    acc_dp[hh, j] = acc_s[hh, j] * (acc_dp[hh, j] - delta[hh]) * sm_scale
+                T.copy(acc_s, p_s)
+                T.copy(acc_dp, ds_s)
+                T.fence_proxy_async()
+                T.barrier_arrive(pready)
+            else:
+                T.barrier_wait(pready, it & 1)
+                T.fence_proxy_async()
+            for c in OWN[w]:
+                T.gemm(ds_s, ks[c], dqf[c])
+            for c in OWN[w]:
+                T.gemm(ds_s, qs[c], acc, transpose_A=True, clear_accum=True)
+                if c < NV:
+                    T.gemm(p_s, dos[c], acc, transpose_A=True)
+                for j, dd in T.Parallel(BI, CH):
+                    if ok[j]:
+                        T.atomic_add(dKV[src[j], c * CH + dd], acc[j, dd])
+            T.barrier_arrive(pfree)
+        for c in OWN[w]:
+            for hh, dd in T.Parallel(BH, CH):
+                if h0 + hh < h_q:
+                    dQ[t, h0 + hh, c * CH + dd] = T.cast(dqf[c][hh, dd], bf16)
+
+    @T.prim_func
+    def sparse_mla_bwd(
+        Q: T.Tensor([S, h_q, d_qk], bf16),
+        KV: T.Tensor([SKV, d_qk], bf16),
+        Indices: T.Tensor([S, TOPK], i32),
+        TopkLen: T.Tensor([S], i32),
+        AttnSink: T.Tensor([h_q], f32),
+        Out: T.Tensor([S, h_q, DV], bf16),
+        dO: T.Tensor([S, h_q, DV], bf16),
+        Lse: T.Tensor([S, h_q], f32),
+        dQ: T.Tensor([S, h_q, d_qk], bf16),
+        dKV: T.Tensor([SKV, d_qk], f32),
+        Delta: T.Tensor([S, h_q], f32),
+        sm_scale: T.float32,
+    ):
+        with T.Kernel(S * REP, threads=threads) as bx:
+            qs = [T.alloc_shared([BH, CH], bf16) for _ in range(NQ)]
+            dos = [T.alloc_shared([BH, CH], bf16) for _ in range(NV)]
+            ks = [T.alloc_shared([BI, CH], bf16) for _ in range(NQ)]
+            p_s = T.alloc_shared([BH, BI], bf16)
+            ds_s = T.alloc_shared([BH, BI], bf16)
+            oks = [T.alloc_shared([BI], "bool", scope="shared") for _ in range(3)]
+            srcs = [T.alloc_shared([BI], i32, scope="shared") for _ in range(3)]
+            zero = T.cast(0, bf16)
+
+            dqf = [T.alloc_fragment([BH, CH], f32) for _ in range(NQ)]
+            acc_kv = [T.alloc_fragment([BI, CH], f32) for _ in range(3)]
+            acc_s = T.alloc_fragment([BH, BI], f32)
+            acc_dp = T.alloc_fragment([BH, BI], f32)
+            delta = T.alloc_fragment([BH], f32)
+            lse2 = T.alloc_fragment([BH], f32)
+            gsc = T.alloc_fragment([BH], f32)
+
+            bar_q = T.alloc_barrier(arrive_count=threads)
+            gathered = T.alloc_barrier(arrive_count=2 * threads)  # every thread: noinc + plain
+            kfree = T.alloc_barrier(arrive_count=128)
+            pready = T.alloc_barrier(arrive_count=128)
+            pfree = T.alloc_barrier(arrive_count=threads)
+
+            t = bx // REP
+            h0 = (bx % REP) * BH
+            tx = T.get_thread_binding()
+            scale2 = sm_scale * _LOG2E
+            # entries at positions >= topk_length[t] are invalid: the tiles past it are skipped
+            # (every warpgroup reads the same bound, so their loops stay in step)
+            n_valid = T.min(T.max(TopkLen[t], 0), TOPK)
+            n_tiles = T.ceildiv(n_valid, BI)
+
+            # q and dO rows [h0, h0 + BH): rows >= h_q read as zero (padding for h_q < 64)
+            for c in QCH:
+                for hh, dd in T.Parallel(BH, CH):
+                    qs[c][hh, dd] = T.if_then_else(h0 + hh < h_q, Q[t, h0 + hh, c * CH + dd], zero)
+            for c in VCH:
+                for hh, dd in T.Parallel(BH, CH):
+                    dos[c][hh, dd] = T.if_then_else(h0 + hh < h_q, dO[t, h0 + hh, c * CH + dd], zero)
+            T.barrier_arrive(bar_q)
+
+            if tx < 128:
+                warpgroup(0, Indices, KV, Lse, AttnSink, Out, Delta, dQ, dKV, qs, dos, ks, p_s, ds_s, oks[0],
+                          srcs[0], acc_kv[0], dqf, acc_s, acc_dp, delta, lse2, gsc, bar_q, gathered, kfree,
+                          pready, pfree, t, h0, n_valid, n_tiles, scale2, sm_scale)
+            elif tx < 256:
+                warpgroup(1, Indices, KV, Lse, AttnSink, Out, Delta, dQ, dKV, qs, dos, ks, p_s, ds_s, oks[1],
+                          srcs[1], acc_kv[1], dqf, acc_s, acc_dp, delta, lse2, gsc, bar_q, gathered, kfree,
+                          pready, pfree, t, h0, n_valid, n_tiles, scale2, sm_scale)
+            else:
+                warpgroup(2, Indices, KV, Lse, AttnSink, Out, Delta, dQ, dKV, qs, dos, ks, p_s, ds_s, oks[2],
+                          srcs[2], acc_kv[2], dqf, acc_s, acc_dp, delta, lse2, gsc, bar_q, gathered, kfree,
+                          pready, pfree, t, h0, n_valid, n_tiles, scale2, sm_scale)
+
+    return sparse_mla_bwd
+
+
+def dynamic_smem_bytes(problem: dict, schedule: dict | None = None) -> int:
+    """Dynamic shared memory of the kernel: q (BH x d_qk), dO (BH x 512), one gathered KV tile
+    (BI x d_qk), P~ and dS (BH x BI), all bf16.  (Barriers, masks and row indices are static.)"""
+    schedule = {**SCHEDULE, **(schedule or {})}
+    d_qk = problem.get("d_qk", 576)
+    bh, bi = schedule["block_H"], schedule["block_I"]
+    return 2 * (bh * d_qk + bh * D_V + bi * d_qk + 2 * bh * bi)
+
+
+def aot_kernels(problem: dict, schedule: dict | None = None) -> list[dict]:
+    """What the generator compiles: one sm_90a TileLang kernel per (h_q, d_qk)."""
+    return [{"template": OP, "problem": dict(problem), "schedule": {**SCHEDULE, **(schedule or {})},
+             "backend": "tilelang"}]
+
+
+# ---------------------------------------------------------------- dispatch
+# The runtime (dsagen.runtime.dispatch.TileLangModule) calls this with the Triton template's
+# launch arguments; a call the kernel cannot serve goes to m.fall_back (the Triton kernel).
+def launch_adapter(m, q, kv, indices, topk_length, attn_sink, out, dout, lse, dq, dkv, delta, *, sm_scale,
+                   deterministic=False, dsink=None, schedule=None):
+    """templates/sparse_mla_bwd/triton.py launch signature -> the TileLang backward kernel."""
+    import torch
+
+    tp = m.entry.get("tl_problem") or {}
+    why = None
+    if schedule is not None:
+        why = "an explicit Triton schedule"
+    elif deterministic:
+        why = "deterministic dkv (the Triton KV kernel sums each row in a fixed order)"
+    elif q.device.type != m.device_type:
+        why = f"tensors on {q.device.type}"
+    elif q.dtype != torch.bfloat16 or kv.dtype != torch.bfloat16 or dq.dtype != torch.bfloat16:
+        why = f"{q.dtype} q / {kv.dtype} kv / {dq.dtype} dq (the kernel is bf16 only)"
+    elif dkv.dtype != torch.float32:
+        why = f"{dkv.dtype} dkv (the kernel adds into a zeroed fp32 dkv)"
+    elif q.dim() != 3 or q.shape[1] != tp.get("h_q") or q.shape[2] != tp.get("d_qk", 576):
+        why = f"built for h_q {tp.get('h_q')} d_qk {tp.get('d_qk', 576)}, got q {tuple(q.shape)}"
+    elif q.shape[0] == 0 or indices.shape[-1] == 0:
+        why = "empty s_q or top-k"
+    if why:
+        return m.fall_back(why, q, kv, indices, topk_length, attn_sink, out, dout, lse, dq, dkv, delta,
+                           sm_scale=sm_scale, deterministic=deterministic, dsink=dsink, schedule=schedule)
+    from dsagen.runtime.tilelang import sparse_mla_bwd
+    sparse_mla_bwd(m.kernel, q, kv, indices, out, dout, lse, sm_scale=float(sm_scale), dq=dq, dkv=dkv,
+                   delta=delta, topk_length=topk_length, attn_sink=attn_sink, dsink=dsink)
+    return None
