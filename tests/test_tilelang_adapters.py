@@ -192,3 +192,92 @@ def test_multi_kernel_entries_load_every_part(tmp_path, monkeypatch):
     got = dispatch.load_tilelang_kernel(tmp_path / "x-tilelang" / "main", entry)
     assert got == {"main": "main", "combine": "combine"}
     assert loaded == [("main", "f_main"), ("combine", "f_comb")]
+
+
+# ---------------------------------------------------------------- sparse MLA backward
+def _bwd_oracle(q, kv, idx, topk_len, sink, dout, sm_scale):
+    from dsagen.operators.sparse_mla_bwd.naive import sparse_mla_bwd as bwd_oracle
+
+    s_q, s_kv = q.shape[0], kv.shape[0]
+    return bwd_oracle(q, kv.reshape(s_kv, 1, -1), idx.reshape(s_q, 1, -1), dout, sm_scale, 512, sink, topk_len)
+
+
+def _bwd_kernel(q, kv, idx, topk_len, sink, out, dout, lse, dq, dkv, delta, sm_scale):
+    """Stand-in for the TileLang kernel: the oracle's dq, dkv added into the fp32 dkv, Delta."""
+    assert q.is_contiguous() and kv.dim() == 2 and idx.dim() == 2 and isinstance(sm_scale, float)
+    assert topk_len.dtype == torch.int32 and sink.dtype == torch.float32 and sink.shape == (q.shape[1],)
+    assert dq.dtype == torch.bfloat16 and dkv.dtype == torch.float32 and dkv.dim() == 2
+    has_sink = not torch.isneginf(sink).all()
+    rq, rkv, _ = _bwd_oracle(q, kv, idx, topk_len, sink if has_sink else None, dout, sm_scale)
+    dq.copy_(rq.to(dq.dtype))
+    dkv.add_(rkv.reshape(dkv.shape).float())
+    delta.copy_((out.float() * dout.float()).sum(-1))
+
+
+class _BwdTriton(Triton):
+    """The Triton fall-back, standing in: records the call and computes the oracle (dkv in kv's dtype
+    when deterministic, added into the fp32 dkv otherwise)."""
+
+    def launch(self, q, kv, indices, topk_length, attn_sink, out, dout, lse, dq, dkv, delta, *, sm_scale,
+               deterministic=False, dsink=None, schedule=None):
+        self.calls.append({"deterministic": deterministic, "schedule": schedule})
+        rq, rkv, rs = _bwd_oracle(q, kv, indices, topk_length, attn_sink, dout, sm_scale)
+        dq.copy_(rq.to(dq.dtype))
+        if deterministic:
+            dkv.copy_(rkv.to(dkv.dtype))
+        else:
+            dkv.add_(rkv.float())
+        delta.copy_((out.float() * dout.float()).sum(-1))
+        if dsink is not None and rs is not None:
+            dsink.copy_(-(delta * (1.0 - torch.sigmoid(lse - attn_sink[None, :]))).sum(0))
+
+
+@pytest.mark.parametrize("d_qk", [576, 512])
+def test_bwd_adapter_passes_the_operators_verify(d_qk):
+    from dsagen.operators.sparse_mla_bwd import problem as mla_bwd
+
+    k, t = Stand(_bwd_kernel, {"h_q": 16, "d_qk": d_qk}), _BwdTriton()
+    m = _module("sparse_mla_bwd", k, {"h_q": 16, "d_qk": d_qk}, t)
+    prob = {"h_q": 16, "d_qk": d_qk, "d_v": 512, "topk": 40, "s_q": 4, "s_kv": 64}
+    r = mla_bwd.verify(m, prob, "cpu")
+    assert r["passed"], r
+    # the atomic case ran the TileLang kernel (dsink from its Delta), the deterministic one Triton
+    assert len(k.calls) == 1
+    assert [c["deterministic"] for c in t.calls] == [True]
+
+
+def test_bwd_adapter_falls_back_for_what_it_cannot_serve():
+    from dsagen.operators.sparse_mla_bwd.problem import instance
+
+    k, t = Stand(_bwd_kernel, {"h_q": 16, "d_qk": 576}), _BwdTriton()
+    m = _module("sparse_mla_bwd", k, {"h_q": 16, "d_qk": 576}, t)
+
+    def args(h_q, det=False, dq_dtype=torch.bfloat16):
+        x, scale = instance(h_q, 576, 8, 4, 50)
+        dq = torch.empty(x["q"].shape, dtype=dq_dtype)
+        dkv = torch.empty(x["kv"].shape, dtype=torch.bfloat16) if det else torch.zeros(x["kv"].shape)
+        delta, dsink = torch.empty(4, h_q), torch.empty(h_q)
+        return x, scale, dq, dkv, delta, dsink
+
+    def call(a, **kw):
+        x, scale, dq, dkv, delta, dsink = a
+        m.launch(x["q"], x["kv"], x["indices"], x["topk_length"], x["attn_sink"], x["out"], x["dout"], x["lse"],
+                 dq, dkv, delta, sm_scale=scale, dsink=dsink, **kw)
+
+    call(args(32))                                            # other h_q
+    call(args(16, det=True), deterministic=True)              # deterministic dkv
+    call(args(16), schedule={"BLOCK_H": 16})                  # explicit Triton schedule
+    call(args(16, dq_dtype=torch.float32))                    # not bf16
+    assert len(t.calls) == 4 and not k.calls
+    a = args(16)
+    call(a)
+    assert len(k.calls) == 1 and len(t.calls) == 4
+    x, scale, dq, dkv, delta, dsink = a
+    rq, rkv, rs = _bwd_oracle(x["q"], x["kv"], x["indices"], x["topk_length"], x["attn_sink"], x["dout"], scale)
+    assert torch.allclose(dq.double(), rq, atol=2e-2) and torch.allclose(dkv.double(), rkv, atol=2e-2)
+    assert torch.allclose(dsink.double(), rs, rtol=5e-2, atol=5e-2)
+    with pytest.raises(ValueError, match="cannot run this call"):
+        s = _module("sparse_mla_bwd", k, {"h_q": 16, "d_qk": 576}, strict=True)
+        x, scale, dq, dkv, delta, dsink = args(16, det=True)
+        s.launch(x["q"], x["kv"], x["indices"], x["topk_length"], x["attn_sink"], x["out"], x["dout"], x["lse"],
+                 dq, dkv, delta, sm_scale=scale, deterministic=True, dsink=dsink)

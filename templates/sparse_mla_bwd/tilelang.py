@@ -45,7 +45,7 @@ tilelang is imported only inside build(), so this module imports without it.
 """
 
 # <dsagen:schedule>
-SCHEDULE = {"block_I": 64, "block_H": 64, "threads": 384}
+SCHEDULE = {"block_I": 64, "block_H": 64, "threads": 384, "col_split": 1}
 # </dsagen:schedule>
 
 OP = "sparse_mla_bwd"
@@ -55,7 +55,8 @@ _LOG2E = 1.4426950408889634
 # T.Parallel annotations: lower the gather to cp.async, without the implicit commit + wait
 # (completion is tracked by cp.async.mbarrier.arrive.noinc on the `gathered` barrier)
 _ASYNC = {"parallel_prefer_async": True, "parallel_async_without_async_commit_wait": True}
-NREG = (200, 152, 152)         # setmaxnreg per warpgroup: 504 x 128 <= 168 x 384 registers
+# setmaxnreg per warpgroup and col_split (sum <= 504: 504 x 128 <= 168 x 384 registers)
+NREG = {1: (200, 152, 152), 2: (184, 160, 160)}
 
 
 def _check(problem, schedule):
@@ -76,6 +77,9 @@ def _check(problem, schedule):
     if schedule["block_H"] != 64:
         raise ValueError(f"schedule['block_H'] must be 64 (one wgmma M tile per warpgroup), "
                          f"got {schedule['block_H']}")
+    if schedule["col_split"] not in (1, 2):
+        raise ValueError(f"schedule['col_split'] must be 1 or 2 (CTAs sharing a head block's dq / dkv columns), "
+                         f"got {schedule['col_split']}")
     if schedule["threads"] != 384:
         raise ValueError(f"schedule['threads'] must be 384 (three warpgroups, three column chunks each), "
                          f"got {schedule['threads']}")
@@ -103,26 +107,61 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
     DV = D_V
     NQ = d_qk // CH               # q / kv chunks: 9 or 8
     NV = DV // CH                 # dO / v chunks: 8
-    OWN = [tuple(range(3 * w, min(3 * w + 3, NQ))) for w in range(3)]
+    CS = schedule["col_split"]
+    # gathers: warpgroup w loads KV chunks 3w .. 3w + 2 (all of them are needed for S and dP)
+    GAT = [tuple(range(3 * w, min(3 * w + 3, NQ))) for w in range(3)]
+    # dq / dkv columns: split s of the CTAs of a head block owns chunks SPL[s]; warpgroup 0 (busy with
+    # S and dP) takes the fewest of them
+    if CS == 1:
+        OWN = [GAT]
+    else:
+        half = (NQ + 1) // 2
+        OWN = []
+        for lo, hi in ((0, half), (half, NQ)):
+            rest = list(range(lo + 1, hi))
+            mid = (len(rest) + 1) // 2
+            OWN.append([(lo,), tuple(rest[:mid]), tuple(rest[mid:])])
     QCH = tuple(range(NQ))
     VCH = tuple(range(NV))
-    REP = (h_q + BH - 1) // BH    # CTAs per token
+    REP = (h_q + BH - 1) // BH    # head blocks per token
+    SPLITS = tuple(range(CS))
     bf16 = "bfloat16"
     f32 = "float32"
     i32 = "int32"
+    PAD = h_q % BH != 0           # h_q < 64: rows past h_q are padding (guarded, zero-filled)
+
+    def head_row(buf, t, h0, hh, col):
+        """buf[t, h0 + hh, col] as bf16; 0 for a padded head row (h_q multiple of 64: no guard)."""
+        if PAD:
+            return T.if_then_else(h0 + hh < h_q, buf[t, T.min(h0 + hh, h_q - 1), col], T.cast(0, bf16))
+        return buf[t, h0 + hh, col]
+
     S = T.dynamic("s_q")
     SKV = T.dynamic("s_kv")
     TOPK = T.dynamic("topk")
 
     @T.macro
-    def warpgroup(w, Indices, KV, Lse, AttnSink, Out, Delta, dQ, dKV, qs, dos, ks, p_s, ds_s, ok, src, acc,
-                  dqf, acc_s, acc_dp, delta, lse2, gsc, bar_q, gathered, kfree, pready, pfree, t, h0, n_valid,
-                  n_tiles, scale2, sm_scale):
+    def warpgroup(w, own, first, nreg, Q, dO, Indices, KV, Lse, AttnSink, Out, Delta, dQ, dKV, qs, dos, ks, p_s, ds_s,
+                  ok, src, acc, dqf, acc_s, acc_dp, delta, lse2, gsc, bar_q, gathered, pready, pfree, t, h0,
+                  n_valid, n_tiles, scale2, sm_scale):
+        # w: role (0: also S, dP, P~, dS); own: the chunks of dq / dkv it accumulates and adds;
+        # first: the CTA that writes Delta (col_split CTAs compute the same Delta)
         if w == 0:
-            T.set_max_nreg(NREG[0], 1)
+            T.set_max_nreg(nreg, 1)
         else:
-            T.set_max_nreg(NREG[w], 0)
-        for c in OWN[w]:
+            T.set_max_nreg(nreg, 0)
+        # q and dO rows [h0, h0 + BH): each warpgroup loads the chunks it gathers, with 16-byte
+        # cp.async (a [64, 64] chunk is 4 per thread of a warpgroup; 384 threads would not divide it
+        # and fell back to scalar loads that spilled); padded head rows are zero-filled
+        for c in GAT[w]:
+            for hh, dd in T.Parallel(BH, CH, annotations=_ASYNC):
+                qs[c][hh, dd] = head_row(Q, t, h0, hh, c * CH + dd)
+            if c < NV:
+                for hh, dd in T.Parallel(BH, CH, annotations=_ASYNC):
+                    dos[c][hh, dd] = head_row(dO, t, h0, hh, c * CH + dd)
+        T.cp_async_barrier_noinc(bar_q)
+        T.barrier_arrive(bar_q)
+        for c in own:
             T.fill(dqf[c], 0)
         if w == 0:
             # Delta = rowsum(dO * out) (bf16 operands, fp32 sum); lse2 = lse * log2(e)
@@ -137,27 +176,29 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
             T.barrier_wait(bar_q, 0)
             for c in VCH:
                 for hh, j in T.Parallel(BH, CH):
-                    acc_s[hh, j] = T.cast(dos[c][hh, j], f32) * T.cast(T.if_then_else(
-                        h0 + hh < h_q, Out[t, T.min(h0 + hh, h_q - 1), c * CH + j], T.cast(0, bf16)), f32)
+                    acc_s[hh, j] = T.cast(dos[c][hh, j], f32) * T.cast(head_row(Out, t, h0, hh, c * CH + j), f32)
                 T.reduce_sum(acc_s, delta, dim=1, clear=(c == 0))
-            for hh in T.Parallel(BH):
-                if h0 + hh < h_q:
-                    Delta[t, h0 + hh] = delta[hh]
+            if first:
+                for hh in T.Parallel(BH):
+                    if h0 + hh < h_q:
+                        Delta[t, h0 + hh] = delta[hh]
         else:
             T.barrier_wait(bar_q, 0)
         for it in T.serial(n_tiles):
-            if w != 0:
-                # warpgroup 0 has finished reading the previous tile (S, dP)
-                T.barrier_wait(kfree, (it & 1) ^ 1)
+            # every warpgroup is done with the previous tile: its KV rows (S, dP, dq gemms), P~ / dS
+            # and the row indices of its dkv atomics
+            T.barrier_wait(pfree, (it & 1) ^ 1)
             for j in T.Parallel(BI):
                 pos = it * BI + j
                 iv = T.if_then_else(pos < n_valid, Indices[t, T.min(pos, TOPK - 1)], -1)
                 ok[j] = (iv >= 0) & (iv < SKV)
                 src[j] = T.if_then_else((iv >= 0) & (iv < SKV), iv, 0)
             # invalid rows: cp.async with src-size 0 writes zeros (no global read)
-            for c in OWN[w]:
+            for c in GAT[w]:
                 for j, dd in T.Parallel(BI, CH, annotations=_ASYNC):
                     ks[c][j, dd] = T.if_then_else(ok[j], KV[src[j], c * CH + dd], T.cast(0, bf16))
+            # completes when every thread's cp.asyncs have landed (noinc) and every thread has
+            # arrived (release: publishes ok[] / src[])
             T.cp_async_barrier_noinc(gathered)
             T.barrier_arrive(gathered)
             if w == 0:
@@ -167,9 +208,6 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
                     T.gemm(qs[c], ks[c], acc_s, transpose_B=True, clear_accum=(c == 0))
                 for c in VCH:
                     T.gemm(dos[c], ks[c], acc_dp, transpose_B=True, clear_accum=(c == 0))
-                T.barrier_arrive(kfree)
-                # every warpgroup is done with the previous tile's P~ / dS
-                T.barrier_wait(pfree, (it & 1) ^ 1)
                 for hh, j in T.Parallel(BH, BI):
                     acc_s[hh, j] = T.if_then_else(
                         ok[j], T.exp2(acc_s[hh, j] * scale2 - lse2[hh]) * gsc[hh], 0.0)
@@ -180,19 +218,21 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
                 T.fence_proxy_async()
                 T.barrier_arrive(pready)
             else:
+                # pready follows gathered (warpgroup 0 waited for it): the whole tile has landed
                 T.barrier_wait(pready, it & 1)
                 T.fence_proxy_async()
-            for c in OWN[w]:
+            for c in own:
                 T.gemm(ds_s, ks[c], dqf[c])
-            for c in OWN[w]:
+            for c in own:
                 T.gemm(ds_s, qs[c], acc, transpose_A=True, clear_accum=True)
                 if c < NV:
                     T.gemm(p_s, dos[c], acc, transpose_A=True)
+                # the row indices of warpgroup w's own gather: the same rows for every warpgroup
                 for j, dd in T.Parallel(BI, CH):
                     if ok[j]:
                         T.atomic_add(dKV[src[j], c * CH + dd], acc[j, dd])
             T.barrier_arrive(pfree)
-        for c in OWN[w]:
+        for c in own:
             for hh, dd in T.Parallel(BH, CH):
                 if h0 + hh < h_q:
                     dQ[t, h0 + hh, c * CH + dd] = T.cast(dqf[c][hh, dd], bf16)
@@ -212,7 +252,7 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
         Delta: T.Tensor([S, h_q], f32),
         sm_scale: T.float32,
     ):
-        with T.Kernel(S * REP, threads=threads) as bx:
+        with T.Kernel(S * REP * CS, threads=threads) as bx:
             qs = [T.alloc_shared([BH, CH], bf16) for _ in range(NQ)]
             dos = [T.alloc_shared([BH, CH], bf16) for _ in range(NV)]
             ks = [T.alloc_shared([BI, CH], bf16) for _ in range(NQ)]
@@ -220,7 +260,6 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
             ds_s = T.alloc_shared([BH, BI], bf16)
             oks = [T.alloc_shared([BI], "bool", scope="shared") for _ in range(3)]
             srcs = [T.alloc_shared([BI], i32, scope="shared") for _ in range(3)]
-            zero = T.cast(0, bf16)
 
             dqf = [T.alloc_fragment([BH, CH], f32) for _ in range(NQ)]
             acc_kv = [T.alloc_fragment([BI, CH], f32) for _ in range(3)]
@@ -230,14 +269,14 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
             lse2 = T.alloc_fragment([BH], f32)
             gsc = T.alloc_fragment([BH], f32)
 
-            bar_q = T.alloc_barrier(arrive_count=threads)
+            bar_q = T.alloc_barrier(arrive_count=2 * threads)  # every thread: noinc + plain
             gathered = T.alloc_barrier(arrive_count=2 * threads)  # every thread: noinc + plain
-            kfree = T.alloc_barrier(arrive_count=128)
             pready = T.alloc_barrier(arrive_count=128)
             pfree = T.alloc_barrier(arrive_count=threads)
 
-            t = bx // REP
-            h0 = (bx % REP) * BH
+            t = bx // (REP * CS)
+            h0 = ((bx // CS) % REP) * BH
+            split = bx % CS
             tx = T.get_thread_binding()
             scale2 = sm_scale * _LOG2E
             # entries at positions >= topk_length[t] are invalid: the tiles past it are skipped
@@ -245,27 +284,24 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
             n_valid = T.min(T.max(TopkLen[t], 0), TOPK)
             n_tiles = T.ceildiv(n_valid, BI)
 
-            # q and dO rows [h0, h0 + BH): rows >= h_q read as zero (padding for h_q < 64)
-            for c in QCH:
-                for hh, dd in T.Parallel(BH, CH):
-                    qs[c][hh, dd] = T.if_then_else(h0 + hh < h_q, Q[t, h0 + hh, c * CH + dd], zero)
-            for c in VCH:
-                for hh, dd in T.Parallel(BH, CH):
-                    dos[c][hh, dd] = T.if_then_else(h0 + hh < h_q, dO[t, h0 + hh, c * CH + dd], zero)
-            T.barrier_arrive(bar_q)
 
-            if tx < 128:
-                warpgroup(0, Indices, KV, Lse, AttnSink, Out, Delta, dQ, dKV, qs, dos, ks, p_s, ds_s, oks[0],
-                          srcs[0], acc_kv[0], dqf, acc_s, acc_dp, delta, lse2, gsc, bar_q, gathered, kfree,
-                          pready, pfree, t, h0, n_valid, n_tiles, scale2, sm_scale)
-            elif tx < 256:
-                warpgroup(1, Indices, KV, Lse, AttnSink, Out, Delta, dQ, dKV, qs, dos, ks, p_s, ds_s, oks[1],
-                          srcs[1], acc_kv[1], dqf, acc_s, acc_dp, delta, lse2, gsc, bar_q, gathered, kfree,
-                          pready, pfree, t, h0, n_valid, n_tiles, scale2, sm_scale)
-            else:
-                warpgroup(2, Indices, KV, Lse, AttnSink, Out, Delta, dQ, dKV, qs, dos, ks, p_s, ds_s, oks[2],
-                          srcs[2], acc_kv[2], dqf, acc_s, acc_dp, delta, lse2, gsc, bar_q, gathered, kfree,
-                          pready, pfree, t, h0, n_valid, n_tiles, scale2, sm_scale)
+            for sp in SPLITS:
+                if split == sp:
+                    if tx < 128:
+                        warpgroup(0, OWN[sp][0], sp == 0, NREG[CS][0], Q, dO, Indices, KV, Lse, AttnSink, Out, Delta, dQ,
+                                  dKV, qs, dos, ks, p_s, ds_s, oks[0], srcs[0], acc_kv[0], dqf, acc_s, acc_dp,
+                                  delta, lse2, gsc, bar_q, gathered, pready, pfree, t, h0, n_valid, n_tiles,
+                                  scale2, sm_scale)
+                    elif tx < 256:
+                        warpgroup(1, OWN[sp][1], sp == 0, NREG[CS][1], Q, dO, Indices, KV, Lse, AttnSink, Out, Delta, dQ,
+                                  dKV, qs, dos, ks, p_s, ds_s, oks[1], srcs[1], acc_kv[1], dqf, acc_s, acc_dp,
+                                  delta, lse2, gsc, bar_q, gathered, pready, pfree, t, h0, n_valid, n_tiles,
+                                  scale2, sm_scale)
+                    else:
+                        warpgroup(2, OWN[sp][2], sp == 0, NREG[CS][2], Q, dO, Indices, KV, Lse, AttnSink, Out, Delta, dQ,
+                                  dKV, qs, dos, ks, p_s, ds_s, oks[2], srcs[2], acc_kv[2], dqf, acc_s, acc_dp,
+                                  delta, lse2, gsc, bar_q, gathered, pready, pfree, t, h0, n_valid, n_tiles,
+                                  scale2, sm_scale)
 
     return sparse_mla_bwd
 
