@@ -45,7 +45,7 @@ tilelang is imported only inside build(), so this module imports without it.
 """
 
 # <dsagen:schedule>
-SCHEDULE = {"block_I": 64, "block_H": 64, "threads": 384, "col_split": 1}
+SCHEDULE = {"block_I": 64, "block_H": 64, "threads": 384, "col_split": 2}
 # </dsagen:schedule>
 
 OP = "sparse_mla_bwd"
