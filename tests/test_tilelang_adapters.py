@@ -244,6 +244,11 @@ def test_bwd_adapter_passes_the_operators_verify(d_qk):
     # the atomic case ran the TileLang kernel (dsink from its Delta), the deterministic one Triton
     assert len(k.calls) == 1
     assert [c["deterministic"] for c in t.calls] == [True]
+    # verification (strict: no Triton behind it): the deterministic case is declined, not failed
+    k2 = Stand(_bwd_kernel, {"h_q": 16, "d_qk": d_qk})
+    r = mla_bwd.verify(_module("sparse_mla_bwd", k2, {"h_q": 16, "d_qk": d_qk}, strict=True), prob, "cpu")
+    assert r["passed"] and "declined: " in r["shapes"] and r["shapes"].endswith("_det)"), r
+    assert len(k2.calls) == 1
 
 
 def test_bwd_adapter_falls_back_for_what_it_cannot_serve():

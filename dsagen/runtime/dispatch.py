@@ -125,6 +125,11 @@ def tilelang_adapter(op):
     return getattr(template_module(op, "tilelang"), "launch_adapter", None)
 
 
+class Declined(ValueError):
+    """A strict TileLangModule (verification) refusing a call its kernel does not serve (e.g. the
+    backward's deterministic mode): the verify loop skips that case instead of failing it."""
+
+
 class TileLangModule:
     """A generated TileLang kernel behind the Triton template's `launch` signature."""
 
@@ -145,7 +150,7 @@ class TileLangModule:
 
     def fall_back(self, why: str, *args, **kwargs):
         if self.strict or self._fallback is None:
-            raise ValueError(f"TileLang {self.op.name} kernel {self.entry.get('name')}: cannot run this call ({why})")
+            raise Declined(f"TileLang {self.op.name} kernel {self.entry.get('name')}: cannot run this call ({why})")
         return self._fallback().launch(*args, **kwargs)
 
 

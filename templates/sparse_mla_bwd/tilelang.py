@@ -17,29 +17,30 @@ viewed 2-D), Indices int32 [S, TOPK], TopkLen int32 [S], AttnSink fp32 [HQ] (-in
 [S, HQ, 512], dO bf16 [S, HQ, 512], Lse fp32 [S, HQ], dQ bf16 [S, HQ, DQK], dKV fp32 [S_KV, DQK],
 Delta fp32 [S, HQ], sm_scale fp32 scalar.  S, S_KV and TOPK are dynamic; HQ and DQK compile-time.
 
-Hopper design (one CTA per (token, 64 heads); 3 warpgroups = 384 threads; every gemm is a
-64-row wgmma with N = 64):
-  * d_qk is cut into 64-column chunks (9 for 576, 8 for 512); q, dO (8 chunks) and the gathered KV
-    tile (block_I = 64 rows) sit in shared memory as [64, 64] bf16 buffers (128-byte rows).
-    Warpgroup w owns chunks 3w .. 3w + 2: it gathers them (16-byte cp.async, zero-filled for an
-    invalid slot: src-size 0, no global read, so NaN in unselected rows never leaks), keeps its
-    part of dq (3 x [64, 64] fp32 fragments, 96 registers) across all tiles, and computes and adds
-    its columns of the tile's dkv.
-  * warpgroup 0 also computes, per tile, S = Q K^T (9 gemms) and dP = dO V^T (8 gemms) into two
-    [64, 64] fp32 fragments, then P~ (base 2, masked by slot validity) and dS, and stores both as
-    bf16 in shared memory for everyone.
-  * per tile and warpgroup: dq_c += dS K_c (3 gemms); dkv chunk c = dS^T Q_c + P~^T dO_c (A
-    transposed from shared memory, M = block_I rows), added to dKV[idx] with fp32 atomics for the
-    valid rows only.
-  * mbarriers: `gathered` (all 384 threads: cp.async.mbarrier.arrive.noinc + a release arrive that
-    publishes the row mask), `kfree` (warpgroup 0 has finished reading the KV tile), `pready`
-    (P~ / dS stored), `pfree` (all warpgroups are done with P~ / dS and their dkv atomics), `bar_q`
-    (q, dO loaded).  Warpgroup 0 runs setmaxnreg 200 (dq + S + dP), the others 152.
+Hopper design (3 warpgroups = 384 threads, no producer warpgroup; every gemm a 64-row wgmma with
+N = 64; col_split CTAs per (token, 64 heads)):
+  * d_qk is cut into 64-column chunks (9 for 576, 8 for 512); q, dO (8 chunks) and one gathered KV
+    tile (block_I = 64 rows) sit in shared memory as [64, 64] bf16 buffers (128-byte rows), with
+    P~ and dS (bf16 [64, 64]): 224 KiB at d_qk 576.  Warpgroup w loads q / dO chunks 3w .. 3w + 2
+    once and gathers the same KV chunks of every tile (16-byte cp.async; an invalid slot is a
+    zero-filled row: src-size 0, no global read, so NaN in unselected rows never leaks).
+  * warpgroup 0 computes, per tile, S = Q K^T (9 gemms) and dP = dO V^T (8 gemms) into two
+    [64, 64] fp32 fragments, then P~ (base 2, masked by slot validity) and dS, stored as bf16.
+  * each warpgroup owns some chunks of dq and dkv: dq_c += dS K_c stays in registers (one
+    [64, 64] fp32 fragment per chunk) across all tiles; the tile's dkv chunk dS^T Q_c + P~^T dO_c
+    (A transposed from shared memory, M = block_I rows) is added to dKV[idx] with fp32 atomics
+    (red.global.add.v2.f32) for the valid rows only.  col_split 1: one CTA, three chunks per
+    warpgroup (96 + 32 registers of accumulators: ptxas spills ~2 KB at every setmaxnreg split);
+    col_split 2 (default): two CTAs per head block, each owning half of the chunks (warpgroup 0,
+    busy with S and dP, owns one), both computing S and dP: no spills.
+  * mbarriers: `bar_q` (q / dO landed: cp.async.mbarrier.arrive.noinc + a plain arrive from all
+    384 threads), `gathered` (the tile landed, same protocol; the plain arrive also publishes the
+    row mask), `pready` (warpgroup 0 stored P~ / dS), `pfree` (every warpgroup is done with the
+    tile: its KV rows, P~ / dS and its atomics' row indices; the next gather waits for it).
   h_q < 64 is padded to 64 rows (zero q / dO rows with lse = +inf give P~ = dS = 0; stores
-  guarded); h_q > 64 uses h_q / 64 CTAs per token.
-  The tile's gather is not overlapped with its gemms (one KV buffer: q, dO, the tile and P~ / dS
-  take 224 KiB of shared memory at d_qk 576), and warpgroups 1 and 2 wait while warpgroup 0 computes
-  S and dP: a first kernel, correct by construction, not yet a tuned one.
+  guarded); h_q > 64 uses h_q / 64 head blocks per token.  The gather is not overlapped with the
+  gemms (one KV buffer fills shared memory) and warpgroups 1 and 2 wait while warpgroup 0
+  computes S and dP: a first kernel, correct by construction, not a tuned one.
 
 tilelang is imported only inside build(), so this module imports without it.
 """
