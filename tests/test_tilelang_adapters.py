@@ -286,3 +286,12 @@ def test_bwd_adapter_falls_back_for_what_it_cannot_serve():
         x, scale, dq, dkv, delta, dsink = args(16, det=True)
         s.launch(x["q"], x["kv"], x["indices"], x["topk_length"], x["attn_sink"], x["out"], x["dout"], x["lse"],
                  dq, dkv, delta, sm_scale=scale, deterministic=True, dsink=dsink)
+
+
+def test_verify_fails_when_every_case_is_declined():
+    from dsagen.operators.sparse_mla_bwd import problem as mla_bwd
+
+    k = Stand(_bwd_kernel, {"h_q": 64, "d_qk": 576})
+    m = _module("sparse_mla_bwd", k, {"h_q": 64, "d_qk": 576}, strict=True)   # built for 64 heads
+    r = mla_bwd.verify(m, {"h_q": 16, "d_qk": 576, "d_v": 512, "topk": 40, "s_q": 4, "s_kv": 64}, "cpu")
+    assert not r["passed"] and "declined: " in r["shapes"] and not k.calls, r
