@@ -344,8 +344,8 @@ def launch_adapter(m, q, kv, indices, topk_length, attn_sink, out, dout, lse, dq
         why = f"{dkv.dtype} dkv (the kernel adds into a zeroed fp32 dkv)"
     elif q.dim() != 3 or q.shape[1] != tp.get("h_q") or q.shape[2] != tp.get("d_qk", 576):
         why = f"built for h_q {tp.get('h_q')} d_qk {tp.get('d_qk', 576)}, got q {tuple(q.shape)}"
-    elif q.shape[0] == 0 or indices.shape[-1] == 0:
-        why = "empty s_q or top-k"
+    elif q.shape[0] == 0 or kv.shape[0] == 0 or indices.shape[-1] == 0:
+        why = "empty s_q, s_kv or top-k"
     if why:
         return m.fall_back(why, q, kv, indices, topk_length, attn_sink, out, dout, lse, dq, dkv, delta,
                            sm_scale=sm_scale, deterministic=deterministic, dsink=dsink, schedule=schedule)
