@@ -340,6 +340,8 @@ def launch_adapter(m, q, kv, indices, topk_length, attn_sink, out, dout, lse, dq
         why = f"tensors on {q.device.type}"
     elif q.dtype != torch.bfloat16 or kv.dtype != torch.bfloat16 or dq.dtype != torch.bfloat16:
         why = f"{q.dtype} q / {kv.dtype} kv / {dq.dtype} dq (the kernel is bf16 only)"
+    elif indices.dtype != torch.int32:
+        why = f"{indices.dtype} indices (the kernel reads int32)"
     elif dkv.dtype != torch.float32:
         why = f"{dkv.dtype} dkv (the kernel adds into a zeroed fp32 dkv)"
     elif q.dim() != 3 or q.shape[1] != tp.get("h_q") or q.shape[2] != tp.get("d_qk", 576):
