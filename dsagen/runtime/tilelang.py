@@ -424,16 +424,8 @@ def topk(kernel: TLKernel, logits, k, row_starts, row_ends, out=None):
     return out
 
 
-def sparse_mla_prefill(kernel: TLKernel, q, kv, indices, sm_scale=None, out=None, max_logits=None, lse=None,
-                       topk_length=None, attn_sink=None):
-    """Sparse MLA prefill (templates/tilelang/sparse_mla_prefill.py; FlashMLA's flash_mla_sparse_fwd).
-
-    q bf16 [s_q, h_q, d_qk]; kv bf16 [s_kv, 1, d_qk] (or [s_kv, d_qk]); indices int32 [s_q, 1, topk]
-    (or [s_q, topk]), < 0 or >= s_kv invalid; sm_scale defaults to d_qk ** -0.5; topk_length
-    int32 [s_q] (entries at positions >= it are invalid) and attn_sink fp32 [h_q] as in FlashMLA.
-    Returns (out bf16 [s_q, h_q, 512], max_logits fp32 [s_q, h_q], lse fp32 [s_q, h_q], natural log);
-    a query with no valid index gets out 0, lse +inf, max_logits -inf.  Non-contiguous outputs are
-    filled through a contiguous temporary."""
+def _mla_inputs(kernel: TLKernel, q, kv, indices):
+    """The sparse MLA wrappers' common checks: (s_q, h_q, d_qk, kv [s_kv, d_qk], indices [s_q, topk])."""
     import torch
 
     if q.dim() != 3 or q.dtype != torch.bfloat16:
@@ -450,12 +442,14 @@ def sparse_mla_prefill(kernel: TLKernel, q, kv, indices, sm_scale=None, out=None
     if (idx2.dim() != 2 or idx2.shape[0] != s_q or idx2.dtype != torch.int32 or idx2.shape[1] < 1
             or (indices.dim() == 3 and indices.shape[1] != 1)):
         raise ValueError(f"indices must be int32 [{s_q}, 1, topk], got {indices.dtype} {tuple(indices.shape)}")
-    if sm_scale is None:
-        sm_scale = d_qk ** -0.5
-    dev = q.device
-    shapes = {"out": ((s_q, h_q, 512), torch.bfloat16), "max_logits": ((s_q, h_q), torch.float32),
-              "lse": ((s_q, h_q), torch.float32)}
-    given = {"out": out, "max_logits": max_logits, "lse": lse}
+    return s_q, h_q, d_qk, kv2, idx2
+
+
+def _outputs(shapes: dict, given: dict, dev):
+    """Output tensors: the caller's (checked) or new ones, and the contiguous tensors the kernel
+    writes (a temporary where the caller's is not contiguous; _copy_back fills it after)."""
+    import torch
+
     dst = {}
     for name, (shape, dtype) in shapes.items():
         t = given[name]
@@ -464,7 +458,19 @@ def sparse_mla_prefill(kernel: TLKernel, q, kv, indices, sm_scale=None, out=None
         elif tuple(t.shape) != shape or t.dtype != dtype:
             raise ValueError(f"{name} must be {dtype} {list(shape)}, got {t.dtype} {tuple(t.shape)}")
         dst[name] = t if t.is_contiguous() else torch.empty(shape, dtype=dtype, device=dev)
-    topk = idx2.shape[1]
+    return given, dst
+
+
+def _copy_back(given: dict, dst: dict) -> None:
+    for name, t in given.items():
+        if dst[name] is not t:
+            t.copy_(dst[name])
+
+
+def _len_and_sink(topk_length, attn_sink, s_q: int, h_q: int, topk: int, dev):
+    """topk_length int32 [s_q] (topk where None) and attn_sink fp32 [h_q] (-inf where None), checked."""
+    import torch
+
     if topk_length is None:
         topk_length = _filled(s_q, topk, torch.int32, dev)
     elif topk_length.shape != (s_q,) or topk_length.dtype not in (torch.int32, torch.int64):
@@ -473,12 +479,33 @@ def sparse_mla_prefill(kernel: TLKernel, q, kv, indices, sm_scale=None, out=None
         attn_sink = _filled(h_q, float("-inf"), torch.float32, dev)
     elif attn_sink.shape != (h_q,):
         raise ValueError(f"attn_sink must be float32 [{h_q}], got {attn_sink.dtype} {tuple(attn_sink.shape)}")
+    return topk_length.to(torch.int32).contiguous(), attn_sink.float().contiguous()
+
+
+def sparse_mla_prefill(kernel: TLKernel, q, kv, indices, sm_scale=None, out=None, max_logits=None, lse=None,
+                       topk_length=None, attn_sink=None):
+    """Sparse MLA prefill (templates/tilelang/sparse_mla_prefill.py; FlashMLA's flash_mla_sparse_fwd).
+
+    q bf16 [s_q, h_q, d_qk]; kv bf16 [s_kv, 1, d_qk] (or [s_kv, d_qk]); indices int32 [s_q, 1, topk]
+    (or [s_q, topk]), < 0 or >= s_kv invalid; sm_scale defaults to d_qk ** -0.5; topk_length
+    int32 [s_q] (entries at positions >= it are invalid) and attn_sink fp32 [h_q] as in FlashMLA.
+    Returns (out bf16 [s_q, h_q, 512], max_logits fp32 [s_q, h_q], lse fp32 [s_q, h_q], natural log);
+    a query with no valid index gets out 0, lse +inf, max_logits -inf.  Non-contiguous outputs are
+    filled through a contiguous temporary."""
+    import torch
+
+    s_q, h_q, d_qk, kv2, idx2 = _mla_inputs(kernel, q, kv, indices)
+    if sm_scale is None:
+        sm_scale = d_qk ** -0.5
+    dev = q.device
+    given, dst = _outputs({"out": ((s_q, h_q, 512), torch.bfloat16), "max_logits": ((s_q, h_q), torch.float32),
+                           "lse": ((s_q, h_q), torch.float32)},
+                          {"out": out, "max_logits": max_logits, "lse": lse}, dev)
+    topk_length, sink = _len_and_sink(topk_length, attn_sink, s_q, h_q, idx2.shape[1], dev)
     if s_q > 0:
-        kernel(q.contiguous(), kv2.contiguous(), idx2.contiguous(), topk_length.to(torch.int32).contiguous(),
-               attn_sink.float().contiguous(), dst["out"], dst["max_logits"], dst["lse"], float(sm_scale))
-    for name, t in given.items():
-        if dst[name] is not t:
-            t.copy_(dst[name])
+        kernel(q.contiguous(), kv2.contiguous(), idx2.contiguous(), topk_length, sink,
+               dst["out"], dst["max_logits"], dst["lse"], float(sm_scale))
+    _copy_back(given, dst)
     return given["out"], given["max_logits"], given["lse"]
 
 
@@ -498,21 +525,8 @@ def sparse_mla_bwd(kernel: TLKernel, q, kv, indices, out, dout, lse, sm_scale=No
     template does).  Non-contiguous dq / delta are filled through a contiguous temporary."""
     import torch
 
-    if q.dim() != 3 or q.dtype != torch.bfloat16:
-        raise ValueError(f"q must be bfloat16 [s_q, h_q, d_qk], got {q.dtype} {tuple(q.shape)}")
-    s_q, h_q, d_qk = q.shape
-    prob = kernel.meta.get("problem", {})
-    if h_q != prob.get("h_q", h_q) or d_qk != prob.get("d_qk", d_qk):
-        raise ValueError(f"q: kernel was built for h_q={prob.get('h_q')}, d_qk={prob.get('d_qk')}, "
-                         f"got h_q={h_q}, d_qk={d_qk}")
-    kv2 = kv.reshape(kv.shape[0], kv.shape[-1]) if kv.dim() == 3 else kv
-    if kv2.dim() != 2 or kv2.shape[-1] != d_qk or kv2.dtype != torch.bfloat16 or (kv.dim() == 3 and kv.shape[1] != 1):
-        raise ValueError(f"kv must be bfloat16 [s_kv, 1, {d_qk}], got {kv.dtype} {tuple(kv.shape)}")
+    s_q, h_q, d_qk, kv2, idx2 = _mla_inputs(kernel, q, kv, indices)
     s_kv = kv2.shape[0]
-    idx2 = indices.reshape(indices.shape[0], indices.shape[-1]) if indices.dim() == 3 else indices
-    if (idx2.dim() != 2 or idx2.shape[0] != s_q or idx2.dtype != torch.int32 or idx2.shape[1] < 1
-            or (indices.dim() == 3 and indices.shape[1] != 1)):
-        raise ValueError(f"indices must be int32 [{s_q}, 1, topk], got {indices.dtype} {tuple(indices.shape)}")
     for name, t in (("out", out), ("dout", dout)):
         if t.dtype != torch.bfloat16 or tuple(t.shape) != (s_q, h_q, 512):
             raise ValueError(f"{name} must be bfloat16 [{s_q}, {h_q}, 512], got {t.dtype} {tuple(t.shape)}")
@@ -528,33 +542,13 @@ def sparse_mla_bwd(kernel: TLKernel, q, kv, indices, out, dout, lse, sm_scale=No
             or (dkv.dim() == 3 and dkv.shape[1] != 1)):
         raise ValueError(f"dkv must be a contiguous float32 [{s_kv}, 1, {d_qk}] (atomic adds), "
                          f"got {dkv.dtype} {tuple(dkv.shape)}")
-    shapes = {"dq": ((s_q, h_q, d_qk), torch.bfloat16), "delta": ((s_q, h_q), torch.float32)}
-    given = {"dq": dq, "delta": delta}
-    dst = {}
-    for name, (shape, dtype) in shapes.items():
-        t = given[name]
-        if t is None:
-            given[name] = t = torch.empty(shape, dtype=dtype, device=dev)
-        elif tuple(t.shape) != shape or t.dtype != dtype:
-            raise ValueError(f"{name} must be {dtype} {list(shape)}, got {t.dtype} {tuple(t.shape)}")
-        dst[name] = t if t.is_contiguous() else torch.empty(shape, dtype=dtype, device=dev)
-    topk = idx2.shape[1]
-    if topk_length is None:
-        topk_length = _filled(s_q, topk, torch.int32, dev)
-    elif topk_length.shape != (s_q,) or topk_length.dtype not in (torch.int32, torch.int64):
-        raise ValueError(f"topk_length must be int32 [{s_q}], got {topk_length.dtype} {tuple(topk_length.shape)}")
-    sink = attn_sink
-    if sink is None:
-        sink = _filled(h_q, float("-inf"), torch.float32, dev)
-    elif sink.shape != (h_q,):
-        raise ValueError(f"attn_sink must be float32 [{h_q}], got {sink.dtype} {tuple(sink.shape)}")
+    given, dst = _outputs({"dq": ((s_q, h_q, d_qk), torch.bfloat16), "delta": ((s_q, h_q), torch.float32)},
+                          {"dq": dq, "delta": delta}, dev)
+    topk_length, sink = _len_and_sink(topk_length, attn_sink, s_q, h_q, idx2.shape[1], dev)
     if s_q > 0:
-        kernel(q.contiguous(), kv2.contiguous(), idx2.contiguous(), topk_length.to(torch.int32).contiguous(),
-               sink.float().contiguous(), out.contiguous(), dout.contiguous(), lse.contiguous(), dst["dq"], dkv2,
-               dst["delta"], float(sm_scale))
-    for name, t in given.items():
-        if dst[name] is not t:
-            t.copy_(dst[name])
+        kernel(q.contiguous(), kv2.contiguous(), idx2.contiguous(), topk_length, sink,
+               out.contiguous(), dout.contiguous(), lse.contiguous(), dst["dq"], dkv2, dst["delta"], float(sm_scale))
+    _copy_back(given, dst)
     if attn_sink is not None:
         d = given["delta"]
         val = -(d * (1.0 - torch.sigmoid(lse - attn_sink.float()[None, :]))).sum(0)
