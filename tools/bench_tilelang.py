@@ -27,7 +27,8 @@ import traceback
 import dsagen  # noqa: F401 - first: it decides the Triton interpreter before triton is imported
 import torch
 
-OPS = ("indexer_logits", "indexer_logits_paged", "topk", "sparse_mla_prefill", "sparse_mla_decode")
+OPS = ("indexer_logits", "indexer_logits_paged", "topk", "sparse_mla_prefill", "sparse_mla_decode",
+       "sparse_mla_bwd")
 # Verification on a GPU compares with the CPU oracle; at decode batch 128 that alone takes long
 # on the device session's clock, and batch adds nothing to what is checked (splits 1 and 3 are).
 VERIFY_CAPS = {"sparse_mla_decode": {"batch": 8}}
@@ -42,7 +43,7 @@ def sizes_for(op: str, quick: bool) -> list:
                 for b in ((1, 32) if quick else (1, 32, 128))]
     if op == "topk":
         return [{"rows": r, "row_len": n} for r in ((64,) if quick else (64, 4096)) for n in (32768, 131072)]
-    if op == "sparse_mla_prefill":
+    if op in ("sparse_mla_prefill", "sparse_mla_bwd"):  # the backward of the same prefill shapes
         return [{"s_q": 512 if quick else 4096, "s_kv": n} for n in ((32768,) if quick else (32768, 131072))]
     if op == "sparse_mla_decode":
         return [{"batch": b, "s_q": 1} for b in ((1, 32) if quick else (1, 32, 128))]
