@@ -298,3 +298,19 @@ def test_aot_compiles_sm80_sm90_sm100_without_spills():
                        env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.count("ok ") == 6, r.stdout
+
+
+@pytest.mark.parametrize("arch", ["sm80", "sm89", "sm100"])
+def test_untuned_launch_off_sm90_fits_the_arch(arch):
+    """A launch with no tuned schedule uses the portable default off sm90: its shared memory (q block
+    plus the KV step buffers, as the search space's constraint counts them) fits the arch, where the
+    template default (sm90's pick) does not fit the L40S. (AMD: AOT data in the template.)"""
+    from dsagen.spec.archs import get_arch
+
+    mod = template_module("sparse_mla_prefill")
+
+    def smem(sch, a):
+        return mod.block_h_for(128, sch, a) * 576 * 2 + sch["BLOCK_N"] * 576 * 2 * max(1, min(sch["num_stages"], 2))
+
+    assert smem(mod.PORTABLE_SCHEDULE, arch) <= get_arch(arch).smem_per_block
+    assert smem(mod.SCHEDULE, "sm89") > get_arch("sm89").smem_per_block  # why the portable default exists
