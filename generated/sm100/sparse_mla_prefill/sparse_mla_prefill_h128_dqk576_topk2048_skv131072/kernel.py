@@ -37,6 +37,13 @@ from dsagen.runtime.triton_casts import to_out as _to_out  # fp32 -> bf16 roundi
 SCHEDULE = {"BLOCK_H": 32, "BLOCK_N": 64, "num_warps": 8, "num_stages": 3}
 # </dsagen:schedule>
 
+# A launch with no tuned schedule off sm90 (a problem generated/ has no kernel for) takes this one:
+# the default above is sm90's pick (two 64-row KV buffers), which needs 115 KB of shared memory
+# even at BLOCK_H 32, over the L40S's 99 KB per block. AOT (Triton 3.6, h_q 128, d_qk 576), no
+# spills: sm89 195 registers / 57 KB, gfx942 240 VGPRs, gfx950 234 (the old 64/16/8/3 spilled
+# 52 / 8 B on gfx942 / gfx950).
+PORTABLE_SCHEDULE = {"BLOCK_H": 32, "BLOCK_N": 16, "num_warps": 8, "num_stages": 1}
+
 D_LATENT = 512
 _LOG2E = 1.4426950408889634
 _LN2 = 0.6931471805599453
@@ -154,12 +161,13 @@ def launch(q, kv, indices, topk_length, attn_sink, out, max_logits, lse, *, sm_s
     """q [s_q, h_q, d_qk] (d_qk 576 or 512, last dim contiguous); kv [s_kv, 1, d_qk] (last dim
     contiguous); indices int32 [s_q, 1, topk] (last dim contiguous); topk_length int32 [s_q] or None;
     attn_sink fp32 [h_q] or None; out [s_q, h_q, 512]; max_logits, lse fp32 [s_q, h_q]."""
-    sch = schedule or SCHEDULE
     s_q, h_q, d_qk = q.shape
     if s_q == 0 or h_q == 0:
         return
     device = q.device
-    block_h = block_h_for(h_q, sch, code_arch(device))
+    arch = code_arch(device)
+    sch = schedule or (SCHEDULE if arch == "cpu" or cc(arch) == 90 else PORTABLE_SCHEDULE)
+    block_h = block_h_for(h_q, sch, arch)
     dummy = lse
     grid = (s_q * triton.cdiv(h_q, block_h),)  # program = token * n_head_blocks + head block
     sparse_mla_prefill_kernel[grid](
