@@ -96,7 +96,7 @@ def _ops_called(fn):
 def test_prefill_uses_the_fused_indexer_topk():
     """Prefill never writes the [T, T] indexer logits: the fused indexer + top-k serves it (and the
     result still matches the dense oracle); a top-k past the fused kernel's limit takes the logits path."""
-    from dsagen.layers import dsa_layer
+    from dsagen.layers import selection
 
     lens, k = [70, 20], 16
     layer = _layer(k)
@@ -105,9 +105,9 @@ def test_prefill_uses_the_fused_indexer_topk():
     assert "dsagen.indexer_topk_fused" in names and "dsagen.indexer_logits" not in names, names
     _check_prefill(layer, lens, k, *inputs, out, idx)
     q8 = torch.zeros(4, 2, 64, dtype=torch.float8_e4m3fn)
-    _, names = _ops_called(lambda: dsa_layer.indexer_topk(
+    _, names = _ops_called(lambda: selection.indexer_topk(
         q8, q8[:, 0], torch.ones(4), torch.ones(4, 2), torch.zeros(4, dtype=torch.int32),
-        torch.arange(1, 5, dtype=torch.int32), dsa_layer.FUSED_TOPK_MAX + 1))
+        torch.arange(1, 5, dtype=torch.int32), selection.FUSED_TOPK_MAX + 1))
     assert "dsagen.indexer_logits" in names and "dsagen.indexer_topk_fused" not in names, names
 
 

@@ -455,3 +455,10 @@ def test_mutated_fields_give_a_spec_or_one_spec_error(over):
         assert "\n" not in str(e) and str(e).startswith("t.toml: ")
         return
     assert all(0 < x < 2**31 for x in s.prefill.s_kv) and 0 < s.topk.k < 2**31
+
+
+def test_every_arch_states_its_l2():
+    """The top-k cost model reads arch.l2_bytes (a row's second read hits L2 only while the rows fit)."""
+    from dsagen.spec.archs import ARCHS
+
+    assert all(a.l2_bytes >= 4e6 for a in ARCHS.values()), {n: a.l2_bytes for n, a in ARCHS.items()}

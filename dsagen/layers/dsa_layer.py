@@ -21,7 +21,7 @@ import dsagen.library  # noqa: F401  (registers torch.ops.dsagen.*)
 from dsagen.layers.dsa_train import dsa_train
 from dsagen.layers.indexer_prep import (ROPE_POSITIONS, ROPE_STYLES, Yarn, apply_rope, quantize_per_token,
                                         rope_cos_sin, rope_then_hadamard)
-from dsagen.layers.selection import FUSED_TOPK_MAX, indexer_topk  # noqa: F401  (v4_layer, tests)
+from dsagen.layers.selection import indexer_topk
 
 
 class LightningIndexer(nn.Module):

@@ -26,7 +26,8 @@ from torch import nn
 
 import dsagen.library  # noqa: F401  (registers torch.ops.dsagen.*)
 from dsagen.layers.compressor import KVCompressor, paged_slots
-from dsagen.layers.dsa_layer import LightningIndexer, indexer_topk
+from dsagen.layers.dsa_layer import LightningIndexer
+from dsagen.layers.selection import indexer_topk
 from dsagen.layers.indexer_prep import Yarn, apply_rope, rope_cos_sin
 
 KINDS = ("window", "csa", "hca")

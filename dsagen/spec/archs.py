@@ -11,6 +11,8 @@ compute capability (dense tensor-core peaks, no structured sparsity):
 - sm100 B200: NVIDIA DGX B200 / Blackwell datasheet (2.25 PFLOPS bf16 dense, 4.5 PFLOPS fp8
   dense per GPU, 8 TB/s HBM3e, 148 SMs); CUDA guide, cc 10.0: 228 KB shared per SM, 227 KB per block.
 Every NVIDIA arch has 64K 32-bit registers per SM, at most 255 per thread and 1024 threads per block.
+L2 (l2_bytes): A100 40 MB, L40S 96 MB, H100 SXM5 50 MB (datasheets); B200 126 MB (Chips and
+Cheese's measurement, two dies); MI300X / MI355X 256 MB Infinity Cache (datasheets).
 
 AMD Instinct (Triton targets `hip`, wavefronts of 64 lanes; "SM" below means a compute unit):
 - gfx942 MI300X: AMD Instinct MI300X datasheet (1,307.4 TFLOPS bf16 dense, 2,614.9 TFLOPS fp8
@@ -48,6 +50,7 @@ class Arch:
     vendor: str = "nvidia"   # "nvidia" (Triton target cuda) or "amd" (hip)
     warp_size: int = 32      # lanes per warp / wavefront
     max_regs: int = 255      # 32-bit registers one thread may hold (AMD: VGPRs + AGPRs)
+    l2_bytes: float = 0.0    # last-level cache before HBM (AMD: the Infinity Cache; its L2 is 4 MB per XCD)
 
     @property
     def target(self) -> tuple:
@@ -73,18 +76,20 @@ class Arch:
 KB = 1024
 ARCHS = {
     "sm80": Arch("sm80", "A100 SXM4 80GB", 80, 108, 163 * KB, 164 * KB, 1024, 2048, 65536,
-                 False, False, 2039e9, 312e12, 0.0),
+                 False, False, 2039e9, 312e12, 0.0, l2_bytes=40e6),
     "sm89": Arch("sm89", "L40S", 89, 142, 99 * KB, 100 * KB, 1024, 1536, 65536,
-                 True, False, 864e9, 362.05e12, 733e12),
+                 True, False, 864e9, 362.05e12, 733e12, l2_bytes=96e6),
     "sm90": Arch("sm90", "H100 SXM5 80GB", 90, 132, 227 * KB, 228 * KB, 1024, 2048, 65536,
-                 True, True, 3.35e12, 989e12, 1979e12),
+                 True, True, 3.35e12, 989e12, 1979e12, l2_bytes=50e6),
     "sm100": Arch("sm100", "B200", 100, 148, 227 * KB, 228 * KB, 1024, 2048, 65536,
-                  True, False, 8.0e12, 2250e12, 4500e12),
+                  True, False, 8.0e12, 2250e12, 4500e12, l2_bytes=126e6),
     # cc 0: not a CUDA part (schedule constraints on cc see 0)
     "gfx942": Arch("gfx942", "MI300X", 0, 304, 64 * KB, 64 * KB, 1024, 2048, 4 * 512 * 64,
-                   True, False, 5.3e12, 1307.4e12, 2614.9e12, vendor="amd", warp_size=64, max_regs=512),
+                   True, False, 5.3e12, 1307.4e12, 2614.9e12, vendor="amd", warp_size=64, max_regs=512,
+                   l2_bytes=256e6),
     "gfx950": Arch("gfx950", "MI355X", 0, 256, 160 * KB, 160 * KB, 1024, 2048, 4 * 512 * 64,
-                   True, False, 8.0e12, 2500e12, 5000e12, vendor="amd", warp_size=64, max_regs=512),
+                   True, False, 8.0e12, 2500e12, 5000e12, vendor="amd", warp_size=64, max_regs=512,
+                   l2_bytes=256e6),
 }
 
 

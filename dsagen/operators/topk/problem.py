@@ -90,10 +90,6 @@ def cases(problem: dict, device: str = "cpu", size: str = "verify") -> list:
     return [Case(f"k{k_run}_rows{rows}_n{n}", lambda m: m.launch(x, starts, ends, out, k=k_run), check)]
 
 
-# L2 per arch (bytes), for whether a row re-read by the radix select is still there: A100 40 MB,
-# L40S 96 MB, H100 SXM5 50 MB (datasheets); B200 126 MB (Chips and Cheese's measurement, two
-# dies); MI300X / MI355X 256 MB Infinity Cache (datasheets; their L2 is 4 MB per XCD).
-_L2_BYTES = {"sm80": 40e6, "sm89": 96e6, "sm90": 50e6, "sm100": 126e6, "gfx942": 256e6, "gfx950": 256e6}
 _PROGRAMS_PER_SM = 4  # templates/topk/triton.py PROGRAMS_PER_SM: persistent programs of the one-launch kernels
 _OPS = 16  # CUDA-core ops per element and pass: key, compare, a histogram update or a scan step + store
 
@@ -105,7 +101,7 @@ def _reread_weight(rows: int, n: int, arch) -> float:
     from dsagen.spec.archs import L2_REREAD
 
     programs = min(rows, _PROGRAMS_PER_SM * arch.sms)
-    hit = min(1.0, _L2_BYTES.get(arch.name, 50e6) / max(programs * n * 4, 1))
+    hit = min(1.0, arch.l2_bytes / max(programs * n * 4, 1))  # the arch table's L2 (dsagen/spec/archs.py)
     return hit * L2_REREAD + (1.0 - hit)
 
 
