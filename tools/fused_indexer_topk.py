@@ -1,9 +1,10 @@
 """Fused streaming indexer + top-k against logits + top-k: memory and time, side by side.
 
 Memory: what each path allocates besides its inputs and the int32 [s_q, k] result, from the
-shapes the two paths really allocate (fp32 [s_q, s_kv] logits vs the fused kernel's int64
-scratch, as dsagen/operators/indexer_topk_fused/api.py scratch_bytes computes it), at the DeepSeek-V3.2 prefill
-point 8K queries x 128K keys, k = 2048 (and a sweep of s_kv).
+shapes the two paths really allocate (fp32 [s_q, s_kv] logits vs the int32 scratch of the fused
+kernel's persistent programs on a 132-SM H100/H800, as dsagen/operators/indexer_topk_fused/api.py
+scratch_bytes computes it), at the DeepSeek-V3.2 prefill point 8K queries x 128K keys, k = 2048
+(and a sweep of s_kv).
 Time: both paths timed in one run on whatever device this is (the CPU runs Triton's
 interpreter: that checks the plumbing and shows relative work, it says nothing of GPU speed).
 
@@ -24,7 +25,7 @@ def memory_table(s_q=8192, k=2048, s_kvs=(8192, 32768, 65536, 131072)):
     rows = []
     for s_kv in s_kvs:
         logits = s_q * s_kv * 4
-        fused = scratch_bytes(s_q, k)
+        fused = scratch_bytes(s_q, k, num_sms=132)
         rows.append((s_kv, logits, fused, logits / fused))
     return rows
 

@@ -5,7 +5,7 @@ TRITON_INTERPRET removed before triton is imported (one process cannot mix inter
 compiled kernels). Each task loads the template by path,
 asks its `aot_kernels(problem, schedule)` what to compile, and reads registers, spills, shared
 memory and the instruction census (dsagen.gen.isa) per @triton.jit kernel. A spec's optional
-`divisible` lists the args that the JIT would specialize as multiples of 16 for that problem.
+`ints` gives the int args' values at that problem's launch, for the JIT's divisibility specialization.
 """
 
 from __future__ import annotations
@@ -76,13 +76,15 @@ def compile_task(task: dict) -> dict:
 
 
 def divisibility_attrs(spec: dict) -> dict:
-    """tt.divisibility 16 on the args a spec names in `divisible`, as Triton's JIT gives them at a
-    launch (a pointer whose address, an int whose value is a multiple of 16). Without it an AOT
-    compile sees strides of unknown alignment: a gather through `idx * stride` then has 2-byte
-    vectors, which the software pipeliner will not turn into cp.async (sparse MLA's KV tiles went
-    through registers in the AOT census while the launched kernel copied them asynchronously)."""
-    fn = spec["fn"]
-    return {(fn.arg_names.index(name),): [["tt.divisibility", 16]] for name in spec.get("divisible", ())}
+    """tt.divisibility 16 where Triton's JIT gives it at a launch: every pointer (a tensor's base:
+    torch allocations are 256-byte aligned) and every int of the spec's `ints` (its value at the
+    problem's launch, contiguous layouts) that is a multiple of 16. Without it an AOT compile sees
+    strides of unknown alignment: a gather through `idx * stride` then has 2-byte vectors, which the
+    software pipeliner will not turn into cp.async (sparse MLA's KV tiles went through registers in
+    the AOT census while the launched kernel copied them asynchronously)."""
+    fn, sig, ints = spec["fn"], spec["signature"], spec.get("ints", {})
+    names = [n for n, t in sig.items() if t.startswith("*")] + [n for n, v in ints.items() if n in sig and v % 16 == 0]
+    return {(fn.arg_names.index(name),): [["tt.divisibility", 16]] for name in names}
 
 
 def _cuobjdump(triton) -> str:

@@ -66,6 +66,29 @@ def over_limits(arch, registers: int, spill_bytes: int, smem_bytes: int) -> str 
 
 
 # ---------------------------------------------------------------- Triton
+def aot_py() -> Path:
+    """dsagen/gen/aot.py without importing it here (it is imported in build workers)."""
+    return Path(__file__).with_name("aot.py")
+
+
+def jit_helpers(template: Path) -> dict:
+    """{module: sha256} of the dsagen.runtime.triton_* modules a Triton template imports (the
+    @triton.jit helpers its kernels call, e.g. triton_casts, triton_select). A generated kernel
+    imports them at run time, so they are part of what decides it: a change re-keys (and re-tunes)
+    every kernel that calls them. triton_env only finds triton."""
+    import ast
+
+    import dsagen.runtime as runtime
+
+    names = set()
+    for node in ast.walk(ast.parse(Path(template).read_text())):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("dsagen.runtime.triton_"):
+            names.add(node.module.rsplit(".", 1)[1])
+    names.discard("triton_env")
+    root = Path(runtime.__file__).parent
+    return {n: sha256_file(root / f"{n}.py") for n in sorted(names)}
+
+
 class TritonBackend:
     name = "triton"
 
@@ -83,11 +106,12 @@ class TritonBackend:
             u = Unit(op, arch, "triton", b.name, dict(b.problem), b.record(), [b], tpl, space, kept, dropped, ranked,
                      dict(b.problem, arch=arch.name), "{}:{}".format(*arch.target[:2]))
             u.key = records.cache_key(backend="triton", op=op.name, arch=arch.name, name=b.name,
-                                      template=sha256_file(tpl), problem=b.problem, bucket=b.record(),
-                                      space=space.hash(arch.name), triton=tc["triton"],
+                                      template=sha256_file(tpl), helpers=jit_helpers(tpl), problem=b.problem,
+                                      bucket=b.record(), space=space.hash(arch.name), triton=tc["triton"],
                                       # the pick without a GPU is the cost model's: a new model re-picks
                                       cost_model=sha256_file(cost.__file__),
-                                      census=sha256_file(isa.__file__))  # a new census re-records
+                                      census=sha256_file(isa.__file__),  # a new census re-records
+                                      aot=sha256_file(aot_py()))  # so do new divisibility hints
             out.append(u)
         return out
 

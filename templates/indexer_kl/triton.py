@@ -264,7 +264,15 @@ def aot_kernels(problem, schedule):
            "dki_ptr": "*fp32", **scal, **strides,
            **{n: "i32" for n in ("stride_dqit", "stride_dqih", "stride_dwt", "stride_dki")},
            **dict.fromkeys(consts, "constexpr")}
-    run = {"num_warps": schedule["num_warps"], "num_stages": schedule["num_stages"]}
+    # the int args at this problem's launch (contiguous q_idx [s_q, h_idx, DI], weights [s_q, h_idx],
+    # k_idx [s_kv, DI], q [s_q, h_q, d_qk], kv [s_kv, d_qk], lse [s_q, h_q], indices [s_q, topk]):
+    # dsagen.gen.aot marks the multiples of 16 divisible
+    hi, di, h, dq = problem["index_heads"], problem["index_dim"], problem["h_q"], problem["d_qk"]
+    ints = {"h_idx": hi, "h_q": h, "n_kv": problem["s_kv"], "topk": problem["topk"], "stride_qit": hi * di,
+            "stride_qih": di, "stride_wt": hi, "stride_ki": di, "stride_qt": h * dq, "stride_qh": dq, "stride_kv": dq,
+            "stride_lt": h, "stride_it": problem["topk"], "stride_dqit": hi * di, "stride_dqih": di, "stride_dwt": hi,
+            "stride_dki": di}
+    run = {"num_warps": schedule["num_warps"], "num_stages": schedule["num_stages"], "ints": ints}
     return [{"name": "indexer_kl_fwd_kernel", "fn": indexer_kl_fwd_kernel, "signature": fwd, "constexprs": consts,
              **run},
             {"name": "indexer_kl_bwd_kernel", "fn": indexer_kl_bwd_kernel, "signature": bwd, "constexprs": consts,

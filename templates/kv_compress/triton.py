@@ -120,6 +120,10 @@ def aot_kernels(problem: dict, schedule: dict) -> list:
     sig = {"kv_ptr": "*bf16", "s_ptr": "*bf16", "ape_ptr": "*fp32", "w_ptr": "*fp32", "grow_ptr": "*i32",
            "prow_ptr": "*i32", "out_ptr": "*bf16", "n_rows": "i32", "stride_kv": "i32", "stride_s": "i32",
            "stride_ape": "i32", "stride_o": "i32", "eps": "fp32", **{k: "constexpr" for k in consts}}
+    # the int args at this problem's launch (contiguous kv, score [N, c * D], ape [ratio, c * D],
+    # out [E, D]; N unknown here, so n_rows stays unhinted): dsagen.gen.aot marks multiples of 16
+    c = 2 if problem["overlap"] else 1
+    ints = {"stride_kv": c * d, "stride_s": c * d, "stride_ape": c * d, "stride_o": d}
     return [{"name": "kv_compress_kernel", "fn": kv_compress_kernel, "signature": sig, "constexprs": consts,
-             "num_warps": s["num_warps"], "num_stages": s["num_stages"]}]
+             "ints": ints, "num_warps": s["num_warps"], "num_stages": s["num_stages"]}]
 

@@ -1,8 +1,9 @@
 """Fused streaming lightning indexer + top-k for prefill (templates/indexer_topk_fused/triton.py).
 
 Same result as `topk_indices(indexer_logits(...), k, row_start, row_end)`, without the fp32
-[s_q, s_kv] logits: per query row it keeps 2 * next_pow2(k) int64 candidates (32 KiB at
-k = 2048) instead of s_kv * 4 bytes (512 KiB at s_kv = 128K).
+[s_q, s_kv] logits: persistent programs each keep a bounded candidate scratch (about 50 KB at
+k = 2048, the top-k filter scheme's) instead of s_kv * 4 bytes per query row (512 KiB at
+s_kv = 128K).
 """
 
 import warnings
@@ -34,7 +35,7 @@ def _check(q, k, k_scale, weights, row_start, row_end, topk):
     if not isinstance(topk, int) or topk <= 0:
         raise ValueError(f"topk must be a positive int, got {topk!r}")
     if topk > 8192:
-        raise ValueError(f"topk {topk} > 8192: the per-row sort would not fit one program; use indexer_logits + topk_indices")
+        raise ValueError(f"topk {topk} > 8192: the candidate scratch would not stay cache-resident; use indexer_logits + topk_indices")
 
 
 def indexer_topk_fused(q, k, k_scale, weights, row_start, row_end, topk, *, out=None):
@@ -42,7 +43,8 @@ def indexer_topk_fused(q, k, k_scale, weights, row_start, row_end, topk, *, out=
 
     q e4m3 [s_q, H, D] (q scale folded into weights), k e4m3 [s_kv, D], k_scale fp32 [s_kv],
     weights fp32 [s_q, H], row_start/row_end int32 [s_q] (clamped to [0, s_kv]).
-    Returns int32 [s_q, topk]: best first, -1 padded where the range is shorter than topk.
+    Returns int32 [s_q, topk]: the columns in no particular order (as topk_indices), -1 padded where
+    the range is shorter than topk; among equal logits the lowest columns win.
     logit[i, j] = sum_h relu(q[i, h] . k[j]) * weights[i, h] * k_scale[j].
     """
     _check(q, k, k_scale, weights, row_start, row_end, topk)
@@ -59,8 +61,7 @@ def indexer_topk_fused(q, k, k_scale, weights, row_start, row_end, topk, *, out=
     end = torch.maximum(row_end.clamp(0, s_kv), start).contiguous()
     problem = {"heads": h, "head_dim": d, "k": topk, "s_q": s_q, "s_kv": s_kv}
     mod = kernel_module(OP, device, problem)
-    scratch = torch.empty(s_q, mod.scratch_entries(topk), dtype=torch.int64, device=device)
-    mod.launch(q, k, k_scale, weights, start, end, scratch, out, topk=topk)
+    mod.launch(q, k, k_scale, weights, start, end, out, topk=topk)
     return out
 
 
@@ -68,8 +69,9 @@ _warned = False
 
 
 def _unfused(q, k, k_scale, weights, row_start, row_end, topk, out):
-    # Triton 3.6 crashes compiling a sort inside a loop that holds a tcgen05 dot (sm100,
-    # TritonNvidiaGPUOptimizeTMemLayoutsPass), so there the two ops run one after the other.
+    # Triton 3.6 crashes compiling the fused kernel for sm100 (TritonNvidiaGPUOptimizeTMemLayoutsPass:
+    # "parent layout must have at least rank >= 2", AOT 2026-12-07; with the earlier sort-based
+    # candidate buffer and with the filter scheme alike), so there the two ops run one after the other.
     global _warned
     if not _warned:
         _warned = True
@@ -82,7 +84,10 @@ def _unfused(q, k, k_scale, weights, row_start, row_end, topk, out):
     return topk_indices(logits, topk, row_starts=row_start, row_ends=row_end, out=out)
 
 
-def scratch_bytes(s_q: int, topk: int, device=torch.device("cpu")) -> int:
-    """Device memory the fused op needs besides its inputs and its int32 [s_q, topk] output."""
-    mod = kernel_module(OP, torch.device(device), {"k": topk})
-    return s_q * mod.scratch_entries(topk) * 8
+def scratch_bytes(s_q: int, topk: int, device=torch.device("cpu"), num_sms: int | None = None) -> int:
+    """Device memory the fused op needs besides its inputs and its int32 [s_q, topk] output: the
+    persistent programs' scratch (num_sms: size it for a GPU with that many SMs instead of device)."""
+    device = torch.device(device)
+    mod = kernel_module(OP, device, {"k": topk})
+    programs = mod.programs(s_q, device) if num_sms is None else max(1, min(s_q, mod.PROGRAMS_PER_SM * num_sms))
+    return programs * mod.scratch_words(topk) * 4
