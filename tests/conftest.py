@@ -11,6 +11,15 @@ if not torch.cuda.is_available():
 import pytest  # noqa: E402
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (`-n`, with `--dist loadgroup`) every test that needs the shared TileLang
+    prebuild runs on one worker, so the session fixture below compiles each kernel once, not once
+    per worker."""
+    for item in items:
+        if "tilelang_prebuilt" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("tilelang"))
+
+
 @pytest.fixture(scope="session")
 def tilelang_prebuilt(request, tmp_path_factory):
     """The TileLang kernels this session's collected tests compile, two at a time, once (no-op

@@ -23,7 +23,9 @@ NOT_MMA_KERNELS = ("combine", "bwd_dkv")
 # divisibility hints (2026-12-07)
 _PREFILL_WHY = ("BLOCK_N 64, KV tiles cp.async'd into two 72 KB buffers, no spills: QK^T is split over the two "
                 "warpgroups along N (HGMMA 64x32x16; PV 64x64x16); N 64 needs BLOCK_N 128, whose two buffers plus q "
-                "take 369 KB and whose 1-stage form spills 192 B")
+                "take 369 KB and whose 1-stage form spills 192 B. Transposed (keys as M: S^T = K q^T, O^T = V^T P^T, "
+                "BLOCK_N 128, 8 warps, 1 stage) every HGMMA is 64x64x16 (68) in 221 KB, but 16 B spill (four "
+                "loop-invariant shared-memory addresses) and the KV gathers go through registers, not cp.async")
 _DECODE_WHY = ("BLOCK_N 16 gives HGMMA 64x8x16: the FP8 tiles are dequantised in registers beside the 64 x 512 "
                "accumulator; BLOCK_N 32 spills 8-16 B and 64 spills 80-112 B")
 _BWD_WHY = ("BLOCK_H 32 (252-254 registers, no spills) is M 32 < wgmma's 64 rows; BLOCK_H 64 spills 104 B and "

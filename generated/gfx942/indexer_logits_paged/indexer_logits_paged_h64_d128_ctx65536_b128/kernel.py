@@ -176,7 +176,6 @@ def aot_kernels(problem, schedule):
     nn, bkv, ctx = problem.get("next_n", 1), problem.get("block_kv", 64), problem.get("context_len", 1)
     ints = {"next_n": nn, "max_ctx": ctx, "stride_qb": nn * h * d, "stride_qn": h * d, "stride_qh": d,
             "stride_block": bkv * (d + 4), "stride_ws": h, "stride_os": ctx}
-    divisible = [n for n, v in sig.items() if v.startswith("*")] + [n for n, v in ints.items() if v % 16 == 0]
     return [{"name": "indexer_logits_paged_kernel", "fn": indexer_logits_paged_kernel, "signature": sig,
-             "constexprs": consts, "divisible": divisible,
+             "constexprs": consts, "ints": ints,
              "num_warps": schedule["num_warps"], "num_stages": schedule["num_stages"]}]

@@ -201,11 +201,10 @@ def aot_kernels(problem, schedule):
     ints = {"h_q": h, "s_kv": problem["s_kv"], "topk": problem["topk"],
             "stride_qt": h * dq, "stride_qh": dq, "stride_kv": dq, "stride_it": problem["topk"],
             "stride_ot": h * dv, "stride_oh": dv, "stride_mt": h, "stride_mh": 1, "stride_lt": h, "stride_lh": 1}
-    divisible = [n for n, v in sig.items() if v.startswith("*")] + [n for n, v in ints.items() if v % 16 == 0]
     consts = {"D_ROPE": problem["d_qk"] - D_LATENT, "UPCAST": False, "HAS_TOPK_LEN": True, "HAS_SINK": True,
               "BLOCK_H": block_h, "BLOCK_N": schedule["BLOCK_N"], "N_HB": -(-problem["h_q"] // block_h)}
     for name in consts:
         sig[name] = "constexpr"
     return [{"name": "sparse_mla_prefill_kernel", "fn": sparse_mla_prefill_kernel, "signature": sig,
-             "constexprs": consts, "divisible": divisible,
+             "constexprs": consts, "ints": ints,
              "num_warps": schedule["num_warps"], "num_stages": schedule["num_stages"]}]

@@ -175,7 +175,6 @@ def aot_kernels(problem, schedule):
     s_kv = problem.get("s_kv", 1)
     ints = {"s_q": problem.get("s_q", 1), "s_kv": s_kv, "stride_qs": h * d, "stride_qh": d, "stride_ks": d,
             "stride_ws": h, "stride_os": s_kv}
-    divisible = [n for n, v in sig.items() if v.startswith("*")] + [n for n, v in ints.items() if v % 16 == 0]
     return [{"name": "indexer_logits_kernel", "fn": indexer_logits_kernel, "signature": sig,
-             "constexprs": consts, "divisible": divisible,
+             "constexprs": consts, "ints": ints,
              "num_warps": schedule["num_warps"], "num_stages": schedule["num_stages"]}]

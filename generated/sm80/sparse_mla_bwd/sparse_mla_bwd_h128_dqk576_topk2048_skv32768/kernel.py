@@ -357,11 +357,8 @@ def aot_kernels(problem, schedule):
             "stride_dot": h * dv, "stride_doh": dv, "stride_lt": h, "stride_dqt": h * dq_, "stride_dqh": dq_,
             "stride_dkv": dq_}
 
-    def divisible(sg):
-        return [n for n, t in sg.items() if t.startswith("*")] + [n for n, v in ints.items() if n in sg and v % 16 == 0]
-
     return [{"name": "sparse_mla_bwd_kernel", "fn": sparse_mla_bwd_kernel, "signature": sig,
-             "constexprs": consts, "divisible": divisible(sig),
+             "constexprs": consts, "ints": ints,
              "num_warps": schedule["num_warps"], "num_stages": schedule["num_stages"]},
             {"name": "sparse_mla_bwd_dkv_kernel", "fn": sparse_mla_bwd_dkv_kernel, "signature": det_sig,
-             "constexprs": det_consts, "divisible": divisible(det_sig), "num_warps": schedule["DET_WARPS"], "num_stages": 1}]
+             "constexprs": det_consts, "ints": ints, "num_warps": schedule["DET_WARPS"], "num_stages": 1}]

@@ -476,10 +476,10 @@ def aot_kernels(problem, schedule):
     ints, cints = _launch_ints(problem, schedule, layout, mode != FP8_NATIVE)
     return [
         {"name": "sparse_mla_decode_kernel", "fn": sparse_mla_decode_kernel, "signature": sig,
-         "constexprs": consts, "divisible": _divisible(sig, ints),
+         "constexprs": consts, "ints": ints,
          "num_warps": schedule["num_warps"], "num_stages": schedule["num_stages"]},
         {"name": "sparse_mla_decode_combine_kernel", "fn": sparse_mla_decode_combine_kernel, "signature": csig,
-         "constexprs": cconsts, "divisible": _divisible(csig, cints), "num_warps": 4, "num_stages": 1},
+         "constexprs": cconsts, "ints": cints, "num_warps": 4, "num_stages": 1},
     ]
 
 
@@ -510,8 +510,3 @@ def _launch_ints(problem, schedule, layout, bytes_only):
     ints.update(common, chunk=chunk, stride_qb=s_q * h * d, stride_qs=h * d, stride_qh=d)
     return ints, dict(common, num_splits=splits)
 
-
-def _divisible(sig, ints):
-    """What the JIT specializes at launch: 16-aligned pointers (torch allocations; every pointer
-    argument is a tensor's base) and ints that are multiples of 16."""
-    return [n for n, t in sig.items() if t.startswith("*")] + [n for n, v in ints.items() if n in sig and v % 16 == 0]

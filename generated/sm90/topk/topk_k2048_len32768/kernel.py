@@ -47,7 +47,8 @@ k 2048 at most ~1.5K of the ~4.1K entries with 8-bit digits, ~170 with 11-bit; a
 heavy ties - is refined over the whole scratch instead). At the end one more cut writes the k
 columns. For a row in random order about 2 KP + k log2(n / 2 KP) keys are appended and a cut
 comes every 2 KP - k appends: 3 + 1 cuts at n 32K, k 2048; 5 + 1 at 128K (filter_work in
-dsagen/operators/topk/problem.py models this for the cost model).
+dsagen/operators/topk/problem.py models this for the cost model). The keys, the cut and the append
+step live in dsagen/runtime/triton_select.py, shared with the fused indexer + top-k.
 
 Output order: in topk_kernel, the columns above the k-th value (those above the threshold
 bucket in ascending order, then the rest of the bucket's in ascending order), then the ties at
@@ -62,52 +63,19 @@ import torch
 import triton
 import triton.language as tl
 
+from dsagen.runtime.triton_select import (buf_cut, filter_append, filter_areas, filter_kp, filter_scratch, order_key,
+                                          pick_digit, write_all)
+
 # <dsagen:schedule>
 SCHEDULE = {"BLOCK_N": 1024, "RADIX_BITS": 11, "CAP": 4096, "FILTER": 0, "MAX_SPLITS": 16, "MIN_SPLIT_COLS": 16384, "num_warps": 8, "num_stages": 1}
 # </dsagen:schedule>
 
-FILTER_MAX_K = 8192  # the filter variant's scratch: 2 * next_pow2(k) int64 entries per program
-
-
-@triton.jit
-def _keys(x):
-    """fp32 (or bf16/fp16, widened exactly) -> order-preserving uint32 key; -0.0 == +0.0; NaN -> 0
-    (below -inf)."""
-    x = x.to(tl.float32)
-    x = tl.where(x == 0.0, 0.0, x)  # -0.0 -> +0.0
-    b = x.to(tl.uint32, bitcast=True)
-    neg = (b & 0x80000000) != 0
-    k = tl.where(neg, b ^ 0xFFFFFFFF, b | 0x80000000)
-    return tl.where(x != x, tl.zeros_like(k), k)
-
-
-@triton.jit
-def _pick_digit(hist, k_rem, prefix, hi_mask, SHIFT, NB: tl.constexpr):
-    """From one pass's histogram: the digit holding the k_rem-th largest matching key."""
-    bins = tl.arange(0, NB)
-    # suffix_ge[b] = number of matching keys with digit >= b
-    suffix_ge = tl.sum(hist, axis=0) - tl.cumsum(hist, axis=0) + hist
-    b = tl.max(tl.where(suffix_ge >= k_rem, bins, -1), axis=0)
-    k_rem -= tl.sum(tl.where(bins > b, hist, 0), axis=0)
-    prefix = prefix | (b.to(tl.uint32) << SHIFT)
-    hi_mask = hi_mask | (tl.full((), NB - 1, tl.uint32) << SHIFT)
-    return k_rem, prefix, hi_mask
+FILTER_MAX_K = 8192  # the filter variant's scratch: filter_scratch(next_pow2(k)) int32 words per program
 
 
 @triton.jit
 def _shift(p, RADIX_BITS: tl.constexpr):
     return tl.maximum(32 - (p + 1) * RADIX_BITS, 0).to(tl.uint32)  # folded by the compiler
-
-
-@triton.jit
-def _write_all(orow, start, n, k_sel, offs, BLOCK_N: tl.constexpr):
-    """A range no longer than k: every column, then -1."""
-    for c0 in range(0, n, BLOCK_N):
-        c = c0 + offs
-        tl.store(orow + c, start + c, mask=c < n)
-    for c0 in range(n, k_sel, BLOCK_N):
-        c = c0 + offs
-        tl.store(orow + c, tl.full((BLOCK_N,), -1, tl.int32), mask=c < k_sel)
 
 
 @triton.jit
@@ -150,7 +118,7 @@ def topk_kernel(
         orow = out_ptr + row64 * stride_or
         n = tl.maximum(end - start, 0)
         if n <= k_sel:
-            _write_all(orow, start, n, k_sel, offs, BLOCK_N)
+            write_all(orow, start, n, k_sel, offs, BLOCK_N)
         else:
             # pass 0: top digit over the whole row
             shift0 = _shift(0, RADIX_BITS)
@@ -158,10 +126,10 @@ def topk_kernel(
             for c0 in range(start, end, BLOCK_N):
                 c = c0 + offs
                 m = c < end
-                key = _keys(tl.load(xrow + c, mask=m, other=0.0))
+                key = order_key(tl.load(xrow + c, mask=m, other=0.0))
                 hist += tl.histogram(((key >> shift0) & (NB - 1)).to(tl.int32), NB, mask=m)
             zero = tl.zeros((), tl.uint32)
-            k_rem, prefix, hi_mask = _pick_digit(hist, k_sel, zero, zero, shift0, NB)
+            k_rem, prefix, hi_mask = pick_digit(hist, k_sel, zero, zero, shift0, NB)
             n_cand = tl.sum(tl.where(bins == (prefix >> shift0).to(tl.int32), hist, 0), axis=0)
             use_scr = n_cand <= cap
             prefix0 = prefix
@@ -172,7 +140,7 @@ def topk_kernel(
             for c0 in range(start, end, BLOCK_N):
                 c = c0 + offs
                 m = c < end
-                key = _keys(tl.load(xrow + c, mask=m, other=0.0))
+                key = order_key(tl.load(xrow + c, mask=m, other=0.0))
                 hi = key & mask0
                 gt = m & (hi > prefix0)
                 # `!= 0`: a tensor & scalar mask is int32 in the interpreter, which Triton 3.9 refuses
@@ -197,7 +165,7 @@ def topk_kernel(
                         key = (tl.load(scr + e, mask=m, other=0) >> 32).to(tl.uint32)
                         m = m & ((key & hi_mask) == prefix)
                         hist += tl.histogram(((key >> shift) & (NB - 1)).to(tl.int32), NB, mask=m)
-                    k_rem, prefix, hi_mask = _pick_digit(hist, k_rem, prefix, hi_mask, shift, NB)
+                    k_rem, prefix, hi_mask = pick_digit(hist, k_rem, prefix, hi_mask, shift, NB)
                 base_eq = k_sel - k_rem
                 for e0 in range(0, n_cand, BLOCK_N):
                     e = e0 + offs
@@ -215,141 +183,18 @@ def topk_kernel(
                     for c0 in range(start, end, BLOCK_N):
                         c = c0 + offs
                         m = c < end
-                        key = _keys(tl.load(xrow + c, mask=m, other=0.0))
+                        key = order_key(tl.load(xrow + c, mask=m, other=0.0))
                         m = m & ((key & hi_mask) == prefix)
                         hist += tl.histogram(((key >> shift) & (NB - 1)).to(tl.int32), NB, mask=m)
-                    k_rem, prefix, hi_mask = _pick_digit(hist, k_rem, prefix, hi_mask, shift, NB)
+                    k_rem, prefix, hi_mask = pick_digit(hist, k_rem, prefix, hi_mask, shift, NB)
                 base_eq = k_sel - k_rem
                 for c0 in range(start, end, BLOCK_N):
                     c = c0 + offs
                     m = c < end
-                    key = _keys(tl.load(xrow + c, mask=m, other=0.0))
+                    key = order_key(tl.load(xrow + c, mask=m, other=0.0))
                     inb = m & ((key & mask0) == prefix0)  # columns above the bucket are written
                     cnt_gt, cnt_eq = _store_tile(orow, c, inb & (key > prefix), inb & (key == prefix),
                                                  cnt_gt, cnt_eq, base_eq, k_rem)
-
-
-@triton.jit
-def _range_shift(r_max, RADIX_BITS: tl.constexpr):
-    """The least shift s with r_max >> s < 2^RADIX_BITS (a uint32 scalar): the bit length from the
-    float exponent of r_max, which rounding can overstate by one, then corrected."""
-    e = ((r_max.to(tl.float32).to(tl.uint32, bitcast=True) >> 23) & 0xFF).to(tl.int32) - 126
-    s = tl.maximum(e - RADIX_BITS, 0)
-    s_lo = tl.maximum(s - 1, 0)
-    s = tl.where((s > 0) & ((r_max >> s_lo.to(tl.uint32)) < (1 << RADIX_BITS)), s_lo, s)
-    return s.to(tl.uint32)
-
-
-@triton.jit
-def _buf_cut(buf_k, buf_c, side_k, side_c, count, k_sel, orow,
-             TO_OUT: tl.constexpr, BLOCK_N: tl.constexpr, RADIX_BITS: tl.constexpr, SIDE: tl.constexpr):
-    """Keep the k_sel best of the scratch's `count` entries (exact; ties: the first in scratch
-    order, which among equal keys is column order): back into the scratch's front (TO_OUT False,
-    the compaction) or their columns into the output row (TO_OUT True). Returns the k-th key T.
-
-    Digits are taken of key - min over the scratch, from the highest bit where its keys differ
-    (a min/max pass), so the first RADIX_BITS-bit histogram already splits the scratch's own
-    range finely. A second pass moves the keys above the threshold digit to the front (or out)
-    and the threshold digit's bucket to the side area (SIDE entries); the remaining digits and
-    the tie selection read only that bucket, typically a few dozen entries. A bucket over SIDE
-    (heavy ties: ReLU zeros) is refined over the whole scratch instead: exact either way."""
-    NB: tl.constexpr = 1 << RADIX_BITS
-    NPASS: tl.constexpr = (32 + RADIX_BITS - 1) // RADIX_BITS
-    offs = tl.arange(0, BLOCK_N)
-    bins = tl.arange(0, NB)
-    ones = tl.full((BLOCK_N,), 0xFFFFFFFF, tl.uint32)
-    mn = tl.full((), 0xFFFFFFFF, tl.uint32)
-    mx = tl.zeros((), tl.uint32)
-    for e0 in range(0, count, BLOCK_N):
-        e = e0 + offs
-        m = e < count
-        key = tl.load(buf_k + e, mask=m, other=0).to(tl.uint32, bitcast=True)
-        mn = tl.minimum(mn, tl.min(tl.where(m, key, ones), axis=0))
-        mx = tl.maximum(mx, tl.max(tl.where(m, key, 0 * ones), axis=0))
-    s = _range_shift(mx - mn, RADIX_BITS)
-    hist = tl.zeros((NB,), tl.int32)
-    for e0 in range(0, count, BLOCK_N):
-        e = e0 + offs
-        m = e < count
-        r = tl.load(buf_k + e, mask=m, other=0).to(tl.uint32, bitcast=True) - mn
-        # r >> s < NB in range by the choice of s; the & keeps masked lanes' digits in range too
-        hist += tl.histogram(((r >> s) & (NB - 1)).to(tl.int32), NB, mask=m)
-    zero = tl.zeros((), tl.uint32)
-    k_rem, prefix, hi_mask = _pick_digit(hist, k_sel, zero, zero, s, NB)
-    n_b = tl.sum(tl.where(bins == (prefix >> s).to(tl.int32), hist, 0), axis=0)
-    if n_b <= SIDE:
-        # keys above the threshold digit -> the front (in place, order kept) or out; its bucket -> side
-        n_up = 0
-        n_in = 0
-        for e0 in range(0, count, BLOCK_N):
-            e = e0 + offs
-            m = e < count
-            key_i = tl.load(buf_k + e, mask=m, other=0)
-            col = tl.load(buf_c + e, mask=m, other=0)
-            hi = (key_i.to(tl.uint32, bitcast=True) - mn) & hi_mask
-            up = m & (hi > prefix)
-            inb = m & (hi == prefix)
-            up_i = up.to(tl.int32)
-            in_i = inb.to(tl.int32)
-            pos_b = n_in + tl.cumsum(in_i, axis=0) - 1
-            tl.store(side_k + pos_b, key_i, mask=inb)
-            tl.store(side_c + pos_b, col, mask=inb)
-            pos_u = n_up + tl.cumsum(up_i, axis=0) - 1
-            if TO_OUT:
-                tl.store(orow + pos_u, col, mask=up)
-            else:
-                tl.debug_barrier()  # every warp has read this tile before any slot of it is overwritten
-                tl.store(buf_k + pos_u, key_i, mask=up)  # pos_u <= e: never past an unread tile
-                tl.store(buf_c + pos_u, col, mask=up)
-            n_up += tl.sum(up_i, axis=0)
-            n_in += tl.sum(in_i, axis=0)
-        tl.debug_barrier()  # the bucket complete before the passes below read it
-        src_k = side_k
-        src_c = side_c
-        n_src = n_b
-        base = k_sel - k_rem  # == n_up
-    else:
-        src_k = buf_k
-        src_c = buf_c
-        n_src = count
-        base = 0
-    s_prev = s
-    for p in tl.static_range(1, NPASS):
-        if s_prev > 0:
-            s2 = tl.maximum(s_prev.to(tl.int32) - RADIX_BITS, 0).to(tl.uint32)
-            dmask = (tl.full((), 1, tl.uint32) << (s_prev - s2)) - 1
-            hist = tl.zeros((NB,), tl.int32)
-            for e0 in range(0, n_src, BLOCK_N):
-                e = e0 + offs
-                m = e < n_src
-                r = tl.load(src_k + e, mask=m, other=0).to(tl.uint32, bitcast=True) - mn
-                m = m & ((r & hi_mask) == prefix)
-                hist += tl.histogram(((r >> s2) & dmask).to(tl.int32), NB, mask=m)
-            k_rem, prefix, hi_mask = _pick_digit(hist, k_rem, prefix, hi_mask, s2, NB)
-            s_prev = s2
-    thr = prefix + mn
-    kept = 0
-    ties = 0
-    for e0 in range(0, n_src, BLOCK_N):
-        e = e0 + offs
-        m = e < n_src
-        key_i = tl.load(src_k + e, mask=m, other=0)
-        col = tl.load(src_c + e, mask=m, other=0)
-        key = key_i.to(tl.uint32, bitcast=True)
-        eq = m & (key == thr)
-        eq_i = eq.to(tl.int32)
-        keep = (m & (key > thr)) | (eq & (ties + tl.cumsum(eq_i, axis=0) - 1 < k_rem))
-        keep_i = keep.to(tl.int32)
-        pos = base + kept + tl.cumsum(keep_i, axis=0) - 1
-        if TO_OUT:
-            tl.store(orow + pos, col, mask=keep)
-        else:
-            tl.debug_barrier()  # in place when the bucket is the whole scratch
-            tl.store(buf_k + pos, key_i, mask=keep)
-            tl.store(buf_c + pos, col, mask=keep)
-        kept += tl.sum(keep_i, axis=0)
-        ties += tl.sum(eq_i, axis=0)
-    return thr
 
 
 @triton.jit
@@ -361,17 +206,12 @@ def topk_filter_kernel(
     """Persistent programs, one row at a time, each row read once (the filter variant).
 
     A tile's keys >= lo (0 before the first cut: every key) are appended to the scratch (keys and
-    columns, int32). Once it holds 2 * KP entries, _buf_cut keeps exactly k of them in place (those
+    columns, int32). Once it holds 2 * KP entries, buf_cut keeps exactly k of them in place (those
     above the k-th key T, then the lowest-column ties at T) and lo becomes T + 1: a later key equal
     to T has a higher column than every kept tie, so it can never win. At the end one more cut
     writes the k winners' columns to the output row."""
     pid = tl.program_id(0)
-    SIDE: tl.constexpr = KP
-    ROOM: tl.constexpr = 2 * KP + BLOCK_N
-    buf_k = scratch_ptr + pid.to(tl.int64) * (2 * ROOM + 2 * SIDE)  # ROOM keys (uint32 bits), their
-    buf_c = buf_k + ROOM                                             # columns, then the side area:
-    side_k = buf_c + ROOM                                            # SIDE keys, SIDE columns
-    side_c = side_k + SIDE
+    buf_k, buf_c, side_k, side_c = filter_areas(scratch_ptr, pid, BLOCK_N, KP)
     offs = tl.arange(0, BLOCK_N)
     one64 = tl.full((), 1, tl.int64)
     for row in range(pid, rows, tl.num_programs(0)):
@@ -382,32 +222,19 @@ def topk_filter_kernel(
         orow = out_ptr + row64 * stride_or
         n = tl.maximum(end - start, 0)
         if n <= k_sel:
-            _write_all(orow, start, n, k_sel, offs, BLOCK_N)
+            write_all(orow, start, n, k_sel, offs, BLOCK_N)
         else:
             count = 0
             lo = tl.zeros((), tl.uint32)
             for c0 in range(start, end, BLOCK_N):
                 c = c0 + offs
                 m = c < end
-                key = _keys(tl.load(xrow + c, mask=m, other=0.0))
-                cand = m & (key >= lo)
-                nc = tl.sum(cand.to(tl.int32), axis=0)
-                if nc > 0:
-                    pos = count + tl.cumsum(cand.to(tl.int32), axis=0) - 1
-                    tl.store(buf_k + pos, key.to(tl.int32, bitcast=True), mask=cand)
-                    tl.store(buf_c + pos, c, mask=cand)
-                    count += nc
-                # compact after the append (nothing of the tile lives across it): count < 2 * KP
-                # before a tile, so at most ROOM - 1 after it
-                if count >= 2 * KP:
-                    tl.debug_barrier()  # every thread's appends visible before the select reads them
-                    thr = _buf_cut(buf_k, buf_c, side_k, side_c, count, k_sel, orow, False, BLOCK_N, RADIX_BITS, SIDE)
-                    tl.debug_barrier()  # the compacted scratch complete before appends land after it
-                    count = k_sel
-                    lo = thr + 1  # thr <= key(+inf) = 0xFF800000: no wrap
+                key = order_key(tl.load(xrow + c, mask=m, other=0.0))
+                count, lo = filter_append(key, c, m, buf_k, buf_c, side_k, side_c, count, lo, k_sel, orow,
+                                          BLOCK_N, KP, RADIX_BITS)
             tl.debug_barrier()
             # count >= k: every key is appended until the first compaction, which leaves exactly k
-            _buf_cut(buf_k, buf_c, side_k, side_c, count, k_sel, orow, True, BLOCK_N, RADIX_BITS, SIDE)
+            buf_cut(buf_k, buf_c, side_k, side_c, count, k_sel, orow, True, BLOCK_N, RADIX_BITS, KP)
             tl.debug_barrier()  # done with the scratch before the next row refills it
 
 
@@ -420,7 +247,7 @@ def _replay(hist_row, k_sel, NPASS_DONE: tl.constexpr, RADIX_BITS: tl.constexpr)
     k_rem = k_sel
     for p in tl.static_range(NPASS_DONE):
         hist = tl.load(hist_row + p * NB + tl.arange(0, NB))
-        k_rem, prefix, hi_mask = _pick_digit(hist, k_rem, prefix, hi_mask, _shift(p, RADIX_BITS), NB)
+        k_rem, prefix, hi_mask = pick_digit(hist, k_rem, prefix, hi_mask, _shift(p, RADIX_BITS), NB)
     return k_rem, prefix, hi_mask
 
 
@@ -450,7 +277,7 @@ def topk_split_hist_kernel(
         for c0 in range(c_lo, c_hi, BLOCK_N):
             c = c0 + offs
             m = c < c_hi
-            key = _keys(tl.load(xrow + c, mask=m, other=0.0))
+            key = order_key(tl.load(xrow + c, mask=m, other=0.0))
             m = m & ((key & hi_mask) == prefix)
             digit = ((key >> shift) & (NB - 1)).to(tl.int32)
             hist += tl.histogram(digit, NB, mask=m)
@@ -477,7 +304,7 @@ def topk_split_collect_kernel(
     n = tl.maximum(end - start, 0)
     if n <= k_sel:
         if split == 0:
-            _write_all(orow, start, n, k_sel, offs, BLOCK_N)
+            write_all(orow, start, n, k_sel, offs, BLOCK_N)
     else:
         k_rem, thr, hi_mask = _replay(hist_ptr + row * (NPASS * NB), k_sel, NPASS, RADIX_BITS)
         base_eq = k_sel - k_rem
@@ -487,7 +314,7 @@ def topk_split_collect_kernel(
         for c0 in range(c_lo, c_hi, BLOCK_N):
             c = c0 + offs
             m = c < c_hi
-            key = _keys(tl.load(xrow + c, mask=m, other=0.0))
+            key = order_key(tl.load(xrow + c, mask=m, other=0.0))
             gt = m & (key > thr)
             eq = m & (key == thr)
             gt_i = gt.to(tl.int32)
@@ -523,17 +350,6 @@ def num_splits(rows: int, row_len: int, schedule: dict, device) -> int:
         return 1
     by_len = row_len // s["MIN_SPLIT_COLS"]
     return max(1, min(s["MAX_SPLITS"], -(-target // rows), by_len))
-
-
-def filter_kp(k: int, block_n: int) -> int:
-    """The filter variant's KP: the scratch (2 * KP entries) holds KP survivors plus a whole tile."""
-    return max(16, block_n, triton.next_power_of_2(k))
-
-
-def filter_scratch(kp: int, block_n: int) -> int:
-    """int32 words of the filter variant's scratch per program: 2 * KP + BLOCK_N keys and columns,
-    KP side keys and columns (topk_filter_kernel's ROOM and SIDE)."""
-    return 2 * (2 * kp + block_n) + 2 * kp
 
 
 def launch(logits, row_starts, row_ends, out, *, k, schedule=None, splits=None):
@@ -587,7 +403,11 @@ def aot_kernels(problem: dict, schedule: dict) -> list:
         s.update(schedule)
     consts = {"BLOCK_N": s["BLOCK_N"], "RADIX_BITS": s["RADIX_BITS"]}
     common = {"x_ptr": "*fp32", "start_ptr": "*i32", "end_ptr": "*i32"}
-    opts = {"num_warps": s["num_warps"], "num_stages": s["num_stages"]}
+    rows, row_len, k = problem.get("rows", 1), problem.get("row_len", 1 << 17), problem.get("k", 2048)
+    # the int args at this problem's launch (logits [rows, row_len], out [rows, k], contiguous;
+    # a split chunk is a multiple of BLOCK_N): dsagen.gen.aot marks the multiples of 16 divisible
+    ints = {"rows": rows, "k_sel": k, "stride_xr": row_len, "stride_or": k, "cap": s["CAP"], "chunk": s["BLOCK_N"]}
+    opts = {"num_warps": s["num_warps"], "num_stages": s["num_stages"], "ints": ints}
     kernels = [{
         "name": "topk_kernel", "fn": topk_kernel,
         "signature": {**common, "out_ptr": "*i32", "scratch_ptr": "*i64", "rows": "i32", "k_sel": "i32",
@@ -595,15 +415,14 @@ def aot_kernels(problem: dict, schedule: dict) -> list:
                       "BLOCK_N": "constexpr", "RADIX_BITS": "constexpr"},
         "constexprs": dict(consts), **opts,
     }]
-    if s.get("FILTER") and problem.get("k", 2048) <= FILTER_MAX_K:
+    if s.get("FILTER") and k <= FILTER_MAX_K:
         kernels[0] = {
             "name": "topk_filter_kernel", "fn": topk_filter_kernel,
             "signature": {**common, "out_ptr": "*i32", "scratch_ptr": "*i32", "rows": "i32", "k_sel": "i32",
                           "stride_xr": "i32", "stride_or": "i32", "BLOCK_N": "constexpr", "KP": "constexpr",
                           "RADIX_BITS": "constexpr"},
-            "constexprs": {**consts, "KP": filter_kp(problem.get("k", 2048), s["BLOCK_N"])}, **opts,
+            "constexprs": {**consts, "KP": filter_kp(k, s["BLOCK_N"])}, **opts,
         }
-    rows, row_len = problem.get("rows", 1), problem.get("row_len", 1 << 17)
     if s["MAX_SPLITS"] > 1 and rows < 2 * 132 and row_len >= 2 * s["MIN_SPLIT_COLS"]:
         npass = -(-32 // s["RADIX_BITS"])
         for p in range(npass):
