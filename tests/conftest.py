@@ -11,6 +11,7 @@ if not torch.cuda.is_available():
 import pytest  # noqa: E402
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook turns the group marks into node ids
 def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist (`-n`, with `--dist loadgroup`) every test that needs the shared TileLang
     prebuild runs on one worker, so the session fixture below compiles each kernel once, not once
