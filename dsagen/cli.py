@@ -192,6 +192,12 @@ def cmd_specs(a) -> int:
     return 0
 
 
+def _arch_names() -> list:
+    from dsagen.spec.archs import ARCHS
+
+    return list(ARCHS)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dsagen", description="Generate, tune and cache DSA GPU kernels.")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -199,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Prune each operator's schedule space, rank by the cost model, compile the "
                                    "top candidates ahead of time, pick (measuring on a matching GPU, else by "
                                    "cost model), emit into generated/ and verify in the interpreter.")
-    t.add_argument("--arch", help="target arch: sm80, sm89, sm90 or sm100")
+    t.add_argument("--arch", help=f"target arch: {', '.join(_arch_names())}")
     t.add_argument("--spec", help="built-in spec name or spec TOML file (default deepseek-v3.2)")
     t.add_argument("--ops", nargs="+", help="operators to tune (default: every built-in one, dsagen.operators.BUILTIN)")
     t.add_argument("--jobs", type=int, default=2, help="parallel build workers (default 2)")

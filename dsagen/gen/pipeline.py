@@ -257,7 +257,7 @@ def tune(arch_name: str, spec, ops=None, jobs: int = 2, executor=None, log=print
         _compare_with_triton([u for u in units if u.backend == "tilelang"], arch, executor, gpu, log)
     if not gpu and picks:
         log(f"NOTE: nothing was timed: no {arch.name} GPU here. Picks come from the cost model (NOT measured); "
-            f"run `tune` on a host with an {arch.gpu}, or `tune --executor ray` on a cluster with one.")
+            f"run `tune` on a host with a GPU of this arch ({arch.gpu}), or `tune --executor ray` on a cluster with one.")
     summary["seconds"] = time.time() - t0
     return summary
 

@@ -100,3 +100,19 @@ def code_arch(device) -> str:
 
 def fp8_mode_for(device) -> str:
     return fp8_mode(code_arch(device))
+
+
+_SMS: dict = {}
+
+
+def sm_count(device) -> int:
+    """Streaming multiprocessors (CUs on ROCm) of a CUDA device, read once per device; 4 on the CPU,
+    where the interpreter runs few programs, so small test inputs reach the persistent kernels'
+    multi-row and the split paths."""
+    device = torch.device(device)
+    if device.type != "cuda":
+        return 4
+    idx = torch.cuda.current_device() if device.index is None else device.index
+    if idx not in _SMS:
+        _SMS[idx] = torch.cuda.get_device_properties(idx).multi_processor_count
+    return _SMS[idx]

@@ -247,7 +247,9 @@ def sparse_mla_decode(kernel: TLKernel, q, k_cache, indices, sm_scale, out=None,
     elif num_splits is not None:
         splits = min(num_splits, most)
     else:
-        sms = torch.cuda.get_device_properties(q.device).multi_processor_count if q.is_cuda else 4
+        from dsagen.runtime.targets import sm_count
+
+        sms = sm_count(q.device)
         ctas = b * s_q * -(-h_q // 64)
         splits = max(1, min(-(-sms // ctas), 16, -(-topk // (2 * block_i))))
     rows = k_cache.view(slots, 656)
@@ -363,7 +365,9 @@ def sparse_mla_decode_model1(kernel: TLKernel, q, k_cache, indices, sm_scale, ou
     elif num_splits is not None:
         splits = min(num_splits, most)
     else:
-        sms = torch.cuda.get_device_properties(dev).multi_processor_count if q.is_cuda else 4
+        from dsagen.runtime.targets import sm_count
+
+        sms = sm_count(q.device)
         ctas = b * s_q * -(-h_q // 64)
         splits = max(1, min(-(-sms // ctas), 16, -(-(topk + xtopk) // (2 * block_i))))
     n_part = b * s_q * splits if splits > 1 else 1

@@ -19,7 +19,7 @@ import torch
 import triton
 import triton.language as tl
 
-from dsagen.runtime.targets import FP8_CODE, FP8_NATIVE, fp8_mode, fp8_mode_for
+from dsagen.runtime.targets import FP8_CODE, FP8_NATIVE, cc, code_arch, fp8_mode, fp8_mode_for, sm_count
 from dsagen.runtime.triton_casts import fp8_dot_unscale, fp8_operand  # e4m3fn bytes on every target
 from dsagen.runtime.triton_select import buf_cut, filter_append, filter_areas, filter_kp, filter_scratch, order_key, write_all
 
@@ -41,6 +41,7 @@ def indexer_topk_kernel(
     stride_qs, stride_qh, stride_ks, stride_ws, stride_os,
     H: tl.constexpr, HP: tl.constexpr, D: tl.constexpr,
     BLOCK_N: tl.constexpr, KP: tl.constexpr, RADIX_BITS: tl.constexpr, UPCAST: tl.constexpr, FP8: tl.constexpr,
+    RELAYOUT: tl.constexpr,
 ):
     pid = tl.program_id(0)
     buf_k, buf_c, side_k, side_c = filter_areas(scratch_ptr, pid, BLOCK_N, KP)
@@ -72,6 +73,16 @@ def indexer_topk_kernel(
                 s = fp8_dot_unscale(tl.dot(kt, tl.trans(q)), FP8)  # [BLOCK_N, HP], fp32 accumulation
                 s = tl.maximum(s, 0.0) * w[None, :]
                 logit = tl.sum(s, axis=1) * tl.load(k_scale_ptr + cols, mask=m, other=0.0)
+                if RELAYOUT:
+                    # sm100: Triton 3.6 crashes (TritonNvidiaGPUOptimizeTMemLayoutsPass, "parent layout must
+                    # have at least rank >= 2") reducing a value derived from this 1-D slice of the tcgen05
+                    # accumulator's layout again, as the filter's counts and prefix sums do. A round trip
+                    # through the side area (free between cuts, L1-resident) gives the logits a plain
+                    # layout; the second barrier keeps the next tile's store behind every thread's load.
+                    tl.store(side_k + offs, logit.to(tl.int32, bitcast=True))
+                    tl.debug_barrier()
+                    logit = tl.load(side_k + offs).to(tl.float32, bitcast=True)
+                    tl.debug_barrier()
                 count, lo = filter_append(order_key(logit), cols, m, buf_k, buf_c, side_k, side_c, count, lo, k_sel,
                                           orow, BLOCK_N, KP, RADIX_BITS)
             tl.debug_barrier()
@@ -84,14 +95,13 @@ def _hp(h: int) -> int:
     return max(16, triton.next_power_of_2(h))
 
 
-def _num_sms(device) -> int:
-    if device.type == "cuda":
-        return torch.cuda.get_device_properties(device).multi_processor_count
-    return 4  # the interpreter: a few programs, so tests see programs take several rows
+def relayout(arch: str) -> bool:
+    """Whether kernels for `arch` take the logits' round trip (RELAYOUT): tcgen05 targets (sm100+)."""
+    return (cc(arch) or 0) >= 100
 
 
 def programs(s_q: int, device) -> int:
-    return max(1, min(s_q, PROGRAMS_PER_SM * _num_sms(device)))
+    return max(1, min(s_q, PROGRAMS_PER_SM * sm_count(device)))
 
 
 def scratch_words(topk: int, schedule=None) -> int:
@@ -119,7 +129,7 @@ def launch(q, k, k_scale, weights, row_start, row_end, out, *, topk, schedule=No
         s_q, topk,
         q.stride(0), q.stride(1), k.stride(0), weights.stride(0), out.stride(0),
         H=h, HP=_hp(h), D=d, BLOCK_N=sch["BLOCK_N"], KP=filter_kp(topk, sch["BLOCK_N"]), RADIX_BITS=sch["RADIX_BITS"],
-        UPCAST=q.device.type == "cpu", FP8=FP8_CODE[mode],
+        UPCAST=q.device.type == "cpu", FP8=FP8_CODE[mode], RELAYOUT=relayout(code_arch(q.device)),
         num_warps=sch["num_warps"], num_stages=sch["num_stages"],
     )
 
@@ -136,12 +146,13 @@ def aot_kernels(problem, schedule):
         "rows": "i32", "k_sel": "i32", "stride_qs": "i32", "stride_qh": "i32", "stride_ks": "i32", "stride_ws": "i32",
         "stride_os": "i32",
         "H": "constexpr", "HP": "constexpr", "D": "constexpr", "BLOCK_N": "constexpr", "KP": "constexpr",
-        "RADIX_BITS": "constexpr", "UPCAST": "constexpr", "FP8": "constexpr",
+        "RADIX_BITS": "constexpr", "UPCAST": "constexpr", "FP8": "constexpr", "RELAYOUT": "constexpr",
     }
     # what the JIT specializes at a launch: 16-aligned pointers, ints that are multiples of 16
     # (contiguous q [s_q, H, D], k [s_kv, D], weights [s_q, H], out [s_q, k])
     ints = {"k_sel": k, "stride_qs": h * d, "stride_qh": d, "stride_ks": d, "stride_ws": h, "stride_os": k}
     consts = {"H": h, "HP": _hp(h), "D": d, "BLOCK_N": sch["BLOCK_N"], "KP": filter_kp(k, sch["BLOCK_N"]),
-              "RADIX_BITS": sch["RADIX_BITS"], "UPCAST": False, "FP8": FP8_CODE[mode]}
+              "RADIX_BITS": sch["RADIX_BITS"], "UPCAST": False, "FP8": FP8_CODE[mode],
+              "RELAYOUT": relayout(problem.get("arch", "sm90"))}
     return [{"name": "indexer_topk_kernel", "fn": indexer_topk_kernel, "signature": sig, "constexprs": consts,
              "ints": ints, "num_warps": sch["num_warps"], "num_stages": sch["num_stages"]}]

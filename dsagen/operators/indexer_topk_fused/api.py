@@ -6,14 +6,11 @@ k = 2048, the top-k filter scheme's) instead of s_kv * 4 bytes per query row (51
 s_kv = 128K).
 """
 
-import warnings
-
 import torch
 
 from dsagen.operators.indexer_topk_fused.problem import OP
 from dsagen.oracle import fp8
 from dsagen.runtime.dispatch import kernel_module
-from dsagen.runtime.targets import cc, device_arch
 from dsagen.runtime.triton_env import check_device
 
 
@@ -55,33 +52,12 @@ def indexer_topk_fused(q, k, k_scale, weights, row_start, row_end, topk, *, out=
     elif out.dtype != torch.int32 or out.shape != (s_q, topk) or out.stride(1) != 1:
         raise ValueError(f"out must be int32 [{s_q}, {topk}], got {out.dtype} {tuple(out.shape)}")
     s_kv = k.shape[0]
-    if device.type == "cuda" and (cc(device_arch(device)) or 0) >= 100:
-        return _unfused(q, k, k_scale, weights, row_start, row_end, topk, out)
     start = row_start.clamp(0, s_kv).contiguous()
     end = torch.maximum(row_end.clamp(0, s_kv), start).contiguous()
     problem = {"heads": h, "head_dim": d, "k": topk, "s_q": s_q, "s_kv": s_kv}
     mod = kernel_module(OP, device, problem)
     mod.launch(q, k, k_scale, weights, start, end, out, topk=topk)
     return out
-
-
-_warned = False
-
-
-def _unfused(q, k, k_scale, weights, row_start, row_end, topk, out):
-    # Triton 3.6 crashes compiling the fused kernel for sm100 (TritonNvidiaGPUOptimizeTMemLayoutsPass:
-    # "parent layout must have at least rank >= 2", AOT 2026-12-07; with the earlier sort-based
-    # candidate buffer and with the filter scheme alike), so there the two ops run one after the other.
-    global _warned
-    if not _warned:
-        _warned = True
-        warnings.warn("dsagen: indexer_topk_fused runs unfused (logits + top-k) on sm100: Triton 3.6 cannot compile it there",
-                      stacklevel=3)
-    from dsagen.operators.indexer_logits.api import indexer_logits
-    from dsagen.operators.topk.api import topk_indices
-
-    logits = indexer_logits(q, k, k_scale, weights, row_start, row_end, clean=True)
-    return topk_indices(logits, topk, row_starts=row_start, row_ends=row_end, out=out)
 
 
 def scratch_bytes(s_q: int, topk: int, device=torch.device("cpu"), num_sms: int | None = None) -> int:

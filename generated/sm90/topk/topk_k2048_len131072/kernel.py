@@ -63,6 +63,7 @@ import torch
 import triton
 import triton.language as tl
 
+from dsagen.runtime.targets import sm_count
 from dsagen.runtime.triton_select import (buf_cut, filter_append, filter_areas, filter_kp, filter_scratch, order_key,
                                           pick_digit, write_all)
 
@@ -333,19 +334,13 @@ def topk_split_collect_kernel(
 PROGRAMS_PER_SM = 4  # persistent programs of the one-launch kernel: 2-3 fit an SM at 8 warps
 
 
-def _num_sms(device) -> int:
-    if device.type == "cuda":
-        return torch.cuda.get_device_properties(device).multi_processor_count
-    return 4  # the interpreter: small, so tests reach the split path with few rows
-
-
 def num_splits(rows: int, row_len: int, schedule: dict, device) -> int:
     """Programs per row: 1 (the one-launch kernel) unless too few rows fill the GPU and the rows
     are long enough to give each program at least MIN_SPLIT_COLS columns."""
     s = dict(SCHEDULE)
     if schedule:
         s.update(schedule)
-    target = 2 * _num_sms(device)
+    target = 2 * sm_count(device)
     if s["MAX_SPLITS"] <= 1 or rows >= target:
         return 1
     by_len = row_len // s["MIN_SPLIT_COLS"]
@@ -370,14 +365,14 @@ def launch(logits, row_starts, row_ends, out, *, k, schedule=None, splits=None):
         splits = num_splits(rows, n, s, logits.device)
     meta = dict(BLOCK_N=s["BLOCK_N"], RADIX_BITS=s["RADIX_BITS"], num_warps=s["num_warps"], num_stages=s["num_stages"])
     if s.get("FILTER") and k <= FILTER_MAX_K and (splits <= 1 or n == 0):
-        programs = min(rows, PROGRAMS_PER_SM * _num_sms(logits.device))
+        programs = min(rows, PROGRAMS_PER_SM * sm_count(logits.device))
         kp = filter_kp(k, s["BLOCK_N"])
         scratch = torch.empty(programs, filter_scratch(kp, s["BLOCK_N"]), dtype=torch.int32, device=logits.device)
         topk_filter_kernel[(programs,)](logits, row_starts, row_ends, out, scratch, rows, k, logits.stride(0),
                                         out.stride(0), KP=kp, **meta)
         return None
     if splits <= 1 or n == 0:
-        programs = min(rows, PROGRAMS_PER_SM * _num_sms(logits.device))
+        programs = min(rows, PROGRAMS_PER_SM * sm_count(logits.device))
         cap = max(int(s["CAP"]), 0)
         scratch = torch.empty(programs, max(cap, 1), dtype=torch.int64, device=logits.device)
         topk_kernel[(programs,)](logits, row_starts, row_ends, out, scratch, rows, k, logits.stride(0),
