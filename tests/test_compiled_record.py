@@ -101,7 +101,7 @@ def test_amd_kernels_use_matrix_cores_and_native_fp8():
         for k in kernel_records(e):
             assert k["registers"] <= 512 and k["waves_per_simd"] >= 1, (key, k)
             mf = set(k["mma_shapes"])
-            if e["op"] in ("indexer_logits", "indexer_logits_paged"):
+            if e["op"] in ("indexer_logits", "indexer_logits_paged", "indexer_topk_fused"):
                 want = "fp8_fp8" if e["arch"] == "gfx942" else "f8f6f4"
                 assert mf and all(want in s for s in mf), (key, mf)
             elif e["op"] in ("sparse_mla_prefill", "sparse_mla_decode") and "combine" not in _label(k):

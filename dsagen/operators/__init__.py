@@ -22,11 +22,11 @@ from dsagen.errors import UsageError
 
 # The DSA operators `tune` covers by default (kv_compress has problems only in specs with csa or
 # hca layers), then the ones tuned only when named.
-BUILTIN = ("indexer_logits", "indexer_logits_paged", "topk", "sparse_mla_prefill", "sparse_mla_decode",
-           "kv_compress", "sparse_mla_bwd")
+BUILTIN = ("indexer_logits", "indexer_logits_paged", "topk", "indexer_topk_fused", "sparse_mla_prefill",
+           "sparse_mla_decode", "kv_compress", "sparse_mla_bwd")
 # indexer_kl: its Triton kernels compile without spills only on some archs so far (see
 # templates/indexer_kl/triton.py), so `tune` builds it only when named (--ops indexer_kl).
-EXTRA = ("indexer_topk_fused", "indexer_kl")
+EXTRA = ("indexer_kl",)
 
 
 def _builtin(name: str):

@@ -26,10 +26,9 @@ from dsagen.runtime.triton_select import buf_cut, filter_append, filter_areas, f
 # <dsagen:schedule>
 SCHEDULE = {"BLOCK_N": 128, "RADIX_BITS": 8, "num_warps": 8, "num_stages": 1}
 # </dsagen:schedule>
-# The op is not tuned (dsagen.operators.EXTRA): this schedule serves every arch. AOT, Triton 3.6,
-# 64 heads x 128, k 2048, no spills: sm90 156 registers, QGMMA 64x64x32 (BLOCK_N 64: 64x32x32);
-# sm80 170, sm89 171; gfx942 228 VGPRs, gfx950 115. BLOCK_N 64 spilled 64 / 32 B on sm80 / sm89
-# (ptxas stopped at 128 registers), as 128 keys do on sm80 at 32 heads (72 B).
+# The template's default; `tune` picks per arch and bucket (schedules/indexer_topk_fused/triton.toml).
+# AOT, Triton 3.6, 64 heads x 128, k 2048, no spills: sm90 156 registers, QGMMA 64x64x32; sm80 170,
+# sm89 171; sm100 164 (tcgen05); gfx942 228 VGPRs, gfx950 115.
 
 PROGRAMS_PER_SM = 2  # persistent programs: each holds a q block, a key tile and its logits
 
