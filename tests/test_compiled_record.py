@@ -15,7 +15,8 @@ import pytest
 from dsagen.runtime import paths
 
 MANIFEST = paths.tree_root() / "generated" / "manifest.json"
-TENSOR_CORE_OPS = ("indexer_logits", "indexer_logits_paged", "sparse_mla_prefill", "sparse_mla_decode", "sparse_mla_bwd")
+TENSOR_CORE_OPS = ("indexer_logits", "indexer_logits_paged", "indexer_topk_fused", "sparse_mla_prefill",
+                   "sparse_mla_decode", "sparse_mla_bwd")
 # split-K merge kernels, and the backward's deterministic per-KV-row kernel: CUDA-core math by design
 NOT_MMA_KERNELS = ("combine", "bwd_dkv")
 
