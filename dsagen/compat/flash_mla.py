@@ -7,10 +7,10 @@
     out, max_logits, lse = flash_mla.flash_mla_sparse_fwd(q, kv, indices, sm_scale)
 
 Supported: sparse decode over a bf16 cache (is_fp8_kvcache=False) or the 656-byte FP8 cache
-(is_fp8_kvcache=True; FlashMLA itself requires FP8 for sparse decode), with attn_sink and
-topk_length; sparse prefill. Not supported yet (ValueError): dense decode (indices=None), the
-extra_k_cache / extra_indices_in_kvcache / extra_topk_length arguments (MODEL1) and
-indexer_topk > 0 in flash_mla_sparse_fwd.
+(is_fp8_kvcache=True; FlashMLA itself requires FP8 for sparse decode), with attn_sink,
+topk_length and a second cache in the same softmax (extra_k_cache, extra_indices_in_kvcache,
+extra_topk_length: V4's MODEL1 window + compressed caches); sparse prefill. Not supported yet
+(ValueError): dense decode (indices=None) and indexer_topk > 0 in flash_mla_sparse_fwd.
 """
 
 import dataclasses
