@@ -15,10 +15,13 @@ import pytest  # noqa: E402
 def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist (`-n`, with `--dist loadgroup`) every test that needs the shared TileLang
     prebuild runs on one worker, so the session fixture below compiles each kernel once, not once
-    per worker."""
+    per worker; so do the tests of tests/test_packaging.py's `wheel` fixture (setuptools builds in
+    the source tree's build/: two workers building at once broke each other's wheel)."""
+    groups = {"tilelang_prebuilt": "tilelang", "wheel": "wheel"}
     for item in items:
-        if "tilelang_prebuilt" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("tilelang"))
+        for fixture in getattr(item, "fixturenames", ()):
+            if fixture in groups:
+                item.add_marker(pytest.mark.xdist_group(groups[fixture]))
 
 
 @pytest.fixture(scope="session")
