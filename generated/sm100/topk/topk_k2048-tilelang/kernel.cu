@@ -19,9 +19,9 @@ extern "C" __global__ void topk_kernel(const int* __restrict__ Ends, const float
 extern "C" __global__ void __launch_bounds__(1024, 1) topk_kernel(const int* __restrict__ Ends, const float* __restrict__ Logits, int* __restrict__ Out, const int* __restrict__ Starts, int k, int n, int rows) {
   extern __shared__ __align__(1024) uchar buf_dyn_shmem[];
   void* s_col = ((void*)((char*)buf_dyn_shmem + 0));
-  void* s_key = ((void*)((char*)buf_dyn_shmem + 16384));
-  void* hist = ((void*)((char*)buf_dyn_shmem + 32768));
-  void* st = ((void*)((char*)buf_dyn_shmem + 33808));
+  void* s_key = ((void*)((char*)buf_dyn_shmem + 32768));
+  void* hist = ((void*)((char*)buf_dyn_shmem + 65536));
+  void* st = ((void*)((char*)buf_dyn_shmem + 73744));
   int start = 0;
   int end = 0;
   int k_rem[1];
@@ -31,7 +31,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) topk_kernel(const int* __r
   int nb0 = 0;
   uint xb = (uint)0;
   uint key = (uint)0;
-  int scan[1];
+  int scan[2];
   uint prefix0 = (uint)0;
   uint mask0 = (uint)0;
   int pos = 0;
@@ -59,8 +59,8 @@ extern "C" __global__ void __launch_bounds__(1024, 1) topk_kernel(const int* __r
       ((int*)st)[((int)threadIdx.x)] = 0;
     }
     #pragma unroll
-    for (int j = 0; j < 2; ++j) {
-      if (((j * 1024) + ((int)threadIdx.x)) <= 256) {
+    for (int j = 0; j < 3; ++j) {
+      if (((j * 1024) + ((int)threadIdx.x)) <= 2048) {
         ((int*)hist)[((j * 1024) + ((int)threadIdx.x))] = 0;
       }
     }
@@ -117,42 +117,45 @@ extern "C" __global__ void __launch_bounds__(1024, 1) topk_kernel(const int* __r
         key = condval_2;
       }
       if (c < end) {
-        AtomicAdd((&(((int*)hist)[((int)((key >> (uint)24) & (uint)255))])), 1);
+        AtomicAdd((&(((int*)hist)[((int)((key >> (uint)21) & (uint)2047))])), 1);
       }
     }
     __syncthreads();
     #pragma unroll
-    for (int step = 0; step < 8; ++step) {
-      if (((int)threadIdx.x) < 256) {
+    for (int step = 0; step < 11; ++step) {
+      #pragma unroll
+      for (int j_1 = 0; j_1 < 2; ++j_1) {
         int condval_8;
-        if (((((int)threadIdx.x) + (1 << step)) < 256)) {
-          condval_8 = ((int*)hist)[(((int)threadIdx.x) + (1 << step))];
+        if (((((((int)threadIdx.x) + (1 << step)) >> 10) + j_1) < 2)) {
+          condval_8 = ((int*)hist)[(((j_1 * 1024) + ((int)threadIdx.x)) + (1 << step))];
         } else {
           condval_8 = 0;
         }
-        scan[0] = (((int*)hist)[((int)threadIdx.x)] + condval_8);
+        scan[j_1] = (((int*)hist)[((j_1 * 1024) + ((int)threadIdx.x))] + condval_8);
       }
       __syncthreads();
-      if (((int)threadIdx.x) < 256) {
-        ((int*)hist)[((int)threadIdx.x)] = scan[0];
+      #pragma unroll
+      for (int j_2 = 0; j_2 < 2; ++j_2) {
+        ((int*)hist)[((j_2 * 1024) + ((int)threadIdx.x))] = scan[j_2];
       }
       __syncthreads();
     }
-    if (((int)threadIdx.x) < 256) {
-      if ((k_rem[0] <= ((int*)hist)[((int)threadIdx.x)]) && (((int*)hist)[(((int)threadIdx.x) + 1)] < k_rem[0])) {
-        ((int*)st)[3] = ((int)threadIdx.x);
+    #pragma unroll
+    for (int j_3 = 0; j_3 < 2; ++j_3) {
+      if ((k_rem[0] <= ((int*)hist)[((j_3 * 1024) + ((int)threadIdx.x))]) && (((int*)hist)[(((j_3 * 1024) + ((int)threadIdx.x)) + 1)] < k_rem[0])) {
+        ((int*)st)[3] = ((j_3 * 1024) + ((int)threadIdx.x));
       }
-      if ((k_rem[0] <= ((int*)hist)[((int)threadIdx.x)]) && (((int*)hist)[(((int)threadIdx.x) + 1)] < k_rem[0])) {
-        ((int*)st)[4] = (k_rem[0] - ((int*)hist)[(((int)threadIdx.x) + 1)]);
+      if ((k_rem[0] <= ((int*)hist)[((j_3 * 1024) + ((int)threadIdx.x))]) && (((int*)hist)[(((j_3 * 1024) + ((int)threadIdx.x)) + 1)] < k_rem[0])) {
+        ((int*)st)[4] = (k_rem[0] - ((int*)hist)[(((j_3 * 1024) + ((int)threadIdx.x)) + 1)]);
       }
-      if ((k_rem[0] <= ((int*)hist)[((int)threadIdx.x)]) && (((int*)hist)[(((int)threadIdx.x) + 1)] < k_rem[0])) {
-        ((int*)st)[5] = (((int*)hist)[((int)threadIdx.x)] - ((int*)hist)[(((int)threadIdx.x) + 1)]);
+      if ((k_rem[0] <= ((int*)hist)[((j_3 * 1024) + ((int)threadIdx.x))]) && (((int*)hist)[(((j_3 * 1024) + ((int)threadIdx.x)) + 1)] < k_rem[0])) {
+        ((int*)st)[5] = (((int*)hist)[((j_3 * 1024) + ((int)threadIdx.x))] - ((int*)hist)[(((j_3 * 1024) + ((int)threadIdx.x)) + 1)]);
       }
     }
     __syncthreads();
     k_rem[0] = ((int*)st)[4];
-    prefix[0] = (prefix[0] | (((uint)((int*)st)[3]) << (uint)24));
-    hi_mask[0] = (hi_mask[0] | (uint)4278190080);
+    prefix[0] = (prefix[0] | (((uint)((int*)st)[3]) << (uint)21));
+    hi_mask[0] = (hi_mask[0] | (uint)4292870144);
     if (((int*)st)[5] == k_rem[0]) {
       done[0] = 1;
     }
@@ -220,13 +223,13 @@ extern "C" __global__ void __launch_bounds__(1024, 1) topk_kernel(const int* __r
             }
           }
         } else {
-          if (((key & mask0) == prefix0) && (nb0 <= 4096)) {
+          if (((key & mask0) == prefix0) && (nb0 <= 8192)) {
             pos = atomicAdd((&(((int*)st)[1])), 1);
           }
-          if (((key & mask0) == prefix0) && (nb0 <= 4096)) {
+          if (((key & mask0) == prefix0) && (nb0 <= 8192)) {
             ((uint*)s_key)[pos] = key;
           }
-          if (((key & mask0) == prefix0) && (nb0 <= 4096)) {
+          if (((key & mask0) == prefix0) && (nb0 <= 8192)) {
             ((int*)s_col)[pos] = c_1;
           }
         }
@@ -236,20 +239,20 @@ extern "C" __global__ void __launch_bounds__(1024, 1) topk_kernel(const int* __r
     bool if_condition = (done[0] == 0);
     if (if_condition) {
       #pragma unroll
-      for (int j_1 = 0; j_1 < 2; ++j_1) {
-        if (((j_1 * 1024) + ((int)threadIdx.x)) <= 256) {
-          ((int*)hist)[((j_1 * 1024) + ((int)threadIdx.x))] = 0;
+      for (int j_4 = 0; j_4 < 3; ++j_4) {
+        if (((j_4 * 1024) + ((int)threadIdx.x)) <= 2048) {
+          ((int*)hist)[((j_4 * 1024) + ((int)threadIdx.x))] = 0;
         }
       }
       __syncthreads();
-      if (nb0 <= 4096) {
+      if (nb0 <= 8192) {
         for (int it_3 = 0; it_3 < ((nb0 + 1023) >> 10); ++it_3) {
           if (((it_3 * 1024) + ((int)threadIdx.x)) < nb0) {
             key = ((uint*)s_key)[((((int64_t)it_3) * (int64_t)1024) + ((int64_t)((int)threadIdx.x)))];
           }
           if (((it_3 * 1024) + ((int)threadIdx.x)) < nb0) {
             if ((key & hi_mask[0]) == prefix[0]) {
-              AtomicAdd((&(((int*)hist)[((int)((key >> (uint)16) & (uint)255))])), 1);
+              AtomicAdd((&(((int*)hist)[((int)((key >> (uint)10) & (uint)2047))])), 1);
             }
           }
         }
@@ -307,44 +310,47 @@ extern "C" __global__ void __launch_bounds__(1024, 1) topk_kernel(const int* __r
           }
           if (c_2 < end) {
             if ((key & hi_mask[0]) == prefix[0]) {
-              AtomicAdd((&(((int*)hist)[((int)((key >> (uint)16) & (uint)255))])), 1);
+              AtomicAdd((&(((int*)hist)[((int)((key >> (uint)10) & (uint)2047))])), 1);
             }
           }
         }
       }
       __syncthreads();
       #pragma unroll
-      for (int step_1 = 0; step_1 < 8; ++step_1) {
-        if (((int)threadIdx.x) < 256) {
+      for (int step_1 = 0; step_1 < 11; ++step_1) {
+        #pragma unroll
+        for (int j_5 = 0; j_5 < 2; ++j_5) {
           int condval_23;
-          if (((((int)threadIdx.x) + (1 << step_1)) < 256)) {
-            condval_23 = ((int*)hist)[(((int)threadIdx.x) + (1 << step_1))];
+          if (((((((int)threadIdx.x) + (1 << step_1)) >> 10) + j_5) < 2)) {
+            condval_23 = ((int*)hist)[(((j_5 * 1024) + ((int)threadIdx.x)) + (1 << step_1))];
           } else {
             condval_23 = 0;
           }
-          scan[0] = (((int*)hist)[((int)threadIdx.x)] + condval_23);
+          scan[j_5] = (((int*)hist)[((j_5 * 1024) + ((int)threadIdx.x))] + condval_23);
         }
         __syncthreads();
-        if (((int)threadIdx.x) < 256) {
-          ((int*)hist)[((int)threadIdx.x)] = scan[0];
+        #pragma unroll
+        for (int j_6 = 0; j_6 < 2; ++j_6) {
+          ((int*)hist)[((j_6 * 1024) + ((int)threadIdx.x))] = scan[j_6];
         }
         __syncthreads();
       }
-      if (((int)threadIdx.x) < 256) {
-        if ((k_rem[0] <= ((int*)hist)[((int)threadIdx.x)]) && (((int*)hist)[(((int)threadIdx.x) + 1)] < k_rem[0])) {
-          ((int*)st)[3] = ((int)threadIdx.x);
+      #pragma unroll
+      for (int j_7 = 0; j_7 < 2; ++j_7) {
+        if ((k_rem[0] <= ((int*)hist)[((j_7 * 1024) + ((int)threadIdx.x))]) && (((int*)hist)[(((j_7 * 1024) + ((int)threadIdx.x)) + 1)] < k_rem[0])) {
+          ((int*)st)[3] = ((j_7 * 1024) + ((int)threadIdx.x));
         }
-        if ((k_rem[0] <= ((int*)hist)[((int)threadIdx.x)]) && (((int*)hist)[(((int)threadIdx.x) + 1)] < k_rem[0])) {
-          ((int*)st)[4] = (k_rem[0] - ((int*)hist)[(((int)threadIdx.x) + 1)]);
+        if ((k_rem[0] <= ((int*)hist)[((j_7 * 1024) + ((int)threadIdx.x))]) && (((int*)hist)[(((j_7 * 1024) + ((int)threadIdx.x)) + 1)] < k_rem[0])) {
+          ((int*)st)[4] = (k_rem[0] - ((int*)hist)[(((j_7 * 1024) + ((int)threadIdx.x)) + 1)]);
         }
-        if ((k_rem[0] <= ((int*)hist)[((int)threadIdx.x)]) && (((int*)hist)[(((int)threadIdx.x) + 1)] < k_rem[0])) {
-          ((int*)st)[5] = (((int*)hist)[((int)threadIdx.x)] - ((int*)hist)[(((int)threadIdx.x) + 1)]);
+        if ((k_rem[0] <= ((int*)hist)[((j_7 * 1024) + ((int)threadIdx.x))]) && (((int*)hist)[(((j_7 * 1024) + ((int)threadIdx.x)) + 1)] < k_rem[0])) {
+          ((int*)st)[5] = (((int*)hist)[((j_7 * 1024) + ((int)threadIdx.x))] - ((int*)hist)[(((j_7 * 1024) + ((int)threadIdx.x)) + 1)]);
         }
       }
       __syncthreads();
       k_rem[0] = ((int*)st)[4];
-      prefix[0] = (prefix[0] | (((uint)((int*)st)[3]) << (uint)16));
-      hi_mask[0] = (hi_mask[0] | (uint)16711680);
+      prefix[0] = (prefix[0] | (((uint)((int*)st)[3]) << (uint)10));
+      hi_mask[0] = (hi_mask[0] | (uint)2096128);
       if (((int*)st)[5] == k_rem[0]) {
         done[0] = 1;
       }
@@ -352,20 +358,20 @@ extern "C" __global__ void __launch_bounds__(1024, 1) topk_kernel(const int* __r
     bool if_condition_1 = (done[0] == 0);
     if (if_condition_1) {
       #pragma unroll
-      for (int j_2 = 0; j_2 < 2; ++j_2) {
-        if (((j_2 * 1024) + ((int)threadIdx.x)) <= 256) {
-          ((int*)hist)[((j_2 * 1024) + ((int)threadIdx.x))] = 0;
+      for (int j_8 = 0; j_8 < 3; ++j_8) {
+        if (((j_8 * 1024) + ((int)threadIdx.x)) <= 2048) {
+          ((int*)hist)[((j_8 * 1024) + ((int)threadIdx.x))] = 0;
         }
       }
       __syncthreads();
-      if (nb0 <= 4096) {
+      if (nb0 <= 8192) {
         for (int it_5 = 0; it_5 < ((nb0 + 1023) >> 10); ++it_5) {
           if (((it_5 * 1024) + ((int)threadIdx.x)) < nb0) {
             key = ((uint*)s_key)[((((int64_t)it_5) * (int64_t)1024) + ((int64_t)((int)threadIdx.x)))];
           }
           if (((it_5 * 1024) + ((int)threadIdx.x)) < nb0) {
             if ((key & hi_mask[0]) == prefix[0]) {
-              AtomicAdd((&(((int*)hist)[((int)((key >> (uint)8) & (uint)255))])), 1);
+              AtomicAdd((&(((int*)hist)[((int)((key >> (uint)0) & (uint)1023))])), 1);
             }
           }
         }
@@ -423,175 +429,62 @@ extern "C" __global__ void __launch_bounds__(1024, 1) topk_kernel(const int* __r
           }
           if (c_3 < end) {
             if ((key & hi_mask[0]) == prefix[0]) {
-              AtomicAdd((&(((int*)hist)[((int)((key >> (uint)8) & (uint)255))])), 1);
+              AtomicAdd((&(((int*)hist)[((int)((key >> (uint)0) & (uint)1023))])), 1);
             }
           }
         }
       }
       __syncthreads();
       #pragma unroll
-      for (int step_2 = 0; step_2 < 8; ++step_2) {
-        if (((int)threadIdx.x) < 256) {
+      for (int step_2 = 0; step_2 < 11; ++step_2) {
+        #pragma unroll
+        for (int j_9 = 0; j_9 < 2; ++j_9) {
           int condval_31;
-          if (((((int)threadIdx.x) + (1 << step_2)) < 256)) {
-            condval_31 = ((int*)hist)[(((int)threadIdx.x) + (1 << step_2))];
+          if (((((((int)threadIdx.x) + (1 << step_2)) >> 10) + j_9) < 2)) {
+            condval_31 = ((int*)hist)[(((j_9 * 1024) + ((int)threadIdx.x)) + (1 << step_2))];
           } else {
             condval_31 = 0;
           }
-          scan[0] = (((int*)hist)[((int)threadIdx.x)] + condval_31);
+          scan[j_9] = (((int*)hist)[((j_9 * 1024) + ((int)threadIdx.x))] + condval_31);
         }
         __syncthreads();
-        if (((int)threadIdx.x) < 256) {
-          ((int*)hist)[((int)threadIdx.x)] = scan[0];
+        #pragma unroll
+        for (int j_10 = 0; j_10 < 2; ++j_10) {
+          ((int*)hist)[((j_10 * 1024) + ((int)threadIdx.x))] = scan[j_10];
         }
         __syncthreads();
       }
-      if (((int)threadIdx.x) < 256) {
-        if ((k_rem[0] <= ((int*)hist)[((int)threadIdx.x)]) && (((int*)hist)[(((int)threadIdx.x) + 1)] < k_rem[0])) {
-          ((int*)st)[3] = ((int)threadIdx.x);
-        }
-        if ((k_rem[0] <= ((int*)hist)[((int)threadIdx.x)]) && (((int*)hist)[(((int)threadIdx.x) + 1)] < k_rem[0])) {
-          ((int*)st)[4] = (k_rem[0] - ((int*)hist)[(((int)threadIdx.x) + 1)]);
-        }
-        if ((k_rem[0] <= ((int*)hist)[((int)threadIdx.x)]) && (((int*)hist)[(((int)threadIdx.x) + 1)] < k_rem[0])) {
-          ((int*)st)[5] = (((int*)hist)[((int)threadIdx.x)] - ((int*)hist)[(((int)threadIdx.x) + 1)]);
-        }
-      }
-      __syncthreads();
-      k_rem[0] = ((int*)st)[4];
-      prefix[0] = (prefix[0] | (((uint)((int*)st)[3]) << (uint)8));
-      hi_mask[0] = (hi_mask[0] | (uint)65280);
-      if (((int*)st)[5] == k_rem[0]) {
-        done[0] = 1;
-      }
-    }
-    bool if_condition_2 = (done[0] == 0);
-    if (if_condition_2) {
       #pragma unroll
-      for (int j_3 = 0; j_3 < 2; ++j_3) {
-        if (((j_3 * 1024) + ((int)threadIdx.x)) <= 256) {
-          ((int*)hist)[((j_3 * 1024) + ((int)threadIdx.x))] = 0;
+      for (int j_11 = 0; j_11 < 2; ++j_11) {
+        if ((k_rem[0] <= ((int*)hist)[((j_11 * 1024) + ((int)threadIdx.x))]) && (((int*)hist)[(((j_11 * 1024) + ((int)threadIdx.x)) + 1)] < k_rem[0])) {
+          ((int*)st)[3] = ((j_11 * 1024) + ((int)threadIdx.x));
         }
-      }
-      __syncthreads();
-      if (nb0 <= 4096) {
-        for (int it_7 = 0; it_7 < ((nb0 + 1023) >> 10); ++it_7) {
-          if (((it_7 * 1024) + ((int)threadIdx.x)) < nb0) {
-            key = ((uint*)s_key)[((((int64_t)it_7) * (int64_t)1024) + ((int64_t)((int)threadIdx.x)))];
-          }
-          if (((it_7 * 1024) + ((int)threadIdx.x)) < nb0) {
-            if ((key & hi_mask[0]) == prefix[0]) {
-              AtomicAdd((&(((int*)hist)[((int)((key >> (uint)0) & (uint)255))])), 1);
-            }
-          }
+        if ((k_rem[0] <= ((int*)hist)[((j_11 * 1024) + ((int)threadIdx.x))]) && (((int*)hist)[(((j_11 * 1024) + ((int)threadIdx.x)) + 1)] < k_rem[0])) {
+          ((int*)st)[4] = (k_rem[0] - ((int*)hist)[(((j_11 * 1024) + ((int)threadIdx.x)) + 1)]);
         }
-      } else {
-        for (int it_8 = 0; it_8 < (((end + 1023) - start) >> 10); ++it_8) {
-          int c_4 = (((it_8 * 1024) + start) + ((int)threadIdx.x));
-          if (c_4 < end) {
-            float condval_32;
-            if (((c_4 < n) && (0 <= c_4))) {
-              condval_32 = Logits[((((int64_t)((int)blockIdx.x)) * ((int64_t)n)) + ((int64_t)c_4))];
-            } else {
-              condval_32 = 0x0p+0f/*0.000000e+00*/;
-            }
-            float _reinterpret_tmp_4 = condval_32;
-            xb = (*(uint *)(&(_reinterpret_tmp_4)));
-          }
-          if (c_4 < end) {
-            uint condval_34;
-            if ((xb == (uint)2147483648)) {
-              condval_34 = (uint)0;
-            } else {
-              condval_34 = xb;
-            }
-            uint condval_33;
-            if (((uint)2139095040 < (condval_34 & (uint)2147483647))) {
-              condval_33 = (uint)0;
-            } else {
-              uint condval_36;
-              if ((xb == (uint)2147483648)) {
-                condval_36 = (uint)0;
-              } else {
-                condval_36 = xb;
-              }
-              uint condval_35;
-              if (((condval_36 & (uint)2147483648) != (uint)0)) {
-                uint condval_37;
-                if ((xb == (uint)2147483648)) {
-                  condval_37 = (uint)0;
-                } else {
-                  condval_37 = xb;
-                }
-                condval_35 = (~condval_37);
-              } else {
-                uint condval_38;
-                if ((xb == (uint)2147483648)) {
-                  condval_38 = (uint)0;
-                } else {
-                  condval_38 = xb;
-                }
-                condval_35 = (condval_38 | (uint)2147483648);
-              }
-              condval_33 = condval_35;
-            }
-            key = condval_33;
-          }
-          if (c_4 < end) {
-            if ((key & hi_mask[0]) == prefix[0]) {
-              AtomicAdd((&(((int*)hist)[((int)((key >> (uint)0) & (uint)255))])), 1);
-            }
-          }
-        }
-      }
-      __syncthreads();
-      #pragma unroll
-      for (int step_3 = 0; step_3 < 8; ++step_3) {
-        if (((int)threadIdx.x) < 256) {
-          int condval_39;
-          if (((((int)threadIdx.x) + (1 << step_3)) < 256)) {
-            condval_39 = ((int*)hist)[(((int)threadIdx.x) + (1 << step_3))];
-          } else {
-            condval_39 = 0;
-          }
-          scan[0] = (((int*)hist)[((int)threadIdx.x)] + condval_39);
-        }
-        __syncthreads();
-        if (((int)threadIdx.x) < 256) {
-          ((int*)hist)[((int)threadIdx.x)] = scan[0];
-        }
-        __syncthreads();
-      }
-      if (((int)threadIdx.x) < 256) {
-        if ((k_rem[0] <= ((int*)hist)[((int)threadIdx.x)]) && (((int*)hist)[(((int)threadIdx.x) + 1)] < k_rem[0])) {
-          ((int*)st)[3] = ((int)threadIdx.x);
-        }
-        if ((k_rem[0] <= ((int*)hist)[((int)threadIdx.x)]) && (((int*)hist)[(((int)threadIdx.x) + 1)] < k_rem[0])) {
-          ((int*)st)[4] = (k_rem[0] - ((int*)hist)[(((int)threadIdx.x) + 1)]);
-        }
-        if ((k_rem[0] <= ((int*)hist)[((int)threadIdx.x)]) && (((int*)hist)[(((int)threadIdx.x) + 1)] < k_rem[0])) {
-          ((int*)st)[5] = (((int*)hist)[((int)threadIdx.x)] - ((int*)hist)[(((int)threadIdx.x) + 1)]);
+        if ((k_rem[0] <= ((int*)hist)[((j_11 * 1024) + ((int)threadIdx.x))]) && (((int*)hist)[(((j_11 * 1024) + ((int)threadIdx.x)) + 1)] < k_rem[0])) {
+          ((int*)st)[5] = (((int*)hist)[((j_11 * 1024) + ((int)threadIdx.x))] - ((int*)hist)[(((j_11 * 1024) + ((int)threadIdx.x)) + 1)]);
         }
       }
       __syncthreads();
       k_rem[0] = ((int*)st)[4];
       prefix[0] = (prefix[0] | (((uint)((int*)st)[3]) << (uint)0));
-      hi_mask[0] = (hi_mask[0] | (uint)255);
+      hi_mask[0] = (hi_mask[0] | (uint)1023);
       if (((int*)st)[5] == k_rem[0]) {
         done[0] = 1;
       }
     }
-    if (nb0 <= 4096) {
-      for (int it_9 = 0; it_9 < ((nb0 + 1023) >> 10); ++it_9) {
-        if (((it_9 * 1024) + ((int)threadIdx.x)) < nb0) {
-          key = ((uint*)s_key)[((((int64_t)it_9) * (int64_t)1024) + ((int64_t)((int)threadIdx.x)))];
+    if (nb0 <= 8192) {
+      for (int it_7 = 0; it_7 < ((nb0 + 1023) >> 10); ++it_7) {
+        if (((it_7 * 1024) + ((int)threadIdx.x)) < nb0) {
+          key = ((uint*)s_key)[((((int64_t)it_7) * (int64_t)1024) + ((int64_t)((int)threadIdx.x)))];
         }
-        if (((it_9 * 1024) + ((int)threadIdx.x)) < nb0) {
+        if (((it_7 * 1024) + ((int)threadIdx.x)) < nb0) {
           if (prefix[0] < (key & hi_mask[0])) {
             pos = atomicAdd((&(((int*)st)[0])), 1);
             if (0 <= pos) {
               if (pos < k) {
-                Out[((((int64_t)((int)blockIdx.x)) * ((int64_t)k)) + ((int64_t)pos))] = ((int*)s_col)[((((int64_t)it_9) * (int64_t)1024) + ((int64_t)((int)threadIdx.x)))];
+                Out[((((int64_t)((int)blockIdx.x)) * ((int64_t)k)) + ((int64_t)pos))] = ((int*)s_col)[((((int64_t)it_7) * (int64_t)1024) + ((int64_t)((int)threadIdx.x)))];
               }
             }
           } else {
@@ -602,7 +495,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) topk_kernel(const int* __r
               if (pos < k_rem[0]) {
                 if (0 <= ((k + pos) - k_rem[0])) {
                   if (((k + pos) - k_rem[0]) < k) {
-                    Out[((((((int64_t)((int)blockIdx.x)) + (int64_t)1) * ((int64_t)k)) + ((int64_t)pos)) - ((int64_t)k_rem[(int64_t)0]))] = ((int*)s_col)[((((int64_t)it_9) * (int64_t)1024) + ((int64_t)((int)threadIdx.x)))];
+                    Out[((((((int64_t)((int)blockIdx.x)) + (int64_t)1) * ((int64_t)k)) + ((int64_t)pos)) - ((int64_t)k_rem[(int64_t)0]))] = ((int*)s_col)[((((int64_t)it_7) * (int64_t)1024) + ((int64_t)((int)threadIdx.x)))];
                   }
                 }
               }
@@ -611,64 +504,64 @@ extern "C" __global__ void __launch_bounds__(1024, 1) topk_kernel(const int* __r
         }
       }
     } else {
-      for (int it_10 = 0; it_10 < (((end + 1023) - start) >> 10); ++it_10) {
-        int c_5 = (((it_10 * 1024) + start) + ((int)threadIdx.x));
-        if (c_5 < end) {
-          float condval_40;
-          if (((c_5 < n) && (0 <= c_5))) {
-            condval_40 = Logits[((((int64_t)((int)blockIdx.x)) * ((int64_t)n)) + ((int64_t)c_5))];
+      for (int it_8 = 0; it_8 < (((end + 1023) - start) >> 10); ++it_8) {
+        int c_4 = (((it_8 * 1024) + start) + ((int)threadIdx.x));
+        if (c_4 < end) {
+          float condval_32;
+          if (((c_4 < n) && (0 <= c_4))) {
+            condval_32 = Logits[((((int64_t)((int)blockIdx.x)) * ((int64_t)n)) + ((int64_t)c_4))];
           } else {
-            condval_40 = 0x0p+0f/*0.000000e+00*/;
+            condval_32 = 0x0p+0f/*0.000000e+00*/;
           }
-          float _reinterpret_tmp_5 = condval_40;
-          xb = (*(uint *)(&(_reinterpret_tmp_5)));
+          float _reinterpret_tmp_4 = condval_32;
+          xb = (*(uint *)(&(_reinterpret_tmp_4)));
         }
-        if (c_5 < end) {
-          uint condval_42;
+        if (c_4 < end) {
+          uint condval_34;
           if ((xb == (uint)2147483648)) {
-            condval_42 = (uint)0;
+            condval_34 = (uint)0;
           } else {
-            condval_42 = xb;
+            condval_34 = xb;
           }
-          uint condval_41;
-          if (((uint)2139095040 < (condval_42 & (uint)2147483647))) {
-            condval_41 = (uint)0;
+          uint condval_33;
+          if (((uint)2139095040 < (condval_34 & (uint)2147483647))) {
+            condval_33 = (uint)0;
           } else {
-            uint condval_44;
+            uint condval_36;
             if ((xb == (uint)2147483648)) {
-              condval_44 = (uint)0;
+              condval_36 = (uint)0;
             } else {
-              condval_44 = xb;
+              condval_36 = xb;
             }
-            uint condval_43;
-            if (((condval_44 & (uint)2147483648) != (uint)0)) {
-              uint condval_45;
+            uint condval_35;
+            if (((condval_36 & (uint)2147483648) != (uint)0)) {
+              uint condval_37;
               if ((xb == (uint)2147483648)) {
-                condval_45 = (uint)0;
+                condval_37 = (uint)0;
               } else {
-                condval_45 = xb;
+                condval_37 = xb;
               }
-              condval_43 = (~condval_45);
+              condval_35 = (~condval_37);
             } else {
-              uint condval_46;
+              uint condval_38;
               if ((xb == (uint)2147483648)) {
-                condval_46 = (uint)0;
+                condval_38 = (uint)0;
               } else {
-                condval_46 = xb;
+                condval_38 = xb;
               }
-              condval_43 = (condval_46 | (uint)2147483648);
+              condval_35 = (condval_38 | (uint)2147483648);
             }
-            condval_41 = condval_43;
+            condval_33 = condval_35;
           }
-          key = condval_41;
+          key = condval_33;
         }
-        if (c_5 < end) {
+        if (c_4 < end) {
           if ((key & mask0) == prefix0) {
             if (prefix[0] < (key & hi_mask[0])) {
               pos = atomicAdd((&(((int*)st)[0])), 1);
               if (0 <= pos) {
                 if (pos < k) {
-                  Out[((((int64_t)((int)blockIdx.x)) * ((int64_t)k)) + ((int64_t)pos))] = c_5;
+                  Out[((((int64_t)((int)blockIdx.x)) * ((int64_t)k)) + ((int64_t)pos))] = c_4;
                 }
               }
             } else {
@@ -679,7 +572,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) topk_kernel(const int* __r
                 if (pos < k_rem[0]) {
                   if (0 <= ((k + pos) - k_rem[0])) {
                     if (((k + pos) - k_rem[0]) < k) {
-                      Out[((((((int64_t)((int)blockIdx.x)) + (int64_t)1) * ((int64_t)k)) + ((int64_t)pos)) - ((int64_t)k_rem[(int64_t)0]))] = c_5;
+                      Out[((((((int64_t)((int)blockIdx.x)) + (int64_t)1) * ((int64_t)k)) + ((int64_t)pos)) - ((int64_t)k_rem[(int64_t)0]))] = c_4;
                     }
                   }
                 }
