@@ -62,6 +62,20 @@ def test_matches_oracle(shape):
     assert (grads[2][unread] == 0).all(), "indexer keys nobody reads get exactly 0"
 
 
+@pytest.mark.parametrize("shape", [SHAPES[0], SHAPES[1]], ids=[_ids(SHAPES[0]), _ids(SHAPES[1])])
+def test_sm100_path_matches_oracle(shape):
+    """The sm100 code path (RELAYOUT: the reduced logits and attention mass pass through the
+    programs' relay words before they are reduced again, the Triton 3.6 tcgen05 workaround) in
+    the interpreter, dense and sparse, forward and backward."""
+    from dsagen.runtime.targets import emulating
+
+    t = instance(*shape, seed=sum(shape) + 1)
+    with emulating("sm100"):
+        loss, grads, ref, ref_grads = _run(t)
+    why = mismatch(loss.detach(), grads, ref, ref_grads)
+    assert not why, why
+
+
 def test_loss_is_zero_when_the_indexer_matches_the_attention():
     """Flat indexer scores (q_idx = 0) against a uniform attention (q = 0, lse = log of the key count): KL = 0."""
     t = instance(16, 64, 1, 512, 0, 4, 30, seed=2)

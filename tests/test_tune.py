@@ -113,7 +113,7 @@ def test_plan_of_the_real_default_spec_times_every_bucket_at_full_size():
     assert r.returncode == 0, r.stderr[-2000:]
     recs = json.loads(r.stdout)
     assert {x["op"] for x in recs} == {"indexer_logits", "indexer_logits_paged", "topk", "indexer_topk_fused",
-                                       "sparse_mla_prefill", "sparse_mla_decode", "sparse_mla_bwd"}
+                                       "sparse_mla_prefill", "sparse_mla_decode", "sparse_mla_bwd", "indexer_kl"}
     assert {x["backend"] for x in recs} == {"triton", "tilelang"}
     for x in recs:
         assert x["timed_problem"] == x["problem"]

@@ -21,12 +21,10 @@ import os
 from dsagen.errors import UsageError
 
 # The DSA operators `tune` covers by default (kv_compress has problems only in specs with csa or
-# hca layers), then the ones tuned only when named.
+# hca layers), then the ones tuned only when named (--ops NAME; none at present).
 BUILTIN = ("indexer_logits", "indexer_logits_paged", "topk", "indexer_topk_fused", "sparse_mla_prefill",
-           "sparse_mla_decode", "kv_compress", "sparse_mla_bwd")
-# indexer_kl: its Triton kernels compile without spills only on some archs so far (see
-# templates/indexer_kl/triton.py), so `tune` builds it only when named (--ops indexer_kl).
-EXTRA = ("indexer_kl",)
+           "sparse_mla_decode", "kv_compress", "sparse_mla_bwd", "indexer_kl")
+EXTRA = ()
 
 
 def _builtin(name: str):

@@ -66,6 +66,12 @@ def cc(arch: str | None) -> int | None:
     return int(a[2:]) if a.startswith("sm") and a[2:].isdigit() else None
 
 
+def tmem_relay(arch: str | None) -> bool:
+    """Whether Triton kernels for `arch` pass values reduced from an MMA accumulator through memory
+    before reducing them again (dsagen.runtime.triton_layout.relay): tcgen05 targets, sm100 on."""
+    return (cc(arch) or 0) >= 100
+
+
 def fp8_mode(arch: str | None) -> str:
     """How kernels for `arch` read e4m3fn bytes (see the module docstring)."""
     if arch in (None, "cpu"):

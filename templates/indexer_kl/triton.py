@@ -15,17 +15,21 @@ d_qk = 576 row as four 128-wide column groups plus the 64-wide RoPE part, as the
 each head block reloads its q rows (L2) so registers hold one block at a time.
 On the CPU (Triton interpreter) UPCAST feeds tl.dot fp32 operands (triton issue 11584).
 
-Where it compiles (AOT, Triton 3.6, 2026-12, V3.2 sizes: 64 x 128 indexer, 128 heads, d_qk 576):
-the forward fits on sm90 (BLOCK_N 32, 8 warps: 207 registers) and gfx942 (16 / 4 warps); the
-backward spills 32 B on sm90 and 104 B on sm80 at its best schedule and fits on gfx942 (333 VGPRs);
-sm100 fails inside Triton (TritonNvidiaGPUOptimizeTMemLayoutsPass), so launch refuses sm100 with
-one line. Because of the spills `tune` builds this operator only when named.
+Where it compiles (AOT, Triton 3.6, 2026-12-07, V3.2 sizes: 64 x 128 indexer, 128 heads, d_qk 576,
+with the launch's divisibility hints): `tune` keeps spill-free schedules on every arch (sm90 BLOCK_H 64
+x BLOCK_N 32 on 8 warps; sm80 / sm89 16 x 64 on 8 warps, 255 registers; sm100 32 x 64 on 8 warps,
+196-218; gfx942 32 x 32 on 4 warps, 436-452 VGPRs; gfx950 4 warps) and drops the rest (on sm80 every
+other schedule spilled 16-3736 B). On sm100 the reduced index logits and attention mass are relayed
+through memory before they are reduced again (RELAYOUT, dsagen/runtime/triton_layout.py): without
+it Triton crashed in TritonNvidiaGPUOptimizeTMemLayoutsPass.
 """
 
+import torch
 import triton
 import triton.language as tl
 
-from dsagen.runtime.targets import cc, device_arch
+from dsagen.runtime.targets import code_arch, tmem_relay
+from dsagen.runtime.triton_layout import relay
 
 # <dsagen:schedule>
 SCHEDULE = {"BLOCK_N": 32, "BLOCK_H": 16, "num_warps": 8, "num_stages": 1}
@@ -49,8 +53,9 @@ def _keys(t64, n0, lo, hi, idx_ptr, stride_it, n_kv, GATHER: tl.constexpr, BLOCK
 
 @triton.jit
 def _attention_mass(t64, r64, valid, q_ptr, kv_ptr, lse_ptr, h_q, qk_scale,
-                    stride_qt, stride_qh, stride_kv, stride_lt,
-                    D_ROPE: tl.constexpr, KDT: tl.constexpr, BLOCK_H: tl.constexpr, BLOCK_N: tl.constexpr):
+                    stride_qt, stride_qh, stride_kv, stride_lt, relay_row,
+                    D_ROPE: tl.constexpr, KDT: tl.constexpr, BLOCK_H: tl.constexpr, BLOCK_N: tl.constexpr,
+                    RELAYOUT: tl.constexpr):
     """A[s] = sum_h exp2(qk_scale * q_h . kv_s - lse_h * log2 e) over the tile's keys (0 where invalid).
     Each head block loads the KV tile again (L1 hits after the first): holding the [BLOCK_N, d_qk]
     tile across the head loop beside the backward's accumulators spilled on sm90 (AOT, 2026-12)."""
@@ -73,7 +78,10 @@ def _attention_mass(t64, r64, valid, q_ptr, kv_ptr, lse_ptr, h_q, qk_scale,
         lse = tl.load(lse_ptr + t64 * stride_lt + heads, mask=hok, other=float("inf"))
         e = tl.exp2(z * qk_scale - lse[:, None] * 1.4426950408889634)
         mass += tl.sum(tl.where(hok[:, None], e, 0.0), axis=0)
-    return tl.where(valid, mass, 0.0)
+    mass = tl.where(valid, mass, 0.0)
+    if RELAYOUT:  # sm100: reduced again by the callers (dsagen/runtime/triton_layout.py)
+        mass = relay(mass, relay_row + BLOCK_N, BLOCK_N)
+    return mass
 
 
 @triton.jit
@@ -105,14 +113,15 @@ def _query(t64, qi_ptr, w_ptr, ks_ptr, ke_ptr, h_idx, n_kv, topk, stride_qit, st
 
 @triton.jit
 def indexer_kl_fwd_kernel(
-    qi_ptr, w_ptr, ki_ptr, q_ptr, kv_ptr, lse_ptr, ks_ptr, ke_ptr, idx_ptr, loss_ptr, stats_ptr,
+    qi_ptr, w_ptr, ki_ptr, q_ptr, kv_ptr, lse_ptr, ks_ptr, ke_ptr, idx_ptr, loss_ptr, stats_ptr, relay_ptr,
     h_idx, h_q, n_kv, topk, qk_scale,
     stride_qit, stride_qih, stride_wt, stride_ki, stride_qt, stride_qh, stride_kv, stride_lt, stride_it,
     HI: tl.constexpr, DI: tl.constexpr, D_ROPE: tl.constexpr, GATHER: tl.constexpr, UPCAST: tl.constexpr,
-    BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr,
+    BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr, RELAYOUT: tl.constexpr,
 ):
     t = tl.program_id(0)
     t64 = t.to(tl.int64)
+    relay_row = relay_ptr + t64 * (2 * BLOCK_N)  # RELAYOUT: this program's 2 x BLOCK_N words
     KDT: tl.constexpr = tl.float32 if UPCAST else tl.bfloat16
     qi, w, lo, hi = _query(t64, qi_ptr, w_ptr, ks_ptr, ke_ptr, h_idx, n_kv, topk, stride_qit, stride_qih,
                            stride_wt, HI, DI, GATHER, KDT)
@@ -125,12 +134,14 @@ def indexer_kl_fwd_kernel(
         r64, valid = _keys(t64, n0, lo, hi, idx_ptr, stride_it, n_kv, GATHER, BLOCK_N)
         x, _k = _index_logits(qi, ki_ptr, r64, valid, stride_ki, DI, KDT)
         s = tl.sum(w[:, None] * tl.maximum(x, 0.0), axis=0)
+        if RELAYOUT:
+            s = relay(s, relay_row, BLOCK_N)
         s = tl.where(valid, s, -1.0e30)
         m_new = tl.maximum(m, tl.max(s, axis=0))
         l = l * tl.exp(m - m_new) + tl.sum(tl.where(valid, tl.exp(s - m_new), 0.0), axis=0)
         m = m_new
         za += tl.sum(_attention_mass(t64, r64, valid, q_ptr, kv_ptr, lse_ptr, h_q, qk_scale, stride_qt,
-                                     stride_qh, stride_kv, stride_lt, D_ROPE, KDT, BLOCK_H, BLOCK_N), axis=0)
+                                     stride_qh, stride_kv, stride_lt, relay_row, D_ROPE, KDT, BLOCK_H, BLOCK_N, RELAYOUT), axis=0)
     lse_i = m + tl.log(tl.maximum(l, 1.0e-30))
     inv_za = 1.0 / tl.maximum(za, 1.0e-30)
     kl = 0.0
@@ -138,8 +149,10 @@ def indexer_kl_fwd_kernel(
         r64, valid = _keys(t64, n0, lo, hi, idx_ptr, stride_it, n_kv, GATHER, BLOCK_N)
         x, _k = _index_logits(qi, ki_ptr, r64, valid, stride_ki, DI, KDT)
         s = tl.sum(w[:, None] * tl.maximum(x, 0.0), axis=0)
+        if RELAYOUT:
+            s = relay(s, relay_row, BLOCK_N)
         p = _attention_mass(t64, r64, valid, q_ptr, kv_ptr, lse_ptr, h_q, qk_scale, stride_qt, stride_qh,
-                            stride_kv, stride_lt, D_ROPE, KDT, BLOCK_H, BLOCK_N) * inv_za
+                            stride_kv, stride_lt, relay_row, D_ROPE, KDT, BLOCK_H, BLOCK_N, RELAYOUT) * inv_za
         pos = p > 0.0
         kl += tl.sum(tl.where(pos, p * (tl.log(tl.where(pos, p, 1.0)) - s + lse_i), 0.0), axis=0)
     tl.store(loss_ptr + t, tl.where(za > 0.0, kl, 0.0))
@@ -150,15 +163,16 @@ def indexer_kl_fwd_kernel(
 @triton.jit
 def indexer_kl_bwd_kernel(
     qi_ptr, w_ptr, ki_ptr, q_ptr, kv_ptr, lse_ptr, ks_ptr, ke_ptr, idx_ptr, stats_ptr, dloss_ptr,
-    dqi_ptr, dw_ptr, dki_ptr,
+    dqi_ptr, dw_ptr, dki_ptr, relay_ptr,
     h_idx, h_q, n_kv, topk, qk_scale,
     stride_qit, stride_qih, stride_wt, stride_ki, stride_qt, stride_qh, stride_kv, stride_lt, stride_it,
     stride_dqit, stride_dqih, stride_dwt, stride_dki,
     HI: tl.constexpr, DI: tl.constexpr, D_ROPE: tl.constexpr, GATHER: tl.constexpr, UPCAST: tl.constexpr,
-    BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr,
+    BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr, RELAYOUT: tl.constexpr,
 ):
     t = tl.program_id(0)
     t64 = t.to(tl.int64)
+    relay_row = relay_ptr + t64 * (2 * BLOCK_N)  # RELAYOUT: this program's 2 x BLOCK_N words
     KDT: tl.constexpr = tl.float32 if UPCAST else tl.bfloat16
     qi, w, lo, hi = _query(t64, qi_ptr, w_ptr, ks_ptr, ke_ptr, h_idx, n_kv, topk, stride_qit, stride_qih,
                            stride_wt, HI, DI, GATHER, KDT)
@@ -176,9 +190,11 @@ def indexer_kl_bwd_kernel(
         r64, valid = _keys(t64, n0, lo, hi, idx_ptr, stride_it, n_kv, GATHER, BLOCK_N)
         # the attention mass first: its KV tile dies before the indexer's tiles are loaded (registers)
         p = _attention_mass(t64, r64, valid, q_ptr, kv_ptr, lse_ptr, h_q, qk_scale, stride_qt, stride_qh,
-                            stride_kv, stride_lt, D_ROPE, KDT, BLOCK_H, BLOCK_N) * inv_za
+                            stride_kv, stride_lt, relay_row, D_ROPE, KDT, BLOCK_H, BLOCK_N, RELAYOUT) * inv_za
         x, k = _index_logits(qi, ki_ptr, r64, valid, stride_ki, DI, KDT)
         s = tl.sum(w[:, None] * tl.maximum(x, 0.0), axis=0)
+        if RELAYOUT:
+            s = relay(s, relay_row, BLOCK_N)
         d_s = tl.where(valid, (tl.exp(tl.where(valid, s - lse_i, -1.0e30)) - p) * dloss, 0.0)   # [BLOCK_N]
         dw += tl.sum(tl.maximum(x, 0.0) * d_s[None, :], axis=1)
         g = tl.where(x > 0.0, w[:, None] * d_s[None, :], 0.0)                    # [HI, BLOCK_N]
@@ -196,10 +212,6 @@ def indexer_kl_bwd_kernel(
 # ---- host side -----------------------------------------------------------------------------
 
 def _common(q_idx, weights, k_idx, q, kv, attn_lse, key_start, key_end, indices):
-    c = cc(device_arch(q_idx.device))
-    if c is not None and c >= 100:
-        raise RuntimeError("indexer_kl: Triton 3.6 cannot compile this kernel for sm100 "
-                           "(TritonNvidiaGPUOptimizeTMemLayoutsPass fails); it runs on sm80-sm90, AMD and CPU")
     gather = indices is not None
     dummy = attn_lse
     ptrs = (q_idx, weights, k_idx, q, kv, attn_lse,
@@ -213,7 +225,14 @@ def _common(q_idx, weights, k_idx, q, kv, attn_lse, key_start, key_end, indices)
 def _consts(q_idx, q, gather, device, sch):
     return {"HI": max(16, triton.next_power_of_2(q_idx.shape[1])), "DI": q_idx.shape[2],
             "D_ROPE": q.shape[2] - D_LATENT, "GATHER": gather, "UPCAST": device.type == "cpu",
-            "BLOCK_N": sch["BLOCK_N"], "BLOCK_H": sch["BLOCK_H"]}
+            "BLOCK_N": sch["BLOCK_N"], "BLOCK_H": sch["BLOCK_H"], "RELAYOUT": tmem_relay(code_arch(device))}
+
+
+def _relay_buffer(consts, s_q, device, dummy):
+    """The programs' 2 x BLOCK_N fp32 words for RELAYOUT (sm100), else an untouched stand-in."""
+    if not consts["RELAYOUT"]:
+        return dummy
+    return torch.empty(s_q, 2 * consts["BLOCK_N"], dtype=torch.float32, device=device)
 
 
 def launch_forward(q_idx, weights, k_idx, q, kv, attn_lse, key_start, key_end, indices, loss, stats, *,
@@ -224,8 +243,9 @@ def launch_forward(q_idx, weights, k_idx, q, kv, attn_lse, key_start, key_end, i
     if s_q == 0:
         return
     gather, ptrs, scal, strides = _common(q_idx, weights, k_idx, q, kv, attn_lse, key_start, key_end, indices)
-    indexer_kl_fwd_kernel[(s_q,)](*ptrs, loss, stats, *scal, float(sm_scale) * _LOG2E, *strides,
-                                  **_consts(q_idx, q, gather, q_idx.device, sch),
+    consts = _consts(q_idx, q, gather, q_idx.device, sch)
+    indexer_kl_fwd_kernel[(s_q,)](*ptrs, loss, stats, _relay_buffer(consts, s_q, q_idx.device, stats), *scal,
+                                  float(sm_scale) * _LOG2E, *strides, **consts,
                                   num_warps=sch["num_warps"], num_stages=sch["num_stages"])
 
 
@@ -237,10 +257,11 @@ def launch_backward(q_idx, weights, k_idx, q, kv, attn_lse, key_start, key_end, 
     if s_q == 0:
         return
     gather, ptrs, scal, strides = _common(q_idx, weights, k_idx, q, kv, attn_lse, key_start, key_end, indices)
-    indexer_kl_bwd_kernel[(s_q,)](*ptrs, stats, dloss, dq_idx, dweights, dk_idx, *scal, float(sm_scale) * _LOG2E,
+    consts = _consts(q_idx, q, gather, q_idx.device, sch)
+    indexer_kl_bwd_kernel[(s_q,)](*ptrs, stats, dloss, dq_idx, dweights, dk_idx,
+                                  _relay_buffer(consts, s_q, q_idx.device, stats), *scal, float(sm_scale) * _LOG2E,
                                   *strides, dq_idx.stride(0), dq_idx.stride(1), dweights.stride(0), dk_idx.stride(0),
-                                  **_consts(q_idx, q, gather, q_idx.device, sch),
-                                  num_warps=sch["num_warps"], num_stages=sch["num_stages"])
+                                  **consts, num_warps=sch["num_warps"], num_stages=sch["num_stages"])
 
 
 def launch(*args, **kwargs):
@@ -258,10 +279,11 @@ def aot_kernels(problem, schedule):
                                   "stride_kv", "stride_lt", "stride_it")}
     consts = {"HI": max(16, triton.next_power_of_2(problem["index_heads"])), "DI": problem["index_dim"],
               "D_ROPE": problem["d_qk"] - D_LATENT, "GATHER": problem["topk"] > 0, "UPCAST": False,
-              "BLOCK_N": schedule["BLOCK_N"], "BLOCK_H": schedule["BLOCK_H"]}
-    fwd = {**base, "loss_ptr": "*fp32", "stats_ptr": "*fp32", **scal, **strides, **dict.fromkeys(consts, "constexpr")}
+              "BLOCK_N": schedule["BLOCK_N"], "BLOCK_H": schedule["BLOCK_H"],
+              "RELAYOUT": tmem_relay(problem.get("arch", "sm90"))}
+    fwd = {**base, "loss_ptr": "*fp32", "stats_ptr": "*fp32", "relay_ptr": "*fp32", **scal, **strides, **dict.fromkeys(consts, "constexpr")}
     bwd = {**base, "stats_ptr": "*fp32", "dloss_ptr": "*fp32", "dqi_ptr": "*bf16", "dw_ptr": "*fp32",
-           "dki_ptr": "*fp32", **scal, **strides,
+           "dki_ptr": "*fp32", "relay_ptr": "*fp32", **scal, **strides,
            **{n: "i32" for n in ("stride_dqit", "stride_dqih", "stride_dwt", "stride_dki")},
            **dict.fromkeys(consts, "constexpr")}
     # the int args at this problem's launch (contiguous q_idx [s_q, h_idx, DI], weights [s_q, h_idx],

@@ -25,8 +25,9 @@ import torch
 import triton
 import triton.language as tl
 
-from dsagen.runtime.targets import FP8_CODE, FP8_NATIVE, cc, code_arch, fp8_mode, fp8_mode_for, sm_count
+from dsagen.runtime.targets import FP8_CODE, FP8_NATIVE, code_arch, fp8_mode, fp8_mode_for, sm_count, tmem_relay
 from dsagen.runtime.triton_casts import fp8_dot_unscale, fp8_operand  # e4m3fn bytes on every target
+from dsagen.runtime.triton_layout import relay
 from dsagen.runtime.triton_select import buf_cut, filter_append, filter_areas, filter_kp, filter_scratch, order_key, write_all
 
 # <dsagen:schedule>
@@ -78,16 +79,8 @@ def indexer_topk_kernel(
                 s = fp8_dot_unscale(tl.dot(kt, tl.trans(q)), FP8)  # [BLOCK_N, HP], fp32 accumulation
                 s = tl.maximum(s, 0.0) * w[None, :]
                 logit = tl.sum(s, axis=1) * tl.load(k_scale_ptr + cols, mask=m, other=0.0)
-                if RELAYOUT:
-                    # sm100: Triton 3.6 crashes (TritonNvidiaGPUOptimizeTMemLayoutsPass, "parent layout must
-                    # have at least rank >= 2") reducing a value derived from this 1-D slice of the tcgen05
-                    # accumulator's layout again, as the filter's counts and prefix sums do. A round trip
-                    # through the side area (free between cuts, L1-resident) gives the logits a plain
-                    # layout; the second barrier keeps the next tile's store behind every thread's load.
-                    tl.store(side_k + offs, logit.to(tl.int32, bitcast=True))
-                    tl.debug_barrier()
-                    logit = tl.load(side_k + offs).to(tl.float32, bitcast=True)
-                    tl.debug_barrier()
+                if RELAYOUT:  # sm100 (dsagen/runtime/triton_layout.py); the side area is free between cuts
+                    logit = relay(logit, side_k, BLOCK_N)
                 count, lo = filter_append(order_key(logit), cols, m, buf_k, buf_c, side_k, side_c, count, lo, k_sel,
                                           orow, BLOCK_N, KP, RADIX_BITS)
             tl.debug_barrier()
@@ -98,11 +91,6 @@ def indexer_topk_kernel(
 
 def _hp(h: int) -> int:
     return max(16, triton.next_power_of_2(h))
-
-
-def relayout(arch: str) -> bool:
-    """Whether kernels for `arch` take the logits' round trip (RELAYOUT): tcgen05 targets (sm100+)."""
-    return (cc(arch) or 0) >= 100
 
 
 def programs(s_q: int, device) -> int:
@@ -134,7 +122,7 @@ def launch(q, k, k_scale, weights, row_start, row_end, out, *, topk, schedule=No
         s_q, topk,
         q.stride(0), q.stride(1), k.stride(0), weights.stride(0), out.stride(0),
         H=h, HP=_hp(h), D=d, BLOCK_N=sch["BLOCK_N"], KP=filter_kp(topk, sch["BLOCK_N"]), RADIX_BITS=sch["RADIX_BITS"],
-        UPCAST=q.device.type == "cpu", FP8=FP8_CODE[mode], RELAYOUT=relayout(code_arch(q.device)),
+        UPCAST=q.device.type == "cpu", FP8=FP8_CODE[mode], RELAYOUT=tmem_relay(code_arch(q.device)),
         num_warps=sch["num_warps"], num_stages=sch["num_stages"],
     )
 
@@ -158,6 +146,6 @@ def aot_kernels(problem, schedule):
     ints = {"k_sel": k, "stride_qs": h * d, "stride_qh": d, "stride_ks": d, "stride_ws": h, "stride_os": k}
     consts = {"H": h, "HP": _hp(h), "D": d, "BLOCK_N": sch["BLOCK_N"], "KP": filter_kp(k, sch["BLOCK_N"]),
               "RADIX_BITS": sch["RADIX_BITS"], "UPCAST": False, "FP8": FP8_CODE[mode],
-              "RELAYOUT": relayout(problem.get("arch", "sm90"))}
+              "RELAYOUT": tmem_relay(problem.get("arch", "sm90"))}
     return [{"name": "indexer_topk_kernel", "fn": indexer_topk_kernel, "signature": sig, "constexprs": consts,
              "ints": ints, "num_warps": sch["num_warps"], "num_stages": sch["num_stages"]}]
