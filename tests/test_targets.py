@@ -71,6 +71,12 @@ def test_fp8_modes_by_arch():
     assert targets.cc("sm90") == 90 and targets.cc("gfx942") is None and targets.cc("cpu") is None
 
 
+def test_tmem_relay_only_on_tcgen05_archs_and_sm_count_on_cpu():
+    assert [targets.tmem_relay(a) for a in ("sm80", "sm89", "sm90", "sm100", "sm120", "gfx942", "gfx950", "cpu", None)] \
+        == [False, False, False, True, True, False, False, False, False]
+    assert targets.sm_count(torch.device("cpu")) == 4  # the interpreter: few programs, multi-row paths reached
+
+
 def test_emulating_routes_cpu_launches_through_the_arch():
     cpu = torch.device("cpu")
     assert targets.fp8_mode_for(cpu) == "native" and targets.code_arch(cpu) == "cpu"
