@@ -206,3 +206,29 @@ def test_aot_one_line_errors():
         raise ValueError("first\nsecond line")
     except ValueError as e:
         assert aot.one_line(e) == "ValueError: second line"
+
+
+def test_op_model_follows_the_operator_module_and_its_problem_imports(tmp_path):
+    """The Triton cache key's op_model: the operator's own module (its cost-model terms pick the
+    kernel without a GPU) and the dsagen.operators.*.problem modules it imports; editing either
+    changes it, so the operator re-tunes."""
+    import importlib.util
+    import types
+
+    from dsagen.gen.backends import op_model
+    from dsagen.operators import registry
+
+    mod_file = tmp_path / "fake_problem.py"
+    mod_file.write_text("from dsagen.operators.topk.problem import filter_work\n\n\ndef problems(spec):\n    return []\n")
+    spec = importlib.util.spec_from_file_location("fake_problem", mod_file)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    op = types.SimpleNamespace(problems=mod.problems)
+    before = op_model(op)
+    assert set(before) == {f"{tmp_path.name}/fake_problem.py", "topk/problem.py"}
+    mod_file.write_text(mod_file.read_text() + "# a new cost term\n")
+    after = op_model(op)
+    assert after[f"{tmp_path.name}/fake_problem.py"] != before[f"{tmp_path.name}/fake_problem.py"]
+    assert after["topk/problem.py"] == before["topk/problem.py"]
+    assert set(op_model(registry()["topk"])) == {"topk/problem.py"}
+    assert op_model(types.SimpleNamespace(problems=len)) == {}  # a builtin: nothing to read

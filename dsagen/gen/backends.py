@@ -89,6 +89,27 @@ def jit_helpers(template: Path) -> dict:
     return {n: sha256_file(root / f"{n}.py") for n in sorted(names)}
 
 
+def op_model(op) -> dict:
+    """{file: sha256} of the module that defines Operator `op` (its problem.py: buckets, sizes and
+    the cost model's traffic terms, which pick the kernel when no GPU times it) and of the other
+    operators' problem modules it imports (the fused indexer + top-k takes top-k's filter terms):
+    a change there re-ranks, so it re-keys that operator's Triton kernels."""
+    import ast
+    import importlib
+    import inspect
+
+    try:
+        own = Path(inspect.getfile(op.problems))
+    except TypeError:  # not a plain function (a plugin's partial or builtin): nothing to read
+        return {}
+    files = {own}
+    for node in ast.walk(ast.parse(own.read_text())):
+        mod = node.module if isinstance(node, ast.ImportFrom) else None
+        if mod and mod.startswith("dsagen.operators.") and mod.endswith(".problem"):
+            files.add(Path(importlib.import_module(mod).__file__))
+    return {f"{f.parent.name}/{f.name}": sha256_file(f) for f in sorted(files)}
+
+
 class TritonBackend:
     name = "triton"
 
@@ -109,7 +130,7 @@ class TritonBackend:
                                       template=sha256_file(tpl), helpers=jit_helpers(tpl), problem=b.problem,
                                       bucket=b.record(), space=space.hash(arch.name), triton=tc["triton"],
                                       # the pick without a GPU is the cost model's: a new model re-picks
-                                      cost_model=sha256_file(cost.__file__),
+                                      cost_model=sha256_file(cost.__file__), op_model=op_model(op),
                                       census=sha256_file(isa.__file__),  # a new census re-records
                                       aot=sha256_file(aot_py()))  # so do new divisibility hints
             out.append(u)
