@@ -121,16 +121,17 @@ class TritonBackend:
         space = load_space(op.name, "triton", tpl)
         out = []
         tc = records.toolchain()
+        helpers, model = jit_helpers(tpl), op_model(op)  # per operator, not per bucket
         for b in op.buckets(spec):
             kept, dropped = prune(space, b.problem, arch)
             ranked = cost.rank(op, b.problem, kept, arch, spec, default=space.default)
             u = Unit(op, arch, "triton", b.name, dict(b.problem), b.record(), [b], tpl, space, kept, dropped, ranked,
                      dict(b.problem, arch=arch.name), "{}:{}".format(*arch.target[:2]))
             u.key = records.cache_key(backend="triton", op=op.name, arch=arch.name, name=b.name,
-                                      template=sha256_file(tpl), helpers=jit_helpers(tpl), problem=b.problem,
+                                      template=sha256_file(tpl), helpers=helpers, problem=b.problem,
                                       bucket=b.record(), space=space.hash(arch.name), triton=tc["triton"],
                                       # the pick without a GPU is the cost model's: a new model re-picks
-                                      cost_model=sha256_file(cost.__file__), op_model=op_model(op),
+                                      cost_model=sha256_file(cost.__file__), op_model=model,
                                       census=sha256_file(isa.__file__),  # a new census re-records
                                       aot=sha256_file(aot_py()))  # so do new divisibility hints
             out.append(u)
