@@ -221,16 +221,18 @@ FILTER_CASES = ["random_rows4_n3000_k64", "random_rows2_n5000_k256", "k1_rows3_n
                 "below_fp16_n4000_k64", "bf16_rows3_n3000_k64"]
 
 
+@pytest.mark.parametrize("seed", [0, 1], ids=["unseeded", "seeded"])
 @pytest.mark.parametrize("name", FILTER_CASES)
-def test_filter_variant(name):
+def test_filter_variant(name, seed):
     """FILTER 1: each row read once, candidates above the running threshold kept in a 2 * KP scratch
-    and cut back by a sort; the same exact selection as the oracle on every edge case."""
+    and cut back by a sort; the same exact selection as the oracle on every edge case. SEED 1: rows
+    of at least 8 KP columns (all here but ragged and the k 2048 one) start from a sampled threshold."""
     x, k, starts, ends = _filter_inputs(name)
     if starts is not None:
         starts, ends = starts.to(torch.int32), ends.to(torch.int32)
     # the narrowest tile the k allows (KP >= BLOCK_N): the interpreter's sort is slow
     block = min(1024, max(64, 1 << max(k - 1, 1).bit_length()))
-    out = _run_and_check(x, k, starts, ends, schedule={"FILTER": 1, "BLOCK_N": block}, splits=1)
+    out = _run_and_check(x, k, starts, ends, schedule={"FILTER": 1, "SEED": seed, "BLOCK_N": block}, splits=1)
     if name == "relu_zeros_8320_k2048":
         assert bool((out >= 0).all())
     if name == "all_equal_n3000_k64":  # ties break towards the lowest columns
@@ -296,8 +298,9 @@ LONG_FILTER_CASES = ["randn_n131072_k2048", "ascending_n65536_k2048_bits11", "cl
                      "ties_rows2_n20000_k5000", "ragged_rows20_n9000_k2048"]
 
 
+@pytest.mark.parametrize("seed", [0, 1], ids=["unseeded", "seeded"])
 @pytest.mark.parametrize("name", LONG_FILTER_CASES)
-def test_filter_variant_long_rows(name):
+def test_filter_variant_long_rows(name, seed):
     """FILTER 1 at k 2048 with BLOCK_N 1024 (KP 2048), and k 5000 / 8192 (KP 8192): rows long enough
     to cut the scratch several times (radix select over the scratch, exact; ties kept lowest column
     first), each overflow path of the peers' bugs included; the selection equals the oracle's by
@@ -307,7 +310,7 @@ def test_filter_variant_long_rows(name):
         starts, ends = starts.to(torch.int32), ends.to(torch.int32)
     bits = 11 if name.endswith("bits11") else 8
     out = _run_and_check(x, k, starts, ends, splits=1,
-                         schedule={"FILTER": 1, "BLOCK_N": 1024, "RADIX_BITS": bits, "num_warps": 8})
+                         schedule={"FILTER": 1, "SEED": seed, "BLOCK_N": 1024, "RADIX_BITS": bits, "num_warps": 8})
     if name == "relu_zeros_n32768_k2048":
         assert bool((out >= 0).all())
         assert int((x[0, out[0].long()] > 0).sum()) == 100
@@ -321,13 +324,47 @@ def test_filter_variant_long_rows(name):
         assert int((out[1] == -1).sum()) == k - 1000 and bool((out[2] == -1).all())
 
 
-def _simulate_filter(x, k, block_n):
-    """The filter kernel's append / cut schedule on one row (what problem.filter_work estimates)."""
+SEED_MISS_CASES = ["sample_holds_the_top_n32768_k2048", "sample_holds_the_bottom_n32768_k2048",
+                   "sample_ties_n16384_k2048"]
+
+
+@pytest.mark.parametrize("name", SEED_MISS_CASES)
+def test_filter_seed_misjudged_rows(name):
+    """SEED 1 on rows whose sampled columns (2 KP keys in runs of 8 spread evenly) misrepresent the
+    row: the sample holds its largest keys (the seed is above the k-th key: fewer than k pass and the
+    row is read again from 0), its smallest (every key passes: a cut per 2 KP - k appends), or one
+    value tied over the whole sample; the selection is still the oracle's."""
+    g = _gen(len(name) + 300)
+    n = int(name.split("_n")[1].split("_")[0])
+    k, kp = 2048, 2048
+    j = torch.arange(2 * kp)
+    sampled = (j // 8) * (n // (2 * kp // 8)) + j % 8
+    x = torch.randn(1, n, generator=g)
+    if name.startswith("sample_holds_the_top"):
+        x[0, sampled] = 100.0 + torch.rand(2 * kp, generator=g)
+    elif name.startswith("sample_holds_the_bottom"):
+        x[0, sampled] = -100.0 - torch.rand(2 * kp, generator=g)
+    else:
+        x[0, sampled] = 0.5  # seed = 0.5: 4096 tied keys pass besides the randn ones above it
+    out = _run_and_check(x, k, splits=1, schedule={"FILTER": 1, "SEED": 1, "BLOCK_N": 1024, "num_warps": 8})
+    if name.startswith("sample_holds_the_top"):  # all 2 KP sampled keys are among the winners
+        assert bool(torch.isin(sampled.to(torch.int32), out[0]).sum() == min(k, 2 * kp))
+
+
+def _simulate_filter(x, k, block_n, seed=False):
+    """The filter kernel's append / cut schedule on one row (what problem.filter_work estimates);
+    seed: SEED 1's sample and its threshold."""
+    tpl = template_module("topk")
     kp = max(16, block_n, 1 << max(k - 1, 1).bit_length())
     keys = order_keys(x)
+    n = x.numel()
     buf = torch.empty(0, dtype=keys.dtype)
     lo, appended, cuts = None, 0, 0
-    for c0 in range(0, x.numel(), block_n):
+    if seed and n >= tpl.SEED_MIN_KP * kp:
+        j = torch.arange(2 * kp)
+        sample = keys[(j // 8) * (n // (2 * kp // 8)) + j % 8]
+        lo = sample.sort(descending=True).values[tpl.seed_rank(k, kp, n) - 1]  # not a cut: histograms
+    for c0 in range(0, n, block_n):
         t = keys[c0:c0 + block_n]
         cand = t if lo is None else t[t >= lo]
         buf = torch.cat([buf, cand])
@@ -336,24 +373,42 @@ def _simulate_filter(x, k, block_n):
             cuts += 1
             buf = buf.sort(descending=True).values[:k]
             lo = buf[-1] + 1
+    assert buf.numel() >= k  # a randn row never needs the seed's second read
     return appended, cuts + 1
 
 
-@pytest.mark.parametrize("n", [8192, 32768, 131072])
-def test_filter_cost_terms_match_the_kernel_schedule(n):
+@pytest.mark.parametrize("seed", [False, True], ids=["unseeded", "seeded"])
+@pytest.mark.parametrize("n", [8192, 32768, 131072, 1 << 20])
+def test_filter_cost_terms_match_the_kernel_schedule(n, seed):
     """problem.filter_work (the cost model's appends and cuts of the filter variant) against the
     kernel's schedule simulated on a randn row (k 2048, BLOCK_N 1024)."""
     from dsagen.operators.topk.problem import filter_work
 
-    appended, cuts = _simulate_filter(torch.randn(n, generator=_gen(n)), 2048, 1024)
-    w = filter_work(n, 2048, 1024, 8)
+    rows = 8 if seed else 1  # the sampled threshold varies by row (~1/sqrt(rank)): their mean
+    runs = [_simulate_filter(torch.randn(n, generator=_gen(n + i)), 2048, 1024, seed) for i in range(rows)]
+    appended = sum(a for a, _ in runs) / rows
+    cuts = sum(c for _, c in runs) / rows
+    w = filter_work(n, 2048, 1024, 8, seed)
     assert abs(w["appended"] - appended) <= 0.05 * appended, (w, appended)
     assert abs(w["cuts"] - cuts) <= 1.0, (w, cuts)
 
 
+def test_seed_terms_agree_with_the_kernel():
+    """The cost model's copy of the seed's constants and rank (dsagen.operators.topk.problem) is the
+    kernel's (templates/topk/triton.py): the model cannot import the template."""
+    from dsagen.operators.topk import problem
+
+    tpl = template_module("topk")
+    assert (problem.SEED_MIN_KP, problem.SEED_MIN_RANK) == (tpl.SEED_MIN_KP, tpl.SEED_MIN_RANK)
+    for k, kp, n in [(1, 64, 3000), (64, 64, 4000), (2048, 2048, 16384), (2048, 2048, 131072),
+                     (2048, 2048, 1 << 20), (5000, 8192, 65536)]:
+        assert problem.seed_rank(k, kp, n) == tpl.seed_rank(k, kp, n), (k, kp, n)
+
+
 def test_cost_model_picks_the_one_read_filter_for_long_rows():
     """With the filter variant's scratch work and the radix select's re-read both counted, the
-    one-read filter ranks first at the default spec's 128K-row bucket on every arch."""
+    one-read filter with its sampled threshold ranks first at the default spec's 128K-row bucket on
+    every arch."""
     from dsagen.gen.pipeline import plan
     from dsagen.spec.archs import ARCHS, get_arch
     from dsagen.spec.model import load_spec
@@ -364,7 +419,7 @@ def test_cost_model_picks_the_one_read_filter_for_long_rows():
                  if u.backend == "triton" and u.problem["row_len"] >= 131072]
         assert units, name
         for u in units:
-            assert u.ranked[0][1]["FILTER"] == 1, (name, u.name, u.ranked[0])
+            assert (u.ranked[0][1]["FILTER"], u.ranked[0][1]["SEED"]) == (1, 1), (name, u.name, u.ranked[0])
 
 
 @pytest.mark.parametrize("k", [1, 7, 64], ids=lambda k: f"near_equal_n2000_k{k}")

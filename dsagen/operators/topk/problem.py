@@ -61,7 +61,9 @@ def same_selection(logits, got, ref, k, row_starts=None, row_ends=None) -> tuple
 
 def cases(problem: dict, device: str = "cpu", size: str = "verify") -> list:
     """verify: a few rows (k capped at 64 on the CPU) with many ties, -inf runs and one empty
-    range; full: the problem's rows x row_len with random ranges."""
+    range, and one whole row of 16K columns on the CPU (the filter variant's sampled threshold
+    needs 8 KP, KP up to 2048 in the search space); full: the problem's rows x row_len with random
+    ranges."""
     from dsagen.operators.topk.naive import topk_indices as oracle
 
     dev = torch.device(device)
@@ -71,7 +73,7 @@ def cases(problem: dict, device: str = "cpu", size: str = "verify") -> list:
     else:
         small = dev.type == "cpu"
         k_run = min(k, 64) if small else k
-        n = min(row_len, 4 * k_run + 37) if small else row_len
+        n = min(row_len, 8 * 2048 + 37) if small else row_len
         rows = min(int(problem["rows"]), 4)
     g = torch.Generator().manual_seed(1234)
     x = torch.randn(rows, n, generator=g)
@@ -80,6 +82,8 @@ def cases(problem: dict, device: str = "cpu", size: str = "verify") -> list:
     starts = torch.randint(0, max(n // 4, 1), (rows,), generator=g, dtype=torch.int32)
     ends = torch.randint(n // 2, n + 1, (rows,), generator=g, dtype=torch.int32)
     ends[-1] = starts[-1]  # one empty range
+    if rows > 2:
+        starts[1], ends[1] = 0, n  # the whole row
     x, starts, ends = x.to(dev), starts.to(dev), ends.to(dev)
     out = torch.full((rows, k_run), -7, dtype=torch.int32, device=dev)
 
@@ -105,7 +109,13 @@ def _reread_weight(rows: int, n: int, arch) -> float:
     return hit * L2_REREAD + (1.0 - hit)
 
 
-def filter_work(n: int, k: int, block_n: int, radix_bits: int) -> dict:
+# The filter variant's sampled threshold, as templates/topk/triton.py has it (SEED_MIN_KP,
+# SEED_MIN_RANK, seed_rank; tests/test_topk.py checks that the two agree).
+SEED_MIN_KP = 8
+SEED_MIN_RANK = 64
+
+
+def filter_work(n: int, k: int, block_n: int, radix_bits: int, seed: bool = False) -> dict:
     """What the filter variant (templates/topk/triton.py topk_filter_kernel) does for one row of n
     random-order scores beside its one read: `appended` keys pass the running threshold into the
     scratch (2 KP before the first cut, then about k per doubling of the row: the threshold after a
@@ -116,17 +126,43 @@ def filter_work(n: int, k: int, block_n: int, radix_bits: int) -> dict:
     cut_entries / 2^(RADIX_BITS - 6), as topk_kernel's) refined by the other digit passes, and one
     last cut at the end (counted in cuts). A simulation of the kernel's schedule on randn rows (k
     2048, BLOCK_N 1024; tests/test_topk.py) gives 10.2K appends and 3 + 1 cuts at 32K, 14.3K and
-    5 + 1 at 128K; this estimate 10.2K / 4.5 and 14.3K / 6.5."""
+    5 + 1 at 128K; this estimate 10.2K / 4.5 and 14.3K / 6.5.
+
+    seed (SEED 1, rows of at least SEED_MIN_KP * KP): `sampled` = 2 KP keys read first (in 32-byte
+    runs spread over the row) into the scratch, and `sample_passes` digit histograms over them find
+    their r-th largest (r = seed_rank); the keys at or above it pass, about n r / 2 KP (~1.5 k), so
+    usually only the last cut follows, over those keys. The simulation (the mean of 8 randn rows)
+    gives 3.07K appends and 1 cut at 16K, 32K and 128K (this estimate: 3.07K / 1) and 7.9K / 2 + 1
+    at 1M (r 64 > 1.5 k: 8.2K / 2.5)."""
     kp = max(16, block_n, 1 << max(k - 1, 1).bit_length())
     room = 2 * kp
+    none = {"appended": 0.0, "cuts": 0.0, "cut_entries": 0.0, "bucket": 0.0, "kp": kp, "sampled": 0.0,
+            "sample_passes": 0}
     if n <= k:
-        return {"appended": 0.0, "cuts": 0.0, "cut_entries": 0.0, "bucket": 0.0, "kp": kp}
-    appended = min(float(n), room + k * math.log2(max(n / room, 1.0)))
-    # the first cut at `room` appends, then one per room - k more (0.5: the mean of the rounding)
+        return none
+    sampled = 0.0
+    if seed and n >= SEED_MIN_KP * kp:
+        # keys at or above the seed pass at rate r / 2 KP until the scratch first fills (at column
+        # p1); from there the running threshold takes over, as without a seed
+        rate = seed_rank(k, kp, n) / room
+        p1 = room / rate
+        appended = n * rate if n <= p1 else room + k * math.log2(n / p1)
+        sampled = float(room)
+    else:
+        appended = min(float(n), room + k * math.log2(max(n / room, 1.0)))
+    # a cut at `room` appends, then one per room - k more (0.5: the mean of the rounding)
     cuts = (0.5 + (appended - room) / (room - k) if appended >= room else 0.0) + 1.0
     cut_entries = min(float(room + block_n // 2), appended)
-    return {"appended": appended, "cuts": cuts, "cut_entries": cut_entries,
-            "bucket": cut_entries / 2 ** max(radix_bits - 6, 0), "kp": kp}
+    return dict(none, appended=appended, cuts=cuts, cut_entries=cut_entries,
+                bucket=cut_entries / 2 ** max(radix_bits - 6, 0), sampled=sampled,
+                sample_passes=-(-32 // radix_bits) if sampled else 0)
+
+
+def seed_rank(k: int, kp: int, n: int) -> int:
+    """The sampled threshold's rank among the 2 KP sampled keys: about 1.5 k of the row's n keys are
+    at or above it; at least SEED_MIN_RANK (the sample's error is about 1/sqrt(rank)), at most k
+    (then at least k keys pass: the sampled ones)."""
+    return min(k, max(-(-3 * k * kp // n), SEED_MIN_RANK))
 
 
 def _traffic(problem: dict, schedule: dict, arch) -> dict:
@@ -152,16 +188,21 @@ def _traffic(problem: dict, schedule: dict, arch) -> dict:
     if splits > 1:
         reads = passes + 1
     elif int(schedule.get("FILTER", 0)) and int(problem["k"]) <= 8192:
-        w = filter_work(n, int(problem["k"]), int(schedule.get("BLOCK_N", 1024)), bits)
+        w = filter_work(n, int(problem["k"]), int(schedule.get("BLOCK_N", 1024)), bits,
+                        seed=bool(int(schedule.get("SEED", 0))))
         # per cut: min/max (4 B, ~4 ops), histogram (4 B, _OPS) and moving pass (8 B read, _OPS)
         # per entry, the moving pass writing the keys above the threshold digit (< k) and the
         # bucket (8 B each); the bucket's other digit passes (4 B) and its keep pass (8 B read, at
         # most 8 B written)
         per_cut_bytes = w["cut_entries"] * 16 + int(problem["k"]) * 8 + w["bucket"] * (4 * (passes - 1) + 24)
         per_cut_ops = w["cut_entries"] * (4 + 2 * _OPS) + w["bucket"] * _OPS * passes
-        scratch_bytes = w["appended"] * 8 + w["cuts"] * per_cut_bytes
+        # the seed's sample: its 32-byte runs read (4 B a key; the row's own read then finds those
+        # sectors in L2), the keys stored to the scratch, and one histogram pass over them per digit
+        sample_bytes = w["sampled"] * (4 + 4 + 4 * w["sample_passes"])
+        scratch_bytes = sample_bytes + w["appended"] * 8 + w["cuts"] * per_cut_bytes
+        sample_ops = w["sampled"] * _OPS * w["sample_passes"]
         return {"extra_bytes": rows * scratch_bytes * L2_REREAD,
-                "cuda_flops": cuda + rows * w["cuts"] * per_cut_ops, "splits": 1, "mma_eff": 1.0}
+                "cuda_flops": cuda + rows * (w["cuts"] * per_cut_ops + sample_ops), "splits": 1, "mma_eff": 1.0}
     else:
         bucket = n / 2 ** max(bits - 6, 0)
         reads = 2 if 0 < int(schedule.get("CAP", 0)) and bucket <= int(schedule["CAP"]) else passes

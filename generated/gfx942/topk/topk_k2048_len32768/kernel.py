@@ -47,8 +47,12 @@ k 2048 at most ~1.5K of the ~4.1K entries with 8-bit digits, ~170 with 11-bit; a
 heavy ties - is refined over the whole scratch instead). At the end one more cut writes the k
 columns. For a row in random order about 2 KP + k log2(n / 2 KP) keys are appended and a cut
 comes every 2 KP - k appends: 3 + 1 cuts at n 32K, k 2048; 5 + 1 at 128K (filter_work in
-dsagen/operators/topk/problem.py models this for the cost model). The keys, the cut and the append
-step live in dsagen/runtime/triton_select.py, shared with the fused indexer + top-k.
+dsagen/operators/topk/problem.py models this for the cost model). SEED 1 starts a row of at least
+8 KP columns from a sampled threshold instead (2 KP keys in 32-byte runs spread over the row, their
+r-th largest by digit histograms, r ~ 1.5 k * 2 KP / n): about 1.5 k keys pass it, so one cut at
+the end (~3.1K appends at k 2048 from 16K to 128K); a row the sample misjudged (fewer than k keys
+passed) is read once more from 0. The keys, the cut and the append step live in
+dsagen/runtime/triton_select.py, shared with the fused indexer + top-k.
 
 Output order: in topk_kernel, the columns above the k-th value (those above the threshold
 bucket in ascending order, then the rest of the bucket's in ascending order), then the ties at
@@ -68,10 +72,23 @@ from dsagen.runtime.triton_select import (buf_cut, filter_append, filter_areas, 
                                           pick_digit, write_all)
 
 # <dsagen:schedule>
-SCHEDULE = {"BLOCK_N": 1024, "RADIX_BITS": 11, "CAP": 4096, "FILTER": 0, "MAX_SPLITS": 16, "MIN_SPLIT_COLS": 16384, "num_warps": 8, "num_stages": 1}
+SCHEDULE = {"BLOCK_N": 1024, "RADIX_BITS": 11, "CAP": 4096, "FILTER": 0, "SEED": 0, "MAX_SPLITS": 16, "MIN_SPLIT_COLS": 16384, "num_warps": 8, "num_stages": 1}
 # </dsagen:schedule>
 
 FILTER_MAX_K = 8192  # the filter variant's scratch: filter_scratch(next_pow2(k)) int32 words per program
+# The filter variant's sampled threshold (SEED 1): rows of at least SEED_MIN_KP * KP columns (below
+# that the unseeded filter needs at most ~2 cuts, as many as the seed's own), and a rank of at least
+# SEED_MIN_RANK sampled keys (or k), so the sample's error stays small: at rank r about 1/sqrt(r).
+SEED_MIN_KP = 8
+SEED_MIN_RANK = 64
+SEED_MIN_KP_C = tl.constexpr(SEED_MIN_KP)
+SEED_MIN_RANK_C = tl.constexpr(SEED_MIN_RANK)
+
+
+def seed_rank(k: int, kp: int, n: int) -> int:
+    """The sampled threshold's rank among the 2 KP sampled keys (as topk_filter_kernel computes it):
+    about 1.5 k of the row's n keys are at or above it; at least SEED_MIN_RANK, at most k."""
+    return min(k, max(-(-3 * k * kp // n), SEED_MIN_RANK))
 
 
 @triton.jit
@@ -199,10 +216,33 @@ def topk_kernel(
 
 
 @triton.jit
+def _kth_key(buf_k, count, r, BLOCK_N: tl.constexpr, RADIX_BITS: tl.constexpr):
+    """The r-th largest of the scratch's first `count` keys: one digit histogram pass each, nothing
+    moved (a third inlined buf_cut made ptxas spill 152-176 B on sm80/sm90/sm100, AOT 2026-12-07)."""
+    NB: tl.constexpr = 1 << RADIX_BITS
+    NPASS: tl.constexpr = (32 + RADIX_BITS - 1) // RADIX_BITS
+    offs = tl.arange(0, BLOCK_N)
+    prefix = tl.zeros((), tl.uint32)
+    hi_mask = tl.zeros((), tl.uint32)
+    k_rem = r
+    for p in tl.static_range(NPASS):
+        shift = _shift(p, RADIX_BITS)
+        hist = tl.zeros((NB,), tl.int32)
+        for e0 in range(0, count, BLOCK_N):
+            e = e0 + offs
+            m = e < count
+            key = tl.load(buf_k + e, mask=m, other=0).to(tl.uint32, bitcast=True)
+            m = m & ((key & hi_mask) == prefix)
+            hist += tl.histogram(((key >> shift) & (NB - 1)).to(tl.int32), NB, mask=m)
+        k_rem, prefix, hi_mask = pick_digit(hist, k_rem, prefix, hi_mask, shift, NB)
+    return prefix
+
+
+@triton.jit
 def topk_filter_kernel(
     x_ptr, start_ptr, end_ptr, out_ptr, scratch_ptr,
     rows, k_sel, stride_xr, stride_or,
-    BLOCK_N: tl.constexpr, KP: tl.constexpr, RADIX_BITS: tl.constexpr,
+    BLOCK_N: tl.constexpr, KP: tl.constexpr, RADIX_BITS: tl.constexpr, SEED: tl.constexpr,
 ):
     """Persistent programs, one row at a time, each row read once (the filter variant).
 
@@ -210,7 +250,15 @@ def topk_filter_kernel(
     columns, int32). Once it holds 2 * KP entries, buf_cut keeps exactly k of them in place (those
     above the k-th key T, then the lowest-column ties at T) and lo becomes T + 1: a later key equal
     to T has a higher column than every kept tie, so it can never win. At the end one more cut
-    writes the k winners' columns to the output row."""
+    writes the k winners' columns to the output row.
+
+    SEED 1, rows of at least SEED_MIN_KP * KP columns: lo starts at a sampled threshold instead of
+    0. 2 * KP keys in runs of 8 (one 32-byte sector each) spread evenly over the row fill the
+    scratch; digit histograms over it (_kth_key) find their r-th largest key, r = seed_rank(k, KP,
+    n): about 1.5 k keys of a random-order row are at or above it, so usually no cut comes before
+    the last. The r sampled keys are row keys at or above the seed, so at least r keys pass (with
+    r = k never too few). When fewer than k passed (the sample misjudged the row), the row is read
+    again from lo 0: exact either way."""
     pid = tl.program_id(0)
     buf_k, buf_c, side_k, side_c = filter_areas(scratch_ptr, pid, BLOCK_N, KP)
     offs = tl.arange(0, BLOCK_N)
@@ -225,16 +273,36 @@ def topk_filter_kernel(
         if n <= k_sel:
             write_all(orow, start, n, k_sel, offs, BLOCK_N)
         else:
-            count = 0
+            count = tl.zeros((), tl.int32)
             lo = tl.zeros((), tl.uint32)
-            for c0 in range(start, end, BLOCK_N):
-                c = c0 + offs
-                m = c < end
-                key = order_key(tl.load(xrow + c, mask=m, other=0.0))
-                count, lo = filter_append(key, c, m, buf_k, buf_c, side_k, side_c, count, lo, k_sel, orow,
-                                          BLOCK_N, KP, RADIX_BITS)
-            tl.debug_barrier()
-            # count >= k: every key is appended until the first compaction, which leaves exactly k
+            if SEED:
+                if n >= SEED_MIN_KP_C * KP:
+                    gap = n // (2 * KP // 8)  # >= 4 * SEED_MIN_KP: the runs never overlap or pass the end
+                    n_s = tl.minimum(n, 2 * KP)  # = 2 KP
+                    for e0 in range(0, n_s, BLOCK_N):
+                        j = e0 + offs
+                        c = start + (j // 8) * gap + j % 8
+                        key = order_key(tl.load(xrow + c))
+                        tl.store(buf_k + j, key.to(tl.int32, bitcast=True))  # keys only: no cut follows
+                    tl.debug_barrier()  # the sample complete before the cut reads it
+                    r = tl.minimum(k_sel, tl.maximum((3 * k_sel * KP + n - 1) // n, SEED_MIN_RANK_C))
+                    lo = _kth_key(buf_k, n_s, r, BLOCK_N, RADIX_BITS)
+                    tl.debug_barrier()  # done with the sample before the row's keys overwrite it
+            # one read from the seed; when fewer than k keys passed it (the sample misjudged the
+            # row), one more from 0, which every key passes until a cut: then count >= k
+            again = True
+            while again:
+                count = tl.zeros((), tl.int32)
+                for c0 in range(start, end, BLOCK_N):
+                    c = c0 + offs
+                    m = c < end
+                    key = order_key(tl.load(xrow + c, mask=m, other=0.0))
+                    count, lo = filter_append(key, c, m, buf_k, buf_c, side_k, side_c, count, lo, k_sel, orow,
+                                              BLOCK_N, KP, RADIX_BITS)
+                again = count < k_sel
+                lo = tl.zeros((), tl.uint32)
+                tl.debug_barrier()
+            # count >= k: a cut leaves exactly k; without one every key of the row passed
             buf_cut(buf_k, buf_c, side_k, side_c, count, k_sel, orow, True, BLOCK_N, RADIX_BITS, KP)
             tl.debug_barrier()  # done with the scratch before the next row refills it
 
@@ -369,7 +437,7 @@ def launch(logits, row_starts, row_ends, out, *, k, schedule=None, splits=None):
         kp = filter_kp(k, s["BLOCK_N"])
         scratch = torch.empty(programs, filter_scratch(kp, s["BLOCK_N"]), dtype=torch.int32, device=logits.device)
         topk_filter_kernel[(programs,)](logits, row_starts, row_ends, out, scratch, rows, k, logits.stride(0),
-                                        out.stride(0), KP=kp, **meta)
+                                        out.stride(0), KP=kp, SEED=int(s.get("SEED", 0)), **meta)
         return None
     if splits <= 1 or n == 0:
         programs = min(rows, PROGRAMS_PER_SM * sm_count(logits.device))
@@ -415,8 +483,8 @@ def aot_kernels(problem: dict, schedule: dict) -> list:
             "name": "topk_filter_kernel", "fn": topk_filter_kernel,
             "signature": {**common, "out_ptr": "*i32", "scratch_ptr": "*i32", "rows": "i32", "k_sel": "i32",
                           "stride_xr": "i32", "stride_or": "i32", "BLOCK_N": "constexpr", "KP": "constexpr",
-                          "RADIX_BITS": "constexpr"},
-            "constexprs": {**consts, "KP": filter_kp(k, s["BLOCK_N"])}, **opts,
+                          "RADIX_BITS": "constexpr", "SEED": "constexpr"},
+            "constexprs": {**consts, "KP": filter_kp(k, s["BLOCK_N"]), "SEED": int(s.get("SEED", 0))}, **opts,
         }
     if s["MAX_SPLITS"] > 1 and rows < 2 * 132 and row_len >= 2 * s["MIN_SPLIT_COLS"]:
         npass = -(-32 // s["RADIX_BITS"])
