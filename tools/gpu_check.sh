@@ -7,11 +7,13 @@
 #      (tools/bench_tilelang.py --quick: times, ratio, fraction of roofline, JSON and a plot);
 #   3. the TileLang GPU tests (edge cases against the oracle; without tilelang on the host they
 #      run the committed kernels and skip the shapes generated/ does not hold);
-#   4. only when asked ("full"): the whole test suite on the GPU (Triton compiled, not interpreted).
+#   4. only when asked ("topk"): the Triton top-k variants side by side (tools/bench_topk.py --quick:
+#      radix, filter, seeded filter, dispatch, torch.topk; times, ratios, fraction of roofline);
+#   5. only when asked ("full"): the whole test suite on the GPU (Triton compiled, not interpreted).
 # Everything lands in OUTDIR (default $OUT): logs, bench.json, bench.png and the updated
 # manifest.json to copy back into generated/ (its kernel hashes are unchanged). Each stage has a
 # timeout so that the default three fit one 10-minute device call.
-#   usage: bash tools/gpu_check.sh [OUTDIR] [verify] [bench] [tests] [full]   (default: the first three)
+#   usage: bash tools/gpu_check.sh [OUTDIR] [verify] [bench] [tests] [topk] [full]   (default: the first three)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-${OUT:-/tmp/dsagen-gpu-check}}
@@ -37,7 +39,9 @@ for st in $stages; do
               --plot "$out/bench.png" 2>&1 | tee "$out/bench.log" ;;
     tests)  timeout 150 python3 -m pytest -q -rs -p no:cacheprovider tests/test_tilelang_*.py -k gpu 2>&1 \
               | tee "$out/pytest-gpu.log" ;;
+    topk)   timeout 240 python3 tools/bench_topk.py --arch "$arch" --quick --json "$out/topk.json" \
+              --plot "$out/topk.png" 2>&1 | tee "$out/topk.log" ;;
     full)   timeout 590 python3 -m pytest -q -x -rs -p no:cacheprovider tests 2>&1 | tee "$out/pytest.log" ;;
-    *)      echo "gpu_check: unknown stage $st (verify, bench, tests, full)" >&2; exit 2 ;;
+    *)      echo "gpu_check: unknown stage $st (verify, bench, tests, topk, full)" >&2; exit 2 ;;
   esac
 done
