@@ -324,6 +324,20 @@ def test_filter_variant_long_rows(name, seed):
         assert int((out[1] == -1).sum()) == k - 1000 and bool((out[2] == -1).all())
 
 
+def test_filter_seed_at_its_boundaries_and_offsets():
+    """SEED 1 on row ranges that start inside the row (the sample is taken from [start, end)), one
+    exactly 8 KP long (the shortest seeded), one 8 KP - 1 (unseeded), and k 5000 (KP 8192: a
+    16K-key sample of a 70K range); exact against the oracle."""
+    g = _gen(77)
+    x = torch.randn(4, 72000, generator=g)
+    starts = torch.tensor([0, 5000, 17, 999], dtype=torch.int32)
+    ends = torch.tensor([40000, 38001, 17 + 16384, 999 + 16383], dtype=torch.int32)
+    sch = {"FILTER": 1, "SEED": 1, "BLOCK_N": 1024, "num_warps": 8}
+    _run_and_check(x, 2048, starts, ends, splits=1, schedule=sch)
+    _run_and_check(x[:1], 5000, torch.tensor([1000], dtype=torch.int32), torch.tensor([71000], dtype=torch.int32),
+                   splits=1, schedule=sch)
+
+
 SEED_MISS_CASES = ["sample_holds_the_top_n32768_k2048", "sample_holds_the_bottom_n32768_k2048",
                    "sample_ties_n16384_k2048"]
 
