@@ -221,17 +221,36 @@ FILTER_CASES = ["random_rows4_n3000_k64", "random_rows2_n5000_k256", "k1_rows3_n
                 "below_fp16_n4000_k64", "bf16_rows3_n3000_k64"]
 
 
-@pytest.mark.parametrize("seed", [0, 1], ids=["unseeded", "seeded"])
-@pytest.mark.parametrize("name", FILTER_CASES)
+def _seed_params(names, seeded):
+    """(name, seed) pairs: every case unseeded, and seeded where a range is long enough to sample."""
+    return [pytest.param(n, 0, id=f"{n}-unseeded") for n in names] + \
+        [pytest.param(n, 1, id=f"{n}-seeded") for n in names if n in seeded]
+
+
+def _assert_seeds(x, k, starts, ends, block):
+    """The seeded run really takes a sample: some range holds SEED_MIN_KP * KP columns."""
+    kp = max(16, block, 1 << max(k - 1, 1).bit_length())
+    n = x.shape[1]
+    longest = n if starts is None else int((ends.long() - starts.long()).max())
+    assert longest >= template_module("topk").SEED_MIN_KP * kp, (longest, kp)
+
+
+# the cases with a range of at least 8 KP (the rest run unseeded only: the seed would not apply)
+FILTER_SEEDED = set(FILTER_CASES) - {"nan_inf_signed_zero", "relu_zeros_8320_k2048"}
+
+
+@pytest.mark.parametrize("name,seed", _seed_params(FILTER_CASES, FILTER_SEEDED))
 def test_filter_variant(name, seed):
     """FILTER 1: each row read once, candidates above the running threshold kept in a 2 * KP scratch
-    and cut back by a sort; the same exact selection as the oracle on every edge case. SEED 1: rows
-    of at least 8 KP columns (all here but ragged and the k 2048 one) start from a sampled threshold."""
+    and cut back by a sort; the same exact selection as the oracle on every edge case. SEED 1 (where
+    a range holds 8 KP columns): the rows start from a sampled threshold."""
     x, k, starts, ends = _filter_inputs(name)
     if starts is not None:
         starts, ends = starts.to(torch.int32), ends.to(torch.int32)
     # the narrowest tile the k allows (KP >= BLOCK_N): the interpreter's sort is slow
     block = min(1024, max(64, 1 << max(k - 1, 1).bit_length()))
+    if seed:
+        _assert_seeds(x, k, starts, ends, block)
     out = _run_and_check(x, k, starts, ends, schedule={"FILTER": 1, "SEED": seed, "BLOCK_N": block}, splits=1)
     if name == "relu_zeros_8320_k2048":
         assert bool((out >= 0).all())
@@ -298,8 +317,11 @@ LONG_FILTER_CASES = ["randn_n131072_k2048", "ascending_n65536_k2048_bits11", "cl
                      "ties_rows2_n20000_k5000", "ragged_rows20_n9000_k2048"]
 
 
-@pytest.mark.parametrize("seed", [0, 1], ids=["unseeded", "seeded"])
-@pytest.mark.parametrize("name", LONG_FILTER_CASES)
+LONG_FILTER_SEEDED = set(LONG_FILTER_CASES) - {"ties_n60000_k8192_bits11", "ties_rows2_n20000_k5000",
+                                               "ragged_rows20_n9000_k2048"}
+
+
+@pytest.mark.parametrize("name,seed", _seed_params(LONG_FILTER_CASES, LONG_FILTER_SEEDED))
 def test_filter_variant_long_rows(name, seed):
     """FILTER 1 at k 2048 with BLOCK_N 1024 (KP 2048), and k 5000 / 8192 (KP 8192): rows long enough
     to cut the scratch several times (radix select over the scratch, exact; ties kept lowest column
@@ -309,6 +331,8 @@ def test_filter_variant_long_rows(name, seed):
     if starts is not None:
         starts, ends = starts.to(torch.int32), ends.to(torch.int32)
     bits = 11 if name.endswith("bits11") else 8
+    if seed:
+        _assert_seeds(x, k, starts, ends, 1024)
     out = _run_and_check(x, k, starts, ends, splits=1,
                          schedule={"FILTER": 1, "SEED": seed, "BLOCK_N": 1024, "RADIX_BITS": bits, "num_warps": 8})
     if name == "relu_zeros_n32768_k2048":
