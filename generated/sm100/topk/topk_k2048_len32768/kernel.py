@@ -283,8 +283,8 @@ def topk_filter_kernel(
                         j = e0 + offs
                         c = start + (j // 8) * gap + j % 8
                         key = order_key(tl.load(xrow + c))
-                        tl.store(buf_k + j, key.to(tl.int32, bitcast=True))  # keys only: no cut follows
-                    tl.debug_barrier()  # the sample complete before the cut reads it
+                        tl.store(buf_k + j, key.to(tl.int32, bitcast=True))  # keys only: nothing is moved
+                    tl.debug_barrier()  # the sample complete before _kth_key reads it
                     r = tl.minimum(k_sel, tl.maximum((3 * k_sel * KP + n - 1) // n, SEED_MIN_RANK_C))
                     lo = _kth_key(buf_k, n_s, r, BLOCK_N, RADIX_BITS)
                     tl.debug_barrier()  # done with the sample before the row's keys overwrite it
@@ -300,7 +300,7 @@ def topk_filter_kernel(
                     count, lo = filter_append(key, c, m, buf_k, buf_c, side_k, side_c, count, lo, k_sel, orow,
                                               BLOCK_N, KP, RADIX_BITS)
                 again = count < k_sel
-                lo = tl.zeros((), tl.uint32)
+                lo = tl.zeros((), tl.uint32)  # the second read's start (unused after the last)
                 tl.debug_barrier()
             # count >= k: a cut leaves exactly k; without one every key of the row passed
             buf_cut(buf_k, buf_c, side_k, side_c, count, k_sel, orow, True, BLOCK_N, RADIX_BITS, KP)
