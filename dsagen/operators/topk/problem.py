@@ -133,7 +133,7 @@ def filter_work(n: int, k: int, block_n: int, radix_bits: int, seed: bool = Fals
     their r-th largest (r = seed_rank); the keys at or above it pass, about n r / 2 KP (~1.5 k), so
     usually only the last cut follows, over those keys. The simulation (the mean of 8 randn rows)
     gives 3.07K appends and 1 cut at 16K, 32K and 128K (this estimate: 3.07K / 1) and 7.9K / 2 + 1
-    at 1M (r 64 > 1.5 k: 8.2K / 2.5)."""
+    at 1M (r 64 > 1.5 k: this estimate 8.2K / 3.5)."""
     kp = max(16, block_n, 1 << max(k - 1, 1).bit_length())
     room = 2 * kp
     none = {"appended": 0.0, "cuts": 0.0, "cut_entries": 0.0, "bucket": 0.0, "kp": kp, "sampled": 0.0,

@@ -77,7 +77,7 @@ SCHEDULE = {"BLOCK_N": 1024, "RADIX_BITS": 11, "CAP": 4096, "FILTER": 0, "SEED":
 
 FILTER_MAX_K = 8192  # the filter variant's scratch: filter_scratch(next_pow2(k)) int32 words per program
 # The filter variant's sampled threshold (SEED 1): rows of at least SEED_MIN_KP * KP columns (below
-# that the unseeded filter needs at most ~2 cuts, as many as the seed's own), and a rank of at least
+# that the unseeded filter needs at most ~2.5 cuts, hardly more than the sample's passes), and a rank of at least
 # SEED_MIN_RANK sampled keys (or k), so the sample's error stays small: at rank r about 1/sqrt(r).
 SEED_MIN_KP = 8
 SEED_MIN_RANK = 64
