@@ -350,8 +350,8 @@ def test_filter_variant_long_rows(name, seed):
 
 def test_filter_seed_at_its_boundaries_and_offsets():
     """SEED 1 on row ranges that start inside the row (the sample is taken from [start, end)), one
-    exactly 8 KP long (the shortest seeded), one 8 KP - 1 (unseeded), and k 5000 (KP 8192: a
-    16K-key sample of a 70K range); exact against the oracle."""
+    exactly 8 KP long (the shortest seeded), one 8 KP - 1 (unseeded), and k 5000 (KP 8192: an
+    896-key sample of a 70K range); exact against the oracle."""
     g = _gen(77)
     x = torch.randn(4, 72000, generator=g)
     starts = torch.tensor([0, 5000, 17, 999], dtype=torch.int32)
@@ -368,25 +368,27 @@ SEED_MISS_CASES = ["sample_holds_the_top_n32768_k2048", "sample_holds_the_bottom
 
 @pytest.mark.parametrize("name", SEED_MISS_CASES)
 def test_filter_seed_misjudged_rows(name):
-    """SEED 1 on rows whose sampled columns (2 KP keys in runs of 8 spread evenly) misrepresent the
-    row: the sample holds its largest keys (the seed is above the k-th key: fewer than k pass and the
-    row is read again from 0), its smallest (every key passes: a cut per 2 KP - k appends), or one
-    value tied over the whole sample; the selection is still the oracle's."""
+    """SEED 1 on rows whose sampled columns (seed_sample keys in runs of 8 spread evenly: 1024 at
+    32K, 512 at 16K, narrower than a tile) misrepresent the row: the sample holds its largest keys
+    (the seed is above the k-th key: fewer than k pass and the row is read again from 0), its
+    smallest (every key passes: a cut per 2 KP - k appends), or one value tied over the whole
+    sample; the selection is still the oracle's."""
     g = _gen(len(name) + 300)
     n = int(name.split("_n")[1].split("_")[0])
     k, kp = 2048, 2048
-    j = torch.arange(2 * kp)
-    sampled = (j // 8) * (n // (2 * kp // 8)) + j % 8
+    size = template_module("topk").seed_sample(k, kp, n)
+    j = torch.arange(size)
+    sampled = (j // 8) * (n // (size // 8)) + j % 8
     x = torch.randn(1, n, generator=g)
     if name.startswith("sample_holds_the_top"):
-        x[0, sampled] = 100.0 + torch.rand(2 * kp, generator=g)
+        x[0, sampled] = 100.0 + torch.rand(size, generator=g)
     elif name.startswith("sample_holds_the_bottom"):
-        x[0, sampled] = -100.0 - torch.rand(2 * kp, generator=g)
+        x[0, sampled] = -100.0 - torch.rand(size, generator=g)
     else:
-        x[0, sampled] = 0.5  # seed = 0.5: 4096 tied keys pass besides the randn ones above it
+        x[0, sampled] = 0.5  # seed = 0.5: the tied sample passes beside the randn keys above it
     out = _run_and_check(x, k, splits=1, schedule={"FILTER": 1, "SEED": 1, "BLOCK_N": 1024, "num_warps": 8})
-    if name.startswith("sample_holds_the_top"):  # all 2 KP sampled keys are among the winners
-        assert bool(torch.isin(sampled.to(torch.int32), out[0]).sum() == min(k, 2 * kp))
+    if name.startswith("sample_holds_the_top"):  # all sampled keys are among the winners
+        assert bool(torch.isin(sampled.to(torch.int32), out[0]).sum() == min(k, size))
 
 
 def _simulate_filter(x, k, block_n, seed=False):
@@ -399,8 +401,9 @@ def _simulate_filter(x, k, block_n, seed=False):
     buf = torch.empty(0, dtype=keys.dtype)
     lo, appended, cuts = None, 0, 0
     if seed and n >= tpl.SEED_MIN_KP * kp:
-        j = torch.arange(2 * kp)
-        sample = keys[(j // 8) * (n // (2 * kp // 8)) + j % 8]
+        size = tpl.seed_sample(k, kp, n)
+        j = torch.arange(size)
+        sample = keys[(j // 8) * (n // (size // 8)) + j % 8]
         lo = sample.sort(descending=True).values[tpl.seed_rank(k, kp, n) - 1]  # not a cut: histograms
     for c0 in range(0, n, block_n):
         t = keys[c0:c0 + block_n]
@@ -432,21 +435,28 @@ def test_filter_cost_terms_match_the_kernel_schedule(n, seed):
 
 
 def test_seed_terms_agree_with_the_kernel():
-    """The cost model's copy of the seed's constants and rank (dsagen.operators.topk.problem) is the
-    kernel's (templates/topk/triton.py): the model cannot import the template."""
+    """The cost model's copy of the seed's constants, sample size and rank
+    (dsagen.operators.topk.problem) is the kernel's (templates/topk/triton.py): the model cannot
+    import the template. The sample is sized to the row: 64 n / k keys for rank 96 (1.5 k of the
+    row at or above it), capped at the scratch's 2 KP with the rank that keeps 1.5 k, at least 64."""
     from dsagen.operators.topk import problem
 
     tpl = template_module("topk")
-    assert (problem.SEED_MIN_KP, problem.SEED_MIN_RANK) == (tpl.SEED_MIN_KP, tpl.SEED_MIN_RANK)
-    for k, kp, n in [(1, 64, 3000), (64, 64, 4000), (2048, 2048, 16384), (2048, 2048, 131072),
-                     (2048, 2048, 1 << 20), (5000, 8192, 65536)]:
+    assert (problem.SEED_MIN_KP, problem.SEED_RANK, problem.SEED_MIN_RANK) == \
+        (tpl.SEED_MIN_KP, tpl.SEED_RANK, tpl.SEED_MIN_RANK)
+    for k, kp, n in [(1, 64, 3000), (1, 1024, 8192), (64, 64, 4000), (2048, 2048, 16384), (2048, 2048, 131072),
+                     (2048, 2048, 1 << 20), (5000, 8192, 65536), (8192, 8192, 3 << 20)]:
+        assert problem.seed_sample(k, kp, n) == tpl.seed_sample(k, kp, n), (k, kp, n)
         assert problem.seed_rank(k, kp, n) == tpl.seed_rank(k, kp, n), (k, kp, n)
+    got = [(tpl.seed_sample(2048, 2048, n), tpl.seed_rank(2048, 2048, n)) for n in (16384, 32768, 131072, 1 << 20)]
+    assert got == [(512, 96), (1024, 96), (4096, 96), (4096, 64)], got
+    assert (tpl.seed_sample(1, 1024, 8192), tpl.seed_rank(1, 1024, 8192)) == (2048, 1)  # capped; rank <= k
 
 
 def test_cost_model_picks_the_one_read_filter_for_long_rows():
-    """With the filter variant's scratch work and the radix select's re-read both counted, the
-    one-read filter with its sampled threshold ranks first at the default spec's 128K-row bucket on
-    every arch."""
+    """With the filter variant's scratch work and sample and the radix select's re-read all counted,
+    the one-read filter with its sampled threshold ranks first at the default spec's 32K- and
+    128K-row buckets on every arch."""
     from dsagen.gen.pipeline import plan
     from dsagen.spec.archs import ARCHS, get_arch
     from dsagen.spec.model import load_spec
@@ -454,8 +464,8 @@ def test_cost_model_picks_the_one_read_filter_for_long_rows():
     spec = load_spec(None)
     for name in ARCHS:
         units = [u for u in plan(get_arch(name), spec, ["topk"], log=lambda *a: None)
-                 if u.backend == "triton" and u.problem["row_len"] >= 131072]
-        assert units, name
+                 if u.backend == "triton" and u.problem["row_len"] >= 32768]
+        assert sorted(u.problem["row_len"] for u in units) == [32768, 131072], name
         for u in units:
             assert (u.ranked[0][1]["FILTER"], u.ranked[0][1]["SEED"]) == (1, 1), (name, u.name, u.ranked[0])
 

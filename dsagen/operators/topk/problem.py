@@ -109,9 +109,10 @@ def _reread_weight(rows: int, n: int, arch) -> float:
     return hit * L2_REREAD + (1.0 - hit)
 
 
-# The filter variant's sampled threshold, as templates/topk/triton.py has it (SEED_MIN_KP,
-# SEED_MIN_RANK, seed_rank; tests/test_topk.py checks that the two agree).
+# The filter variant's sampled threshold, as templates/topk/triton.py has it (SEED_MIN_KP, SEED_RANK,
+# SEED_MIN_RANK, seed_sample, seed_rank; tests/test_topk.py checks that the two agree).
 SEED_MIN_KP = 8
+SEED_RANK = 96
 SEED_MIN_RANK = 64
 
 
@@ -128,12 +129,13 @@ def filter_work(n: int, k: int, block_n: int, radix_bits: int, seed: bool = Fals
     2048, BLOCK_N 1024; tests/test_topk.py) gives 10.2K appends and 3 + 1 cuts at 32K, 14.3K and
     5 + 1 at 128K; this estimate 10.2K / 4.5 and 14.3K / 6.5.
 
-    seed (SEED 1, rows of at least SEED_MIN_KP * KP): `sampled` = 2 KP keys read first (in 32-byte
-    runs spread over the row) into the scratch, and `sample_passes` digit histograms over them find
-    their r-th largest (r = seed_rank); the keys at or above it pass, about n r / 2 KP (~1.5 k), so
-    usually only the last cut follows, over those keys. The simulation (the mean of 8 randn rows)
-    gives 3.07K appends and 1 cut at 16K, 32K and 128K (this estimate: 3.07K / 1) and 7.9K / 2 + 1
-    at 1M (r 64 > 1.5 k: this estimate 8.2K / 3.5)."""
+    seed (SEED 1, rows of at least SEED_MIN_KP * KP): `sampled` = seed_sample keys (64 n / k, at
+    most 2 KP) read first (in 32-byte runs spread over the row) into the scratch, and
+    `sample_passes` digit histograms over them find their r-th largest (r = seed_rank: 96 unless
+    the sample is capped); the keys at or above it pass, about n r / sampled (~1.5 k), so usually
+    only the last cut follows, over those keys. The simulation (the mean of 8 randn rows) gives
+    3.07K appends and 1 cut at 16K, 32K and 128K (this estimate: 3.07K / 1) and 7.9K / 2 + 1 at 1M
+    (capped: r 64 > 1.5 k: this estimate 8.2K / 3.5)."""
     kp = max(16, block_n, 1 << max(k - 1, 1).bit_length())
     room = 2 * kp
     none = {"appended": 0.0, "cuts": 0.0, "cut_entries": 0.0, "bucket": 0.0, "kp": kp, "sampled": 0.0,
@@ -142,12 +144,12 @@ def filter_work(n: int, k: int, block_n: int, radix_bits: int, seed: bool = Fals
         return none
     sampled = 0.0
     if seed and n >= SEED_MIN_KP * kp:
-        # keys at or above the seed pass at rate r / 2 KP until the scratch first fills (at column
-        # p1); from there the running threshold takes over, as without a seed
-        rate = seed_rank(k, kp, n) / room
+        # keys at or above the seed pass at rate r / sampled until the scratch first fills (at
+        # column p1); from there the running threshold takes over, as without a seed
+        sampled = float(seed_sample(k, kp, n))
+        rate = seed_rank(k, kp, n) / sampled
         p1 = room / rate
         appended = n * rate if n <= p1 else room + k * math.log2(n / p1)
-        sampled = float(room)
     else:
         appended = min(float(n), room + k * math.log2(max(n / room, 1.0)))
     # a cut at `room` appends, then one per room - k more (0.5: the mean of the rounding)
@@ -158,11 +160,18 @@ def filter_work(n: int, k: int, block_n: int, radix_bits: int, seed: bool = Fals
                 sample_passes=-(-32 // radix_bits) if sampled else 0)
 
 
+def seed_sample(k: int, kp: int, n: int) -> int:
+    """Keys the sampled threshold reads: runs of 8, enough that rank SEED_RANK among them leaves about
+    1.5 k of the row's n keys at or above it (the sample's error is about 1/sqrt(rank)); at most
+    2 KP (the scratch's room)."""
+    return 8 * min(2 * kp // 8, -(-SEED_RANK * n // (12 * k)))
+
+
 def seed_rank(k: int, kp: int, n: int) -> int:
-    """The sampled threshold's rank among the 2 KP sampled keys: about 1.5 k of the row's n keys are
-    at or above it; at least SEED_MIN_RANK (the sample's error is about 1/sqrt(rank)), at most k
-    (then at least k keys pass: the sampled ones)."""
-    return min(k, max(-(-3 * k * kp // n), SEED_MIN_RANK))
+    """The sampled threshold's rank among the seed_sample keys: about 1.5 k of the row's n keys are
+    at or above it; at least SEED_MIN_RANK (a capped sample), at most k (then at least k keys pass:
+    the sampled ones)."""
+    return min(k, max(-(-3 * k * seed_sample(k, kp, n) // (2 * n)), SEED_MIN_RANK))
 
 
 def _traffic(problem: dict, schedule: dict, arch) -> dict:

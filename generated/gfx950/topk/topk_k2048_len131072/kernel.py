@@ -48,9 +48,9 @@ heavy ties - is refined over the whole scratch instead). At the end one more cut
 columns. For a row in random order about 2 KP + k log2(n / 2 KP) keys are appended and a cut
 comes every 2 KP - k appends: 3 + 1 cuts at n 32K, k 2048; 5 + 1 at 128K (filter_work in
 dsagen/operators/topk/problem.py models this for the cost model). SEED 1 starts a row of at least
-8 KP columns from a sampled threshold instead (2 KP keys in 32-byte runs spread over the row, their
-r-th largest by digit histograms, r ~ 1.5 k * 2 KP / n): about 1.5 k keys pass it, so one cut at
-the end (~3.1K appends at k 2048 from 16K to 128K); a row the sample misjudged (fewer than k keys
+8 KP columns from a sampled threshold instead (64 n / k keys, at most 2 KP, in 32-byte runs spread
+over the row, their 96th largest by digit histograms; seed_sample, seed_rank): about 1.5 k keys
+pass it, so one cut at the end (~3.1K appends at k 2048 from 16K to 128K); a row the sample misjudged (fewer than k keys
 passed) is read once more from 0. The keys, the cut and the append step live in
 dsagen/runtime/triton_select.py, shared with the fused indexer + top-k.
 
@@ -77,18 +77,30 @@ SCHEDULE = {"BLOCK_N": 1024, "RADIX_BITS": 11, "CAP": 0, "FILTER": 1, "SEED": 1,
 
 FILTER_MAX_K = 8192  # the filter variant's scratch: filter_scratch(next_pow2(k)) int32 words per program
 # The filter variant's sampled threshold (SEED 1): rows of at least SEED_MIN_KP * KP columns (below
-# that the unseeded filter needs at most ~2.5 cuts, hardly more than the sample's passes), and a rank of at least
-# SEED_MIN_RANK sampled keys (or k), so the sample's error stays small: at rank r about 1/sqrt(r).
+# that the unseeded filter needs at most ~2.5 cuts, hardly more than the sample's passes). The sample
+# is sized for its SEED_RANK-th key to sit where about 1.5 k of the row's keys are at or above it
+# (64 n / k keys for rank 96: 1024 at 32K columns, k 2048), at most 2 KP keys (the scratch's room):
+# the sample's error is about 1/sqrt(rank), ~10% at 96, so fewer than k keys pass (a second read)
+# only ~3 sigma out. A capped sample (rows over KP k / 32 columns: 128K at k 2048) takes the rank
+# that keeps 1.5 k, but at least SEED_MIN_RANK (64).
 SEED_MIN_KP = 8
+SEED_RANK = 96
 SEED_MIN_RANK = 64
 SEED_MIN_KP_C = tl.constexpr(SEED_MIN_KP)
+SEED_RANK_C = tl.constexpr(SEED_RANK)
 SEED_MIN_RANK_C = tl.constexpr(SEED_MIN_RANK)
 
 
+def seed_sample(k: int, kp: int, n: int) -> int:
+    """Keys the sampled threshold reads (as topk_filter_kernel computes it): runs of 8, enough that
+    rank SEED_RANK among them leaves about 1.5 k of the row's n keys at or above it, at most 2 KP."""
+    return 8 * min(2 * kp // 8, -(-SEED_RANK * n // (12 * k)))
+
+
 def seed_rank(k: int, kp: int, n: int) -> int:
-    """The sampled threshold's rank among the 2 KP sampled keys (as topk_filter_kernel computes it):
+    """The sampled threshold's rank among the seed_sample keys (as topk_filter_kernel computes it):
     about 1.5 k of the row's n keys are at or above it; at least SEED_MIN_RANK, at most k."""
-    return min(k, max(-(-3 * k * kp // n), SEED_MIN_RANK))
+    return min(k, max(-(-3 * k * seed_sample(k, kp, n) // (2 * n)), SEED_MIN_RANK))
 
 
 @triton.jit
@@ -253,9 +265,9 @@ def topk_filter_kernel(
     writes the k winners' columns to the output row.
 
     SEED 1, rows of at least SEED_MIN_KP * KP columns: lo starts at a sampled threshold instead of
-    0. 2 * KP keys in runs of 8 (one 32-byte sector each) spread evenly over the row fill the
-    scratch; digit histograms over it (_kth_key) find their r-th largest key, r = seed_rank(k, KP,
-    n): about 1.5 k keys of a random-order row are at or above it, so usually no cut comes before
+    0. seed_sample(k, KP, n) keys (64 n / k, at most 2 KP) in runs of 8 (one 32-byte sector each)
+    spread evenly over the row fill the scratch; digit histograms over it (_kth_key) find their r-th
+    largest key, r = seed_rank(k, KP, n) (96 unless the sample was capped): about 1.5 k keys of a random-order row are at or above it, so usually no cut comes before
     the last. The r sampled keys are row keys at or above the seed, so at least r keys pass (with
     r = k never too few). When fewer than k passed (the sample misjudged the row), the row is read
     again from lo 0: exact either way."""
@@ -277,15 +289,19 @@ def topk_filter_kernel(
             lo = tl.zeros((), tl.uint32)
             if SEED:
                 if n >= SEED_MIN_KP_C * KP:
-                    gap = n // (2 * KP // 8)  # >= 4 * SEED_MIN_KP: the runs never overlap or pass the end
-                    n_s = tl.minimum(n, 2 * KP)  # = 2 KP
+                    # seed_sample: runs of 8 keys, enough for rank SEED_RANK (int64: SEED_RANK * n)
+                    runs = tl.minimum((n.to(tl.int64) * SEED_RANK_C + 12 * k_sel - 1) // (12 * k_sel),
+                                      2 * KP // 8).to(tl.int32)
+                    gap = n // runs  # >= 4 * SEED_MIN_KP: the runs never overlap or pass the end
+                    n_s = 8 * runs
                     for e0 in range(0, n_s, BLOCK_N):
                         j = e0 + offs
+                        ms = j < n_s
                         c = start + (j // 8) * gap + j % 8
-                        key = order_key(tl.load(xrow + c))
-                        tl.store(buf_k + j, key.to(tl.int32, bitcast=True))  # keys only: nothing is moved
+                        key = order_key(tl.load(xrow + c, mask=ms, other=0.0))
+                        tl.store(buf_k + j, key.to(tl.int32, bitcast=True), mask=ms)  # keys only: nothing moved
                     tl.debug_barrier()  # the sample complete before _kth_key reads it
-                    r = tl.minimum(k_sel, tl.maximum((3 * k_sel * KP + n - 1) // n, SEED_MIN_RANK_C))
+                    r = tl.minimum(k_sel, tl.maximum((3 * k_sel * n_s + 2 * n - 1) // (2 * n), SEED_MIN_RANK_C))
                     lo = _kth_key(buf_k, n_s, r, BLOCK_N, RADIX_BITS)
                     tl.debug_barrier()  # done with the sample before the row's keys overwrite it
             # one read from the seed; when fewer than k keys passed it (the sample misjudged the
