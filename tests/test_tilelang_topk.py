@@ -102,9 +102,25 @@ def _pick(hist, k_rem):
     return b, k_rem - int(nxt[b]), int(suf[b] - nxt[b])
 
 
-def _model(x, k, starts, ends, bits=8, cap=4096, stats=None):
+def _digit_select(src, k_rem, passes):
+    """The digit passes over keys `src` for the k_rem-th largest, stopping once a bucket is taken
+    whole: (prefix, mask, k_rem left at the prefix)."""
+    prefix, mask = 0, 0
+    for shift, width in passes:
+        m = (src & mask) == prefix
+        hist = torch.bincount(((src[m] >> shift) & ((1 << width) - 1)), minlength=1 << width)
+        d, k_rem, bucket = _pick(hist, k_rem)
+        prefix |= d << shift
+        mask |= ((1 << width) - 1) << shift
+        if bucket == k_rem:
+            break
+    return prefix, mask, k_rem
+
+
+def _model(x, k, starts, ends, bits=8, cap=4096, stats=None, seed=False):
     """What the kernel does, step by step, per row (slot order aside)."""
-    passes = _template()._passes(bits)
+    tpl = _template()
+    passes = tpl._passes(bits)
     rows, n = x.shape
     keys = _key_bits(x)
     out = torch.full((rows, k), POISON, dtype=torch.int32)
@@ -115,6 +131,23 @@ def _model(x, k, starts, ends, bits=8, cap=4096, stats=None):
             out[i] = torch.tensor([s + j if j < e - s else -1 for j in range(k)], dtype=torch.int32)
             continue
         kk, cols = keys[i, s:e], torch.arange(s, e)
+        if seed and tpl.seed_applies(k, e - s, cap):
+            size = tpl.seed_sample(k, e - s, cap)
+            j = torch.arange(size)
+            sample = kk[(j // 8) * ((e - s) // (size // 8)) + j % 8]
+            lo, _, _ = _digit_select(sample, tpl.seed_rank(k, e - s, cap), passes)
+            passed = kk >= lo
+            count = int(passed.sum())
+            if stats is not None:
+                stats.append(("seeded" if k <= count <= cap else "seed_missed", count))
+            if k <= count <= cap:  # the buffer holds every key >= the seed: select there
+                buf_k, buf_c = kk[passed], cols[passed]
+                prefix, mask, k_rem = _digit_select(buf_k, k, passes)
+                sel = buf_c[(buf_k & mask) > prefix].tolist()
+                eq = buf_c[(buf_k & mask) == prefix]
+                assert len(sel) == k - k_rem and eq.numel() >= k_rem
+                out[i] = torch.tensor(sel + eq[:k_rem].tolist(), dtype=torch.int32)
+                continue
         k_rem, prefix, mask, done = k, 0, 0, False
         sel = []
         for p, (shift, width) in enumerate(passes):
@@ -203,6 +236,76 @@ def test_model_bucket_far_beyond_buffer(pattern):
     stats = []
     _model_check(x, k, bits=8, cap=4096, stats=stats)
     assert stats[0][0] == "reread" and stats[0][1] > 4096
+
+
+# ---------------------------------------------------------------- SEED 1: the sampled threshold
+def test_seed_terms_follow_the_triton_filter():
+    """The sampled threshold's rank constants are the Triton filter's (templates/topk/triton.py), and
+    up to the buffer its sample is the same size (64 n / k keys); at CAP 8192 and k 2048 the seed
+    applies from 16K to ~700K columns (the expected 1.5 k passing keys, or n r / sample, within 2/3
+    of the buffer), never when 2 k > CAP or below 8 max(k, 1024) columns."""
+    from dsagen.runtime.paths import template_path
+    from dsagen.gen.tilelang_build import load_template_file
+
+    tl, tr = _template(), load_template_file(template_path("triton", "topk"))
+    assert (tl.SEED_RANK, tl.SEED_MIN_RANK, tl.SEED_MIN_KP) == (tr.SEED_RANK, tr.SEED_MIN_RANK, tr.SEED_MIN_KP)
+    for n in (16384, 32768, 65536, 131072):
+        assert tl.seed_sample(2048, n, 8192) == tr.seed_sample(2048, 2048, n) == 64 * n // 2048
+        assert tl.seed_rank(2048, n, 8192) == tr.seed_rank(2048, 2048, n) == 96
+    applies = [n for n in (16383, 16384, 1 << 19, 699050, 699051, 1 << 20) if tl.seed_applies(2048, n, 8192)]
+    assert applies == [16384, 1 << 19, 699050], applies
+    assert not tl.seed_applies(4097, 1 << 20, 8192) and not tl.seed_applies(2048, 1 << 17, 4000)
+    assert tl.seed_applies(1, 8192, 512) and not tl.seed_applies(1, 8191, 512)
+
+
+def _seeded_case(name, g):
+    """(x, k, starts, ends) of a SEED case: its name says the shape and what the sample meets."""
+    k = int(name.split("_k")[1])
+    n = int(name.split("_n")[1].split("_")[0])
+    x = torch.randn(1, n, generator=g)
+    starts = ends = None
+    tl = _template()
+    if name.startswith(("sample_top", "sample_bottom")):
+        size = tl.seed_sample(k, n, 8192)
+        j = torch.arange(size)
+        sampled = (j // 8) * (n // (size // 8)) + j % 8
+        x[0, sampled] = (100.0 + torch.rand(size, generator=g)) * (1 if name.startswith("sample_top") else -1)
+    elif name.startswith("allequal"):
+        x.fill_(0.75)
+    elif name.startswith("ties"):
+        x = torch.round(x * 256) / 256          # ~2K distinct values: ties at the k-th value
+    elif name.startswith("nan_inf"):
+        x[0, ::3] = float("nan")
+        x[0, 1::5] = float("-inf")
+        x[0, 2::7] = -0.0
+    elif name.startswith("ragged"):
+        x = torch.randn(3, n, generator=g)
+        # exactly 8 k long (the shortest seeded range), 8 k - 1 (unseeded), one inside the row
+        starts = torch.tensor([17, 5, 1000], dtype=torch.int32)
+        ends = torch.tensor([17 + 8 * k, 5 + 8 * k - 1, n - 3], dtype=torch.int32)
+    return x, k, starts, ends
+
+
+# name -> what the sample leads to on the default schedule (CAP 8192): the buffer holds k..CAP
+# keys at or above the seed ("seeded": one read), or not ("seed_missed": the radix select)
+SEEDED_CASES = {"randn_n32768_k2048": "seeded", "sample_top_n32768_k2048": "seed_missed",
+                "sample_bottom_n32768_k2048": "seed_missed", "allequal_n16384_k2048": "seed_missed",
+                "ties_n32768_k2048": "seeded", "nan_inf_n32768_k2048": "seeded",
+                "ragged_n40000_k2048": "seeded", "k1_n20000_k1": "seeded", "k100_n12000_k100": "seeded"}
+
+
+@pytest.mark.parametrize("bits", [8, 11])
+@pytest.mark.parametrize("name", list(SEEDED_CASES))
+def test_model_seeded_matches_oracle(name, bits):
+    """The SEED 1 algorithm on the CPU model: the sample's r-th key, the one read into the buffer,
+    the select there, or (the sample misjudged the row: fewer than k or more than CAP keys passed)
+    the radix select from the start; exact against the oracle either way, on the path expected."""
+    x, k, starts, ends = _seeded_case(name, _gen(len(name) + bits))
+    stats = []
+    _model_check(x, k, starts, ends, bits=bits, cap=8192, seed=True, stats=stats)
+    assert stats and stats[0][0] == SEEDED_CASES[name], stats
+    if name.startswith("ragged"):  # the 8 k - 1 range is not sampled: the radix select, its bucket fits
+        assert [p for p, _ in stats] == ["seeded", "fits", "seeded"], stats
 
 
 # ---------------------------------------------------------------- sm_90a build
@@ -383,6 +486,24 @@ def test_emulated_special_rows(emulated, variant):
     starts[1], ends[1] = 2500 - 40, 2500
     for k in (1, 64, 700):
         run(x, k, starts, ends)
+
+
+@needs_toolchain
+@pytest.mark.parametrize("name", list(SEEDED_CASES))
+def test_emulated_seeded_rows(emulated, name):
+    """Generated CUDA on the CPU, default schedule (SEED 1, CAP 8192): each sampled-threshold case,
+    whichever path it takes (the CPU model above says which)."""
+    x, k, starts, ends = _seeded_case(name, _gen(len(name) + 11))
+    emulated["default"](x, k, starts, ends)
+
+
+@needs_toolchain
+@pytest.mark.parametrize("k", [1, 7])
+def test_emulated_seeded_small_buffer(emulated, k):
+    """CAP 512, 11-bit digits, 512 threads: the sample capped by the buffer (512 keys)."""
+    x = torch.randn(2, 20000, generator=_gen(k + 40))
+    assert _template().seed_applies(k, 20000, 512)
+    emulated["bits11_cap512"](x, k)
 
 
 @needs_toolchain

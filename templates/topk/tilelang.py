@@ -26,15 +26,29 @@ Select (one CTA of `threads` threads per row, all state in shared memory):
            to it (shared atomic counter) -> Out[k - k_rem ..]; exactly k slots written.
 A range no longer than k skips the select: its columns in order, then -1.
 Global reads of the row: 2 when the first bucket fits CAP, else up to 2 + passes.
-Output order: unspecified (shared atomics); which ties are taken: unspecified.
 
+SEED 1 (the Triton filter variant's sampled threshold, templates/topk/triton.py): a row of at
+least SEED_MIN_KP * max(k, 1024) columns with 2 k <= CAP, whose expected passing keys fit 2/3 of
+the buffer (seed_applies: at CAP 8192 and k 2048, rows of 16K to ~700K), is read once instead,
+unless the sample misjudged it:
+  sample   seed_sample keys (runs of 8, one 32-byte sector each, spread evenly over the range:
+           64 n / k keys, at most CAP and n / 8) into the shared buffer; the digit passes
+           over them find their r-th largest key, r = seed_rank (96 unless the sample is capped):
+           about 1.5 k of the row's keys are at or above it, and at least r are.
+  read     the row once: every key at or above the seed goes to the shared buffer (slots from a
+           shared counter; none stored past CAP, all counted).
+  select   when k <= count <= CAP the buffer holds the row's k best (every key >= the seed, so
+           every tie at the k-th value too): the digit passes from the first one over the buffer
+           and the final step from it, as above; the row is not read again.
+  else     (fewer than k passed, or more than CAP) the radix select above from the start: exact
+           either way.
 Limits: N < 2^31 (int32 columns); element offsets are int64 in the generated code.
 
 tilelang is imported only inside build(), so this module imports without it.
 """
 
 # <dsagen:schedule>
-SCHEDULE = {"threads": 1024, "RADIX_BITS": 11, "CAP": 8192}
+SCHEDULE = {"threads": 1024, "RADIX_BITS": 11, "CAP": 8192, "SEED": 1}
 # </dsagen:schedule>
 # 11-bit digits (11, 11, 10) and an 8192-entry buffer (64 KB + an 8 KB histogram): the first digit's
 # bucket is then about row_len / 32 entries (logits cluster in few fp32 exponents; the cost model's
@@ -42,6 +56,33 @@ SCHEDULE = {"threads": 1024, "RADIX_BITS": 11, "CAP": 8192}
 # With 8 bits and 4096 entries it was about row_len / 4 (32K at 128K): every pass re-read the row.
 
 OP = "topk"
+# The sampled threshold's constants, the Triton template's (templates/topk/triton.py SEED_RANK,
+# SEED_MIN_RANK; tests/test_tilelang_topk.py checks they agree). Here the sample is bounded by the
+# shared buffer (CAP) and by an eighth of the row (runs at least 64 columns apart), not by a scratch.
+SEED_MIN_KP = 8           # rows of at least 8 max(k, 1024) columns: shorter ones re-read from L2
+SEED_KP_FLOOR = 1024
+SEED_RANK = 96
+SEED_MIN_RANK = 64
+
+
+def seed_sample(k: int, n: int, cap: int) -> int:
+    """Keys the kernel samples from n columns: runs of 8, enough that rank SEED_RANK leaves about
+    1.5 k of the n keys at or above it; at most CAP (the buffer) and n / 8."""
+    return 8 * min(-(-SEED_RANK * n // (12 * k)), cap // 8, n // 64)
+
+
+def seed_rank(k: int, n: int, cap: int) -> int:
+    """The sampled threshold's rank among the seed_sample keys: about 1.5 k of the row's keys at or
+    above it; at least SEED_MIN_RANK (a capped sample), at most k."""
+    return min(k, max(-(-3 * k * seed_sample(k, n, cap) // (2 * n)), SEED_MIN_RANK))
+
+
+def seed_applies(k: int, n: int, cap: int) -> bool:
+    """Whether the kernel starts a range of n columns from a sampled threshold: long enough, 2 k
+    within the buffer, and the keys expected to pass it (n r / sample) within 2/3 of the buffer."""
+    if 2 * k > cap or n < SEED_MIN_KP * max(k, SEED_KP_FLOOR):
+        return False
+    return 3 * n * seed_rank(k, n, cap) <= 2 * seed_sample(k, n, cap) * cap
 
 
 def _passes(bits: int):
@@ -63,6 +104,8 @@ def _check(problem, schedule):
     if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k <= 0):
         raise ValueError(f"problem['k'] must be a positive int (it is only a hint: k is runtime), got {k!r}")
     th, bits, cap = schedule["threads"], schedule["RADIX_BITS"], schedule["CAP"]
+    if schedule.get("SEED", 0) not in (0, 1):
+        raise ValueError(f"schedule['SEED'] must be 0 or 1, got {schedule.get('SEED')!r}")
     if th not in (128, 256, 512, 1024):
         raise ValueError(f"schedule['threads'] must be 128, 256, 512 or 1024, got {th!r}")
     if bits not in (8, 11):
@@ -134,6 +177,32 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
         if st[S_BUCKET] == k_rem[0]:
             done[0] = 1  # the chosen bucket is taken whole: no finer digit needed
 
+    seed_on = bool(schedule.get("SEED", 0)) and cap >= 2
+
+    @T.macro
+    def buf_hist(hist, s_key, count, tx, prefix, hi_mask, shift, width):
+        """Digit histogram of the buffer's first `count` keys that match the prefix so far."""
+        clear_hist(hist, tx)
+        for it in T.serial(T.ceildiv(count, threads)):
+            e = it * threads + tx
+            if e < count:
+                if (s_key[e] & hi_mask[0]) == prefix[0]:
+                    T.atomic_add(hist[T.Cast(i32, (s_key[e] >> T.uint32(shift)) & T.uint32((1 << width) - 1))], 1)
+
+    @T.macro
+    def restart(st, tx, prefix, hi_mask, done):
+        """A select from scratch (the caller sets k_rem): the state and the counters cleared (barriers
+        on both sides: every thread has read st before it is cleared, and sees it cleared). K is
+        not passed in: a macro argument that is a bare kernel parameter renames it (k -> the
+        argument's name) in the generated signature."""
+        T.sync_threads()
+        prefix[0] = T.uint32(0)
+        hi_mask[0] = T.uint32(0)
+        done[0] = 0
+        if tx < 8:
+            st[tx] = 0
+        T.sync_threads()
+
     @T.prim_func
     def topk(
         Logits: T.Tensor([R, N], f32),
@@ -161,6 +230,8 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
             key = T.alloc_var(u32)
             xb = T.alloc_var(u32)
             pos = T.alloc_var(i32)
+            seeded = T.alloc_var(i32)                  # 1: the seeded read left every candidate in the buffer
+            seed = T.alloc_var(u32)
 
             start = T.min(T.max(Starts[bx], 0), N)
             end = T.min(T.max(Ends[bx], start), N)
@@ -171,64 +242,112 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
                     if j < K:
                         Out[bx, j] = T.if_then_else(j < end - start, start + j, -1)
             else:
-                k_rem[0] = K
-                prefix[0] = T.uint32(0)
-                hi_mask[0] = T.uint32(0)
-                done[0] = 0
+                seeded = 0
                 nb0 = 0
-                if tx < 8:
-                    st[tx] = 0
+                if seed_on:
+                    # seed_sample's runs, seed_rank's r, seed_applies (int64: no overflow for any k, n)
+                    runs = T.min(T.min(T.Cast(i32, T.ceildiv(T.Cast("int64", end - start) * SEED_RANK,
+                                                              T.Cast("int64", 12) * K)), cap // 8),
+                                 (end - start) // 64)
+                    r = T.min(K, T.max(T.Cast(i32, T.ceildiv(T.Cast("int64", 24) * K * runs,
+                                                             T.Cast("int64", 2) * (end - start))), SEED_MIN_RANK))
+                    if (2 * T.Cast("int64", K) <= cap
+                            and T.Cast("int64", end - start) >= SEED_MIN_KP * T.max(T.Cast("int64", K), SEED_KP_FLOOR)
+                            and T.Cast("int64", 3) * (end - start) * r <= T.Cast("int64", 16) * runs * cap):
+                        # ---- sample (seed_sample): runs of 8 keys spread evenly over the range
+                        gap = (end - start) // runs            # >= 64: the runs never overlap or pass the end
+                        for it in T.serial(T.ceildiv(8 * runs, threads)):
+                            e = it * threads + tx
+                            if e < 8 * runs:
+                                s_key[e] = key_of(T.reinterpret(Logits[bx, start + (e // 8) * gap + e % 8], u32))
+                        # its r-th largest key (seed_rank), by the digit passes over the buffer; a pass
+                        # that takes its bucket whole leaves lower digits 0: a seed at or below it
+                        restart(st, tx, prefix, hi_mask, done)
+                        k_rem[0] = r
+                        for shift, width in passes:
+                            if done[0] == 0:
+                                buf_hist(hist, s_key, 8 * runs, tx, prefix, hi_mask, shift, width)
+                                pick(hist, st, scan, tx, k_rem, prefix, hi_mask, done, shift, width)
+                        seed = prefix[0]
+                        restart(st, tx, prefix, hi_mask, done)
+                        k_rem[0] = K
+                        # ---- the one read: every key at or above the seed into the buffer (all counted)
+                        for it in T.serial(T.ceildiv(end - start, threads)):
+                            c = start + it * threads + tx
+                            if c < end:
+                                xb = T.reinterpret(Logits[bx, c], u32)
+                                key = key_of(xb)
+                                if key >= seed:
+                                    pos = T.call_extern(i32, "atomicAdd", T.address_of(st[S_CAND]), 1)
+                                    if pos < cap:
+                                        s_key[pos] = key
+                                        s_col[pos] = c
+                        T.sync_threads()
+                        # k <= count <= CAP: the buffer holds every key >= the seed, so the row's k best
+                        # and every tie at the k-th value; else the radix select below from the start
+                        if st[S_CAND] >= K and st[S_CAND] <= cap:
+                            seeded = 1
+                            nb0 = st[S_CAND]
 
-                # ---- pass 0: top digit over the row
-                shift0, width0 = passes[0]
-                clear_hist(hist, tx)
-                for it in T.serial(T.ceildiv(end - start, threads)):
-                    c = start + it * threads + tx
-                    if c < end:
-                        xb = T.reinterpret(Logits[bx, c], u32)
-                        key = key_of(xb)
-                        T.atomic_add(hist[T.Cast(i32, (key >> T.uint32(shift0)) & T.uint32((1 << width0) - 1))], 1)
-                pick(hist, st, scan, tx, k_rem, prefix, hi_mask, done, shift0, width0)
-                nb0 = st[S_BUCKET]
-                prefix0 = prefix[0]
-                mask0 = hi_mask[0]
-                T.sync_threads()
+                if seeded == 1:
+                    # ---- select from the buffer: every digit pass over it, the first one too
+                    restart(st, tx, prefix, hi_mask, done)
+                    k_rem[0] = K
+                    prefix0 = T.uint32(0)
+                    mask0 = T.uint32(0)
+                    for shift, width in passes:
+                        if done[0] == 0:
+                            buf_hist(hist, s_key, nb0, tx, prefix, hi_mask, shift, width)
+                            pick(hist, st, scan, tx, k_rem, prefix, hi_mask, done, shift, width)
+                else:
+                    restart(st, tx, prefix, hi_mask, done)
+                    k_rem[0] = K
 
-                # ---- collect: above the bucket -> Out; the bucket -> shared buffer if it fits
-                for it in T.serial(T.ceildiv(end - start, threads)):
-                    c = start + it * threads + tx
-                    if c < end:
-                        xb = T.reinterpret(Logits[bx, c], u32)
-                        key = key_of(xb)
-                        if (key & mask0) > prefix0:
-                            pos = T.call_extern(i32, "atomicAdd", T.address_of(st[S_GT]), 1)
-                            Out[bx, pos] = c
-                        elif (key & mask0) == prefix0 and nb0 <= cap:
-                            pos = T.call_extern(i32, "atomicAdd", T.address_of(st[S_CAND]), 1)
-                            s_key[pos] = key
-                            s_col[pos] = c
-                T.sync_threads()
+                    # ---- pass 0: top digit over the row
+                    shift0, width0 = passes[0]
+                    clear_hist(hist, tx)
+                    for it in T.serial(T.ceildiv(end - start, threads)):
+                        c = start + it * threads + tx
+                        if c < end:
+                            xb = T.reinterpret(Logits[bx, c], u32)
+                            key = key_of(xb)
+                            T.atomic_add(hist[T.Cast(i32, (key >> T.uint32(shift0)) & T.uint32((1 << width0) - 1))], 1)
+                    pick(hist, st, scan, tx, k_rem, prefix, hi_mask, done, shift0, width0)
+                    nb0 = st[S_BUCKET]
+                    prefix0 = prefix[0]
+                    mask0 = hi_mask[0]
+                    T.sync_threads()
 
-                # ---- finer digits: from the shared buffer, or re-read the row
-                for shift, width in passes[1:]:
-                    if done[0] == 0:
-                        clear_hist(hist, tx)
-                        if nb0 <= cap:
-                            for it in T.serial(T.ceildiv(nb0, threads)):
-                                e = it * threads + tx
-                                if e < nb0:
-                                    key = s_key[e]
-                                    if (key & hi_mask[0]) == prefix[0]:
-                                        T.atomic_add(hist[T.Cast(i32, (key >> T.uint32(shift)) & T.uint32((1 << width) - 1))], 1)
-                        else:
-                            for it in T.serial(T.ceildiv(end - start, threads)):
-                                c = start + it * threads + tx
-                                if c < end:
-                                    xb = T.reinterpret(Logits[bx, c], u32)
-                                    key = key_of(xb)
-                                    if (key & hi_mask[0]) == prefix[0]:
-                                        T.atomic_add(hist[T.Cast(i32, (key >> T.uint32(shift)) & T.uint32((1 << width) - 1))], 1)
-                        pick(hist, st, scan, tx, k_rem, prefix, hi_mask, done, shift, width)
+                    # ---- collect: above the bucket -> Out; the bucket -> shared buffer if it fits
+                    for it in T.serial(T.ceildiv(end - start, threads)):
+                        c = start + it * threads + tx
+                        if c < end:
+                            xb = T.reinterpret(Logits[bx, c], u32)
+                            key = key_of(xb)
+                            if (key & mask0) > prefix0:
+                                pos = T.call_extern(i32, "atomicAdd", T.address_of(st[S_GT]), 1)
+                                Out[bx, pos] = c
+                            elif (key & mask0) == prefix0 and nb0 <= cap:
+                                pos = T.call_extern(i32, "atomicAdd", T.address_of(st[S_CAND]), 1)
+                                s_key[pos] = key
+                                s_col[pos] = c
+                    T.sync_threads()
+
+                    # ---- finer digits: from the shared buffer, or re-read the row
+                    for shift, width in passes[1:]:
+                        if done[0] == 0:
+                            if nb0 <= cap:
+                                buf_hist(hist, s_key, nb0, tx, prefix, hi_mask, shift, width)
+                            else:
+                                clear_hist(hist, tx)
+                                for it in T.serial(T.ceildiv(end - start, threads)):
+                                    c = start + it * threads + tx
+                                    if c < end:
+                                        xb = T.reinterpret(Logits[bx, c], u32)
+                                        key = key_of(xb)
+                                        if (key & hi_mask[0]) == prefix[0]:
+                                            T.atomic_add(hist[T.Cast(i32, (key >> T.uint32(shift)) & T.uint32((1 << width) - 1))], 1)
+                            pick(hist, st, scan, tx, k_rem, prefix, hi_mask, done, shift, width)
 
                 # ---- final: rest of the bucket above the threshold, then k_rem[0] ties
                 if nb0 <= cap:

@@ -196,7 +196,9 @@ def _traffic(problem: dict, schedule: dict, arch) -> dict:
     cuda = float(_OPS) * rows * n
     if splits > 1:
         reads = passes + 1
-    elif int(schedule.get("FILTER", 0)) and int(problem["k"]) <= 8192:
+    elif (int(schedule.get("FILTER", 0)) or int(schedule.get("SEED", 0))) and int(problem["k"]) <= 8192:
+        # (Triton's space allows SEED only with FILTER; the TileLang selector's SEED 1 is its one
+        # read: the same sample up to its buffer, the select over the buffer as the last cut)
         w = filter_work(n, int(problem["k"]), int(schedule.get("BLOCK_N", 1024)), bits,
                         seed=bool(int(schedule.get("SEED", 0))))
         # per cut: min/max (4 B, ~4 ops), histogram (4 B, _OPS) and moving pass (8 B read, _OPS)
