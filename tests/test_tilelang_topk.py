@@ -588,6 +588,14 @@ def test_gpu_one_million_columns(kernels, pattern, k, variant):
 
 
 @needs_hopper
+@pytest.mark.parametrize("name", list(SEEDED_CASES))
+def test_gpu_seeded_rows(kernels, name):
+    """SEED 1 on the GPU (default schedule): the one-read path and the sample's misses."""
+    x, k, starts, ends = _seeded_case(name, _gen(len(name) + 23))
+    _gpu_check(kernels["default"], x, k, starts, ends)
+
+
+@needs_hopper
 def test_gpu_matches_triton_ops(kernels):
     from dsagen.ops import topk_indices
 
