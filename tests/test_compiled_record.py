@@ -32,7 +32,8 @@ _DECODE_WHY = ("BLOCK_N 16 gives HGMMA 64x8x16: the FP8 tiles are dequantised in
                "over the two warpgroups): at 1 stage every HGMMA is 64x64x16 in 221 KB but 504 B spill (168 B with a "
                "bf16 cache; the gathered bytes of all five column groups are in flight beside the accumulator); "
                "transposed (keys as M, the dequantised tile as a register A operand) 64x64x16 too, 1192 B spill "
-               "(16 B bf16) (AOT 2026-12-07)")
+               "(16 B bf16); gathering and dequantising the tile again for PV instead of keeping it (volatile "
+               "loads): 592 B at BLOCK_N 128, 64 B at 64 (AOT 2026-12-07)")
 _BWD_WHY = ("BLOCK_H 32 (252-254 registers, no spills) is M 32 < wgmma's 64 rows; BLOCK_H 64 spills 104 B and "
             "needs 290 KiB of shared memory")
 _KL_WHY = ("training loss: BLOCK_N 32 on 8 warps splits the attention logits' N over the two warpgroups "
