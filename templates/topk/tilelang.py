@@ -190,6 +190,18 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
                     T.atomic_add(hist[T.Cast(i32, (s_key[e] >> T.uint32(shift)) & T.uint32((1 << width) - 1))], 1)
 
     @T.macro
+    def row_hist(hist, Logits, bx, start, end, tx, prefix, hi_mask, shift, width):
+        """Digit histogram of the row's keys that match the prefix so far (the whole row at pass 0:
+        prefix and mask 0), read from global memory."""
+        clear_hist(hist, tx)
+        for it in T.serial(T.ceildiv(end - start, threads)):
+            c = start + it * threads + tx
+            if c < end:
+                kb = key_of(T.reinterpret(Logits[bx, c], u32))
+                if (kb & hi_mask[0]) == prefix[0]:
+                    T.atomic_add(hist[T.Cast(i32, (kb >> T.uint32(shift)) & T.uint32((1 << width) - 1))], 1)
+
+    @T.macro
     def restart(st, tx, prefix, hi_mask, done):
         """A select from scratch (the caller sets k_rem): the state and the counters cleared (barriers
         on both sides: every thread has read st before it is cleared, and sees it cleared). K is
@@ -305,13 +317,7 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
 
                     # ---- pass 0: top digit over the row
                     shift0, width0 = passes[0]
-                    clear_hist(hist, tx)
-                    for it in T.serial(T.ceildiv(end - start, threads)):
-                        c = start + it * threads + tx
-                        if c < end:
-                            xb = T.reinterpret(Logits[bx, c], u32)
-                            key = key_of(xb)
-                            T.atomic_add(hist[T.Cast(i32, (key >> T.uint32(shift0)) & T.uint32((1 << width0) - 1))], 1)
+                    row_hist(hist, Logits, bx, start, end, tx, prefix, hi_mask, shift0, width0)
                     pick(hist, st, scan, tx, k_rem, prefix, hi_mask, done, shift0, width0)
                     nb0 = st[S_BUCKET]
                     prefix0 = prefix[0]
@@ -339,14 +345,7 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
                             if nb0 <= cap:
                                 buf_hist(hist, s_key, nb0, tx, prefix, hi_mask, shift, width)
                             else:
-                                clear_hist(hist, tx)
-                                for it in T.serial(T.ceildiv(end - start, threads)):
-                                    c = start + it * threads + tx
-                                    if c < end:
-                                        xb = T.reinterpret(Logits[bx, c], u32)
-                                        key = key_of(xb)
-                                        if (key & hi_mask[0]) == prefix[0]:
-                                            T.atomic_add(hist[T.Cast(i32, (key >> T.uint32(shift)) & T.uint32((1 << width) - 1))], 1)
+                                row_hist(hist, Logits, bx, start, end, tx, prefix, hi_mask, shift, width)
                             pick(hist, st, scan, tx, k_rem, prefix, hi_mask, done, shift, width)
 
                 # ---- final: rest of the bucket above the threshold, then k_rem[0] ties

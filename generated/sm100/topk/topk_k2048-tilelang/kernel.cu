@@ -694,6 +694,8 @@ extern "C" __global__ void __launch_bounds__(1024, 1) topk_kernel(const int* __r
       }
       __syncthreads();
       k_rem[0] = k;
+      int start_1 = start;
+      int end_1 = end;
       #pragma unroll
       for (int j_24 = 0; j_24 < 3; ++j_24) {
         if (((j_24 * 1024) + ((int)threadIdx.x)) <= 2048) {
@@ -701,59 +703,180 @@ extern "C" __global__ void __launch_bounds__(1024, 1) topk_kernel(const int* __r
         }
       }
       __syncthreads();
-      for (int it_9 = 0; it_9 < (((end + 1023) - start) >> 10); ++it_9) {
-        int c_1 = (((it_9 * 1024) + start) + ((int)threadIdx.x));
-        if (c_1 < end) {
-          float condval_28;
-          if (((c_1 < n) && (0 <= c_1))) {
-            condval_28 = Logits[((((int64_t)((int)blockIdx.x)) * ((int64_t)n)) + ((int64_t)c_1))];
+      for (int it_9 = 0; it_9 < (((end_1 + 1023) - start_1) >> 10); ++it_9) {
+        if ((((it_9 * 1024) + start_1) + ((int)threadIdx.x)) < end_1) {
+          float condval_30;
+          if ((((((it_9 * 1024) + start_1) + ((int)threadIdx.x)) < n) && (0 <= (((it_9 * 1024) + start_1) + ((int)threadIdx.x))))) {
+            condval_30 = Logits[((((((int64_t)it_9) * (int64_t)1024) + (((int64_t)((int)blockIdx.x)) * ((int64_t)n))) + ((int64_t)start_1)) + ((int64_t)((int)threadIdx.x)))];
           } else {
-            condval_28 = 0x0p+0f/*0.000000e+00*/;
+            condval_30 = 0x0p+0f/*0.000000e+00*/;
           }
-          float _reinterpret_tmp_9 = condval_28;
-          xb = (*(uint *)(&(_reinterpret_tmp_9)));
-        }
-        if (c_1 < end) {
-          uint condval_30;
-          if ((xb == (uint)2147483648)) {
-            condval_30 = (uint)0;
-          } else {
-            condval_30 = xb;
-          }
+          float _reinterpret_tmp_9 = condval_30;
           uint condval_29;
-          if (((uint)2139095040 < (condval_30 & (uint)2147483647))) {
+          if (((*(uint *)(&(_reinterpret_tmp_9))) == (uint)2147483648)) {
             condval_29 = (uint)0;
           } else {
-            uint condval_32;
-            if ((xb == (uint)2147483648)) {
-              condval_32 = (uint)0;
+            float condval_31;
+            if ((((((it_9 * 1024) + start_1) + ((int)threadIdx.x)) < n) && (0 <= (((it_9 * 1024) + start_1) + ((int)threadIdx.x))))) {
+              condval_31 = Logits[((((((int64_t)it_9) * (int64_t)1024) + (((int64_t)((int)blockIdx.x)) * ((int64_t)n))) + ((int64_t)start_1)) + ((int64_t)((int)threadIdx.x)))];
             } else {
-              condval_32 = xb;
+              condval_31 = 0x0p+0f/*0.000000e+00*/;
             }
-            uint condval_31;
-            if (((condval_32 & (uint)2147483648) != (uint)0)) {
-              uint condval_33;
-              if ((xb == (uint)2147483648)) {
-                condval_33 = (uint)0;
-              } else {
-                condval_33 = xb;
-              }
-              condval_31 = (~condval_33);
-            } else {
-              uint condval_34;
-              if ((xb == (uint)2147483648)) {
-                condval_34 = (uint)0;
-              } else {
-                condval_34 = xb;
-              }
-              condval_31 = (condval_34 | (uint)2147483648);
-            }
-            condval_29 = condval_31;
+            float _reinterpret_tmp_10 = condval_31;
+            condval_29 = (*(uint *)(&(_reinterpret_tmp_10)));
           }
-          key = condval_29;
-        }
-        if (c_1 < end) {
-          AtomicAdd((&(((int*)hist)[((int)((key >> (uint)21) & (uint)2047))])), 1);
+          uint condval_28;
+          if (((uint)2139095040 < (condval_29 & (uint)2147483647))) {
+            condval_28 = (uint)0;
+          } else {
+            float condval_34;
+            if ((((((it_9 * 1024) + start_1) + ((int)threadIdx.x)) < n) && (0 <= (((it_9 * 1024) + start_1) + ((int)threadIdx.x))))) {
+              condval_34 = Logits[((((((int64_t)it_9) * (int64_t)1024) + (((int64_t)((int)blockIdx.x)) * ((int64_t)n))) + ((int64_t)start_1)) + ((int64_t)((int)threadIdx.x)))];
+            } else {
+              condval_34 = 0x0p+0f/*0.000000e+00*/;
+            }
+            float _reinterpret_tmp_11 = condval_34;
+            uint condval_33;
+            if (((*(uint *)(&(_reinterpret_tmp_11))) == (uint)2147483648)) {
+              condval_33 = (uint)0;
+            } else {
+              float condval_35;
+              if ((((((it_9 * 1024) + start_1) + ((int)threadIdx.x)) < n) && (0 <= (((it_9 * 1024) + start_1) + ((int)threadIdx.x))))) {
+                condval_35 = Logits[((((((int64_t)it_9) * (int64_t)1024) + (((int64_t)((int)blockIdx.x)) * ((int64_t)n))) + ((int64_t)start_1)) + ((int64_t)((int)threadIdx.x)))];
+              } else {
+                condval_35 = 0x0p+0f/*0.000000e+00*/;
+              }
+              float _reinterpret_tmp_12 = condval_35;
+              condval_33 = (*(uint *)(&(_reinterpret_tmp_12)));
+            }
+            uint condval_32;
+            if (((condval_33 & (uint)2147483648) != (uint)0)) {
+              float condval_37;
+              if ((((((it_9 * 1024) + start_1) + ((int)threadIdx.x)) < n) && (0 <= (((it_9 * 1024) + start_1) + ((int)threadIdx.x))))) {
+                condval_37 = Logits[((((((int64_t)it_9) * (int64_t)1024) + (((int64_t)((int)blockIdx.x)) * ((int64_t)n))) + ((int64_t)start_1)) + ((int64_t)((int)threadIdx.x)))];
+              } else {
+                condval_37 = 0x0p+0f/*0.000000e+00*/;
+              }
+              float _reinterpret_tmp_13 = condval_37;
+              uint condval_36;
+              if (((*(uint *)(&(_reinterpret_tmp_13))) == (uint)2147483648)) {
+                condval_36 = (uint)0;
+              } else {
+                float condval_38;
+                if ((((((it_9 * 1024) + start_1) + ((int)threadIdx.x)) < n) && (0 <= (((it_9 * 1024) + start_1) + ((int)threadIdx.x))))) {
+                  condval_38 = Logits[((((((int64_t)it_9) * (int64_t)1024) + (((int64_t)((int)blockIdx.x)) * ((int64_t)n))) + ((int64_t)start_1)) + ((int64_t)((int)threadIdx.x)))];
+                } else {
+                  condval_38 = 0x0p+0f/*0.000000e+00*/;
+                }
+                float _reinterpret_tmp_14 = condval_38;
+                condval_36 = (*(uint *)(&(_reinterpret_tmp_14)));
+              }
+              condval_32 = (~condval_36);
+            } else {
+              float condval_40;
+              if ((((((it_9 * 1024) + start_1) + ((int)threadIdx.x)) < n) && (0 <= (((it_9 * 1024) + start_1) + ((int)threadIdx.x))))) {
+                condval_40 = Logits[((((((int64_t)it_9) * (int64_t)1024) + (((int64_t)((int)blockIdx.x)) * ((int64_t)n))) + ((int64_t)start_1)) + ((int64_t)((int)threadIdx.x)))];
+              } else {
+                condval_40 = 0x0p+0f/*0.000000e+00*/;
+              }
+              float _reinterpret_tmp_15 = condval_40;
+              uint condval_39;
+              if (((*(uint *)(&(_reinterpret_tmp_15))) == (uint)2147483648)) {
+                condval_39 = (uint)0;
+              } else {
+                float condval_41;
+                if ((((((it_9 * 1024) + start_1) + ((int)threadIdx.x)) < n) && (0 <= (((it_9 * 1024) + start_1) + ((int)threadIdx.x))))) {
+                  condval_41 = Logits[((((((int64_t)it_9) * (int64_t)1024) + (((int64_t)((int)blockIdx.x)) * ((int64_t)n))) + ((int64_t)start_1)) + ((int64_t)((int)threadIdx.x)))];
+                } else {
+                  condval_41 = 0x0p+0f/*0.000000e+00*/;
+                }
+                float _reinterpret_tmp_16 = condval_41;
+                condval_39 = (*(uint *)(&(_reinterpret_tmp_16)));
+              }
+              condval_32 = (condval_39 | (uint)2147483648);
+            }
+            condval_28 = condval_32;
+          }
+          if ((condval_28 & hi_mask[0]) == prefix[0]) {
+            if (0 <= (((it_9 * 1024) + start_1) + ((int)threadIdx.x))) {
+              if ((((it_9 * 1024) + start_1) + ((int)threadIdx.x)) < n) {
+                float v_ = Logits[((((((int64_t)it_9) * (int64_t)1024) + (((int64_t)((int)blockIdx.x)) * ((int64_t)n))) + ((int64_t)start_1)) + ((int64_t)((int)threadIdx.x)))];
+                uint condval_43;
+                if (((*(uint *)(&(v_))) == (uint)2147483648)) {
+                  condval_43 = (uint)0;
+                } else {
+                  condval_43 = (*(uint *)(&(v_)));
+                }
+                uint condval_42;
+                if (((uint)2139095040 < (condval_43 & (uint)2147483647))) {
+                  condval_42 = (uint)0;
+                } else {
+                  uint condval_45;
+                  if (((*(uint *)(&(v_))) == (uint)2147483648)) {
+                    condval_45 = (uint)0;
+                  } else {
+                    condval_45 = (*(uint *)(&(v_)));
+                  }
+                  uint condval_44;
+                  if (((condval_45 & (uint)2147483648) != (uint)0)) {
+                    uint condval_46;
+                    if (((*(uint *)(&(v_))) == (uint)2147483648)) {
+                      condval_46 = (uint)0;
+                    } else {
+                      condval_46 = (*(uint *)(&(v_)));
+                    }
+                    condval_44 = (~condval_46);
+                  } else {
+                    uint condval_47;
+                    if (((*(uint *)(&(v_))) == (uint)2147483648)) {
+                      condval_47 = (uint)0;
+                    } else {
+                      condval_47 = (*(uint *)(&(v_)));
+                    }
+                    condval_44 = (condval_47 | (uint)2147483648);
+                  }
+                  condval_42 = condval_44;
+                }
+                uint condval_49;
+                if (((*(uint *)(&(v_))) == (uint)2147483648)) {
+                  condval_49 = (uint)0;
+                } else {
+                  condval_49 = (*(uint *)(&(v_)));
+                }
+                uint condval_48;
+                if (((uint)2139095040 < (condval_49 & (uint)2147483647))) {
+                  condval_48 = (uint)0;
+                } else {
+                  uint condval_51;
+                  if (((*(uint *)(&(v_))) == (uint)2147483648)) {
+                    condval_51 = (uint)0;
+                  } else {
+                    condval_51 = (*(uint *)(&(v_)));
+                  }
+                  uint condval_50;
+                  if (((condval_51 & (uint)2147483648) != (uint)0)) {
+                    uint condval_52;
+                    if (((*(uint *)(&(v_))) == (uint)2147483648)) {
+                      condval_52 = (uint)0;
+                    } else {
+                      condval_52 = (*(uint *)(&(v_)));
+                    }
+                    condval_50 = (~condval_52);
+                  } else {
+                    uint condval_53;
+                    if (((*(uint *)(&(v_))) == (uint)2147483648)) {
+                      condval_53 = (uint)0;
+                    } else {
+                      condval_53 = (*(uint *)(&(v_)));
+                    }
+                    condval_50 = (condval_53 | (uint)2147483648);
+                  }
+                  condval_48 = condval_50;
+                }
+                AtomicAdd((&(((int*)hist)[((int)((condval_48 >> (uint)21) & (uint)2047))])), 1);
+              }
+            }
+          }
         }
       }
       __syncthreads();
@@ -761,13 +884,13 @@ extern "C" __global__ void __launch_bounds__(1024, 1) topk_kernel(const int* __r
       for (int step_6 = 0; step_6 < 11; ++step_6) {
         #pragma unroll
         for (int j_25 = 0; j_25 < 2; ++j_25) {
-          int condval_35;
+          int condval_54;
           if (((((((int)threadIdx.x) + (1 << step_6)) >> 10) + j_25) < 2)) {
-            condval_35 = ((int*)hist)[(((j_25 * 1024) + ((int)threadIdx.x)) + (1 << step_6))];
+            condval_54 = ((int*)hist)[(((j_25 * 1024) + ((int)threadIdx.x)) + (1 << step_6))];
           } else {
-            condval_35 = 0;
+            condval_54 = 0;
           }
-          scan[j_25] = (((int*)hist)[((j_25 * 1024) + ((int)threadIdx.x))] + condval_35);
+          scan[j_25] = (((int*)hist)[((j_25 * 1024) + ((int)threadIdx.x))] + condval_54);
         }
         __syncthreads();
         #pragma unroll
@@ -800,62 +923,62 @@ extern "C" __global__ void __launch_bounds__(1024, 1) topk_kernel(const int* __r
       mask0 = hi_mask[0];
       __syncthreads();
       for (int it_10 = 0; it_10 < (((end + 1023) - start) >> 10); ++it_10) {
-        int c_2 = (((it_10 * 1024) + start) + ((int)threadIdx.x));
-        if (c_2 < end) {
-          float condval_36;
-          if (((c_2 < n) && (0 <= c_2))) {
-            condval_36 = Logits[((((int64_t)((int)blockIdx.x)) * ((int64_t)n)) + ((int64_t)c_2))];
+        int c_1 = (((it_10 * 1024) + start) + ((int)threadIdx.x));
+        if (c_1 < end) {
+          float condval_55;
+          if (((c_1 < n) && (0 <= c_1))) {
+            condval_55 = Logits[((((int64_t)((int)blockIdx.x)) * ((int64_t)n)) + ((int64_t)c_1))];
           } else {
-            condval_36 = 0x0p+0f/*0.000000e+00*/;
+            condval_55 = 0x0p+0f/*0.000000e+00*/;
           }
-          float _reinterpret_tmp_10 = condval_36;
-          xb = (*(uint *)(&(_reinterpret_tmp_10)));
+          float _reinterpret_tmp_17 = condval_55;
+          xb = (*(uint *)(&(_reinterpret_tmp_17)));
         }
-        if (c_2 < end) {
-          uint condval_38;
+        if (c_1 < end) {
+          uint condval_57;
           if ((xb == (uint)2147483648)) {
-            condval_38 = (uint)0;
+            condval_57 = (uint)0;
           } else {
-            condval_38 = xb;
+            condval_57 = xb;
           }
-          uint condval_37;
-          if (((uint)2139095040 < (condval_38 & (uint)2147483647))) {
-            condval_37 = (uint)0;
+          uint condval_56;
+          if (((uint)2139095040 < (condval_57 & (uint)2147483647))) {
+            condval_56 = (uint)0;
           } else {
-            uint condval_40;
+            uint condval_59;
             if ((xb == (uint)2147483648)) {
-              condval_40 = (uint)0;
+              condval_59 = (uint)0;
             } else {
-              condval_40 = xb;
+              condval_59 = xb;
             }
-            uint condval_39;
-            if (((condval_40 & (uint)2147483648) != (uint)0)) {
-              uint condval_41;
+            uint condval_58;
+            if (((condval_59 & (uint)2147483648) != (uint)0)) {
+              uint condval_60;
               if ((xb == (uint)2147483648)) {
-                condval_41 = (uint)0;
+                condval_60 = (uint)0;
               } else {
-                condval_41 = xb;
+                condval_60 = xb;
               }
-              condval_39 = (~condval_41);
+              condval_58 = (~condval_60);
             } else {
-              uint condval_42;
+              uint condval_61;
               if ((xb == (uint)2147483648)) {
-                condval_42 = (uint)0;
+                condval_61 = (uint)0;
               } else {
-                condval_42 = xb;
+                condval_61 = xb;
               }
-              condval_39 = (condval_42 | (uint)2147483648);
+              condval_58 = (condval_61 | (uint)2147483648);
             }
-            condval_37 = condval_39;
+            condval_56 = condval_58;
           }
-          key = condval_37;
+          key = condval_56;
         }
-        if (c_2 < end) {
+        if (c_1 < end) {
           if (prefix0 < (key & mask0)) {
             pos = atomicAdd((&(((int*)st)[0])), 1);
             if (0 <= pos) {
               if (pos < k) {
-                Out[((((int64_t)((int)blockIdx.x)) * ((int64_t)k)) + ((int64_t)pos))] = c_2;
+                Out[((((int64_t)((int)blockIdx.x)) * ((int64_t)k)) + ((int64_t)pos))] = c_1;
               }
             }
           } else {
@@ -866,7 +989,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) topk_kernel(const int* __r
               ((uint*)s_key)[pos] = key;
             }
             if (((key & mask0) == prefix0) && (nb0 <= 8192)) {
-              ((int*)s_col)[pos] = c_2;
+              ((int*)s_col)[pos] = c_1;
             }
           }
         }
@@ -891,6 +1014,8 @@ extern "C" __global__ void __launch_bounds__(1024, 1) topk_kernel(const int* __r
             }
           }
         } else {
+          int start_2 = start;
+          int end_2 = end;
           #pragma unroll
           for (int j_29 = 0; j_29 < 3; ++j_29) {
             if (((j_29 * 1024) + ((int)threadIdx.x)) <= 2048) {
@@ -898,60 +1023,179 @@ extern "C" __global__ void __launch_bounds__(1024, 1) topk_kernel(const int* __r
             }
           }
           __syncthreads();
-          for (int it_12 = 0; it_12 < (((end + 1023) - start) >> 10); ++it_12) {
-            int c_3 = (((it_12 * 1024) + start) + ((int)threadIdx.x));
-            if (c_3 < end) {
-              float condval_43;
-              if (((c_3 < n) && (0 <= c_3))) {
-                condval_43 = Logits[((((int64_t)((int)blockIdx.x)) * ((int64_t)n)) + ((int64_t)c_3))];
+          for (int it_12 = 0; it_12 < (((end_2 + 1023) - start_2) >> 10); ++it_12) {
+            if ((((it_12 * 1024) + start_2) + ((int)threadIdx.x)) < end_2) {
+              float condval_64;
+              if ((((((it_12 * 1024) + start_2) + ((int)threadIdx.x)) < n) && (0 <= (((it_12 * 1024) + start_2) + ((int)threadIdx.x))))) {
+                condval_64 = Logits[((((((int64_t)it_12) * (int64_t)1024) + (((int64_t)((int)blockIdx.x)) * ((int64_t)n))) + ((int64_t)start_2)) + ((int64_t)((int)threadIdx.x)))];
               } else {
-                condval_43 = 0x0p+0f/*0.000000e+00*/;
+                condval_64 = 0x0p+0f/*0.000000e+00*/;
               }
-              float _reinterpret_tmp_11 = condval_43;
-              xb = (*(uint *)(&(_reinterpret_tmp_11)));
-            }
-            if (c_3 < end) {
-              uint condval_45;
-              if ((xb == (uint)2147483648)) {
-                condval_45 = (uint)0;
+              float _reinterpret_tmp_18 = condval_64;
+              uint condval_63;
+              if (((*(uint *)(&(_reinterpret_tmp_18))) == (uint)2147483648)) {
+                condval_63 = (uint)0;
               } else {
-                condval_45 = xb;
-              }
-              uint condval_44;
-              if (((uint)2139095040 < (condval_45 & (uint)2147483647))) {
-                condval_44 = (uint)0;
-              } else {
-                uint condval_47;
-                if ((xb == (uint)2147483648)) {
-                  condval_47 = (uint)0;
+                float condval_65;
+                if ((((((it_12 * 1024) + start_2) + ((int)threadIdx.x)) < n) && (0 <= (((it_12 * 1024) + start_2) + ((int)threadIdx.x))))) {
+                  condval_65 = Logits[((((((int64_t)it_12) * (int64_t)1024) + (((int64_t)((int)blockIdx.x)) * ((int64_t)n))) + ((int64_t)start_2)) + ((int64_t)((int)threadIdx.x)))];
                 } else {
-                  condval_47 = xb;
+                  condval_65 = 0x0p+0f/*0.000000e+00*/;
                 }
-                uint condval_46;
-                if (((condval_47 & (uint)2147483648) != (uint)0)) {
-                  uint condval_48;
-                  if ((xb == (uint)2147483648)) {
-                    condval_48 = (uint)0;
-                  } else {
-                    condval_48 = xb;
-                  }
-                  condval_46 = (~condval_48);
-                } else {
-                  uint condval_49;
-                  if ((xb == (uint)2147483648)) {
-                    condval_49 = (uint)0;
-                  } else {
-                    condval_49 = xb;
-                  }
-                  condval_46 = (condval_49 | (uint)2147483648);
-                }
-                condval_44 = condval_46;
+                float _reinterpret_tmp_19 = condval_65;
+                condval_63 = (*(uint *)(&(_reinterpret_tmp_19)));
               }
-              key = condval_44;
-            }
-            if (c_3 < end) {
-              if ((key & hi_mask[0]) == prefix[0]) {
-                AtomicAdd((&(((int*)hist)[((int)((key >> (uint)10) & (uint)2047))])), 1);
+              uint condval_62;
+              if (((uint)2139095040 < (condval_63 & (uint)2147483647))) {
+                condval_62 = (uint)0;
+              } else {
+                float condval_68;
+                if ((((((it_12 * 1024) + start_2) + ((int)threadIdx.x)) < n) && (0 <= (((it_12 * 1024) + start_2) + ((int)threadIdx.x))))) {
+                  condval_68 = Logits[((((((int64_t)it_12) * (int64_t)1024) + (((int64_t)((int)blockIdx.x)) * ((int64_t)n))) + ((int64_t)start_2)) + ((int64_t)((int)threadIdx.x)))];
+                } else {
+                  condval_68 = 0x0p+0f/*0.000000e+00*/;
+                }
+                float _reinterpret_tmp_20 = condval_68;
+                uint condval_67;
+                if (((*(uint *)(&(_reinterpret_tmp_20))) == (uint)2147483648)) {
+                  condval_67 = (uint)0;
+                } else {
+                  float condval_69;
+                  if ((((((it_12 * 1024) + start_2) + ((int)threadIdx.x)) < n) && (0 <= (((it_12 * 1024) + start_2) + ((int)threadIdx.x))))) {
+                    condval_69 = Logits[((((((int64_t)it_12) * (int64_t)1024) + (((int64_t)((int)blockIdx.x)) * ((int64_t)n))) + ((int64_t)start_2)) + ((int64_t)((int)threadIdx.x)))];
+                  } else {
+                    condval_69 = 0x0p+0f/*0.000000e+00*/;
+                  }
+                  float _reinterpret_tmp_21 = condval_69;
+                  condval_67 = (*(uint *)(&(_reinterpret_tmp_21)));
+                }
+                uint condval_66;
+                if (((condval_67 & (uint)2147483648) != (uint)0)) {
+                  float condval_71;
+                  if ((((((it_12 * 1024) + start_2) + ((int)threadIdx.x)) < n) && (0 <= (((it_12 * 1024) + start_2) + ((int)threadIdx.x))))) {
+                    condval_71 = Logits[((((((int64_t)it_12) * (int64_t)1024) + (((int64_t)((int)blockIdx.x)) * ((int64_t)n))) + ((int64_t)start_2)) + ((int64_t)((int)threadIdx.x)))];
+                  } else {
+                    condval_71 = 0x0p+0f/*0.000000e+00*/;
+                  }
+                  float _reinterpret_tmp_22 = condval_71;
+                  uint condval_70;
+                  if (((*(uint *)(&(_reinterpret_tmp_22))) == (uint)2147483648)) {
+                    condval_70 = (uint)0;
+                  } else {
+                    float condval_72;
+                    if ((((((it_12 * 1024) + start_2) + ((int)threadIdx.x)) < n) && (0 <= (((it_12 * 1024) + start_2) + ((int)threadIdx.x))))) {
+                      condval_72 = Logits[((((((int64_t)it_12) * (int64_t)1024) + (((int64_t)((int)blockIdx.x)) * ((int64_t)n))) + ((int64_t)start_2)) + ((int64_t)((int)threadIdx.x)))];
+                    } else {
+                      condval_72 = 0x0p+0f/*0.000000e+00*/;
+                    }
+                    float _reinterpret_tmp_23 = condval_72;
+                    condval_70 = (*(uint *)(&(_reinterpret_tmp_23)));
+                  }
+                  condval_66 = (~condval_70);
+                } else {
+                  float condval_74;
+                  if ((((((it_12 * 1024) + start_2) + ((int)threadIdx.x)) < n) && (0 <= (((it_12 * 1024) + start_2) + ((int)threadIdx.x))))) {
+                    condval_74 = Logits[((((((int64_t)it_12) * (int64_t)1024) + (((int64_t)((int)blockIdx.x)) * ((int64_t)n))) + ((int64_t)start_2)) + ((int64_t)((int)threadIdx.x)))];
+                  } else {
+                    condval_74 = 0x0p+0f/*0.000000e+00*/;
+                  }
+                  float _reinterpret_tmp_24 = condval_74;
+                  uint condval_73;
+                  if (((*(uint *)(&(_reinterpret_tmp_24))) == (uint)2147483648)) {
+                    condval_73 = (uint)0;
+                  } else {
+                    float condval_75;
+                    if ((((((it_12 * 1024) + start_2) + ((int)threadIdx.x)) < n) && (0 <= (((it_12 * 1024) + start_2) + ((int)threadIdx.x))))) {
+                      condval_75 = Logits[((((((int64_t)it_12) * (int64_t)1024) + (((int64_t)((int)blockIdx.x)) * ((int64_t)n))) + ((int64_t)start_2)) + ((int64_t)((int)threadIdx.x)))];
+                    } else {
+                      condval_75 = 0x0p+0f/*0.000000e+00*/;
+                    }
+                    float _reinterpret_tmp_25 = condval_75;
+                    condval_73 = (*(uint *)(&(_reinterpret_tmp_25)));
+                  }
+                  condval_66 = (condval_73 | (uint)2147483648);
+                }
+                condval_62 = condval_66;
+              }
+              if ((condval_62 & hi_mask[0]) == prefix[0]) {
+                if (0 <= (((it_12 * 1024) + start_2) + ((int)threadIdx.x))) {
+                  if ((((it_12 * 1024) + start_2) + ((int)threadIdx.x)) < n) {
+                    float v__1 = Logits[((((((int64_t)it_12) * (int64_t)1024) + (((int64_t)((int)blockIdx.x)) * ((int64_t)n))) + ((int64_t)start_2)) + ((int64_t)((int)threadIdx.x)))];
+                    uint condval_77;
+                    if (((*(uint *)(&(v__1))) == (uint)2147483648)) {
+                      condval_77 = (uint)0;
+                    } else {
+                      condval_77 = (*(uint *)(&(v__1)));
+                    }
+                    uint condval_76;
+                    if (((uint)2139095040 < (condval_77 & (uint)2147483647))) {
+                      condval_76 = (uint)0;
+                    } else {
+                      uint condval_79;
+                      if (((*(uint *)(&(v__1))) == (uint)2147483648)) {
+                        condval_79 = (uint)0;
+                      } else {
+                        condval_79 = (*(uint *)(&(v__1)));
+                      }
+                      uint condval_78;
+                      if (((condval_79 & (uint)2147483648) != (uint)0)) {
+                        uint condval_80;
+                        if (((*(uint *)(&(v__1))) == (uint)2147483648)) {
+                          condval_80 = (uint)0;
+                        } else {
+                          condval_80 = (*(uint *)(&(v__1)));
+                        }
+                        condval_78 = (~condval_80);
+                      } else {
+                        uint condval_81;
+                        if (((*(uint *)(&(v__1))) == (uint)2147483648)) {
+                          condval_81 = (uint)0;
+                        } else {
+                          condval_81 = (*(uint *)(&(v__1)));
+                        }
+                        condval_78 = (condval_81 | (uint)2147483648);
+                      }
+                      condval_76 = condval_78;
+                    }
+                    uint condval_83;
+                    if (((*(uint *)(&(v__1))) == (uint)2147483648)) {
+                      condval_83 = (uint)0;
+                    } else {
+                      condval_83 = (*(uint *)(&(v__1)));
+                    }
+                    uint condval_82;
+                    if (((uint)2139095040 < (condval_83 & (uint)2147483647))) {
+                      condval_82 = (uint)0;
+                    } else {
+                      uint condval_85;
+                      if (((*(uint *)(&(v__1))) == (uint)2147483648)) {
+                        condval_85 = (uint)0;
+                      } else {
+                        condval_85 = (*(uint *)(&(v__1)));
+                      }
+                      uint condval_84;
+                      if (((condval_85 & (uint)2147483648) != (uint)0)) {
+                        uint condval_86;
+                        if (((*(uint *)(&(v__1))) == (uint)2147483648)) {
+                          condval_86 = (uint)0;
+                        } else {
+                          condval_86 = (*(uint *)(&(v__1)));
+                        }
+                        condval_84 = (~condval_86);
+                      } else {
+                        uint condval_87;
+                        if (((*(uint *)(&(v__1))) == (uint)2147483648)) {
+                          condval_87 = (uint)0;
+                        } else {
+                          condval_87 = (*(uint *)(&(v__1)));
+                        }
+                        condval_84 = (condval_87 | (uint)2147483648);
+                      }
+                      condval_82 = condval_84;
+                    }
+                    AtomicAdd((&(((int*)hist)[((int)((condval_82 >> (uint)10) & (uint)2047))])), 1);
+                  }
+                }
               }
             }
           }
@@ -961,13 +1205,13 @@ extern "C" __global__ void __launch_bounds__(1024, 1) topk_kernel(const int* __r
         for (int step_7 = 0; step_7 < 11; ++step_7) {
           #pragma unroll
           for (int j_30 = 0; j_30 < 2; ++j_30) {
-            int condval_50;
+            int condval_88;
             if (((((((int)threadIdx.x) + (1 << step_7)) >> 10) + j_30) < 2)) {
-              condval_50 = ((int*)hist)[(((j_30 * 1024) + ((int)threadIdx.x)) + (1 << step_7))];
+              condval_88 = ((int*)hist)[(((j_30 * 1024) + ((int)threadIdx.x)) + (1 << step_7))];
             } else {
-              condval_50 = 0;
+              condval_88 = 0;
             }
-            scan[j_30] = (((int*)hist)[((j_30 * 1024) + ((int)threadIdx.x))] + condval_50);
+            scan[j_30] = (((int*)hist)[((j_30 * 1024) + ((int)threadIdx.x))] + condval_88);
           }
           __syncthreads();
           #pragma unroll
@@ -1015,6 +1259,8 @@ extern "C" __global__ void __launch_bounds__(1024, 1) topk_kernel(const int* __r
             }
           }
         } else {
+          int start_3 = start;
+          int end_3 = end;
           #pragma unroll
           for (int j_34 = 0; j_34 < 3; ++j_34) {
             if (((j_34 * 1024) + ((int)threadIdx.x)) <= 2048) {
@@ -1022,60 +1268,179 @@ extern "C" __global__ void __launch_bounds__(1024, 1) topk_kernel(const int* __r
             }
           }
           __syncthreads();
-          for (int it_14 = 0; it_14 < (((end + 1023) - start) >> 10); ++it_14) {
-            int c_4 = (((it_14 * 1024) + start) + ((int)threadIdx.x));
-            if (c_4 < end) {
-              float condval_51;
-              if (((c_4 < n) && (0 <= c_4))) {
-                condval_51 = Logits[((((int64_t)((int)blockIdx.x)) * ((int64_t)n)) + ((int64_t)c_4))];
+          for (int it_14 = 0; it_14 < (((end_3 + 1023) - start_3) >> 10); ++it_14) {
+            if ((((it_14 * 1024) + start_3) + ((int)threadIdx.x)) < end_3) {
+              float condval_91;
+              if ((((((it_14 * 1024) + start_3) + ((int)threadIdx.x)) < n) && (0 <= (((it_14 * 1024) + start_3) + ((int)threadIdx.x))))) {
+                condval_91 = Logits[((((((int64_t)it_14) * (int64_t)1024) + (((int64_t)((int)blockIdx.x)) * ((int64_t)n))) + ((int64_t)start_3)) + ((int64_t)((int)threadIdx.x)))];
               } else {
-                condval_51 = 0x0p+0f/*0.000000e+00*/;
+                condval_91 = 0x0p+0f/*0.000000e+00*/;
               }
-              float _reinterpret_tmp_12 = condval_51;
-              xb = (*(uint *)(&(_reinterpret_tmp_12)));
-            }
-            if (c_4 < end) {
-              uint condval_53;
-              if ((xb == (uint)2147483648)) {
-                condval_53 = (uint)0;
+              float _reinterpret_tmp_26 = condval_91;
+              uint condval_90;
+              if (((*(uint *)(&(_reinterpret_tmp_26))) == (uint)2147483648)) {
+                condval_90 = (uint)0;
               } else {
-                condval_53 = xb;
-              }
-              uint condval_52;
-              if (((uint)2139095040 < (condval_53 & (uint)2147483647))) {
-                condval_52 = (uint)0;
-              } else {
-                uint condval_55;
-                if ((xb == (uint)2147483648)) {
-                  condval_55 = (uint)0;
+                float condval_92;
+                if ((((((it_14 * 1024) + start_3) + ((int)threadIdx.x)) < n) && (0 <= (((it_14 * 1024) + start_3) + ((int)threadIdx.x))))) {
+                  condval_92 = Logits[((((((int64_t)it_14) * (int64_t)1024) + (((int64_t)((int)blockIdx.x)) * ((int64_t)n))) + ((int64_t)start_3)) + ((int64_t)((int)threadIdx.x)))];
                 } else {
-                  condval_55 = xb;
+                  condval_92 = 0x0p+0f/*0.000000e+00*/;
                 }
-                uint condval_54;
-                if (((condval_55 & (uint)2147483648) != (uint)0)) {
-                  uint condval_56;
-                  if ((xb == (uint)2147483648)) {
-                    condval_56 = (uint)0;
-                  } else {
-                    condval_56 = xb;
-                  }
-                  condval_54 = (~condval_56);
-                } else {
-                  uint condval_57;
-                  if ((xb == (uint)2147483648)) {
-                    condval_57 = (uint)0;
-                  } else {
-                    condval_57 = xb;
-                  }
-                  condval_54 = (condval_57 | (uint)2147483648);
-                }
-                condval_52 = condval_54;
+                float _reinterpret_tmp_27 = condval_92;
+                condval_90 = (*(uint *)(&(_reinterpret_tmp_27)));
               }
-              key = condval_52;
-            }
-            if (c_4 < end) {
-              if ((key & hi_mask[0]) == prefix[0]) {
-                AtomicAdd((&(((int*)hist)[((int)((key >> (uint)0) & (uint)1023))])), 1);
+              uint condval_89;
+              if (((uint)2139095040 < (condval_90 & (uint)2147483647))) {
+                condval_89 = (uint)0;
+              } else {
+                float condval_95;
+                if ((((((it_14 * 1024) + start_3) + ((int)threadIdx.x)) < n) && (0 <= (((it_14 * 1024) + start_3) + ((int)threadIdx.x))))) {
+                  condval_95 = Logits[((((((int64_t)it_14) * (int64_t)1024) + (((int64_t)((int)blockIdx.x)) * ((int64_t)n))) + ((int64_t)start_3)) + ((int64_t)((int)threadIdx.x)))];
+                } else {
+                  condval_95 = 0x0p+0f/*0.000000e+00*/;
+                }
+                float _reinterpret_tmp_28 = condval_95;
+                uint condval_94;
+                if (((*(uint *)(&(_reinterpret_tmp_28))) == (uint)2147483648)) {
+                  condval_94 = (uint)0;
+                } else {
+                  float condval_96;
+                  if ((((((it_14 * 1024) + start_3) + ((int)threadIdx.x)) < n) && (0 <= (((it_14 * 1024) + start_3) + ((int)threadIdx.x))))) {
+                    condval_96 = Logits[((((((int64_t)it_14) * (int64_t)1024) + (((int64_t)((int)blockIdx.x)) * ((int64_t)n))) + ((int64_t)start_3)) + ((int64_t)((int)threadIdx.x)))];
+                  } else {
+                    condval_96 = 0x0p+0f/*0.000000e+00*/;
+                  }
+                  float _reinterpret_tmp_29 = condval_96;
+                  condval_94 = (*(uint *)(&(_reinterpret_tmp_29)));
+                }
+                uint condval_93;
+                if (((condval_94 & (uint)2147483648) != (uint)0)) {
+                  float condval_98;
+                  if ((((((it_14 * 1024) + start_3) + ((int)threadIdx.x)) < n) && (0 <= (((it_14 * 1024) + start_3) + ((int)threadIdx.x))))) {
+                    condval_98 = Logits[((((((int64_t)it_14) * (int64_t)1024) + (((int64_t)((int)blockIdx.x)) * ((int64_t)n))) + ((int64_t)start_3)) + ((int64_t)((int)threadIdx.x)))];
+                  } else {
+                    condval_98 = 0x0p+0f/*0.000000e+00*/;
+                  }
+                  float _reinterpret_tmp_30 = condval_98;
+                  uint condval_97;
+                  if (((*(uint *)(&(_reinterpret_tmp_30))) == (uint)2147483648)) {
+                    condval_97 = (uint)0;
+                  } else {
+                    float condval_99;
+                    if ((((((it_14 * 1024) + start_3) + ((int)threadIdx.x)) < n) && (0 <= (((it_14 * 1024) + start_3) + ((int)threadIdx.x))))) {
+                      condval_99 = Logits[((((((int64_t)it_14) * (int64_t)1024) + (((int64_t)((int)blockIdx.x)) * ((int64_t)n))) + ((int64_t)start_3)) + ((int64_t)((int)threadIdx.x)))];
+                    } else {
+                      condval_99 = 0x0p+0f/*0.000000e+00*/;
+                    }
+                    float _reinterpret_tmp_31 = condval_99;
+                    condval_97 = (*(uint *)(&(_reinterpret_tmp_31)));
+                  }
+                  condval_93 = (~condval_97);
+                } else {
+                  float condval_101;
+                  if ((((((it_14 * 1024) + start_3) + ((int)threadIdx.x)) < n) && (0 <= (((it_14 * 1024) + start_3) + ((int)threadIdx.x))))) {
+                    condval_101 = Logits[((((((int64_t)it_14) * (int64_t)1024) + (((int64_t)((int)blockIdx.x)) * ((int64_t)n))) + ((int64_t)start_3)) + ((int64_t)((int)threadIdx.x)))];
+                  } else {
+                    condval_101 = 0x0p+0f/*0.000000e+00*/;
+                  }
+                  float _reinterpret_tmp_32 = condval_101;
+                  uint condval_100;
+                  if (((*(uint *)(&(_reinterpret_tmp_32))) == (uint)2147483648)) {
+                    condval_100 = (uint)0;
+                  } else {
+                    float condval_102;
+                    if ((((((it_14 * 1024) + start_3) + ((int)threadIdx.x)) < n) && (0 <= (((it_14 * 1024) + start_3) + ((int)threadIdx.x))))) {
+                      condval_102 = Logits[((((((int64_t)it_14) * (int64_t)1024) + (((int64_t)((int)blockIdx.x)) * ((int64_t)n))) + ((int64_t)start_3)) + ((int64_t)((int)threadIdx.x)))];
+                    } else {
+                      condval_102 = 0x0p+0f/*0.000000e+00*/;
+                    }
+                    float _reinterpret_tmp_33 = condval_102;
+                    condval_100 = (*(uint *)(&(_reinterpret_tmp_33)));
+                  }
+                  condval_93 = (condval_100 | (uint)2147483648);
+                }
+                condval_89 = condval_93;
+              }
+              if ((condval_89 & hi_mask[0]) == prefix[0]) {
+                if (0 <= (((it_14 * 1024) + start_3) + ((int)threadIdx.x))) {
+                  if ((((it_14 * 1024) + start_3) + ((int)threadIdx.x)) < n) {
+                    float v__2 = Logits[((((((int64_t)it_14) * (int64_t)1024) + (((int64_t)((int)blockIdx.x)) * ((int64_t)n))) + ((int64_t)start_3)) + ((int64_t)((int)threadIdx.x)))];
+                    uint condval_104;
+                    if (((*(uint *)(&(v__2))) == (uint)2147483648)) {
+                      condval_104 = (uint)0;
+                    } else {
+                      condval_104 = (*(uint *)(&(v__2)));
+                    }
+                    uint condval_103;
+                    if (((uint)2139095040 < (condval_104 & (uint)2147483647))) {
+                      condval_103 = (uint)0;
+                    } else {
+                      uint condval_106;
+                      if (((*(uint *)(&(v__2))) == (uint)2147483648)) {
+                        condval_106 = (uint)0;
+                      } else {
+                        condval_106 = (*(uint *)(&(v__2)));
+                      }
+                      uint condval_105;
+                      if (((condval_106 & (uint)2147483648) != (uint)0)) {
+                        uint condval_107;
+                        if (((*(uint *)(&(v__2))) == (uint)2147483648)) {
+                          condval_107 = (uint)0;
+                        } else {
+                          condval_107 = (*(uint *)(&(v__2)));
+                        }
+                        condval_105 = (~condval_107);
+                      } else {
+                        uint condval_108;
+                        if (((*(uint *)(&(v__2))) == (uint)2147483648)) {
+                          condval_108 = (uint)0;
+                        } else {
+                          condval_108 = (*(uint *)(&(v__2)));
+                        }
+                        condval_105 = (condval_108 | (uint)2147483648);
+                      }
+                      condval_103 = condval_105;
+                    }
+                    uint condval_110;
+                    if (((*(uint *)(&(v__2))) == (uint)2147483648)) {
+                      condval_110 = (uint)0;
+                    } else {
+                      condval_110 = (*(uint *)(&(v__2)));
+                    }
+                    uint condval_109;
+                    if (((uint)2139095040 < (condval_110 & (uint)2147483647))) {
+                      condval_109 = (uint)0;
+                    } else {
+                      uint condval_112;
+                      if (((*(uint *)(&(v__2))) == (uint)2147483648)) {
+                        condval_112 = (uint)0;
+                      } else {
+                        condval_112 = (*(uint *)(&(v__2)));
+                      }
+                      uint condval_111;
+                      if (((condval_112 & (uint)2147483648) != (uint)0)) {
+                        uint condval_113;
+                        if (((*(uint *)(&(v__2))) == (uint)2147483648)) {
+                          condval_113 = (uint)0;
+                        } else {
+                          condval_113 = (*(uint *)(&(v__2)));
+                        }
+                        condval_111 = (~condval_113);
+                      } else {
+                        uint condval_114;
+                        if (((*(uint *)(&(v__2))) == (uint)2147483648)) {
+                          condval_114 = (uint)0;
+                        } else {
+                          condval_114 = (*(uint *)(&(v__2)));
+                        }
+                        condval_111 = (condval_114 | (uint)2147483648);
+                      }
+                      condval_109 = condval_111;
+                    }
+                    AtomicAdd((&(((int*)hist)[((int)((condval_109 >> (uint)0) & (uint)1023))])), 1);
+                  }
+                }
               }
             }
           }
@@ -1085,13 +1450,13 @@ extern "C" __global__ void __launch_bounds__(1024, 1) topk_kernel(const int* __r
         for (int step_8 = 0; step_8 < 11; ++step_8) {
           #pragma unroll
           for (int j_35 = 0; j_35 < 2; ++j_35) {
-            int condval_58;
+            int condval_115;
             if (((((((int)threadIdx.x) + (1 << step_8)) >> 10) + j_35) < 2)) {
-              condval_58 = ((int*)hist)[(((j_35 * 1024) + ((int)threadIdx.x)) + (1 << step_8))];
+              condval_115 = ((int*)hist)[(((j_35 * 1024) + ((int)threadIdx.x)) + (1 << step_8))];
             } else {
-              condval_58 = 0;
+              condval_115 = 0;
             }
-            scan[j_35] = (((int*)hist)[((j_35 * 1024) + ((int)threadIdx.x))] + condval_58);
+            scan[j_35] = (((int*)hist)[((j_35 * 1024) + ((int)threadIdx.x))] + condval_115);
           }
           __syncthreads();
           #pragma unroll
@@ -1152,63 +1517,63 @@ extern "C" __global__ void __launch_bounds__(1024, 1) topk_kernel(const int* __r
       }
     } else {
       for (int it_16 = 0; it_16 < (((end + 1023) - start) >> 10); ++it_16) {
-        int c_5 = (((it_16 * 1024) + start) + ((int)threadIdx.x));
-        if (c_5 < end) {
-          float condval_59;
-          if (((c_5 < n) && (0 <= c_5))) {
-            condval_59 = Logits[((((int64_t)((int)blockIdx.x)) * ((int64_t)n)) + ((int64_t)c_5))];
+        int c_2 = (((it_16 * 1024) + start) + ((int)threadIdx.x));
+        if (c_2 < end) {
+          float condval_116;
+          if (((c_2 < n) && (0 <= c_2))) {
+            condval_116 = Logits[((((int64_t)((int)blockIdx.x)) * ((int64_t)n)) + ((int64_t)c_2))];
           } else {
-            condval_59 = 0x0p+0f/*0.000000e+00*/;
+            condval_116 = 0x0p+0f/*0.000000e+00*/;
           }
-          float _reinterpret_tmp_13 = condval_59;
-          xb = (*(uint *)(&(_reinterpret_tmp_13)));
+          float _reinterpret_tmp_34 = condval_116;
+          xb = (*(uint *)(&(_reinterpret_tmp_34)));
         }
-        if (c_5 < end) {
-          uint condval_61;
+        if (c_2 < end) {
+          uint condval_118;
           if ((xb == (uint)2147483648)) {
-            condval_61 = (uint)0;
+            condval_118 = (uint)0;
           } else {
-            condval_61 = xb;
+            condval_118 = xb;
           }
-          uint condval_60;
-          if (((uint)2139095040 < (condval_61 & (uint)2147483647))) {
-            condval_60 = (uint)0;
+          uint condval_117;
+          if (((uint)2139095040 < (condval_118 & (uint)2147483647))) {
+            condval_117 = (uint)0;
           } else {
-            uint condval_63;
+            uint condval_120;
             if ((xb == (uint)2147483648)) {
-              condval_63 = (uint)0;
+              condval_120 = (uint)0;
             } else {
-              condval_63 = xb;
+              condval_120 = xb;
             }
-            uint condval_62;
-            if (((condval_63 & (uint)2147483648) != (uint)0)) {
-              uint condval_64;
+            uint condval_119;
+            if (((condval_120 & (uint)2147483648) != (uint)0)) {
+              uint condval_121;
               if ((xb == (uint)2147483648)) {
-                condval_64 = (uint)0;
+                condval_121 = (uint)0;
               } else {
-                condval_64 = xb;
+                condval_121 = xb;
               }
-              condval_62 = (~condval_64);
+              condval_119 = (~condval_121);
             } else {
-              uint condval_65;
+              uint condval_122;
               if ((xb == (uint)2147483648)) {
-                condval_65 = (uint)0;
+                condval_122 = (uint)0;
               } else {
-                condval_65 = xb;
+                condval_122 = xb;
               }
-              condval_62 = (condval_65 | (uint)2147483648);
+              condval_119 = (condval_122 | (uint)2147483648);
             }
-            condval_60 = condval_62;
+            condval_117 = condval_119;
           }
-          key = condval_60;
+          key = condval_117;
         }
-        if (c_5 < end) {
+        if (c_2 < end) {
           if ((key & mask0) == prefix0) {
             if (prefix[0] < (key & hi_mask[0])) {
               pos = atomicAdd((&(((int*)st)[0])), 1);
               if (0 <= pos) {
                 if (pos < k) {
-                  Out[((((int64_t)((int)blockIdx.x)) * ((int64_t)k)) + ((int64_t)pos))] = c_5;
+                  Out[((((int64_t)((int)blockIdx.x)) * ((int64_t)k)) + ((int64_t)pos))] = c_2;
                 }
               }
             } else {
@@ -1219,7 +1584,7 @@ extern "C" __global__ void __launch_bounds__(1024, 1) topk_kernel(const int* __r
                 if (pos < k_rem[0]) {
                   if (0 <= ((k + pos) - k_rem[0])) {
                     if (((k + pos) - k_rem[0]) < k) {
-                      Out[((((((int64_t)((int)blockIdx.x)) + (int64_t)1) * ((int64_t)k)) + ((int64_t)pos)) - ((int64_t)k_rem[(int64_t)0]))] = c_5;
+                      Out[((((((int64_t)((int)blockIdx.x)) + (int64_t)1) * ((int64_t)k)) + ((int64_t)pos)) - ((int64_t)k_rem[(int64_t)0]))] = c_2;
                     }
                   }
                 }
