@@ -289,9 +289,11 @@ def topk_filter_kernel(
             lo = tl.zeros((), tl.uint32)
             if SEED:
                 if n >= SEED_MIN_KP_C * KP:
-                    # seed_sample: runs of 8 keys, enough for rank SEED_RANK (int64: SEED_RANK * n)
-                    runs = tl.minimum((n.to(tl.int64) * SEED_RANK_C + 12 * k_sel - 1) // (12 * k_sel),
-                                      2 * KP // 8).to(tl.int32)
+                    # seed_sample: runs of 8 keys, enough for rank SEED_RANK, at most 2 KP / 8; in
+                    # int32: n clamped to 2^24 (SEED_RANK * 2^24 < 2^31) still asks for more than
+                    # 2 KP / 8 runs, k <= 8192
+                    runs = tl.minimum((tl.minimum(n, 1 << 24) * SEED_RANK_C + 12 * k_sel - 1) // (12 * k_sel),
+                                      2 * KP // 8)
                     gap = n // runs  # >= 4 * SEED_MIN_KP: the runs never overlap or pass the end
                     n_s = 8 * runs
                     for e0 in range(0, n_s, BLOCK_N):

@@ -72,7 +72,7 @@ from dsagen.runtime.triton_select import (buf_cut, filter_append, filter_areas, 
                                           pick_digit, write_all)
 
 # <dsagen:schedule>
-SCHEDULE = {"BLOCK_N": 1024, "RADIX_BITS": 8, "CAP": 0, "FILTER": 1, "SEED": 1, "MAX_SPLITS": 16, "MIN_SPLIT_COLS": 16384, "num_warps": 16, "num_stages": 1}
+SCHEDULE = {"BLOCK_N": 1024, "RADIX_BITS": 11, "CAP": 0, "FILTER": 1, "SEED": 1, "MAX_SPLITS": 16, "MIN_SPLIT_COLS": 16384, "num_warps": 8, "num_stages": 1}
 # </dsagen:schedule>
 
 FILTER_MAX_K = 8192  # the filter variant's scratch: filter_scratch(next_pow2(k)) int32 words per program
@@ -289,9 +289,11 @@ def topk_filter_kernel(
             lo = tl.zeros((), tl.uint32)
             if SEED:
                 if n >= SEED_MIN_KP_C * KP:
-                    # seed_sample: runs of 8 keys, enough for rank SEED_RANK (int64: SEED_RANK * n)
-                    runs = tl.minimum((n.to(tl.int64) * SEED_RANK_C + 12 * k_sel - 1) // (12 * k_sel),
-                                      2 * KP // 8).to(tl.int32)
+                    # seed_sample: runs of 8 keys, enough for rank SEED_RANK, at most 2 KP / 8; in
+                    # int32: n clamped to 2^24 (SEED_RANK * 2^24 < 2^31) still asks for more than
+                    # 2 KP / 8 runs, k <= 8192
+                    runs = tl.minimum((tl.minimum(n, 1 << 24) * SEED_RANK_C + 12 * k_sel - 1) // (12 * k_sel),
+                                      2 * KP // 8)
                     gap = n // runs  # >= 4 * SEED_MIN_KP: the runs never overlap or pass the end
                     n_s = 8 * runs
                     for e0 in range(0, n_s, BLOCK_N):
