@@ -65,9 +65,14 @@ def test_topk_adapter_falls_back_for_what_it_cannot_serve():
     m.launch(x, s, e, out, k=8, splits=4)                   # split variant asked for: Triton
     m.launch(x, s, e, out, k=8, schedule={"BLOCK_N": 1})    # explicit Triton schedule
     m.launch(x.double(), s, e, out, k=8)                    # not fp32
-    assert len(t.calls) == 3 and not k.calls
+    long = torch.randn(3, 16384)                            # 3 long rows < 4 "SMs" on the CPU: Triton splits them
+    m.launch(long, s, torch.full((3,), 16384, dtype=torch.int32), out, k=8)
+    assert len(t.calls) == 4 and not k.calls
     m.launch(x, s, e, out, k=8)
     assert len(k.calls) == 1 and (out >= 0).all()
+    four = torch.zeros(4, dtype=torch.int32)
+    m.launch(torch.randn(4, 16384), four, four + 16384, torch.full((4, 8), -7, dtype=torch.int32), k=8)
+    assert len(k.calls) == 2 and len(t.calls) == 4          # as many rows as SMs: one CTA each
     with pytest.raises(ValueError, match="cannot run this call"):
         _module("topk", k, {"k": 2048}, strict=True).launch(x, s, e, out, k=8, splits=2)
 

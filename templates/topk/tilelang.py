@@ -406,11 +406,17 @@ def aot_kernels(problem: dict, schedule: dict | None = None) -> list[dict]:
 
 
 # ---------------------------------------------------------------- dispatch
+# Decode-time selects (a row per query token: a handful of rows, each up to the context length)
+# go to Triton when there are fewer rows than SMs: this kernel runs one CTA per row.
+FEW_ROWS_MIN_COLS = 16384
+
 # The runtime (dsagen.runtime.dispatch.TileLangModule) calls this with the Triton template's
 # launch arguments; a call the kernel cannot serve goes to m.fall_back (the Triton kernel).
 def launch_adapter(m, logits, row_starts, row_ends, out, *, k, schedule=None, splits=None):
     """templates/topk/triton.py launch signature -> the TileLang selector (one CTA per row)."""
     import torch
+
+    from dsagen.runtime.targets import sm_count
 
     why = None
     if schedule is not None or splits is not None:
@@ -421,6 +427,9 @@ def launch_adapter(m, logits, row_starts, row_ends, out, *, k, schedule=None, sp
         why = f"{logits.dtype} logits"
     elif logits.shape[0] == 0:
         why = "no rows"
+    elif logits.shape[0] < sm_count(logits.device) and logits.shape[1] >= FEW_ROWS_MIN_COLS:
+        why = (f"{logits.shape[0]} rows of {logits.shape[1]} columns: one CTA per row would leave most of the "
+               f"{sm_count(logits.device)} SMs idle (the Triton select splits a row across programs)")
     if why:
         return m.fall_back(why, logits, row_starts, row_ends, out, k=k, schedule=schedule, splits=splits)
     from dsagen.runtime.tilelang import topk
