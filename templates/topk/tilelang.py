@@ -26,6 +26,7 @@ Select (one CTA of `threads` threads per row, all state in shared memory):
            to it (shared atomic counter) -> Out[k - k_rem ..]; exactly k slots written.
 A range no longer than k skips the select: its columns in order, then -1.
 Global reads of the row: 2 when the first bucket fits CAP, else up to 2 + passes.
+Output order: unspecified (shared atomics); which ties are taken: unspecified.
 
 SEED 1 (the Triton filter variant's sampled threshold, templates/topk/triton.py): a row of at
 least SEED_MIN_KP * max(k, 1024) columns with 2 k <= CAP, whose expected passing keys fit 2/3 of
@@ -150,7 +151,7 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
 
     def pass_shift(p):
         """Pass p's shift (most significant digit first, as _passes): run-time passes keep one copy
-        of the histogram and pick code per loop instead of one per pass (nvcc: 80 s -> ~30 s)."""
+        of the histogram and pick code per loop instead of one per pass (a smaller kernel to build)."""
         return T.max(32 - (p + 1) * bits, 0)
 
     def pass_width(p):
@@ -365,7 +366,8 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
                             if nb0 <= cap:
                                 buf_hist(hist, s_key, nb0, tx, prefix, hi_mask, pass_shift(p), pass_width(p))
                             else:
-                                row_hist(hist, Logits, bx, start, end, tx, prefix, hi_mask, pass_shift(p), pass_width(p), kb)
+                                row_hist(hist, Logits, bx, start, end, tx, prefix, hi_mask, pass_shift(p),
+                                         pass_width(p), kb)
                             pick(hist, st, scan, tx, k_rem, prefix, hi_mask, done, pass_shift(p), pass_width(p))
 
                 # ---- final: rest of the bucket above the threshold, then k_rem[0] ties

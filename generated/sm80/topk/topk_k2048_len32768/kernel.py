@@ -50,8 +50,8 @@ comes every 2 KP - k appends: 3 + 1 cuts at n 32K, k 2048; 5 + 1 at 128K (filter
 dsagen/operators/topk/problem.py models this for the cost model). SEED 1 starts a row of at least
 8 KP columns from a sampled threshold instead (64 n / k keys, at most 2 KP, in 32-byte runs spread
 over the row, their 96th largest by digit histograms; seed_sample, seed_rank): about 1.5 k keys
-pass it, so one cut at the end (~3.1K appends at k 2048 from 16K to 128K); a row the sample misjudged (fewer than k keys
-passed) is read once more from 0. The keys, the cut and the append step live in
+pass it, so one cut at the end (~3.1K appends at k 2048 from 16K to 128K); a row the sample
+misjudged (fewer than k keys passed) is read once more from 0. The keys, the cut and the append step live in
 dsagen/runtime/triton_select.py, shared with the fused indexer + top-k.
 
 Output order: in topk_kernel, the columns above the k-th value (those above the threshold
@@ -83,8 +83,9 @@ FILTER_MAX_K = 8192  # the filter variant's scratch: filter_scratch(next_pow2(k)
 # the sample's error is about 1/sqrt(rank), ~10% at 96, so fewer than k keys pass (a second read)
 # only ~3 sigma out for independent keys. Keys correlated over a few runs miss more: on a
 # 32-column moving average of randn, 7 of 200 rows of 32K and 4 of 200 of 128K read twice (2 KP
-# samples at 32K: none) and 12% / 8% cut once more (simulated, 2026-12-07). A capped sample (rows over KP k / 32 columns: 128K at k 2048) takes the rank
-# that keeps 1.5 k, but at least SEED_MIN_RANK (64).
+# samples at 32K: none) and 12% / 8% cut once more (simulated, 2026-12-07). A capped sample (rows
+# over KP k / 32 columns: 128K at k 2048) takes the rank that keeps 1.5 k, but at least
+# SEED_MIN_RANK (64).
 SEED_MIN_KP = 8
 SEED_RANK = 96
 SEED_MIN_RANK = 64
@@ -269,10 +270,11 @@ def topk_filter_kernel(
     SEED 1, rows of at least SEED_MIN_KP * KP columns: lo starts at a sampled threshold instead of
     0. seed_sample(k, KP, n) keys (64 n / k, at most 2 KP) in runs of 8 (one 32-byte sector each)
     spread evenly over the row fill the scratch; digit histograms over it (_kth_key) find their r-th
-    largest key, r = seed_rank(k, KP, n) (96 unless the sample was capped): about 1.5 k keys of a random-order row are at or above it, so usually no cut comes before
-    the last. The r sampled keys are row keys at or above the seed, so at least r keys pass (with
-    r = k never too few). When fewer than k passed (the sample misjudged the row), the row is read
-    again from lo 0: exact either way."""
+    largest key, r = seed_rank(k, KP, n) (96 unless the sample was capped): about 1.5 k keys of
+    a random-order row are at or above it, so usually no cut comes before the last. The r sampled
+    keys are row keys at or above the seed, so at least r keys pass (with r = k never too few).
+    When fewer than k passed (the sample misjudged the row), the row is read again from lo 0:
+    exact either way."""
     pid = tl.program_id(0)
     buf_k, buf_c, side_k, side_c = filter_areas(scratch_ptr, pid, BLOCK_N, KP)
     offs = tl.arange(0, BLOCK_N)
