@@ -86,14 +86,19 @@ def seed_applies(k: int, n: int, cap: int) -> bool:
     return 3 * n * seed_rank(k, n, cap) <= 2 * seed_sample(k, n, cap) * cap
 
 
+def pass_shift(p, bits: int, maximum=max):
+    """Radix pass p's shift, most significant digit first; p and maximum may be TIR (the kernel's
+    run-time pass loops: one copy of the histogram and pick code per loop, not one per pass)."""
+    return maximum(32 - (p + 1) * bits, 0)
+
+
+def pass_width(p, bits: int, maximum=max):
+    return 32 - p * bits - pass_shift(p, bits, maximum)
+
+
 def _passes(bits: int):
     """(shift, width) of each radix pass, most significant digit first."""
-    out, hi = [], 32
-    while hi > 0:
-        w = min(bits, hi)
-        out.append((hi - w, w))
-        hi -= w
-    return out
+    return [(pass_shift(p, bits), pass_width(p, bits)) for p in range(-(-32 // bits))]
 
 
 # No tensor cores: the same code serves Hopper and Blackwell.
@@ -149,13 +154,11 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
         """(1 << width) - 1 as uint32, width a constant or a run-time pass's."""
         return (T.uint32(1) << T.Cast(u32, width)) - T.uint32(1)
 
-    def pass_shift(p):
-        """Pass p's shift (most significant digit first, as _passes): run-time passes keep one copy
-        of the histogram and pick code per loop instead of one per pass (a smaller kernel to build)."""
-        return T.max(32 - (p + 1) * bits, 0)
+    def shift_at(p):
+        return pass_shift(p, bits, T.max)
 
-    def pass_width(p):
-        return 32 - p * bits - pass_shift(p)
+    def width_at(p):
+        return pass_width(p, bits, T.max)
 
     @T.macro
     def clear_hist(hist, tx):
@@ -223,8 +226,8 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
         k_rem[0]-th largest, stopping once a bucket is taken whole."""
         for p in T.serial(NPASS):
             if done[0] == 0:
-                buf_hist(hist, s_key, count, tx, prefix, hi_mask, pass_shift(p), pass_width(p))
-                pick(hist, st, scan, tx, k_rem, prefix, hi_mask, done, pass_shift(p), pass_width(p))
+                buf_hist(hist, s_key, count, tx, prefix, hi_mask, shift_at(p), width_at(p))
+                pick(hist, st, scan, tx, k_rem, prefix, hi_mask, done, shift_at(p), width_at(p))
 
     @T.macro
     def restart(st, tx, prefix, hi_mask, done):
@@ -364,11 +367,11 @@ def build(problem: dict, schedule: dict | None = None, arch: str = "sm_90a"):
                     for p in T.serial(1, NPASS):
                         if done[0] == 0:
                             if nb0 <= cap:
-                                buf_hist(hist, s_key, nb0, tx, prefix, hi_mask, pass_shift(p), pass_width(p))
+                                buf_hist(hist, s_key, nb0, tx, prefix, hi_mask, shift_at(p), width_at(p))
                             else:
-                                row_hist(hist, Logits, bx, start, end, tx, prefix, hi_mask, pass_shift(p),
-                                         pass_width(p), kb)
-                            pick(hist, st, scan, tx, k_rem, prefix, hi_mask, done, pass_shift(p), pass_width(p))
+                                row_hist(hist, Logits, bx, start, end, tx, prefix, hi_mask, shift_at(p),
+                                         width_at(p), kb)
+                            pick(hist, st, scan, tx, k_rem, prefix, hi_mask, done, shift_at(p), width_at(p))
 
                 # ---- final: rest of the bucket above the threshold, then k_rem[0] ties
                 if nb0 <= cap:
