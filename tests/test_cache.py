@@ -57,7 +57,7 @@ def _assert_cache_valid(home, n=None, killed=False):
         assert manifest.check_entry(e, home / "generated") is None
     staging = home / "generated" / ".staging"
     if not killed:  # a killed writer may leave staging (never read; removed by the next writer)
-        assert not staging.exists() or not any(staging.iterdir())
+        assert not staging.exists() or not any(staging.iterdir()), sorted(str(p) for p in staging.rglob("*"))
     return data
 
 
@@ -129,6 +129,19 @@ def test_staging_of_gone_writers_is_removed_and_of_live_ones_kept(tmp_path):
         assert sorted(c.name for c in staging.iterdir()) == [f"p{os.getpid()}.k.0000"]
     finally:
         zombie.wait()
+
+
+def test_a_finished_tune_removes_its_own_staging_only(tmp_path):
+    """A tune's last step drops everything it staged (a usable build the cost model then ruled out
+    once kept its folder: test_killed_tune_... saw it); another writer's staging stays."""
+    staging = tmp_path / records.STAGING
+    other = staging / "p1.k.0000"
+    other.mkdir(parents=True)
+    mine = records.staging_dir(tmp_path, "k")
+    (mine / "kernel.py").write_text("# staged\n")
+    (staging / f"p{os.getpid()}.manifest.json.tmp").write_text("{}")
+    records.clean_own_staging(tmp_path)
+    assert [c.name for c in staging.iterdir()] == ["p1.k.0000"]
 
 
 def test_full_disk_while_publishing_leaves_the_cache_as_it_was(home, monkeypatch):

@@ -253,6 +253,7 @@ def tune(arch_name: str, spec, ops=None, jobs: int = 2, executor=None, log=print
                 discard(task)
                 if staged is not None and Path(staged).exists():
                     shutil.rmtree(staged, ignore_errors=True)
+        records.clean_own_staging()  # whatever path a build took, none of this run's staging outlives it
     if gpu:
         _compare_with_triton([u for u in units if u.backend == "tilelang"], arch, executor, gpu, log)
     if not gpu and picks:
@@ -320,6 +321,9 @@ def _build(units, arch, executor, gpu, log) -> tuple:
                 est = cost.estimate(u.op, u.problem, s, arch, None, b.resources(r))
                 scored.append((est["time_s"], sum(1 for k, v in u.space.default.items() if s.get(k, v) != v),
                                json.dumps(s, sort_keys=True), (s, r, t, st)))
+            for x in scored:  # over a per-SM limit with its real resources: not usable
+                if x[0] == float("inf"):
+                    discard(x[-1][2])
             scored = [x for x in scored if x[0] < float("inf")]
             usable[u.label] = [x[-1] for x in sorted(scored, key=lambda x: x[:3])]
     return usable, skipped

@@ -92,6 +92,19 @@ def clean_stale_staging(root: Path) -> None:
             child.unlink(missing_ok=True)
 
 
+def clean_own_staging(root: Path | None = None) -> None:
+    """Remove this process's staged files and folders (a tune's last step: nothing it staged is
+    read after it returns, and a concurrent writer's staging carries another pid)."""
+    d = Path(root or gen_dir()) / STAGING
+    if not d.is_dir():
+        return
+    for child in d.glob(f"p{os.getpid()}.*"):
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
+
+
 def check_writable(root: Path | None = None) -> Path:
     """The cache root, created if needed; one CacheError when it cannot be written."""
     root = Path(root or gen_dir())
