@@ -121,6 +121,22 @@ def test_amd_kernels_use_matrix_cores_and_native_fp8():
                 assert mf and all("bf16" in s for s in mf), (key, mf)
 
 
+def test_indexer_picks_keep_q_resident():
+    """Issue 14: an indexer program keeps its q block (BLOCK_Q >= 2 rows x all heads) over at
+    least 8 key tiles on every arch: BLOCK_Q 1 x TILES_N 1 reloads q for every 64 keys (the sm80
+    prefill pick until the cost model's EXPOSED term; TILES_N 1 the paged picks until its model
+    counted the q reloads). Decode at batch 1 is exempt from the tile count: one sequence's
+    1024 key tiles must still fill the SMs (sm80 picks TILES_N 2 by wave quantisation)."""
+    es = {k: e for k, e in _entries().items()
+          if e["backend"] == "triton" and e["op"] in ("indexer_logits", "indexer_logits_paged")}
+    assert {e["arch"] for e in es.values()} >= {"sm80", "sm89", "sm90", "sm100", "gfx942", "gfx950"}
+    for key, e in es.items():
+        sch = e["schedule"]
+        assert sch["BLOCK_Q"] >= 2, (key, sch)
+        if e["problem"].get("batch", 2) > 1:
+            assert sch["TILES_N"] >= 8, (key, sch)
+
+
 @pytest.mark.parametrize("op", TENSOR_CORE_OPS)
 def test_sm90_tensor_core_kernels_keep_wgmma(op):
     es = {k: e for k, e in _entries().items() if e["arch"] == "sm90" and e["op"] == op}

@@ -350,6 +350,13 @@ def test_cost_model_ranks_known_bad_schedules_below_good_ones():
     good = {"BLOCK_Q": 2, "BLOCK_N": 64, "TILES_N": 8, "num_warps": 8, "num_stages": 2}
     bad = dict(good, BLOCK_Q=1, TILES_N=1)
     assert _rank_of("indexer_logits", ix, [bad, good]) == [json_key(good), json_key(bad)]
+    # on sm80 the indexer is compute bound: the re-reads only count through cost.EXPOSED
+    assert _rank_of("indexer_logits", ix, [bad, good], "sm80") == [json_key(good), json_key(bad)]
+    paged = {"heads": 64, "head_dim": 128, "batch": 128, "next_n": 2, "context_len": 65536, "block_kv": 64}
+    good = {"BLOCK_Q": 2, "BLOCK_N": 64, "TILES_N": 16, "num_warps": 8, "num_stages": 2}
+    bad = dict(good, TILES_N=1)  # the 16 KB q block reloaded for every 8 KB of keys
+    for arch in ("sm80", "sm90", "gfx942"):
+        assert _rank_of("indexer_logits_paged", paged, [bad, good], arch) == [json_key(good), json_key(bad)], arch
 
 
 def test_cost_model_ties_go_to_the_template_default():

@@ -99,15 +99,19 @@ def cases(problem: dict, device: str = "cpu", size: str = "verify") -> list:
 
 def _traffic(problem: dict, schedule: dict, arch) -> dict:
     """A program owns BLOCK_Q of a sequence's next_n rows over BLOCK_N * TILES_N positions: the
-    sequence's paged keys are read once per q block; MMA tile (BLOCK_Q * heads) x BLOCK_N; the
-    head-sum epilogue on the CUDA cores."""
+    sequence's paged keys are read once per q block, and its q rows and weights once per chunk
+    of positions (from L2 after the first: at TILES_N 1 and BLOCK_N 64 the 16 KB q block is
+    reloaded for every 8 KB of keys); MMA tile (BLOCK_Q * heads) x BLOCK_N; the head-sum epilogue
+    on the CUDA cores."""
     from dsagen.spec.archs import L2_REREAD, mma_shape_efficiency
 
     b, n, ctx, h, d = (int(problem[k]) for k in ("batch", "next_n", "context_len", "heads", "head_dim"))
     bq = min(int(schedule.get("BLOCK_Q", 1)), 1 << max(n - 1, 0).bit_length())
     bn = int(schedule.get("BLOCK_N", 64))
+    chunks = -(-ctx // (bn * int(schedule.get("TILES_N", 1))))
     qblocks = -(-n // bq)
-    return {"extra_bytes": b * ctx * (d + 4) * (qblocks - 1) * L2_REREAD,
+    reread = b * ctx * (d + 4) * (qblocks - 1) + b * n * h * (d + 4) * (chunks - 1)
+    return {"extra_bytes": reread * L2_REREAD,
             "mma_eff": mma_shape_efficiency(arch, bq * h, bn), "cuda_flops": 3.0 * b * n * ctx * h}
 
 

@@ -38,7 +38,7 @@ from dsagen.runtime.targets import code_arch, tmem_relay
 from dsagen.runtime.triton_layout import relay
 
 # <dsagen:schedule>
-SCHEDULE = {"BLOCK_N": 32, "BLOCK_H": 32, "num_warps": 4, "num_stages": 1}
+SCHEDULE = {"BLOCK_N": 32, "BLOCK_H": 64, "num_warps": 4, "num_stages": 1}
 # </dsagen:schedule>
 
 D_LATENT = 512

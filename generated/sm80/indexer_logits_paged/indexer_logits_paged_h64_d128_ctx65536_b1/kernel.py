@@ -35,7 +35,7 @@ from dsagen.runtime.targets import FP8_CODE, FP8_NATIVE, fp8_mode, fp8_mode_for
 from dsagen.runtime.triton_casts import fp8_dot_unscale, fp8_operand  # e4m3fn bytes on every target
 
 # <dsagen:schedule>
-SCHEDULE = {"BLOCK_Q": 2, "BLOCK_N": 64, "TILES_N": 1, "num_warps": 8, "num_stages": 2}
+SCHEDULE = {"BLOCK_Q": 2, "BLOCK_N": 64, "TILES_N": 2, "num_warps": 8, "num_stages": 2}
 # </dsagen:schedule>
 
 
