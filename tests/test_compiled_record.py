@@ -26,7 +26,9 @@ _PREFILL_WHY = ("BLOCK_N 64, KV tiles cp.async'd into two 72 KB buffers, no spil
                 "warpgroups along N (HGMMA 64x32x16; PV 64x64x16); N 64 needs BLOCK_N 128, whose two buffers plus q "
                 "take 369 KB and whose 1-stage form spills 192 B. Transposed (keys as M: S^T = K q^T, O^T = V^T P^T, "
                 "BLOCK_N 128, 8 warps, 1 stage) every HGMMA is 64x64x16 (68) in 221 KB, but 16 B spill (four "
-                "loop-invariant shared-memory addresses) and the KV gathers go through registers, not cp.async")
+                "loop-invariant shared-memory addresses) and the KV gathers go through registers, not cp.async. "
+                "Gluon's warp partitions reach HGMMA 64x64 / 64x256 with no spill (tools/gluon_prefill_probe.py, "
+                "a compile-only skeleton, not a kernel yet)")
 _DECODE_WHY = ("BLOCK_N 16 gives HGMMA 64x8x16: the FP8 tiles are dequantised in registers beside the 64 x 512 "
                "accumulator; BLOCK_N 32 spills 8-16 B and 64 spills 80-112 B. N 64 needs BLOCK_N 128 (QK^T split "
                "over the two warpgroups): at 1 stage every HGMMA is 64x64x16 in 221 KB but 504 B spill (168 B with a "
@@ -196,3 +198,20 @@ def test_the_census_reads_every_sass_and_amdgcn_form():
     assert a["mma_shapes"] == {"v_mfma_f32_32x32x16_fp8_fp8": 2} and a["fma"] == 2 and a["gmma_shapes"] == {}
     r = isa.amdgcn_resources(asm)
     assert (r["vgpr_count"], r["sgpr_count"], r["vgpr_spill_count"], r["waves_per_simd"]) == (252, 100, 0, 2)
+
+
+def test_gluon_prefill_route_compiles_to_wide_wgmma_without_spills(capsys):
+    """tools/gluon_prefill_probe.py (compile-only, issue 14): Gluon's warp partitions give the sm90
+    prefill HGMMA 64x64 logits and 64x256 PV with no spill, where tl.dot gets 64x32 (GAPS); the
+    same probe with partition 1 held to 128 registers spills, so the check can fail."""
+    import importlib.util
+
+    path = paths.tree_root() / "tools" / "gluon_prefill_probe.py"
+    spec = importlib.util.spec_from_file_location("gluon_prefill_probe", path)
+    probe = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(probe)
+    assert probe.main([]) == 0
+    out = capsys.readouterr().out
+    assert "spill 0 B" in out and "HGMMA.64x64x16" in out and "HGMMA.64x256x16" in out, out
+    assert probe.main(["--pv-regs", "128"]) == 1
+    assert "spill 0 B" not in capsys.readouterr().out
