@@ -1,4 +1,4 @@
-"""Compile-only probe of the Gluon route to an sm90 sparse MLA prefill without spills (issue 14).
+"""Compile-only probe of the Gluon route to sm90 sparse MLA prefill / decode without spills (issue 14).
 
 Triton 3.6's `tl.dot` kernels cannot hold FlashMLA's sm90 prefill split: with 8 warps and 64 heads
 Triton splits every accumulator's N over the two warpgroups, so the logits of a 64-key tile are
@@ -15,7 +15,11 @@ It is NOT a kernel: no barriers order the partitions (liveness and instruction s
 nothing here runs. Gluon has no interpreter path in Triton 3.6, so a kernel written this way can
 only be checked on a Hopper GPU.
 
-    python tools/gluon_prefill_probe.py [--bn 64] [--loader-warps 4] [--loader-regs 24] [--pv-regs 232]
+With --fp8-decode the loader partition reads decode's FP8 cache (656 bytes a token) and
+dequantises each tile once into the bf16 tile both compute partitions read (FlashMLA's producer
+dequant; the Triton decode dequantises in the MMA warps, beside the accumulator).
+
+    python tools/gluon_prefill_probe.py [--fp8-decode] [--bn 64] [--loader-warps 4] [--loader-regs R] [--pv-regs R]
 
 Prints the registers (the launch's, then each partition's setmaxnreg), spills, shared memory and
 the tensor-core instruction census; exits 1 when anything spills or a wgmma has N < 64.
@@ -90,6 +94,45 @@ def _gather(kv_ptr, idx_ptr, kv_smem, kr_smem, n_tiles, BN: gl.constexpr, LW: gl
 
 
 @gluon.jit
+def _gather_dequant(kv_ptr, idx_ptr, kv_smem, kr_smem, n_tiles, BN: gl.constexpr, LW: gl.constexpr):
+    # decode's FP8 cache (656 bytes a token: 512 e4m3, 4 fp32 scales, 64 bf16 RoPE), dequantised once
+    # into the bf16 tile both compute partitions read: the producer does the dequant, not the MMA warps
+    ld_l: gl.constexpr = gl.BlockedLayout([1, 16], [8, 4], [LW, 1], [1, 0])
+    rp_l: gl.constexpr = gl.BlockedLayout([1, 8], [4, 8], [LW, 1], [1, 0])
+    for i in range(n_tiles):
+        r = gl.arange(0, BN, layout=gl.SliceLayout(1, ld_l))
+        idx = gl.load(idx_ptr + i * BN + r)
+        row = kv_ptr.to(gl.pointer_type(gl.uint8), bitcast=True) + idx.to(gl.int64)[:, None] * 656
+        for g in gl.static_range(4):
+            c = gl.arange(0, 128, layout=gl.SliceLayout(0, ld_l))
+            raw = gl.load(row + g * 128 + c[None, :], mask=(idx >= 0)[:, None], other=0)
+            sc = gl.load((row + 512 + 4 * g).to(gl.pointer_type(gl.float32), bitcast=True))
+            x = raw.to(gl.float8e4nv, bitcast=True).to(gl.float32) * sc
+            kv_smem.slice(g * 128, 128, dim=1).store(x.to(gl.bfloat16))
+        rr = gl.arange(0, BN, layout=gl.SliceLayout(1, rp_l))
+        idr = gl.load(idx_ptr + i * BN + rr)
+        rrow = kv_ptr.to(gl.pointer_type(gl.uint8), bitcast=True) + idr.to(gl.int64)[:, None] * 656 + 528
+        cr = gl.arange(0, 64, layout=gl.SliceLayout(0, rp_l))
+        async_copy.async_copy_global_to_shared(kr_smem, rrow.to(gl.pointer_type(gl.bfloat16), bitcast=True)
+                                               + cr[None, :], mask=(idr >= 0)[:, None])
+        async_copy.commit_group()
+        async_copy.wait_group(0)
+
+
+@gluon.jit
+def decode_probe_kernel(q_ptr, kv_ptr, idx_ptr, out_ptr, n_tiles, scale, BN: gl.constexpr, LW: gl.constexpr,
+                        LR: gl.constexpr, PR: gl.constexpr):
+    q_smem = gl.allocate_shared_memory(gl.bfloat16, [64, 512], gl.NVMMASharedLayout.get_default_for([64, 512], gl.bfloat16))
+    qr_smem = gl.allocate_shared_memory(gl.bfloat16, [64, 64], gl.NVMMASharedLayout.get_default_for([64, 64], gl.bfloat16))
+    kv_smem = gl.allocate_shared_memory(gl.bfloat16, [BN, 512], gl.NVMMASharedLayout.get_default_for([BN, 512], gl.bfloat16))
+    kr_smem = gl.allocate_shared_memory(gl.bfloat16, [BN, 64], gl.NVMMASharedLayout.get_default_for([BN, 64], gl.bfloat16))
+    p_smem = gl.allocate_shared_memory(gl.bfloat16, [64, BN], gl.NVMMASharedLayout.get_default_for([64, BN], gl.bfloat16))
+    gl.warp_specialize([(_logits_softmax_pv, (q_smem, qr_smem, kv_smem, kr_smem, p_smem, out_ptr, n_tiles, scale, BN)),
+                        (_pv_half, (p_smem, kv_smem, out_ptr, n_tiles, 1)),
+                        (_gather_dequant, (kv_ptr, idx_ptr, kv_smem, kr_smem, n_tiles, BN, LW))], [4, LW], [PR, LR])
+
+
+@gluon.jit
 def prefill_probe_kernel(q_ptr, kv_ptr, idx_ptr, out_ptr, n_tiles, scale, BN: gl.constexpr, LW: gl.constexpr,
                          LR: gl.constexpr, PR: gl.constexpr):
     q_smem = gl.allocate_shared_memory(gl.bfloat16, [64, 512], gl.NVMMASharedLayout.get_default_for([64, 512], gl.bfloat16))
@@ -106,16 +149,25 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bn", type=int, default=64, help="keys per tile (the logits' wgmma N)")
     ap.add_argument("--loader-warps", type=int, default=4)
-    ap.add_argument("--loader-regs", type=int, default=24, help="setmaxnreg of the loader partition")
-    ap.add_argument("--pv-regs", type=int, default=232, help="setmaxnreg of partition 1 (the default one takes 256)")
+    ap.add_argument("--loader-regs", type=int, help="setmaxnreg of the loader partition (24; 64 with --fp8-decode)")
+    ap.add_argument("--pv-regs", type=int,
+                    help="setmaxnreg of partition 1 (232; 192 with --fp8-decode); the default partition takes 256")
+    ap.add_argument("--fp8-decode", action="store_true",
+                    help="decode's FP8 cache: the loader partition dequantises into the bf16 tile")
     a = ap.parse_args(argv)
+    # 4 warps each: 256 + pv + loader = 512 registers a lane fill the register file exactly
+    a.loader_regs = a.loader_regs or (64 if a.fp8_decode else 24)  # the dequant spills 704 B at 24
+    a.pv_regs = a.pv_regs or (512 - 256 - a.loader_regs)
     from dsagen.gen.aot import _cuobjdump, resource_usage
     from dsagen.gen.isa import cubin_sass, sass_census
 
     sig = {"q_ptr": "*bf16", "kv_ptr": "*bf16", "idx_ptr": "*i32", "out_ptr": "*bf16", "n_tiles": "i32", "scale": "fp32",
            "BN": "constexpr", "LW": "constexpr", "LR": "constexpr", "PR": "constexpr"}
     consts = {"BN": a.bn, "LW": a.loader_warps, "LR": a.loader_regs, "PR": a.pv_regs}
-    src = GluonASTSource(prefill_probe_kernel, sig, consts,
+    kernel = decode_probe_kernel if a.fp8_decode else prefill_probe_kernel
+    if a.fp8_decode:
+        sig["kv_ptr"] = "*u8"
+    src = GluonASTSource(kernel, sig, consts,
                          attrs={(i,): [["tt.divisibility", 16]] for i in range(4)})  # 16-byte aligned pointers
     k = triton.compile(src, target=GPUTarget("cuda", 90, 32), options={"num_warps": 4})
     regs, spill = resource_usage(k, triton)
@@ -123,7 +175,7 @@ def main(argv=None) -> int:
     census = sass_census(sass)
     grow = sorted({int(v, 16) for v in re.findall(r"USETMAXREG\.TRY_ALLOC\.CTAPOOL \w+, (0x[0-9a-f]+)", sass)})
     shrink = sorted({int(v, 16) for v in re.findall(r"USETMAXREG\.DEALLOC\.CTAPOOL (0x[0-9a-f]+)", sass)})
-    print(f"sm_90a, BN {a.bn}, loader {a.loader_warps} warps: launch registers {regs}, setmaxnreg up to {grow} / "
+    print(f"sm_90a {'FP8 decode' if a.fp8_decode else 'prefill'}, BN {a.bn}, loader {a.loader_warps} warps: launch registers {regs}, setmaxnreg up to {grow} / "
           f"down to {shrink}, spill {spill} B, shared {k.metadata.shared} B (one KV stage)")
     print("wgmma:", census["gmma_shapes"], "mma.sync:", census["mma_shapes"] or "none")
     narrow = [s for s in census["gmma_shapes"] if int(re.search(r"\d+x(\d+)x", s).group(1)) < 64]
