@@ -120,21 +120,16 @@ def _gather_dequant(kv_ptr, idx_ptr, kv_smem, kr_smem, n_tiles, BN: gl.constexpr
 
 
 @gluon.jit
-def decode_probe_kernel(q_ptr, kv_ptr, idx_ptr, out_ptr, n_tiles, scale, BN: gl.constexpr, LW: gl.constexpr,
-                        LR: gl.constexpr, PR: gl.constexpr):
-    q_smem = gl.allocate_shared_memory(gl.bfloat16, [64, 512], gl.NVMMASharedLayout.get_default_for([64, 512], gl.bfloat16))
-    qr_smem = gl.allocate_shared_memory(gl.bfloat16, [64, 64], gl.NVMMASharedLayout.get_default_for([64, 64], gl.bfloat16))
-    kv_smem = gl.allocate_shared_memory(gl.bfloat16, [BN, 512], gl.NVMMASharedLayout.get_default_for([BN, 512], gl.bfloat16))
-    kr_smem = gl.allocate_shared_memory(gl.bfloat16, [BN, 64], gl.NVMMASharedLayout.get_default_for([BN, 64], gl.bfloat16))
-    p_smem = gl.allocate_shared_memory(gl.bfloat16, [64, BN], gl.NVMMASharedLayout.get_default_for([64, BN], gl.bfloat16))
-    gl.warp_specialize([(_logits_softmax_pv, (q_smem, qr_smem, kv_smem, kr_smem, p_smem, out_ptr, n_tiles, scale, BN)),
-                        (_pv_half, (p_smem, kv_smem, out_ptr, n_tiles, 1)),
-                        (_gather_dequant, (kv_ptr, idx_ptr, kv_smem, kr_smem, n_tiles, BN, LW))], [4, LW], [PR, LR])
+def _load(kv_ptr, idx_ptr, kv_smem, kr_smem, n_tiles, BN: gl.constexpr, LW: gl.constexpr, FP8: gl.constexpr):
+    if FP8:
+        _gather_dequant(kv_ptr, idx_ptr, kv_smem, kr_smem, n_tiles, BN, LW)
+    else:
+        _gather(kv_ptr, idx_ptr, kv_smem, kr_smem, n_tiles, BN, LW)
 
 
 @gluon.jit
-def prefill_probe_kernel(q_ptr, kv_ptr, idx_ptr, out_ptr, n_tiles, scale, BN: gl.constexpr, LW: gl.constexpr,
-                         LR: gl.constexpr, PR: gl.constexpr):
+def probe_kernel(q_ptr, kv_ptr, idx_ptr, out_ptr, n_tiles, scale, BN: gl.constexpr, LW: gl.constexpr,
+                 LR: gl.constexpr, PR: gl.constexpr, FP8: gl.constexpr):
     q_smem = gl.allocate_shared_memory(gl.bfloat16, [64, 512], gl.NVMMASharedLayout.get_default_for([64, 512], gl.bfloat16))
     qr_smem = gl.allocate_shared_memory(gl.bfloat16, [64, 64], gl.NVMMASharedLayout.get_default_for([64, 64], gl.bfloat16))
     kv_smem = gl.allocate_shared_memory(gl.bfloat16, [BN, 512], gl.NVMMASharedLayout.get_default_for([BN, 512], gl.bfloat16))
@@ -142,7 +137,7 @@ def prefill_probe_kernel(q_ptr, kv_ptr, idx_ptr, out_ptr, n_tiles, scale, BN: gl
     p_smem = gl.allocate_shared_memory(gl.bfloat16, [64, BN], gl.NVMMASharedLayout.get_default_for([64, BN], gl.bfloat16))
     gl.warp_specialize([(_logits_softmax_pv, (q_smem, qr_smem, kv_smem, kr_smem, p_smem, out_ptr, n_tiles, scale, BN)),
                         (_pv_half, (p_smem, kv_smem, out_ptr, n_tiles, 1)),
-                        (_gather, (kv_ptr, idx_ptr, kv_smem, kr_smem, n_tiles, BN, LW))], [4, LW], [PR, LR])
+                        (_load, (kv_ptr, idx_ptr, kv_smem, kr_smem, n_tiles, BN, LW, FP8))], [4, LW], [PR, LR])
 
 
 def main(argv=None) -> int:
@@ -162,12 +157,11 @@ def main(argv=None) -> int:
     from dsagen.gen.isa import cubin_sass, sass_census
 
     sig = {"q_ptr": "*bf16", "kv_ptr": "*bf16", "idx_ptr": "*i32", "out_ptr": "*bf16", "n_tiles": "i32", "scale": "fp32",
-           "BN": "constexpr", "LW": "constexpr", "LR": "constexpr", "PR": "constexpr"}
-    consts = {"BN": a.bn, "LW": a.loader_warps, "LR": a.loader_regs, "PR": a.pv_regs}
-    kernel = decode_probe_kernel if a.fp8_decode else prefill_probe_kernel
+           "BN": "constexpr", "LW": "constexpr", "LR": "constexpr", "PR": "constexpr", "FP8": "constexpr"}
+    consts = {"BN": a.bn, "LW": a.loader_warps, "LR": a.loader_regs, "PR": a.pv_regs, "FP8": a.fp8_decode}
     if a.fp8_decode:
         sig["kv_ptr"] = "*u8"
-    src = GluonASTSource(kernel, sig, consts,
+    src = GluonASTSource(probe_kernel, sig, consts,
                          attrs={(i,): [["tt.divisibility", 16]] for i in range(4)})  # 16-byte aligned pointers
     k = triton.compile(src, target=GPUTarget("cuda", 90, 32), options={"num_warps": 4})
     regs, spill = resource_usage(k, triton)
