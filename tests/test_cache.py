@@ -132,8 +132,9 @@ def test_staging_of_gone_writers_is_removed_and_of_live_ones_kept(tmp_path):
 
 
 def test_a_finished_tune_removes_its_own_staging_only(tmp_path):
-    """A tune's last step drops everything it staged (a usable build the cost model then ruled out
-    once kept its folder: test_killed_tune_... saw it); another writer's staging stays."""
+    """A tune's last step drops everything it staged (test_killed_tune_... saw staged folders left
+    under load; one path: a usable build the cost model then ruled out kept its folder); another
+    writer's staging stays."""
     staging = tmp_path / records.STAGING
     other = staging / "p1.k.0000"
     other.mkdir(parents=True)
