@@ -29,9 +29,11 @@ needs_toolchain = pytest.mark.skipif(
 needs_hopper = pytest.mark.skipif(not torch.cuda.is_available(),
                                   reason="runs the sm_90a kernel: needs a CUDA (Hopper) GPU")
 POISON = -7
-# compiled variants: the default schedule, and 11-bit digits with a small shared buffer (forces
-# the global re-read path on modest rows)
-VARIANTS = {"default": {}, "bits11_cap512": {"RADIX_BITS": 11, "CAP": 512, "threads": 512}}
+# compiled variants: the default schedule, 8-bit digits (the space's other digit width: four 8-bit
+# passes where 11-bit digits take three, 11 + 11 + 10), and 11-bit digits with a small shared
+# buffer (forces the global re-read path on modest rows)
+VARIANTS = {"default": {}, "bits8": {"RADIX_BITS": 8},
+            "bits11_cap512": {"RADIX_BITS": 11, "CAP": 512, "threads": 512}}
 
 
 def _template():
@@ -492,12 +494,13 @@ def test_emulated_special_rows(emulated, variant):
 
 
 @needs_toolchain
+@pytest.mark.parametrize("variant", ["default", "bits8"])
 @pytest.mark.parametrize("name", list(SEEDED_CASES))
-def test_emulated_seeded_rows(emulated, name):
-    """Generated CUDA on the CPU, default schedule (SEED 1, CAP 8192): each sampled-threshold case,
-    whichever path it takes (the CPU model above says which)."""
+def test_emulated_seeded_rows(emulated, name, variant):
+    """Generated CUDA on the CPU, SEED 1 and CAP 8192 with 11- and 8-bit digits: each
+    sampled-threshold case, whichever path it takes (the CPU model above says which)."""
     x, k, starts, ends = _seeded_case(name, _gen(len(name) + 11))
-    emulated["default"](x, k, starts, ends)
+    emulated[variant](x, k, starts, ends)
 
 
 @needs_toolchain
