@@ -77,32 +77,33 @@ def _pid_alive(pid: int) -> bool:
         return True
 
 
-def clean_stale_staging(root: Path) -> None:
-    """Remove staged files and folders of writers that are gone (their names carry the pid)."""
-    d = root / STAGING
-    if not d.is_dir():
-        return
-    for child in d.iterdir():
-        m = re.match(r"p(\d+)\.", child.name)
-        if m and (int(m.group(1)) == os.getpid() or _pid_alive(int(m.group(1)))):
-            continue
+def _remove_staged(children) -> None:
+    """Remove staged files and folders (a symlink is unlinked, never followed)."""
+    for child in children:
         if child.is_dir() and not child.is_symlink():
             shutil.rmtree(child, ignore_errors=True)
         else:
             child.unlink(missing_ok=True)
+
+
+def clean_stale_staging(root: Path) -> None:
+    """Remove staged files and folders of writers that are gone (their names carry the pid)."""
+    d = root / STAGING
+    if d.is_dir():
+        _remove_staged(c for c in d.iterdir() if not _written_by_live_process(c.name))
+
+
+def _written_by_live_process(name: str) -> bool:
+    m = re.match(r"p(\d+)\.", name)
+    return bool(m) and (int(m.group(1)) == os.getpid() or _pid_alive(int(m.group(1))))
 
 
 def clean_own_staging(root: Path | None = None) -> None:
     """Remove this process's staged files and folders (a tune's last step: nothing it staged is
     read after it returns, and a concurrent writer's staging carries another pid)."""
     d = Path(root or gen_dir()) / STAGING
-    if not d.is_dir():
-        return
-    for child in d.glob(f"p{os.getpid()}.*"):
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child, ignore_errors=True)
-        else:
-            child.unlink(missing_ok=True)
+    if d.is_dir():
+        _remove_staged(d.glob(f"p{os.getpid()}.*"))
 
 
 def check_writable(root: Path | None = None) -> Path:
