@@ -9,11 +9,14 @@
 #      run the committed kernels and skip the shapes generated/ does not hold);
 #   4. only when asked ("topk"): the Triton top-k variants side by side (tools/bench_topk.py --quick:
 #      radix, filter, seeded filter, dispatch, torch.topk; times, ratios, fraction of roofline);
-#   5. only when asked ("full"): the whole test suite on the GPU (Triton compiled, not interpreted).
+#   5. only when asked ("gluon"): the Gluon sm90 sparse MLA prefill (templates/sparse_mla_prefill/
+#      gluon.py, never run before) against the oracle on its edge cases, then timed against the
+#      dispatched Triton kernel (tools/bench_gluon_prefill.py --quick); ~2-3 minutes;
+#   6. only when asked ("full"): the whole test suite on the GPU (Triton compiled, not interpreted).
 # Everything lands in OUTDIR (default $OUT): logs, bench.json, bench.png and the updated
 # manifest.json to copy back into generated/ (its kernel hashes are unchanged). Each stage has a
 # timeout so that the default three fit one 10-minute device call.
-#   usage: bash tools/gpu_check.sh [OUTDIR] [verify] [bench] [tests] [topk] [full]   (default: the first three)
+#   usage: bash tools/gpu_check.sh [OUTDIR] [verify] [bench] [tests] [topk] [gluon] [full]   (default: the first three)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-${OUT:-/tmp/dsagen-gpu-check}}
@@ -41,7 +44,16 @@ for st in $stages; do
               | tee "$out/pytest-gpu.log" ;;
     topk)   timeout 240 python3 tools/bench_topk.py --arch "$arch" --quick --json "$out/topk.json" \
               --plot "$out/topk.png" 2>&1 | tee "$out/topk.log" ;;
+    gluon)  timeout 200 python3 -m pytest -q -rs -p no:cacheprovider tests/test_gluon_sparse_mla_prefill.py \
+              > "$out/pytest-gluon.log" 2>&1
+            rc=$?; cat "$out/pytest-gluon.log"
+            if [ $rc -eq 124 ]; then  # a hang (a barrier protocol deadlock): timing it would hang too
+              echo "gpu_check: the Gluon tests timed out; not timing the kernel" | tee -a "$out/pytest-gluon.log"
+            else
+              timeout 150 python3 tools/bench_gluon_prefill.py --quick --json "$out/gluon.json" --plot "$out/gluon.png" \
+                2>&1 | tee "$out/gluon-bench.log"
+            fi ;;
     full)   timeout 590 python3 -m pytest -q -x -rs -p no:cacheprovider tests 2>&1 | tee "$out/pytest.log" ;;
-    *)      echo "gpu_check: unknown stage $st (verify, bench, tests, topk, full)" >&2; exit 2 ;;
+    *)      echo "gpu_check: unknown stage $st (verify, bench, tests, topk, gluon, full)" >&2; exit 2 ;;
   esac
 done

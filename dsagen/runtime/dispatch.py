@@ -73,7 +73,7 @@ def template_module(op, backend: str = "triton"):
     """The template module of an operator (an Operator or its name)."""
     name = getattr(op, "name", op)
     return load_module_from_file(template_file(op, backend), f"template_{name}_{backend}",
-                                 needs_triton=backend == "triton")
+                                 needs_triton=backend != "tilelang")
 
 
 def kernel_module(op, device: torch.device, problem: dict | None = None):

@@ -1,0 +1,142 @@
+"""The Gluon sm90 sparse MLA prefill against the Triton one dispatch runs, side by side on one GPU.
+
+First checks the Gluon kernel (templates/sparse_mla_prefill/gluon.py) against the oracle on the
+operator's verify cases; only if that passes, times it and the Triton kernel dispatch would run
+(the tuned one of the problem's bucket in generated/, else the template) on the SAME full-size
+inputs through the same `launch` call (dsagen.gen.timing.time_fn: CUDA events, L2 flushed, median),
+for DeepSeek-V3.2 shapes (h_q 128 and 64 heads a GPU, d_qk 576, top-k 2048). Prints times, the
+speedup (Triton / Gluon), TFLOP/s and the fraction of the roofline (tools/bench_tilelang.py's).
+
+    python tools/bench_gluon_prefill.py [--quick] [--json OUT.json] [--plot OUT.png] [--reps N] [--dry-run]
+
+--dry-run lists the cases without a GPU; otherwise an sm90 GPU is needed (Gluon's warp
+specialisation and wgmma are Hopper's).
+"""
+
+import argparse
+import datetime
+import json
+import sys
+from pathlib import Path
+
+import dsagen  # noqa: F401 - first: it decides the Triton interpreter before triton is imported
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_tilelang as bt  # noqa: E402 - its roofline, full-size inputs and formatting
+
+OP = "sparse_mla_prefill"
+
+
+def cases(quick: bool) -> list:
+    base = {"d_qk": 576, "d_v": 512, "topk": 2048}
+    return [{**base, "h_q": h, **s} for h in (128, 64) for s in bt.sizes_for(OP, quick)]
+
+
+HEAD = (f"{'shape':<34}{'Gluon us':>10}{'Triton us':>11}{'speedup':>9}{'Gluon':>12}{'roof':>6}"
+        f"{'Triton':>12}{'roof':>6}")
+
+
+def fmt_row(row: dict) -> str:
+    r = row["roofline"]
+    (gt, gf), (tt, tf) = bt.achieved(r, row["gluon_us"]), bt.achieved(r, row["triton_us"])
+    return (f"{row['shape']:<34}{row['gluon_us']:>10.1f}{row['triton_us']:>11.1f}{row['speedup']:>8.2f}x"
+            f"{gt:>12}{gf:>6.0%}{tt:>12}{tf:>6.0%}")
+
+
+def plot(rows, path):
+    try:
+        import matplotlib
+    except ImportError:
+        print("--plot: matplotlib is not installed; no plot written")
+        return
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    done = [r for r in rows if "speedup" in r]
+    if not done:
+        print("--plot: no timed case; no plot written")
+        return
+    xs = range(len(done))
+    plt.figure(figsize=(max(6, 1.2 * len(done)), 4))
+    plt.bar([x - 0.2 for x in xs], [r["gluon_us"] for r in done], 0.4, label="Gluon (warp-specialised)")
+    plt.bar([x + 0.2 for x in xs], [r["triton_us"] for r in done], 0.4, label="Triton (dispatched)")
+    plt.xticks(list(xs), [r["shape"] for r in done], rotation=30, ha="right", fontsize=7)
+    plt.ylabel("median time (us)")
+    plt.title(f"sparse MLA prefill, {torch.cuda.get_device_name()}, {datetime.date.today()}")
+    plt.legend()
+    plt.tight_layout()
+    plt.savefig(path, dpi=120)
+    print(f"wrote {path}")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer, smaller cases")
+    ap.add_argument("--json", help="write the rows, device, date and versions here")
+    ap.add_argument("--plot", help="write a PNG bar chart of the two times per case (needs matplotlib)")
+    ap.add_argument("--reps", type=int, default=20)
+    ap.add_argument("--dry-run", action="store_true", help="list the cases and exit (no GPU needed)")
+    a = ap.parse_args(argv)
+
+    from dsagen.operators import get_op
+    from dsagen.spec.archs import get_arch
+
+    arch = get_arch("sm90")
+    mem_bw = arch.mem_bw
+    if a.dry_run:
+        for p in cases(a.quick):
+            r = bt.roofline(OP, p, arch, mem_bw)
+            print(f"{json.dumps(p)}  vs Triton {bt.triton_name(OP, 'sm90', p)}  "
+                  f"(roofline {r['roofline_us']:.1f} us, {r['bound']})")
+        return 0
+    from dsagen.runtime.dispatch import device_arch, template_module, triton_module
+    from dsagen.runtime.triton_env import interpreter_on
+
+    have = device_arch(torch.device("cuda")) if torch.cuda.is_available() else None
+    if have != "sm90" or interpreter_on():
+        print(f"bench_gluon_prefill: needs an sm90 GPU with the Triton compiler, found {have or 'no CUDA GPU'}"
+              " (--dry-run lists the cases without one)", file=sys.stderr)
+        return 2
+    if "H200" in torch.cuda.get_device_name():
+        mem_bw = 4.8e12  # H200 HBM3e (NVIDIA datasheet); the arch table's sm90 row is the H100 SXM5
+    from dsagen.gen.timing import time_fn
+    from dsagen.operators.base import verify
+
+    op = get_op(OP)
+    gl_mod = template_module(op, "gluon")
+    ver = verify(op, gl_mod, {"h_q": 128, "d_qk": 576, "d_v": 512, "topk": 2048, "s_q": 64, "s_kv": 8192}, "cuda")
+    print(f"{torch.cuda.get_device_name()}  {datetime.date.today()}  torch {torch.__version__}  "
+          f"Gluon verify: {'passed' if ver['passed'] else 'FAILED'} (max error {ver['max_error']:.3g}, {ver['shapes']})",
+          flush=True)
+    rows = []
+    if ver["passed"]:
+        print(HEAD, flush=True)
+        for p in cases(a.quick):
+            row = {"op": OP, "problem": p, "shape": f"h{p['h_q']} " + bt.shape_of(OP, p),
+                   "triton": bt.triton_name(OP, "sm90", p), "roofline": bt.roofline(OP, p, arch, mem_bw)}
+            try:
+                tr = triton_module(op, "sm90", p)
+                _, call = bt.make_call(OP, p, torch.device("cuda"))
+                row["gluon_us"] = time_fn(lambda: call(gl_mod), "cuda", reps=a.reps)["median_us"]
+                row["triton_us"] = time_fn(lambda: call(tr), "cuda", reps=a.reps)["median_us"]
+                row["speedup"] = row["triton_us"] / row["gluon_us"]
+                print(fmt_row(row), flush=True)
+            except Exception as ex:  # noqa: BLE001 - one case failing must not stop the run
+                row["error"] = f"{type(ex).__name__}: {ex}"[:500]
+                print(f"{row['shape']:<34}ERROR {row['error']}", flush=True)
+            rows.append(row)
+            torch.cuda.empty_cache()
+    if a.json:
+        import triton
+        doc = {"device": torch.cuda.get_device_name(), "date": datetime.date.today().isoformat(), "arch": "sm90",
+               "torch": torch.__version__, "triton": triton.__version__, "mem_bw": mem_bw, "quick": a.quick,
+               "gluon_verify": ver, "rows": rows}
+        Path(a.json).write_text(json.dumps(doc, indent=1))
+    if a.plot:
+        plot(rows, a.plot)
+    return 0 if ver["passed"] and rows and all("error" not in r for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
