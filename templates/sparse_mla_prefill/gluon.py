@@ -270,10 +270,18 @@ def launch(q, kv, indices, topk_length, attn_sink, out, max_logits, lse, *, sm_s
         if t.data_ptr() % 16 or any(t.stride(d) % 8 for d in strides):
             raise ValueError(f"the Gluon sparse MLA prefill kernel needs {name}'s rows 16-byte aligned "
                              f"(data_ptr % 16 == 0, row strides multiples of 8 elements); got strides {t.stride()}")
+    run(sparse_mla_prefill_ws_kernel, q, kv, indices, topk_length, attn_sink, out, max_logits, lse,
+        sm_scale=sm_scale, schedule=schedule)
+
+
+def run(kernel, q, kv, indices, topk_length, attn_sink, out, max_logits, lse, *, sm_scale, schedule=None):
+    """`kernel[grid](...)` with launch's arguments: the compiled kernel on a GPU, or the CPU emulation
+    of its source in the tests (tests/fixtures/gluon_emu.py)."""
+    s_q, h_q, d_qk = q.shape
     sch = schedule or SCHEDULE
     dummy = lse
     c = _constexprs(d_qk, h_q, topk_length is not None, attn_sink is not None, sch)
-    sparse_mla_prefill_ws_kernel[(s_q * c["N_HB"],)](
+    kernel[(s_q * c["N_HB"],)](
         q, kv, indices,
         topk_length if topk_length is not None else dummy,
         attn_sink if attn_sink is not None else dummy,
