@@ -12,8 +12,9 @@ register budget, so this probe builds the skeleton of that split and reads what 
     partition 2 (loader warps):     gathers BN latent rows by index with 16-byte cp.async
 
 It is NOT a kernel: no barriers order the partitions (liveness and instruction selection only), and
-nothing here runs. Gluon has no interpreter path in Triton 3.6, so a kernel written this way can
-only be checked on a Hopper GPU.
+nothing here runs. The prefill kernel built on this skeleton is templates/sparse_mla_prefill/gluon.py
+(with its mbarrier protocol, masks and epilogue; tested by CPU emulation of its source and, on an
+sm90 GPU, compiled); the --fp8-decode skeleton has no kernel yet.
 
 With --fp8-decode the loader partition reads decode's FP8 cache (656 bytes a token) and
 dequantises each tile once into the bf16 tile both compute partitions read (FlashMLA's producer
