@@ -44,32 +44,6 @@ def fmt_row(row: dict) -> str:
             f"{gt:>12}{gf:>6.0%}{tt:>12}{tf:>6.0%}")
 
 
-def plot(rows, path):
-    try:
-        import matplotlib
-    except ImportError:
-        print("--plot: matplotlib is not installed; no plot written")
-        return
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    done = [r for r in rows if "speedup" in r]
-    if not done:
-        print("--plot: no timed case; no plot written")
-        return
-    xs = range(len(done))
-    plt.figure(figsize=(max(6, 1.2 * len(done)), 4))
-    plt.bar([x - 0.2 for x in xs], [r["gluon_us"] for r in done], 0.4, label="Gluon (warp-specialised)")
-    plt.bar([x + 0.2 for x in xs], [r["triton_us"] for r in done], 0.4, label="Triton (dispatched)")
-    plt.xticks(list(xs), [r["shape"] for r in done], rotation=30, ha="right", fontsize=7)
-    plt.ylabel("median time (us)")
-    plt.title(f"sparse MLA prefill, {torch.cuda.get_device_name()}, {datetime.date.today()}")
-    plt.legend()
-    plt.tight_layout()
-    plt.savefig(path, dpi=120)
-    print(f"wrote {path}")
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer, smaller cases")
@@ -134,7 +108,8 @@ def main(argv=None) -> int:
                "gluon_verify": ver, "rows": rows}
         Path(a.json).write_text(json.dumps(doc, indent=1))
     if a.plot:
-        plot(rows, a.plot)
+        bt.plot(rows, a.plot, series=(("gluon_us", "Gluon (warp-specialised)"), ("triton_us", "Triton (dispatched)")),
+                title="sparse MLA prefill", label=lambda r: r["shape"])
     return 0 if ver["passed"] and rows and all("error" not in r for r in rows) else 1
 
 

@@ -214,7 +214,9 @@ def write_json(a, report, rows, mem_bw):
         json.dump(doc, f, indent=1)
 
 
-def plot(rows, path):
+def plot(rows, path, series=(("tilelang_us", "TileLang"), ("triton_us", "Triton")), title="TileLang vs Triton",
+         label=lambda r: f"{r['op']}\n{r['shape']}"):
+    """A bar chart of each timed row's two times (`series`: (row key, legend) pairs), log scale."""
     try:
         import matplotlib
     except ImportError:
@@ -229,12 +231,12 @@ def plot(rows, path):
         return
     xs = range(len(done))
     plt.figure(figsize=(max(6, 0.8 * len(done)), 4))
-    plt.bar([x - 0.2 for x in xs], [r["tilelang_us"] for r in done], 0.4, label="TileLang")
-    plt.bar([x + 0.2 for x in xs], [r["triton_us"] for r in done], 0.4, label="Triton")
-    plt.xticks(list(xs), [f"{r['op']}\n{r['shape']}" for r in done], rotation=60, ha="right", fontsize=7)
+    for (key, legend), dx in zip(series, (-0.2, 0.2)):
+        plt.bar([x + dx for x in xs], [r[key] for r in done], 0.4, label=legend)
+    plt.xticks(list(xs), [label(r) for r in done], rotation=60, ha="right", fontsize=7)
     plt.yscale("log")  # cases span microseconds (decode) to milliseconds (indexer)
     plt.ylabel("median time (us)")
-    plt.title(f"TileLang vs Triton, {torch.cuda.get_device_name()}, {datetime.date.today()}")
+    plt.title(f"{title}, {torch.cuda.get_device_name()}, {datetime.date.today()}")
     plt.legend()
     plt.tight_layout()
     plt.savefig(path, dpi=120)
