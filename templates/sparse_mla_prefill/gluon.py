@@ -28,7 +28,6 @@ kernel is checked against the oracle only on a Hopper GPU (the same test file; t
 dispatch does not use it until that has passed.
 """
 
-import triton
 from triton.experimental import gluon
 from triton.experimental.gluon import language as gl
 from triton.experimental.gluon.language.nvidia.ampere import async_copy
