@@ -123,12 +123,14 @@ def cmd_verify(a) -> int:
     from dsagen.gen.executor import LocalExecutor
     from dsagen.operators import registry
     from dsagen.runtime import manifest
+    from dsagen.runtime.dispatch import backend_enabled
     from dsagen.spec.archs import ARCHS
 
     if a.arch and a.arch not in ARCHS:
         raise UsageError(f"--arch: unknown arch {a.arch!r} (expected one of {', '.join(ARCHS)})")
     ops = registry()
-    entries = [e for e in _entries().values() if not a.arch or e["arch"] == a.arch]
+    entries = [e for e in _entries().values() if (not a.arch or e["arch"] == a.arch)
+               and (not a.backend or e["backend"] == a.backend)]
     if not entries:
         print("nothing to verify")
         return 0
@@ -142,9 +144,12 @@ def cmd_verify(a) -> int:
         if e["op"] not in ops or e["arch"] not in ARCHS:
             print(f"SKIP {e['arch']}/{e['name']}: operator {e['op']} unknown here")
             continue
+        if e["backend"] != "triton" and not backend_enabled(e["backend"]):
+            print(f"SKIP {e['arch']}/{e['name']}: DSAGEN_{e['backend'].upper()} turns {e['backend']} kernels off")
+            continue
         gpu = pipeline.gpu_matches(ARCHS[e["arch"]])
-        if e["backend"] == "tilelang" and not gpu:
-            print(f"SKIP {e['arch']}/{e['name']}: TileLang kernel, needs a {e['arch']} GPU to run "
+        if not BACKENDS[e["backend"]].interpreted and not gpu:
+            print(f"SKIP {e['arch']}/{e['name']}: {e['backend']} kernel, needs a {e['arch']} GPU to run "
                   f"(status stays {e['status']})")
             continue
         kd = manifest.gen_dir() / __import__("pathlib").Path(e["path"]).parent
@@ -226,9 +231,10 @@ def build_parser() -> argparse.ArgumentParser:
     sh.set_defaults(fn=cmd_show)
     v = sub.add_parser("verify", help="re-check emitted kernels against the oracle here",
                        description="Re-run each emitted kernel's verify (Triton interpreter on a CPU host). On a "
-                                   "GPU of a kernel's arch it runs there; a TileLang kernel that passes is then "
-                                   "timed against the tuned Triton kernels of its buckets (status measured).")
+                                   "GPU of a kernel's arch it runs there (a pass sets status verified-gpu); "
+                                   "TileLang and Gluon kernels run only there. `tune` on that GPU times them.")
     v.add_argument("--arch", help="only this arch")
+    v.add_argument("--backend", choices=["triton", "tilelang", "gluon"], help="only this backend's kernels")
     v.add_argument("--jobs", type=int, default=1, help="parallel verify workers (default 1)")
     v.set_defaults(fn=cmd_verify)
     c = sub.add_parser("clean", help="remove generated kernels and the manifest", description="Empty generated/.")

@@ -27,8 +27,9 @@ _PREFILL_WHY = ("BLOCK_N 64, KV tiles cp.async'd into two 72 KB buffers, no spil
                 "take 369 KB and whose 1-stage form spills 192 B. Transposed (keys as M: S^T = K q^T, O^T = V^T P^T, "
                 "BLOCK_N 128, 8 warps, 1 stage) every HGMMA is 64x64x16 (68) in 221 KB, but 16 B spill (four "
                 "loop-invariant shared-memory addresses) and the KV gathers go through registers, not cp.async. "
-                "The Gluon kernel templates/sparse_mla_prefill/gluon.py (warp partitions) compiles to HGMMA 64x64 / "
-                "64x256 with no spill, but Gluon has no interpreter: it is not dispatched until verified on a GPU")
+                "The Gluon kernel templates/sparse_mla_prefill/gluon.py (warp partitions; in generated/ as "
+                "<bucket>-gluon, checked here) compiles to HGMMA 64x64 / 64x256 with no spill, but Gluon has no "
+                "interpreter: it stays 'compiled' and is not dispatched until verified on a GPU")
 _DECODE_WHY = ("BLOCK_N 16 gives HGMMA 64x8x16: the FP8 tiles are dequantised in registers beside the 64 x 512 "
                "accumulator; BLOCK_N 32 spills 8-16 B and 64 spills 80-112 B. N 64 needs BLOCK_N 128 (QK^T split "
                "over the two warpgroups): at 1 stage every HGMMA is 64x64x16 in 221 KB but 504 B spill (168 B with a "

@@ -2,7 +2,9 @@
 # One GPU session's checks in one call (run from the repo root on the GPU host, with the
 # .devkit/ that tools/make_devkit.sh builds carried along; no tilelang, nvcc or network needed):
 #   1. verify every kernel in generated/ for this GPU's arch against its oracle, the TileLang
-#      ones through their dispatch adapters (manifest status verified-gpu when they pass);
+#      ones through their dispatch adapters (manifest status verified-gpu when they pass); not the
+#      Gluon ones (never run: a barrier deadlock would hang the stage), which the gluon stage
+#      verifies once their tests have passed;
 #   2. time each TileLang kernel against the Triton kernel dispatch would use, side by side
 #      (tools/bench_tilelang.py --quick: times, ratio, fraction of roofline, JSON and a plot);
 #   3. the TileLang GPU tests (edge cases against the oracle; without tilelang on the host they
@@ -10,8 +12,9 @@
 #   4. only when asked ("topk"): the Triton top-k variants side by side (tools/bench_topk.py --quick:
 #      radix, filter, seeded filter, dispatch, torch.topk; times, ratios, fraction of roofline);
 #   5. only when asked ("gluon"): the Gluon sm90 sparse MLA prefill (templates/sparse_mla_prefill/
-#      gluon.py, never run before) against the oracle on its edge cases, then timed against the
-#      dispatched Triton kernel (tools/bench_gluon_prefill.py --quick); ~2-3 minutes;
+#      gluon.py, never run before) against the oracle on its edge cases; when they pass, the Gluon
+#      kernels in generated/ verified (status verified-gpu: dispatch may then use them) and timed
+#      against the dispatched Triton kernel (tools/bench_gluon_prefill.py --quick); ~3-4 minutes;
 #   6. only when asked ("full"): the whole test suite on the GPU (Triton compiled, not interpreted).
 # Everything lands in OUTDIR (default $OUT): logs, bench.json, bench.png and the updated
 # manifest.json to copy back into generated/ (its kernel hashes are unchanged). Each stage has a
@@ -36,7 +39,7 @@ stages=${*:2}
 stages=${stages:-verify bench tests}
 for st in $stages; do
   case $st in
-    verify) timeout 210 python3 -m dsagen verify --arch "$arch" 2>&1 | tee "$out/verify.log"
+    verify) DSAGEN_GLUON=0 timeout 210 python3 -m dsagen verify --arch "$arch" 2>&1 | tee "$out/verify.log"
             cp generated/manifest.json "$out/manifest.json" ;;
     bench)  timeout 210 python3 tools/bench_tilelang.py --arch "$arch" --quick --json "$out/bench.json" \
               --plot "$out/bench.png" 2>&1 | tee "$out/bench.log" ;;
@@ -50,6 +53,10 @@ for st in $stages; do
             if [ $rc -eq 124 ]; then  # a hang (a barrier protocol deadlock): timing it would hang too
               echo "gpu_check: the Gluon tests timed out; not timing the kernel" | tee -a "$out/pytest-gluon.log"
             else
+              if [ $rc -eq 0 ]; then
+                timeout 120 python3 -m dsagen verify --arch "$arch" --backend gluon 2>&1 | tee "$out/verify-gluon.log"
+                cp generated/manifest.json "$out/manifest.json"
+              fi
               timeout 150 python3 tools/bench_gluon_prefill.py --quick --json "$out/gluon.json" --plot "$out/gluon.png" \
                 2>&1 | tee "$out/gluon-bench.log"
             fi ;;

@@ -4,7 +4,7 @@ compile_task runs in an executor worker (dsagen.gen.executor) whose environment 
 TRITON_INTERPRET removed before triton is imported (one process cannot mix interpreted and
 compiled kernels). Each task loads the template by path,
 asks its `aot_kernels(problem, schedule)` what to compile, and reads registers, spills, shared
-memory and the instruction census (dsagen.gen.isa) per @triton.jit kernel. A spec's optional
+memory and the instruction census (dsagen.gen.isa) per @triton.jit (or @gluon.jit) kernel. A spec's optional
 `ints` gives the int args' values at that problem's launch, for the JIT's divisibility specialization.
 """
 
@@ -45,14 +45,17 @@ def compile_task(task: dict) -> dict:
         import triton
         from triton.backends.compiler import GPUTarget
         from triton.compiler import ASTSource
+        from triton.experimental.gluon._runtime import GluonASTSource
 
         mod = _load_template(task["template"])
         target = GPUTarget(*task["target"])
         specs = mod.aot_kernels(dict(task["problem"]), dict(task["schedule"]))
         kernels = []
         for s in specs:
-            src = ASTSource(fn=s["fn"], signature=dict(s["signature"]), constexprs=dict(s.get("constexprs", {})),
-                            attrs=divisibility_attrs(s))
+            # a Gluon template's kernels (task backend "gluon") need Gluon's front end
+            source = GluonASTSource if task.get("backend") == "gluon" else ASTSource
+            src = source(fn=s["fn"], signature=dict(s["signature"]), constexprs=dict(s.get("constexprs", {})),
+                         attrs=divisibility_attrs(s))
             k = triton.compile(src, target=target,
                                options={"num_warps": int(s["num_warps"]), "num_stages": int(s["num_stages"])})
             rec = {"name": s["name"], "smem_bytes": int(k.metadata.shared), "num_warps": int(s["num_warps"]),

@@ -1,10 +1,14 @@
-"""The two code generators behind one interface: what a backend plans, builds and publishes.
+"""The code generators behind one interface: what a backend plans, builds and publishes.
 
-A backend turns an operator's buckets into `Unit`s (one kernel each: Triton one per bucket;
-TileLang one per distinct compile-time problem, since its templates take the sizes at run time),
-gives each unit the candidates to build, builds one candidate in a worker (`build_task` ->
+A backend turns an operator's buckets into `Unit`s (one kernel each: Triton and Gluon one per
+bucket; TileLang one per distinct compile-time problem, since its templates take the sizes at run
+time), gives each unit the candidates to build, builds one candidate in a worker (`build_task` ->
 `build`), says why a build is unusable, and stages the files of the kept build for publishing.
-The pipeline (dsagen.gen.pipeline) does the rest the same way for both.
+The pipeline (dsagen.gen.pipeline) does the rest the same way for all of them.
+
+`interpreted`: whether the backend's kernels run in the Triton interpreter (Triton only). TileLang
+and Gluon kernels run only on a GPU of their arch: without one they stay "compiled", and dispatch
+(dsagen.runtime.dispatch) uses them only once verified there.
 """
 
 from __future__ import annotations
@@ -112,6 +116,7 @@ def op_model(op) -> dict:
 
 class TritonBackend:
     name = "triton"
+    interpreted = True
 
     def applies(self, op, arch) -> bool:
         return template_file(op, "triton").exists()
@@ -173,6 +178,7 @@ class TritonBackend:
 # ---------------------------------------------------------------- TileLang
 class TileLangBackend:
     name = "tilelang"
+    interpreted = False
     SUFFIX = "-tilelang"
 
     def applies(self, op, arch) -> bool:
@@ -309,13 +315,71 @@ class TileLangBackend:
                 if p.is_file() and p.name in ("kernel.so", "meta.json", "kernel.cu")}
 
 
-BACKENDS = {"triton": TritonBackend(), "tilelang": TileLangBackend()}
+# ---------------------------------------------------------------- Gluon
+class GluonBackend(TritonBackend):
+    """templates/<op>/gluon.py: Triton's Gluon dialect (warp specialisation, wgmma, mbarriers) for
+    the archs its space file lists under [targets]. Rendered, compiled and recorded like a Triton
+    kernel (one per bucket, `<bucket>-gluon`), but Gluon has no interpreter: candidates come in the
+    space's order (the template default first, no cost-model ranking), and a build that lost its
+    wgmma is unusable (the kernel exists to have them)."""
+
+    name = "gluon"
+    interpreted = False
+    SUFFIX = "-gluon"
+
+    def applies(self, op, arch) -> bool:
+        tpl = template_file(op, "gluon")
+        return tpl.exists() and arch.name in load_space(op.name, "gluon", tpl).targets
+
+    def units(self, op, arch, spec) -> list:
+        tpl = template_file(op, "gluon")
+        space = load_space(op.name, "gluon", tpl)
+        tc = records.toolchain()
+        default = {k: space.default.get(k, v[0]) for k, v in space.values.items()}
+        out = []
+        for b in op.buckets(spec):
+            kept, dropped = prune(space, b.problem, arch)
+            kept.sort(key=lambda c: c != default)  # the template default first (stable otherwise)
+            name = b.name + self.SUFFIX
+            u = Unit(op, arch, "gluon", name, dict(b.problem), b.record(), [b], tpl, space, kept, dropped,
+                     [(None, c) for c in kept], dict(b.problem, arch=arch.name), space.targets[arch.name])
+            u.key = records.cache_key(backend="gluon", op=op.name, arch=arch.name, name=name,
+                                      target=list(arch.target), template=sha256_file(tpl), problem=b.problem,
+                                      bucket=b.record(), space=space.hash(arch.name), triton=tc["triton"],
+                                      census=sha256_file(isa.__file__), aot=sha256_file(aot_py()))
+            out.append(u)
+        return out
+
+    def candidates(self, unit, round_: int, gpu: bool) -> list:
+        if gpu:
+            return unit.kept[:GPU_CANDIDATES] if round_ == 0 else []
+        return unit.kept[round_:round_ + 1]
+
+    def rounds(self, gpu: bool) -> int:
+        return 1 if gpu else TL_TRIES
+
+    def build_task(self, unit, schedule: dict) -> dict:
+        return dict(super().build_task(unit, schedule), backend="gluon")
+
+    def why_unusable(self, unit, result: dict) -> str | None:
+        why = super().why_unusable(unit, result)
+        if why:
+            return why
+        for k in result.get("kernels") or []:
+            gmma, mma = sum((k.get("gmma_shapes") or {}).values()), sum((k.get("mma_shapes") or {}).values())
+            if mma or not gmma:
+                return (f"{k['name']}: {gmma} wgmma and {mma} mma.sync in the SASS "
+                        "(a Gluon kernel is kept only with its wgmma)")
+        return None
+
+
+BACKENDS = {"triton": TritonBackend(), "tilelang": TileLangBackend(), "gluon": GluonBackend()}
 
 
 # ---------------------------------------------------------------- worker side
 def build(task: dict) -> dict:
     """Build one candidate (runs in a worker process)."""
-    if task["backend"] == "triton":
+    if task["backend"] in ("triton", "gluon"):
         from dsagen.gen.aot import compile_task
         return compile_task(task)
     return build_tilelang(task)

@@ -9,7 +9,7 @@ build   compile candidates anywhere (no GPU needed) in executor workers; a build
 run     on a device of the arch: verify every usable candidate against the oracle, then time it
         at the bucket's full-size problem (op.cases(problem, "cuda", "full")); the fastest that
         passes is kept. Without one: the cost model's pick is verified in the Triton interpreter
-        (TileLang kernels cannot run there and stay "compiled").
+        (TileLang and Gluon kernels cannot run there and stay "compiled").
 record  publish the kept kernel and its manifest entry atomically (dsagen.gen.records).
 """
 
@@ -31,7 +31,7 @@ from dsagen.gen.render import sha256_file
 from dsagen.operators import default_ops, get_op
 from dsagen.operators.base import verify as verify_op
 from dsagen.runtime import manifest
-from dsagen.runtime.dispatch import tilelang_enabled  # DSAGEN_TILELANG=0: no TileLang builds, no dispatch
+from dsagen.runtime.dispatch import backend_enabled  # DSAGEN_TILELANG=0 / DSAGEN_GLUON=0: no builds, no dispatch
 from dsagen.spec.archs import get_arch
 
 INTERPRETER_ENV = {"TRITON_INTERPRET": "1"}
@@ -72,7 +72,7 @@ def plan(arch, spec, ops=None, log=print) -> list:
             raise UsageError(f"--ops: {name} has no kernels of its own to tune")
         found = False
         for backend in BACKENDS.values():
-            if backend.name == "tilelang" and not tilelang_enabled():
+            if backend.name != "triton" and not backend_enabled(backend.name):
                 continue
             if not backend.applies(op, arch):
                 continue
@@ -110,8 +110,8 @@ def plan_records(units: list, gpu: str | None, data: dict) -> list:
             "up_to_date": up, "problem": dict(u.problem), "bucket_range": u.bucket,
             "candidates": len(u.kept), "dropped": u.dropped, "top": top,
             "verify_shapes": _verify_shapes(u, "cuda" if gpu else "cpu"),
-            "verify_device": gpu or ("none: TileLang kernels run only on a GPU" if u.backend == "tilelang"
-                                     else "cpu-interpreter"),
+            "verify_device": gpu or ("cpu-interpreter" if BACKENDS[u.backend].interpreted
+                                     else f"none: {u.backend} kernels run only on a GPU"),
             "timed_problem": dict(u.problem), "timed_on": gpu,
         })
     return out
@@ -123,8 +123,8 @@ def _settled(e: dict, u, gpu) -> bool:
         return False
     v = e.get("verification") or {}
     if gpu:
-        return e["status"] in ("measured",) or (e["status"] == "verified-gpu" and u.backend == "tilelang")
-    if u.backend == "tilelang":
+        return e["status"] in ("measured",) or (e["status"] == "verified-gpu" and not BACKENDS[u.backend].interpreted)
+    if not BACKENDS[u.backend].interpreted:
         return True  # cannot run here: compiled is as far as it goes
     return v.get("passed") is True
 
@@ -158,6 +158,8 @@ def run_task(task: dict) -> dict:
                 (d / rel).write_bytes(blob)
             if kernel["backend"] == "triton":
                 mods.append(dispatch.load_module_from_file(d / "kernel.py", f"run_{op.name}"))
+            elif kernel["backend"] == "gluon":
+                mods.append(dispatch.gluon_entry_module(op, kernel["entry"], d / "kernel.py"))
             else:
                 first = d / (kernel["entry"]["kernels"][0]["label"] if len(kernel["entry"]["kernels"]) > 1 else "")
                 mods.append(dispatch.tilelang_entry_module(op, kernel["entry"], strict=True, kernel_dir=first))
@@ -255,7 +257,7 @@ def tune(arch_name: str, spec, ops=None, jobs: int = 2, executor=None, log=print
                     shutil.rmtree(staged, ignore_errors=True)
         records.clean_own_staging()  # whatever path a build took, none of this run's staging outlives it
     if gpu:
-        _compare_with_triton([u for u in units if u.backend == "tilelang"], arch, executor, gpu, log)
+        _compare_with_triton([u for u in units if not BACKENDS[u.backend].interpreted], arch, executor, gpu, log)
     if not gpu and picks:
         log(f"NOTE: nothing was timed: no {arch.name} GPU here. Picks come from the cost model (NOT measured); "
             f"run `tune` on a host with a GPU of this arch ({arch.gpu}), or `tune --executor ray` on a cluster with one.")
@@ -345,8 +347,8 @@ def _run(picks, rerun, arch, executor, gpu, log) -> dict:
     tasks, slots = [], []
     for i, (u, cands) in enumerate(picks):
         chosen = cands if gpu else cands[:1]
-        if u.backend == "tilelang" and not gpu:
-            chosen = []  # no interpreter for TileLang: it stays compiled
+        if not BACKENDS[u.backend].interpreted and not gpu:
+            chosen = []  # no interpreter for TileLang or Gluon: it stays compiled
         for j, (sched, r, task, _) in enumerate(cands):
             staged = _stage(u, sched, r, task)
             cands[j] = (sched, r, task, staged)
@@ -357,7 +359,7 @@ def _run(picks, rerun, arch, executor, gpu, log) -> dict:
     for i, (u, e) in enumerate(rerun):
         kd = manifest.gen_dir() / Path(e["path"]).parent
         files = {k: e[k] for k in ("path", "lib", "source_sha256", "lib_sha256", "function", "kernels") if k in e}
-        if u.backend == "tilelang" and not gpu:
+        if not BACKENDS[u.backend].interpreted and not gpu:
             tasks.append(None)
         else:
             tasks.append(_run_task_for(u, _kernel_payload(u, kd, files), gpu))
@@ -405,6 +407,9 @@ def _record_new(u, cands, runs, arch, spec, gpu, summary, log) -> None:
     elif u.backend == "tilelang":
         note = (f"TileLang {u.target} build, NOT run here (registers/shared/spills from ptxas); dispatch keeps "
                 "the Triton kernel until this one is verified on a GPU")
+    elif u.backend == "gluon":
+        note = (f"Gluon {u.target} build (the space's first usable schedule), NOT run here: Gluon has no "
+                "interpreter; dispatch keeps the Triton kernel until this one is verified on a GPU")
     else:
         note = (f"chosen by cost model among {len(cands)} usable compiled candidates; NOT measured "
                 f"(no {arch.name} GPU here)")
@@ -421,7 +426,7 @@ def _record_new(u, cands, runs, arch, spec, gpu, summary, log) -> None:
     if res.get("passed") is not None:
         entry = records.record_result(arch.name, u.op.name, u.name, u.key, res) or entry
     v = entry.get("verification") or {}
-    if u.backend == "tilelang" and not gpu:
+    if not b.interpreted and not gpu:
         verdict = "compiled, NOT run; Triton stays the dispatched kernel"
     elif v.get("passed") is True:
         verdict = f"verified on {v.get('where')}" if v.get("where") != "cpu-interpreter" else "verified in the interpreter"
@@ -429,7 +434,7 @@ def _record_new(u, cands, runs, arch, spec, gpu, summary, log) -> None:
         verdict = f"VERIFY FAILED ({v.get('error') or v.get('shapes')})"
     log(f"{u.label}: {json.dumps(sched, sort_keys=True)} regs {resources.get('registers')} "
         f"smem {resources.get('smem_bytes')} - {verdict}; {note}")
-    ok = v.get("passed") is True or (u.backend == "tilelang" and not gpu)
+    ok = v.get("passed") is True or (not b.interpreted and not gpu)
     (summary["tuned"] if ok else summary["failed"]).append(u.label)
     cands[idx] = (sched, r, {}, None)  # published: nothing left to discard
 
@@ -437,8 +442,8 @@ def _record_new(u, cands, runs, arch, spec, gpu, summary, log) -> None:
 
 
 def _compare_with_triton(units, arch, executor, gpu, log) -> None:
-    """On a GPU of the arch: each TileLang kernel against the tuned Triton kernel of every bucket
-    it serves, on the same full-size inputs; dispatch runs TileLang only where it was faster."""
+    """On a GPU of the arch: each TileLang or Gluon kernel against the tuned Triton kernel of every
+    bucket it serves, on the same full-size inputs; dispatch runs it only where it was faster."""
     import datetime
 
     data = manifest.read_manifest()
@@ -460,19 +465,20 @@ def _compare_with_triton(units, arch, executor, gpu, log) -> None:
                                      "kernels": [tl_payload, tri_payload], "needs_arch": arch.name}))
     if not jobs:
         return
-    log(f"timing {len(jobs)} TileLang kernel(s) against the tuned Triton kernels on {gpu}")
+    log(f"timing {len(jobs)} TileLang / Gluon kernel(s) against the tuned Triton kernels on {gpu}")
     results = executor.map(run_task, [j[3] for j in jobs], env=COMPILER_ENV)
     rows: dict = {}
     for (u, tl, te, _), r in zip(jobs, results):
         if not (r and r.get("timing") and r.get("baseline_us")):
             log(f"  {u.op.name} {te['name']}: not timed ({(r or {}).get('error') or (r or {}).get('shapes')})")
             continue
+        mine = f"{u.backend}_us"  # tilelang_us / gluon_us: what dispatch.faster_than_triton reads
         row = {"name": te["name"], "bucket": te["bucket"], "problem": te["problem"],
-               "tilelang_us": round(r["timing"]["median_us"], 3), "triton_us": round(r["baseline_us"], 3),
+               mine: round(r["timing"]["median_us"], 3), "triton_us": round(r["baseline_us"], 3),
                "device": r["where"], "date": datetime.date.today().isoformat()}
         rows.setdefault(u.label, (u, []))[1].append(row)
-        faster = "TileLang" if row["tilelang_us"] < row["triton_us"] else "Triton"
-        log(f"  {u.op.name} {te['name']}: TileLang {row['tilelang_us']:.1f} us, Triton {row['triton_us']:.1f} us "
+        faster = u.backend if row[mine] < row["triton_us"] else "triton"
+        log(f"  {u.op.name} {te['name']}: {u.backend} {row[mine]:.1f} us, Triton {row['triton_us']:.1f} us "
             f"-> {faster}")
     for u, rs in rows.values():
         records.update_fields(arch.name, u.op.name, u.name, u.key, {"timings": rs})

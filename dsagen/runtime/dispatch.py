@@ -5,18 +5,21 @@ read through dsagen.runtime.manifest. The first call per (op, arch, problem) loo
 generated/ for a kernel emitted for this device's arch and the problem's bucket; failing
 that it uses the template with its default schedule and says so once.
 
-TileLang preference rule: on a GPU (never in the interpreter) a TileLang kernel from
-generated/ (backend "tilelang") is preferred over the Triton one only when
+Preference rule for the kernels that run only on a GPU (TileLang, backend "tilelang"; Gluon,
+backend "gluon"): on a GPU (never in the interpreter) such a kernel from generated/ is preferred
+over the Triton one only when
   - its manifest status is "verified-gpu" or "measured" (a "compiled" build is never used),
   - its structural problem keys match the call's problem (nearest bucket otherwise),
-  - its files match their sha256, and it loads through dsagen.runtime.tilelang
-    (tvm_ffi + libtvm_runtime.so; tilelang itself is never imported),
-  - its template (templates/<op>/tilelang.py) has a `launch_adapter`,
+  - its files match their sha256, and it loads (TileLang: through dsagen.runtime.tilelang,
+    tvm_ffi + libtvm_runtime.so, tilelang itself is never imported; Gluon: its kernel.py),
+  - it can serve the call: a TileLang template's `launch_adapter`, a Gluon kernel's
+    `unsupported(...)`, say which calls go to the Triton kernel instead,
   - where it was timed against the tuned Triton kernel (status "measured"), it was the faster
-    one for the bucket nearest the call (tilelang_faster), and
-  - DSAGEN_TILELANG is not "0"/"off" (set it to turn the preference off).
-The returned module's `launch` has the Triton template's signature; calls the TileLang kernel
-cannot serve (its adapter says which) go to the Triton kernel the rule would otherwise have picked.
+    one for the bucket nearest the call (faster_than_triton), and
+  - DSAGEN_TILELANG / DSAGEN_GLUON is not "0"/"off" (set it to turn that backend off).
+When both a TileLang and a Gluon kernel qualify, the one timed faster at the nearest bucket runs.
+The returned module's `launch` has the Triton template's signature; calls it cannot serve go to
+the Triton kernel the rule would otherwise have picked.
 """
 
 import importlib.util
@@ -73,7 +76,7 @@ def template_module(op, backend: str = "triton"):
     """The template module of an operator (an Operator or its name)."""
     name = getattr(op, "name", op)
     return load_module_from_file(template_file(op, backend), f"template_{name}_{backend}",
-                                 needs_triton=backend != "tilelang")
+                                 needs_triton=backend != "tilelang")  # Gluon is part of triton
 
 
 def kernel_module(op, device: torch.device, problem: dict | None = None):
@@ -85,7 +88,7 @@ def kernel_module(op, device: torch.device, problem: dict | None = None):
     key = (op.name, arch, str(gen), manifest.manifest_stamp(gen), tuple(sorted((problem or {}).items())))
     mod = _picked.get(key)
     if mod is None:
-        mod = tilelang_module(op, arch, problem) or triton_module(op, arch, problem)
+        mod = preferred_module(op, arch, problem) or triton_module(op, arch, problem)
         if len(_picked) >= _PICKED_MAX:
             _picked.clear()
         _picked[key] = mod
@@ -109,13 +112,43 @@ def triton_module(op, arch: str, problem: dict | None = None):
     return template_module(op)
 
 
-# ---------------------------------------------------------------- TileLang kernels
-TL_PREFERRED = ("verified-gpu", "measured")
+# ---------------------------------------------------------------- kernels that run only on a GPU
+TL_PREFERRED = ("verified-gpu", "measured")   # the statuses the preference rule accepts
 _tl_kernels: dict = {}   # (kernel dir, lib sha256) -> TLKernel, or the load error text
 
 
+def backend_enabled(backend: str) -> bool:
+    """DSAGEN_TILELANG / DSAGEN_GLUON set to 0/off: no builds of that backend, no dispatch to it."""
+    value = os.environ.get(f"DSAGEN_{backend.upper()}", "auto").strip().lower()
+    return value not in ("0", "off", "no", "false", "never")
+
+
 def tilelang_enabled() -> bool:
-    return os.environ.get("DSAGEN_TILELANG", "auto").strip().lower() not in ("0", "off", "no", "false", "never")
+    return backend_enabled("tilelang")
+
+
+def preferred_module(op, arch: str, problem: dict | None = None):
+    """The TileLang or Gluon module the preference rule picks for (op, arch, problem), or None."""
+    found = [m for m in (tilelang_module(op, arch, problem), gluon_module(op, arch, problem)) if m is not None]
+    if len(found) < 2:
+        return found[0] if found else None
+    return min(found, key=lambda m: timed_us(m.entry, op, problem))
+
+
+def timed_us(entry: dict, op, problem: dict | None) -> float:
+    """The entry's time at the bucket nearest `problem` (inf when it was never timed)."""
+    row = op.nearest(entry.get("timings") or [], problem)
+    return float(row[f"{entry['backend']}_us"]) if row else float("inf")
+
+
+def faster_than_triton(entry: dict, op, problem: dict | None) -> bool:
+    """False when the entry's timings (on a GPU) say the tuned Triton kernel of the bucket nearest
+    `problem` was faster; True when it was slower or never timed."""
+    rows = entry.get("timings")
+    if not rows or not isinstance(rows, list):
+        return True
+    row = op.nearest(rows, problem)
+    return row is None or row[f"{entry['backend']}_us"] < row["triton_us"]
 
 
 def tilelang_adapter(op):
@@ -126,32 +159,62 @@ def tilelang_adapter(op):
 
 
 class Declined(ValueError):
-    """A strict TileLangModule (verification) refusing a call its kernel does not serve (e.g. the
-    backward's deterministic mode): the verify loop skips that case instead of failing it."""
+    """A strict TileLangModule / GluonModule (verification) refusing a call its kernel does not
+    serve (e.g. the backward's deterministic mode): the verify loop skips that case instead of
+    failing it."""
 
 
-class TileLangModule:
-    """A generated TileLang kernel behind the Triton template's `launch` signature."""
+class _GPUOnlyModule:
+    """A generated kernel of a GPU-only backend behind the Triton template's `launch` signature;
+    calls it cannot serve go to `fallback` (the Triton module), or raise Declined when strict."""
+
+    BACKEND = ""
+
+    def __init__(self, op, entry: dict, fallback=None, strict: bool = False):
+        self.op, self.entry = op, entry
+        self.SCHEDULE = dict(entry.get("schedule") or {})
+        self._fallback = fallback          # () -> Triton module, called only when needed
+        self.strict = strict               # strict: refuse instead of falling back (verification)
+
+    def fall_back(self, why: str, *args, **kwargs):
+        if self.strict or self._fallback is None:
+            raise Declined(f"{self.BACKEND} {self.op.name} kernel {self.entry.get('name')}: cannot run this call "
+                           f"({why})")
+        return self._fallback().launch(*args, **kwargs)
+
+
+class TileLangModule(_GPUOnlyModule):
+    """A generated TileLang kernel; its template's launch_adapter maps the Triton launch onto it."""
 
     BACKEND = "tilelang"
 
     def __init__(self, op, entry: dict, kernel, fallback=None, strict: bool = False, device_type: str = "cuda"):
-        self.op, self.entry, self.kernel = op, entry, kernel
-        self.SCHEDULE = dict(entry.get("schedule") or {})
+        super().__init__(op, entry, fallback, strict)
+        self.kernel = kernel
         self._adapter = tilelang_adapter(op)
         if self._adapter is None:
             raise ValueError(f"templates/{op.name}/tilelang.py has no launch_adapter")
-        self._fallback = fallback          # () -> Triton module, called only when needed
-        self.strict = strict               # strict: refuse instead of falling back (verification)
         self.device_type = device_type
 
     def launch(self, *args, **kwargs):
         return self._adapter(self, *args, **kwargs)
 
-    def fall_back(self, why: str, *args, **kwargs):
-        if self.strict or self._fallback is None:
-            raise Declined(f"TileLang {self.op.name} kernel {self.entry.get('name')}: cannot run this call ({why})")
-        return self._fallback().launch(*args, **kwargs)
+
+class GluonModule(_GPUOnlyModule):
+    """A generated Gluon kernel (its kernel.py has the Triton template's launch, and
+    `unsupported(...)` naming the calls it leaves to Triton)."""
+
+    BACKEND = "gluon"
+
+    def __init__(self, op, entry: dict, module, fallback=None, strict: bool = False):
+        super().__init__(op, entry, fallback, strict)
+        self.module = module
+
+    def launch(self, *args, **kwargs):
+        why = self.module.unsupported(*args, **kwargs)
+        if why:
+            return self.fall_back(why, *args, **kwargs)
+        return self.module.launch(*args, **kwargs)
 
 
 def load_tilelang_kernel(kernel_dir: Path, entry: dict):
@@ -182,16 +245,6 @@ def _tl_kernel_cached(kernel_dir: Path, entry: dict):
     return hit
 
 
-def tilelang_faster(entry: dict, op, problem: dict | None) -> bool:
-    """False when the entry's timings (on a GPU) say the tuned Triton kernel of the bucket nearest
-    `problem` was faster; True when it was slower or never timed."""
-    rows = entry.get("timings")
-    if not rows or not isinstance(rows, list):
-        return True
-    row = op.nearest(rows, problem)
-    return row is None or row["tilelang_us"] < row["triton_us"]
-
-
 def tilelang_module(op, arch: str, problem: dict | None = None):
     """The TileLang module for (op, arch, problem) under the preference rule, or None."""
     if not tilelang_enabled() or tilelang_adapter(op) is None:
@@ -200,7 +253,7 @@ def tilelang_module(op, arch: str, problem: dict | None = None):
     if found is None:
         return None
     entry, kdir = found
-    if not tilelang_faster(entry, op, problem):
+    if not faster_than_triton(entry, op, problem):
         return None
     kernel = _tl_kernel_cached(kdir, entry)
     if isinstance(kernel, str):
@@ -224,3 +277,32 @@ def tilelang_entry_module(op, entry: dict, root: Path | None = None, strict: boo
     kernel = load_tilelang_kernel(Path(kernel_dir), entry)
     return TileLangModule(op, entry, kernel, strict=strict,
                           fallback=None if strict else (lambda: triton_module(op, entry["arch"], entry.get("problem"))))
+
+
+def gluon_module(op, arch: str, problem: dict | None = None):
+    """The Gluon module for (op, arch, problem) under the preference rule, or None."""
+    if not backend_enabled("gluon"):
+        return None
+    found = manifest.find_entry(op, arch, "gluon", problem, TL_PREFERRED)
+    if found is None:
+        return None
+    entry, kdir = found
+    if not faster_than_triton(entry, op, problem):
+        return None
+    try:
+        module = load_module_from_file(kdir / Path(entry["path"]).name, f"{arch}_{op.name}_gluon")
+    except Exception as e:  # noqa: BLE001 - e.g. a Triton without Gluon: Triton serves
+        if ("gluon-load", str(kdir)) not in _notified:
+            _notified.add(("gluon-load", str(kdir)))
+            warnings.warn(f"dsagen: Gluon kernel {kdir} cannot be loaded ({type(e).__name__}: {e}); using Triton",
+                          stacklevel=3)
+        return None
+    return GluonModule(op, entry, module, fallback=lambda: triton_module(op, arch, problem))
+
+
+def gluon_entry_module(op, entry: dict, kernel_file: Path, strict: bool = True):
+    """The module for one Gluon manifest entry whatever its status (verify on a GPU), loaded from
+    `kernel_file` (a staged build's or the entry's own kernel.py)."""
+    module = load_module_from_file(Path(kernel_file), f"{entry['arch']}_{op.name}_gluon")
+    return GluonModule(op, entry, module, strict=strict,
+                       fallback=None if strict else (lambda: triton_module(op, entry["arch"], entry.get("problem"))))

@@ -27,7 +27,7 @@ ENTRY = {
     "type": "object",
     "required": ["op", "arch", "backend", "name", "path", "source_sha256", "bucket", "problem", "status", "key"],
     "properties": {
-        "op": _NAME, "arch": _NAME, "backend": {"enum": ["triton", "tilelang"]}, "name": _NAME,
+        "op": _NAME, "arch": _NAME, "backend": {"enum": ["triton", "tilelang", "gluon"]}, "name": _NAME,
         "path": _REL, "source_sha256": _SHA, "key": _NAME,
         "status": {"enum": list(STATUSES)},
         "bucket": {"type": "object", "required": ["key", "lo", "hi"],

@@ -254,21 +254,33 @@ def _constexprs(d_qk: int, h_q: int, has_topk_len: bool, has_sink: bool, sch: di
             "PV_REGS": MAX_REGS - DEFAULT_REGS - sch["LOADER_REGS"]}
 
 
-def launch(q, kv, indices, topk_length, attn_sink, out, max_logits, lse, *, sm_scale, schedule=None):
-    """The Triton template's launch (q [s_q, h_q, 576 or 512] bf16, kv [s_kv, 1, d_qk] bf16, indices
-    int32 [s_q, 1, topk], ...) on an sm90 GPU only: Gluon's warp specialisation and wgmma need Hopper."""
+def unsupported(q, kv, indices, topk_length, attn_sink, out, max_logits, lse, *, sm_scale, schedule=None):
+    """Why this kernel cannot serve the call (dispatch then runs the Triton kernel), or None."""
     import torch
 
-    s_q, h_q, d_qk = q.shape
-    if s_q == 0 or h_q == 0:
-        return
-    if q.device.type != "cuda" or torch.version.hip or torch.cuda.get_device_capability(q.device)[0] != 9:
-        raise RuntimeError("the Gluon sparse MLA prefill kernel runs on sm90 (Hopper) GPUs only")
+    if q.dtype != torch.bfloat16 or kv.dtype != torch.bfloat16:
+        return f"q and kv must be bf16 (got {q.dtype}, {kv.dtype})"
+    if q.shape[-1] not in (512, 576) or out.shape[-1] != 512:
+        return f"d_qk must be 512 or 576 and d_v 512 (got {q.shape[-1]}, {out.shape[-1]})"
     for name, t, strides in (("q", q, (0, 1)), ("kv", kv, (0,))):
         # the gathers are 16-byte cp.async copies: rows must start on 16 bytes (cp.async has no 2-byte form)
         if t.data_ptr() % 16 or any(t.stride(d) % 8 for d in strides):
-            raise ValueError(f"the Gluon sparse MLA prefill kernel needs {name}'s rows 16-byte aligned "
-                             f"(data_ptr % 16 == 0, row strides multiples of 8 elements); got strides {t.stride()}")
+            return (f"{name}'s rows must be 16-byte aligned (data_ptr % 16 == 0, row strides multiples of 8 "
+                    f"elements); got strides {t.stride()}")
+    if q.device.type != "cuda" or torch.version.hip or torch.cuda.get_device_capability(q.device)[0] != 9:
+        return "Gluon's warp specialisation and wgmma need an sm90 (Hopper) GPU"
+    return None
+
+
+def launch(q, kv, indices, topk_length, attn_sink, out, max_logits, lse, *, sm_scale, schedule=None):
+    """The Triton template's launch (q [s_q, h_q, 576 or 512] bf16, kv [s_kv, 1, d_qk] bf16, indices
+    int32 [s_q, 1, topk], ...) on an sm90 GPU only; a call `unsupported` names raises ValueError."""
+    s_q, h_q, d_qk = q.shape
+    if s_q == 0 or h_q == 0:
+        return
+    why = unsupported(q, kv, indices, topk_length, attn_sink, out, max_logits, lse, sm_scale=sm_scale)
+    if why:
+        raise ValueError(f"the Gluon sparse MLA prefill kernel cannot run this call: {why}")
     run(sparse_mla_prefill_ws_kernel, q, kv, indices, topk_length, attn_sink, out, max_logits, lse,
         sm_scale=sm_scale, schedule=schedule)
 
