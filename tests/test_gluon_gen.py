@@ -86,11 +86,25 @@ def test_units_on_the_targets_of_its_space_only(home, monkeypatch):
     assert _units() == []
 
 
+def test_a_template_names_the_buckets_it_covers():
+    """The decode template covers V3.2's 656-byte FP8 cache only: V4's MODEL1 / two-cache buckets get
+    no Gluon unit (the Triton kernel serves them)."""
+    def units(spec):
+        return [u.name for u in pipeline.plan(get_arch("sm90"), load_spec(spec), ["sparse_mla_decode"],
+                                              log=lambda m: None) if u.backend == "gluon"]
+
+    assert units(None) == [f"sparse_mla_decode_h128_dqk576_topk2048_fp8_b{b}-gluon" for b in (1, 32, 128)]
+    assert units("deepseek-v4-flash") == []
+
+
 def test_a_build_without_its_wgmma_or_with_spills_is_unusable(home):
     u = _units()[0]
     assert GL.why_unusable(u, _result()) is None
     why = GL.why_unusable(u, _result(gmma_shapes={}, mma_shapes={"HMMA.16816.F32.BF16": 64}))
-    assert why and "0 wgmma and 64 mma.sync" in why
+    assert why and "mma.sync in the SASS" in why
+    assert "no wgmma" in GL.why_unusable(u, _result(gmma_shapes={}))
+    combine = dict(_result()["kernels"][0], name="combine", gmma_shapes={})  # a kernel without MMAs beside one
+    assert GL.why_unusable(u, {"kernels": _result()["kernels"] + [combine], "error": None}) is None
     assert "spills 32 bytes" in GL.why_unusable(u, _result(spill_bytes=32))
     assert "compile failed" in GL.why_unusable(u, {"kernels": [], "error": "CompilationError: x"})
 
@@ -300,23 +314,48 @@ def test_the_template_names_what_it_leaves_to_triton():
 
 
 # ---------------------------------------------------------------- the committed kernel file itself
-def test_the_committed_sm90_kernel_file_runs_right_in_the_emulation():
+def _committed(op):
+    data = json.loads((REPO / "generated" / "manifest.json").read_text())["kernels"]
+    entries = [e for e in data.values() if e["backend"] == "gluon" and e["arch"] == "sm90" and e["op"] == op]
+    assert entries, f"no sm90 Gluon {op} kernel in generated/"
+    e = entries[0]
+    mod = dispatch.load_module_from_file(REPO / "generated" / e["path"], f"committed_gluon_{op}")
+    assert mod.SCHEDULE == {k: e["schedule"][k] for k in mod.SCHEDULE}
+    return mod
+
+
+def test_the_committed_sm90_prefill_kernel_file_runs_right_in_the_emulation():
     """The generated/ copy of the kernel (the rendered template, what dispatch would load) through
-    the CPU emulation of its own source, on one of the operator's verify cases' shapes."""
+    the CPU emulation of its own source, on FlashMLA's input distribution."""
     from dsagen.operators.sparse_mla_prefill.naive import sparse_mla_prefill as oracle
     from dsagen.operators.sparse_mla_prefill.problem import FLASHMLA_INPUT_SCALE, mismatch, random_instance
     from tests.fixtures.gluon_emu import Emulator
 
-    data = json.loads((REPO / "generated" / "manifest.json").read_text())["kernels"]
-    entries = [e for e in data.values() if e["backend"] == "gluon" and e["arch"] == "sm90" and e["op"] == OP]
-    assert entries, "no sm90 Gluon sparse MLA prefill kernel in generated/"
-    e = entries[0]
-    mod = dispatch.load_module_from_file(REPO / "generated" / e["path"], "committed_gluon_prefill")
-    assert mod.SCHEDULE == {k: e["schedule"][k] for k in mod.SCHEDULE}
+    mod = _committed(OP)
     q, kv, idx = random_instance(24, 576, 100, 2, 300, seed=5, scale=FLASHMLA_INPUT_SCALE)
     out = torch.full((2, 24, 512), float("nan"), dtype=torch.bfloat16)
     ml, lse = torch.full((2, 24), float("nan")), torch.full((2, 24), float("nan"))
     kernel = Emulator(mod).kernel(mod.sparse_mla_prefill_ws_kernel, jitter_s=2e-5, seed=3)
     mod.run(kernel, q, kv, idx, None, None, out, ml, lse, sm_scale=576 ** -0.5)
     why = mismatch(out, ml, lse, *oracle(q, kv, idx, 576 ** -0.5, 512))
+    assert not why, why
+
+
+def test_the_committed_sm90_decode_kernel_file_runs_right_in_the_emulation():
+    from dsagen.operators.sparse_mla_decode.naive import sparse_mla_decode as oracle
+    from dsagen.operators.sparse_mla_decode.problem import mismatch, random_instance
+    from tests.fixtures.gluon_emu import Emulator
+
+    mod = _committed("sparse_mla_decode")
+    inst = random_instance({"h_q": 24, "d_qk": 576, "d_v": 512, "topk": 150, "batch": 2, "s_q": 2,
+                            "kv_format": "fp8", "page_block_size": 64}, seed=6, flashmla_inputs=True)
+    q, cache, idx = inst["q"], inst["k_cache"], inst["indices"]
+    idx[..., -1] = -1
+    out = torch.full((2, 2, 24, 512), float("nan"), dtype=torch.bfloat16)
+    lse = torch.full((2, 24, 2), float("nan"))
+    emu = Emulator(mod)
+    mod.run(emu.kernel(mod.sparse_mla_decode_ws_kernel, jitter_s=2e-5, seed=2),
+            emu.kernel(mod.sparse_mla_decode_combine_kernel), q, cache, idx, None, None, out, lse,
+            sm_scale=576 ** -0.5, num_splits=2, sms=132)
+    why = mismatch(out, lse, *oracle(q, cache, idx, 576 ** -0.5))
     assert not why, why

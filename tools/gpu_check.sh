@@ -11,10 +11,12 @@
 #      run the committed kernels and skip the shapes generated/ does not hold);
 #   4. only when asked ("topk"): the Triton top-k variants side by side (tools/bench_topk.py --quick:
 #      radix, filter, seeded filter, dispatch, torch.topk; times, ratios, fraction of roofline);
-#   5. only when asked ("gluon"): the Gluon sm90 sparse MLA prefill (templates/sparse_mla_prefill/
-#      gluon.py, never run before) against the oracle on its edge cases; when they pass, the Gluon
+#   5. only when asked ("gluon"): the Gluon sm90 sparse MLA prefill and FP8 decode (templates/
+#      sparse_mla_{prefill,decode}/gluon.py, never run before) against the oracle on their edge
+#      cases; when they pass, the Gluon
 #      kernels in generated/ verified (status verified-gpu: dispatch may then use them) and timed
-#      against the dispatched Triton kernel (tools/bench_gluon_prefill.py --quick); ~3-4 minutes;
+#      against the dispatched Triton kernel (tools/bench_gluon_prefill.py --quick: the prefill only);
+#      ~4-5 minutes;
 #   6. only when asked ("full"): the whole test suite on the GPU (Triton compiled, not interpreted).
 # Everything lands in OUTDIR (default $OUT): logs, bench.json, bench.png and the updated
 # manifest.json to copy back into generated/ (its kernel hashes are unchanged). Each stage has a
@@ -47,8 +49,8 @@ for st in $stages; do
               | tee "$out/pytest-gpu.log" ;;
     topk)   timeout 240 python3 tools/bench_topk.py --arch "$arch" --quick --json "$out/topk.json" \
               --plot "$out/topk.png" 2>&1 | tee "$out/topk.log" ;;
-    gluon)  timeout 200 python3 -m pytest -q -rs -p no:cacheprovider tests/test_gluon_sparse_mla_prefill.py \
-              > "$out/pytest-gluon.log" 2>&1
+    gluon)  timeout 240 python3 -m pytest -q -rs -p no:cacheprovider tests/test_gluon_sparse_mla_prefill.py \
+              tests/test_gluon_sparse_mla_decode.py -k gpu > "$out/pytest-gluon.log" 2>&1  # the CPU emulation runs in CI
             rc=$?; cat "$out/pytest-gluon.log"
             if [ $rc -eq 124 ]; then  # a hang (a barrier protocol deadlock): timing it would hang too
               echo "gpu_check: the Gluon tests timed out; not timing the kernel" | tee -a "$out/pytest-gluon.log"

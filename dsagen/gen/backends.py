@@ -23,7 +23,7 @@ from pathlib import Path
 from dsagen.gen import cost, isa, records
 from dsagen.gen.render import render, sha256_file, sha256_text
 from dsagen.gen.space import load_space, prune
-from dsagen.runtime.dispatch import template_file
+from dsagen.runtime.dispatch import template_file, template_module
 
 TOP_N = 4           # Triton candidates compiled per unit and round
 MAX_ROUNDS = 6      # when every compiled candidate spills or fails, compile the next TOP_N
@@ -321,7 +321,8 @@ class GluonBackend(TritonBackend):
     the archs its space file lists under [targets]. Rendered, compiled and recorded like a Triton
     kernel (one per bucket, `<bucket>-gluon`), but Gluon has no interpreter: candidates come in the
     space's order (the template default first, no cost-model ranking), and a build that lost its
-    wgmma is unusable (the kernel exists to have them)."""
+    wgmma is unusable (the kernel exists to have them). A template's optional `covers(problem)`
+    says which buckets it serves (e.g. decode: the 656-byte FP8 cache only); the others get no unit."""
 
     name = "gluon"
     interpreted = False
@@ -336,8 +337,11 @@ class GluonBackend(TritonBackend):
         space = load_space(op.name, "gluon", tpl)
         tc = records.toolchain()
         default = {k: space.default.get(k, v[0]) for k, v in space.values.items()}
+        covers = getattr(template_module(op, "gluon"), "covers", None)
         out = []
         for b in op.buckets(spec):
+            if covers is not None and not covers(dict(b.problem)):
+                continue
             kept, dropped = prune(space, b.problem, arch)
             kept.sort(key=lambda c: c != default)  # the template default first (stable otherwise)
             name = b.name + self.SUFFIX
@@ -365,11 +369,12 @@ class GluonBackend(TritonBackend):
         why = super().why_unusable(unit, result)
         if why:
             return why
-        for k in result.get("kernels") or []:
-            gmma, mma = sum((k.get("gmma_shapes") or {}).values()), sum((k.get("mma_shapes") or {}).values())
-            if mma or not gmma:
-                return (f"{k['name']}: {gmma} wgmma and {mma} mma.sync in the SASS "
-                        "(a Gluon kernel is kept only with its wgmma)")
+        ks = result.get("kernels") or []
+        for k in ks:
+            if sum((k.get("mma_shapes") or {}).values()):
+                return f"{k['name']}: mma.sync in the SASS (a Gluon kernel is kept only with wgmma)"
+        if not any(sum((k.get("gmma_shapes") or {}).values()) for k in ks):  # a combine kernel needs none
+            return "no wgmma in the SASS of any of its kernels (a Gluon kernel is kept only with its wgmma)"
         return None
 
 

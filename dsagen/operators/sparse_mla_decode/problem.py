@@ -8,6 +8,7 @@ from dsagen.oracle import fp8 as fp8_layout
 
 D_QK = 576
 D_V = 512
+FLASHMLA_KV_SCALE = 0.1   # FlashMLA's decode tests draw the cache rows as randn / 10 (and q clamped to [-1, 1])
 
 
 def _caches(lk, spec, context: int) -> tuple:
@@ -47,11 +48,11 @@ def _sizes():
     return flops, nbytes
 
 
-def random_cache(nb, page, d_qk, fp8, used, g, nan_fill=True):
-    """(cache, the bf16 rows it was written from): V3.2 656-byte records (d_qk 576), MODEL1 584-byte
-    records (d_qk 512) or bf16 rows; slots not `used` hold NaN bytes when nan_fill (0xFF: e4m3,
-    fp32, bf16 and ue8m0 NaN), and so does MODEL1's block padding."""
-    kv = torch.randn(nb, page, 1, d_qk, generator=g).to(torch.bfloat16)
+def random_cache(nb, page, d_qk, fp8, used, g, nan_fill=True, scale=1.0):
+    """(cache, the bf16 rows it was written from, randn x scale): V3.2 656-byte records (d_qk 576),
+    MODEL1 584-byte records (d_qk 512) or bf16 rows; slots not `used` hold NaN bytes when nan_fill
+    (0xFF: e4m3, fp32, bf16 and ue8m0 NaN), and so does MODEL1's block padding."""
+    kv = (torch.randn(nb, page, 1, d_qk, generator=g) * scale).to(torch.bfloat16)
     if not fp8:
         cache = torch.where(used.view(nb, page, 1, 1), kv, torch.full_like(kv, float("nan"))) if nan_fill else kv.clone()
         return cache, kv
@@ -74,10 +75,13 @@ def random_cache(nb, page, d_qk, fp8, used, g, nan_fill=True):
 
 
 def random_instance(problem: dict, device="cpu", *, seed=0, topk=None, batch=None, s_q=None, num_blocks=None,
-                    nan_fill=True, extra_topk=None):
+                    nan_fill=True, extra_topk=None, flashmla_inputs=False):
     """A random cache (only the selected slots written, the rest NaN bytes) with indices into it,
     and with extra_topk > 0 a second (compressed) cache with its own indices (page size
-    extra_page_block_size).
+    extra_page_block_size). q and the cache rows are randn; flashmla_inputs: FlashMLA's decode
+    test distribution instead (tests/lib.py generate_testcase_for_decode: q randn clamped to
+    [-1, 1], the cache rows randn / 10), which its bounds assume once P is rounded to bf16 before
+    P V, as the GPU kernels do.
 
     Returns dict(q, k_cache, indices, kv, and extra_k_cache, extra_indices when there is one);
     kv is the bf16 data the cache was written from (FP8: before quantisation)."""
@@ -89,7 +93,8 @@ def random_instance(problem: dict, device="cpu", *, seed=0, topk=None, batch=Non
     k = topk if topk is not None else problem["topk"]
     nb = num_blocks if num_blocks is not None else max(2, -(-2 * k // page))
     fp8 = problem.get("kv_format", "bf16") == "fp8"
-    q = torch.randn(b, sq, h_q, d_qk, generator=g).to(torch.bfloat16)
+    q = torch.randn(b, sq, h_q, d_qk, generator=g)
+    q = (q.clamp(-1.0, 1.0) if flashmla_inputs else q).to(torch.bfloat16)
     out = {"q": q.to(device)}
     xk = problem.get("extra_topk", 0) if extra_topk is None else extra_topk
     for prefix, n, pg, nblk in (("", k, page, nb),
@@ -100,7 +105,7 @@ def random_instance(problem: dict, device="cpu", *, seed=0, topk=None, batch=Non
         idx = torch.randint(0, nblk * pg, (b, sq, n), generator=g, dtype=torch.int32)
         used = torch.zeros(nblk * pg, dtype=torch.bool)
         used[idx.flatten().long()] = True
-        cache, kv = random_cache(nblk, pg, d_qk, fp8, used, g, nan_fill)
+        cache, kv = random_cache(nblk, pg, d_qk, fp8, used, g, nan_fill, FLASHMLA_KV_SCALE if flashmla_inputs else 1.0)
         out.update({f"{prefix}k_cache": cache.to(device), f"{prefix}indices": idx.to(device)})
         if not prefix:
             out["kv"] = kv
@@ -118,7 +123,8 @@ def mismatch(out, lse, ref_out, ref_lse) -> str:
 
 
 def cases(problem: dict, device: str = "cpu", size: str = "verify") -> list:
-    """verify: the problem's heads, dims and cache format, 2 sequences and a 64-entry top-k on
+    """On FlashMLA's input distribution (random_instance(flashmla_inputs=True): its bounds assume it).
+    verify: the problem's heads, dims and cache format, 2 sequences and a 64-entry top-k on
     the CPU (the problem's batch and top-k on a GPU), NaN bytes in every unselected slot, one
     invalid slot per query, a NaN in one head of the first query, once unsplit and once with 3
     splits; full: the problem's batch x s_q x topk over a cache of 2 * topk slots per sequence,
@@ -132,13 +138,14 @@ def cases(problem: dict, device: str = "cpu", size: str = "verify") -> list:
     if size == "full":
         b, page = problem["batch"], problem.get("page_block_size", 64)
         inst = random_instance(problem, dev, num_blocks=max(2, -(-2 * problem["topk"] * b // page)),
-                               nan_fill=False)
+                               nan_fill=False, flashmla_inputs=True)
         splits_list = (None,)
     else:
         small = dev.type == "cpu"
         inst = random_instance(problem, dev, topk=min(problem["topk"], 64 if small else problem["topk"]),
                                batch=min(problem["batch"], 2 if small else problem["batch"]),
-                               s_q=min(problem["s_q"], 2), extra_topk=min(xk, 48 if small else xk))
+                               s_q=min(problem["s_q"], 2), extra_topk=min(xk, 48 if small else xk),
+                               flashmla_inputs=True)
         splits_list = (1, 3)
     q, cache, idx = inst["q"], inst["k_cache"], inst["indices"]
     extra = {}
