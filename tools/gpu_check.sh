@@ -15,7 +15,7 @@
 #      sparse_mla_{prefill,decode}/gluon.py, never run before) against the oracle on their edge
 #      cases; when they pass, the Gluon
 #      kernels in generated/ verified (status verified-gpu: dispatch may then use them) and timed
-#      against the dispatched Triton kernel (tools/bench_gluon_prefill.py --quick: the prefill only);
+#      against the dispatched Triton kernels (tools/bench_gluon.py --quick: prefill and FP8 decode);
 #      ~4-5 minutes;
 #   6. only when asked ("full"): the whole test suite on the GPU (Triton compiled, not interpreted).
 # Everything lands in OUTDIR (default $OUT): logs, bench.json, bench.png and the updated
@@ -59,7 +59,7 @@ for st in $stages; do
                 timeout 120 python3 -m dsagen verify --arch "$arch" --backend gluon 2>&1 | tee "$out/verify-gluon.log"
                 cp generated/manifest.json "$out/manifest.json"
               fi
-              timeout 150 python3 tools/bench_gluon_prefill.py --quick --json "$out/gluon.json" --plot "$out/gluon.png" \
+              timeout 180 python3 tools/bench_gluon.py --quick --json "$out/gluon.json" --plot "$out/gluon.png" \
                 2>&1 | tee "$out/gluon-bench.log"
             fi ;;
     full)   timeout 590 python3 -m pytest -q -x -rs -p no:cacheprovider tests 2>&1 | tee "$out/pytest.log" ;;

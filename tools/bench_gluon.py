@@ -1,13 +1,15 @@
-"""The Gluon sm90 sparse MLA prefill against the Triton one dispatch runs, side by side on one GPU.
+"""The Gluon sm90 sparse MLA kernels against the Triton ones dispatch runs, side by side on one GPU.
 
-First checks the Gluon kernel (templates/sparse_mla_prefill/gluon.py) against the oracle on the
+For each operator (prefill: templates/sparse_mla_prefill/gluon.py; decode over the 656-byte FP8
+cache: templates/sparse_mla_decode/gluon.py) first checks the Gluon kernel against the oracle on the
 operator's verify cases; only if that passes, times it and the Triton kernel dispatch would run
 (the tuned one of the problem's bucket in generated/, else the template) on the SAME full-size
 inputs through the same `launch` call (dsagen.gen.timing.time_fn: CUDA events, L2 flushed, median),
-for DeepSeek-V3.2 shapes (h_q 128 and 64 heads a GPU, d_qk 576, top-k 2048). Prints times, the
-speedup (Triton / Gluon), TFLOP/s and the fraction of the roofline (tools/bench_tilelang.py's).
+for DeepSeek-V3.2 shapes (prefill: h_q 128 and 64 heads a GPU, top-k 2048; decode: 128 heads, FP8,
+batch 1 / 32 / 128). Prints times, the speedup (Triton / Gluon), TFLOP/s and the fraction of the
+roofline (tools/bench_tilelang.py's).
 
-    python tools/bench_gluon_prefill.py [--quick] [--json OUT.json] [--plot OUT.png] [--reps N] [--dry-run]
+    python tools/bench_gluon.py [--op OP] [--quick] [--json OUT.json] [--plot OUT.png] [--reps N] [--dry-run]
 
 --dry-run lists the cases without a GPU; otherwise an sm90 GPU is needed (Gluon's warp
 specialisation and wgmma are Hopper's).
@@ -25,12 +27,19 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_tilelang as bt  # noqa: E402 - its roofline, full-size inputs and formatting
 
-OP = "sparse_mla_prefill"
+OPS = ("sparse_mla_prefill", "sparse_mla_decode")
+# the problems each operator's verify runs on the GPU before any timing
+VERIFY = {"sparse_mla_prefill": {"h_q": 128, "d_qk": 576, "d_v": 512, "topk": 2048, "s_q": 64, "s_kv": 8192},
+          "sparse_mla_decode": {"h_q": 128, "d_qk": 576, "d_v": 512, "topk": 2048, "batch": 8, "s_q": 1,
+                                "kv_format": "fp8", "page_block_size": 64}}
 
 
-def cases(quick: bool) -> list:
+def cases(op: str, quick: bool) -> list:
+    if op == "sparse_mla_decode":
+        base = {"h_q": 128, "d_qk": 576, "d_v": 512, "topk": 2048, "kv_format": "fp8", "page_block_size": 64}
+        return [{**base, **s} for s in bt.sizes_for(op, quick)]
     base = {"d_qk": 576, "d_v": 512, "topk": 2048}
-    return [{**base, "h_q": h, **s} for h in (128, 64) for s in bt.sizes_for(OP, quick)]
+    return [{**base, "h_q": h, **s} for h in (128, 64) for s in bt.sizes_for(op, quick)]
 
 
 HEAD = (f"{'shape':<34}{'Gluon us':>10}{'Triton us':>11}{'speedup':>9}{'Gluon':>12}{'roof':>6}"
@@ -46,6 +55,7 @@ def fmt_row(row: dict) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--op", choices=OPS, help="one operator (default: both)")
     ap.add_argument("--quick", action="store_true", help="fewer, smaller cases")
     ap.add_argument("--json", help="write the rows, device, date and versions here")
     ap.add_argument("--plot", help="write a PNG bar chart of the two times per case (needs matplotlib)")
@@ -58,18 +68,20 @@ def main(argv=None) -> int:
 
     arch = get_arch("sm90")
     mem_bw = arch.mem_bw
+    ops = [a.op] if a.op else list(OPS)
     if a.dry_run:
-        for p in cases(a.quick):
-            r = bt.roofline(OP, p, arch, mem_bw)
-            print(f"{json.dumps(p)}  vs Triton {bt.triton_name(OP, 'sm90', p)}  "
-                  f"(roofline {r['roofline_us']:.1f} us, {r['bound']})")
+        for op in ops:
+            for p in cases(op, a.quick):
+                r = bt.roofline(op, p, arch, mem_bw)
+                print(f"{op} {json.dumps(p)}  vs Triton {bt.triton_name(op, 'sm90', p)}  "
+                      f"(roofline {r['roofline_us']:.1f} us, {r['bound']})")
         return 0
     from dsagen.runtime.dispatch import device_arch, template_module, triton_module
     from dsagen.runtime.triton_env import interpreter_on
 
     have = device_arch(torch.device("cuda")) if torch.cuda.is_available() else None
     if have != "sm90" or interpreter_on():
-        print(f"bench_gluon_prefill: needs an sm90 GPU with the Triton compiler, found {have or 'no CUDA GPU'}"
+        print(f"bench_gluon: needs an sm90 GPU with the Triton compiler, found {have or 'no CUDA GPU'}"
               " (--dry-run lists the cases without one)", file=sys.stderr)
         return 2
     if "H200" in torch.cuda.get_device_name():
@@ -77,21 +89,23 @@ def main(argv=None) -> int:
     from dsagen.gen.timing import time_fn
     from dsagen.operators.base import verify
 
-    op = get_op(OP)
-    gl_mod = template_module(op, "gluon")
-    ver = verify(op, gl_mod, {"h_q": 128, "d_qk": 576, "d_v": 512, "topk": 2048, "s_q": 64, "s_kv": 8192}, "cuda")
-    print(f"{torch.cuda.get_device_name()}  {datetime.date.today()}  torch {torch.__version__}  "
-          f"Gluon verify: {'passed' if ver['passed'] else 'FAILED'} (max error {ver['max_error']:.3g}, {ver['shapes']})",
-          flush=True)
-    rows = []
-    if ver["passed"]:
+    print(f"{torch.cuda.get_device_name()}  {datetime.date.today()}  torch {torch.__version__}", flush=True)
+    rows, verified = [], {}
+    for name in ops:
+        op = get_op(name)
+        gl_mod = template_module(op, "gluon")
+        ver = verified[name] = verify(op, gl_mod, VERIFY[name], "cuda")
+        print(f"{name}: Gluon verify {'passed' if ver['passed'] else 'FAILED'} (max error {ver['max_error']:.3g}, "
+              f"{ver['shapes']})", flush=True)
+        if not ver["passed"]:
+            continue
         print(HEAD, flush=True)
-        for p in cases(a.quick):
-            row = {"op": OP, "problem": p, "shape": f"h{p['h_q']} " + bt.shape_of(OP, p),
-                   "triton": bt.triton_name(OP, "sm90", p), "roofline": bt.roofline(OP, p, arch, mem_bw)}
+        for p in cases(name, a.quick):
+            row = {"op": name, "problem": p, "shape": f"{name[11:]} h{p['h_q']} " + bt.shape_of(name, p),
+                   "triton": bt.triton_name(name, "sm90", p), "roofline": bt.roofline(name, p, arch, mem_bw)}
             try:
                 tr = triton_module(op, "sm90", p)
-                _, call = bt.make_call(OP, p, torch.device("cuda"))
+                _, call = bt.make_call(name, p, torch.device("cuda"))
                 row["gluon_us"] = time_fn(lambda: call(gl_mod), "cuda", reps=a.reps)["median_us"]
                 row["triton_us"] = time_fn(lambda: call(tr), "cuda", reps=a.reps)["median_us"]
                 row["speedup"] = row["triton_us"] / row["gluon_us"]
@@ -105,12 +119,13 @@ def main(argv=None) -> int:
         import triton
         doc = {"device": torch.cuda.get_device_name(), "date": datetime.date.today().isoformat(), "arch": "sm90",
                "torch": torch.__version__, "triton": triton.__version__, "mem_bw": mem_bw, "quick": a.quick,
-               "gluon_verify": ver, "rows": rows}
+               "gluon_verify": verified, "rows": rows}
         Path(a.json).write_text(json.dumps(doc, indent=1))
     if a.plot:
         bt.plot(rows, a.plot, series=(("gluon_us", "Gluon (warp-specialised)"), ("triton_us", "Triton (dispatched)")),
-                title="sparse MLA prefill", label=lambda r: r["shape"])
-    return 0 if ver["passed"] and rows and all("error" not in r for r in rows) else 1
+                title="sparse MLA, Gluon vs Triton", label=lambda r: r["shape"])
+    ok = all(v["passed"] for v in verified.values())
+    return 0 if ok and rows and all("error" not in r for r in rows) else 1
 
 
 if __name__ == "__main__":
