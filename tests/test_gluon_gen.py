@@ -19,7 +19,7 @@ from dsagen.operators import get_op
 from dsagen.runtime import dispatch, manifest
 from dsagen.spec import load_spec
 from dsagen.spec.archs import get_arch
-from tests.fixtures.helpers import REPO
+from tests.fixtures.helpers import REPO, InProcess
 
 OP = "sparse_mla_prefill"
 BUCKET = "sparse_mla_prefill_h128_dqk576_topk2048_skv32768"
@@ -39,15 +39,6 @@ def home(tmp_path, monkeypatch):
     manifest.forget()
     dispatch._tl_kernels.clear()
     return h
-
-
-class InProcess:
-    """An executor that runs tasks here (so stand-ins patched into this process are used)."""
-
-    name = "local"
-
-    def map(self, fn, tasks, env=None, progress=None):
-        return [fn(t) for t in tasks]
 
 
 def _units(arch="sm90"):

@@ -22,7 +22,7 @@ from dsagen.runtime import dispatch, manifest
 from dsagen.runtime.dispatch import template_file
 from dsagen.spec import load_spec
 from dsagen.spec.archs import get_arch
-from tests.fixtures.helpers import REPO, cli
+from tests.fixtures.helpers import REPO, InProcess, cli
 
 HAVE_TILELANG = importlib.util.find_spec("tilelang") is not None
 needs_toolchain = pytest.mark.skipif(
@@ -48,19 +48,6 @@ def home(tmp_path, monkeypatch):
     manifest.forget()
     dispatch._tl_kernels.clear()
     return h
-
-
-class InProcess:
-    """An executor that runs tasks here (so stand-ins patched into this process are used)."""
-
-    name = "local"
-
-    def map(self, fn, tasks, env=None, progress=None):
-        out = [fn(t) for t in tasks]
-        for _ in tasks:
-            if progress:
-                progress()
-        return out
 
 
 def _units(arch=SM90):

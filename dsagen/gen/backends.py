@@ -354,13 +354,9 @@ class GluonBackend(TritonBackend):
             out.append(u)
         return out
 
-    def candidates(self, unit, round_: int, gpu: bool) -> list:
-        if gpu:
-            return unit.kept[:GPU_CANDIDATES] if round_ == 0 else []
-        return unit.kept[round_:round_ + 1]
-
-    def rounds(self, gpu: bool) -> int:
-        return 1 if gpu else TL_TRIES
+    # no interpreter, so TileLang's policy: the space's order, several candidates only on a GPU
+    candidates = TileLangBackend.candidates
+    rounds = TileLangBackend.rounds
 
     def build_task(self, unit, schedule: dict) -> dict:
         return dict(super().build_task(unit, schedule), backend="gluon")
