@@ -190,8 +190,8 @@ def torch_bf16():
     return torch.bfloat16
 
 
-def launch(q, *args, **kwargs):
-    CALLS.append(tuple(q.shape))
+def launch(q, *args, checked=False, **kwargs):
+    CALLS.append((tuple(q.shape), checked))
 '''
 
 
@@ -279,7 +279,7 @@ def test_calls_the_kernel_cannot_serve_go_to_triton_or_are_declined_when_strict(
     m._fallback = lambda: Triton
     m.launch(torch.zeros(2, 3, dtype=torch.bfloat16), sm_scale=1.0)
     m.launch(torch.zeros(2, 3), sm_scale=1.0)
-    assert m.module.CALLS == [(2, 3)] and triton_calls == [torch.float32]
+    assert m.module.CALLS == [((2, 3), True)] and triton_calls == [torch.float32]  # asked once, not again
     strict = dispatch.gluon_entry_module(op, e, kdir / "kernel.py")
     with pytest.raises(dispatch.Declined, match=r"gluon sparse_mla_prefill kernel .*\(q must be bf16\)"):
         strict.launch(torch.zeros(2, 3), sm_scale=1.0)

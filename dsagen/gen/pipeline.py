@@ -449,26 +449,26 @@ def _compare_with_triton(units, arch, executor, gpu, log) -> None:
     data = manifest.read_manifest()
     jobs = []
     for u in units:
-        tl = data["kernels"].get(manifest.entry_key(arch.name, u.op.name, u.name))
-        if not tl or tl.get("key") != u.key or tl["status"] not in ("verified-gpu", "measured"):
+        alt = data["kernels"].get(manifest.entry_key(arch.name, u.op.name, u.name))
+        if not alt or alt.get("key") != u.key or alt["status"] not in ("verified-gpu", "measured"):
             continue
         struct = {k: v for k, v in u.problem.items() if k not in u.op.size_keys}
         tri = [e for e in data["kernels"].values() if e["op"] == u.op.name and e["arch"] == arch.name
                and e["backend"] == "triton" and all(e["problem"].get(k) == v for k, v in struct.items())]
-        tl_payload = _kernel_payload(u, manifest.gen_dir() / Path(tl["path"]).parent,
-                                     {k: tl[k] for k in ("path", "lib", "source_sha256", "lib_sha256", "function",
-                                                         "kernels") if k in tl})
+        alt_payload = _kernel_payload(u, manifest.gen_dir() / Path(alt["path"]).parent,
+                                      {k: alt[k] for k in ("path", "lib", "source_sha256", "lib_sha256", "function",
+                                                          "kernels") if k in alt})
         for te in sorted(tri, key=lambda e: e["bucket"]["lo"]):
             tri_payload = {"backend": "triton", "files": {"kernel.py": (manifest.gen_dir() / te["path"]).read_bytes()},
                            "entry": te}
-            jobs.append((u, tl, te, {"op": u.op.name, "problem": dict(te["problem"]), "device": "cuda", "time": True,
-                                     "kernels": [tl_payload, tri_payload], "needs_arch": arch.name}))
+            jobs.append((u, alt, te, {"op": u.op.name, "problem": dict(te["problem"]), "device": "cuda", "time": True,
+                                     "kernels": [alt_payload, tri_payload], "needs_arch": arch.name}))
     if not jobs:
         return
     log(f"timing {len(jobs)} TileLang / Gluon kernel(s) against the tuned Triton kernels on {gpu}")
     results = executor.map(run_task, [j[3] for j in jobs], env=COMPILER_ENV)
     rows: dict = {}
-    for (u, tl, te, _), r in zip(jobs, results):
+    for (u, alt, te, _), r in zip(jobs, results):
         if not (r and r.get("timing") and r.get("baseline_us")):
             log(f"  {u.op.name} {te['name']}: not timed ({(r or {}).get('error') or (r or {}).get('shapes')})")
             continue

@@ -113,7 +113,7 @@ def triton_module(op, arch: str, problem: dict | None = None):
 
 
 # ---------------------------------------------------------------- kernels that run only on a GPU
-TL_PREFERRED = ("verified-gpu", "measured")   # the statuses the preference rule accepts
+GPU_VERIFIED = ("verified-gpu", "measured")   # the statuses the preference rule accepts
 _tl_kernels: dict = {}   # (kernel dir, lib sha256) -> TLKernel, or the load error text
 
 
@@ -135,19 +135,23 @@ def preferred_module(op, arch: str, problem: dict | None = None):
     return min(found, key=lambda m: timed_us(m.entry, op, problem))
 
 
+def _timing_row(entry: dict, op, problem: dict | None):
+    """The entry's timing row (its time as `<backend>_us` beside `triton_us`, from a GPU) of the
+    bucket nearest `problem`, or None when it was never timed."""
+    rows = entry.get("timings")
+    return op.nearest(rows, problem) if isinstance(rows, list) and rows else None
+
+
 def timed_us(entry: dict, op, problem: dict | None) -> float:
     """The entry's time at the bucket nearest `problem` (inf when it was never timed)."""
-    row = op.nearest(entry.get("timings") or [], problem)
+    row = _timing_row(entry, op, problem)
     return float(row[f"{entry['backend']}_us"]) if row else float("inf")
 
 
 def faster_than_triton(entry: dict, op, problem: dict | None) -> bool:
-    """False when the entry's timings (on a GPU) say the tuned Triton kernel of the bucket nearest
-    `problem` was faster; True when it was slower or never timed."""
-    rows = entry.get("timings")
-    if not rows or not isinstance(rows, list):
-        return True
-    row = op.nearest(rows, problem)
+    """False when the entry's timings say the tuned Triton kernel of the bucket nearest `problem`
+    was faster; True when it was slower or never timed."""
+    row = _timing_row(entry, op, problem)
     return row is None or row[f"{entry['backend']}_us"] < row["triton_us"]
 
 
@@ -214,7 +218,7 @@ class GluonModule(_GPUOnlyModule):
         why = self.module.unsupported(*args, **kwargs)
         if why:
             return self.fall_back(why, *args, **kwargs)
-        return self.module.launch(*args, **kwargs)
+        return self.module.launch(*args, checked=True, **kwargs)  # asked once per call, not twice
 
 
 def load_tilelang_kernel(kernel_dir: Path, entry: dict):
@@ -249,7 +253,7 @@ def tilelang_module(op, arch: str, problem: dict | None = None):
     """The TileLang module for (op, arch, problem) under the preference rule, or None."""
     if not tilelang_enabled() or tilelang_adapter(op) is None:
         return None
-    found = manifest.find_entry(op, arch, "tilelang", problem, TL_PREFERRED)
+    found = manifest.find_entry(op, arch, "tilelang", problem, GPU_VERIFIED)
     if found is None:
         return None
     entry, kdir = found
@@ -283,7 +287,7 @@ def gluon_module(op, arch: str, problem: dict | None = None):
     """The Gluon module for (op, arch, problem) under the preference rule, or None."""
     if not backend_enabled("gluon"):
         return None
-    found = manifest.find_entry(op, arch, "gluon", problem, TL_PREFERRED)
+    found = manifest.find_entry(op, arch, "gluon", problem, GPU_VERIFIED)
     if found is None:
         return None
     entry, kdir = found

@@ -398,16 +398,17 @@ def _constexprs(h_q: int, has_topk_len: bool, has_sink: bool, final: bool, sch: 
 
 
 def launch(q, k_cache, indices, topk_length, attn_sink, out, lse, *, sm_scale, is_fp8, num_splits=None,
-           schedule=None, fp8_mode=None, extra_k_cache=None, extra_indices=None, extra_topk_length=None):
+           schedule=None, fp8_mode=None, extra_k_cache=None, extra_indices=None, extra_topk_length=None,
+           checked=False):
     """The Triton template's launch for a 656-byte FP8 cache on an sm90 GPU; a call `unsupported`
-    names raises ValueError."""
+    names raises ValueError. checked: the caller (dispatch's GluonModule) has asked `unsupported`."""
     import torch
 
     b, s_q, h_q, _ = q.shape
     if b * s_q == 0 or h_q == 0:
         return
-    why = unsupported(q, k_cache, indices, topk_length, attn_sink, out, lse, sm_scale=sm_scale, is_fp8=is_fp8,
-                      fp8_mode=fp8_mode, extra_k_cache=extra_k_cache)
+    why = None if checked else unsupported(q, k_cache, indices, topk_length, attn_sink, out, lse, sm_scale=sm_scale,
+                                           is_fp8=is_fp8, fp8_mode=fp8_mode, extra_k_cache=extra_k_cache)
     if why:
         raise ValueError(f"the Gluon sparse MLA decode kernel cannot run this call: {why}")
     sms = torch.cuda.get_device_properties(q.device).multi_processor_count

@@ -278,13 +278,15 @@ def unsupported(q, kv, indices, topk_length, attn_sink, out, max_logits, lse, *,
     return None
 
 
-def launch(q, kv, indices, topk_length, attn_sink, out, max_logits, lse, *, sm_scale, schedule=None):
+def launch(q, kv, indices, topk_length, attn_sink, out, max_logits, lse, *, sm_scale, schedule=None, checked=False):
     """The Triton template's launch (q [s_q, h_q, 576 or 512] bf16, kv [s_kv, 1, d_qk] bf16, indices
-    int32 [s_q, 1, topk], ...) on an sm90 GPU only; a call `unsupported` names raises ValueError."""
+    int32 [s_q, 1, topk], ...) on an sm90 GPU only; a call `unsupported` names raises ValueError.
+    checked: the caller (dispatch's GluonModule) has asked `unsupported` already."""
     s_q, h_q, d_qk = q.shape
     if s_q == 0 or h_q == 0:
         return
-    why = unsupported(q, kv, indices, topk_length, attn_sink, out, max_logits, lse, sm_scale=sm_scale)
+    why = None if checked else unsupported(q, kv, indices, topk_length, attn_sink, out, max_logits, lse,
+                                           sm_scale=sm_scale)
     if why:
         raise ValueError(f"the Gluon sparse MLA prefill kernel cannot run this call: {why}")
     run(sparse_mla_prefill_ws_kernel, q, kv, indices, topk_length, attn_sink, out, max_logits, lse,
