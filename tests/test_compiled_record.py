@@ -42,11 +42,6 @@ _DECODE_WHY = ("BLOCK_N 16 gives HGMMA 64x8x16: the FP8 tiles are dequantised in
                "stays 'compiled' and is not dispatched until verified on a GPU")
 _BWD_WHY = ("BLOCK_H 32 (252-254 registers, no spills) is M 32 < wgmma's 64 rows; BLOCK_H 64 spills 104 B and "
             "needs 290 KiB of shared memory")
-_KL_WHY = ("training loss: BLOCK_N 32 on 8 warps splits the attention logits' N over the two warpgroups "
-           "(HGMMA 64x16x16), and the backward's index-key gradient [BLOCK_N, DI] has M = 32 keys < wgmma's 64 rows "
-           "(mma.sync); "
-           "4 warps at 64 x 64 (every HGMMA 64x64 or 64x128) spill 184 B forward and 144 B backward, 8 warps at "
-           "64 x 128 spill 272 / 672 B (AOT 2026-12-07)")
 GAPS = {
     "sm90/sparse_mla_decode/sparse_mla_decode_h128_dqk576_topk2048_fp8_b1":
         ("mma.sync", "b1: the pick is BLOCK_H 16 x BLOCK_N 64 x 8 splits (fills the SMs at batch 1); "
@@ -57,8 +52,6 @@ GAPS = {
     "sm90/sparse_mla_prefill/sparse_mla_prefill_h128_dqk576_topk2048_skv131072": ("n<64", _PREFILL_WHY),
     "sm90/sparse_mla_bwd/sparse_mla_bwd_h128_dqk576_topk2048_skv32768": ("mma.sync", _BWD_WHY),
     "sm90/sparse_mla_bwd/sparse_mla_bwd_h128_dqk576_topk2048_skv131072": ("mma.sync", _BWD_WHY),
-    **{f"sm90/indexer_kl/indexer_kl_ih64_id128_h128_dqk576_{b}": ("mma.sync", _KL_WHY)
-       for b in ("skv32768", "skv131072", "topk2048_skv32768", "topk2048_skv131072")},
 }
 
 

@@ -27,9 +27,9 @@ def _sizes():
     import sympy as sp
     hi, di, h_q, d_qk, topk, s_q, s_kv = sp.symbols("index_heads index_dim h_q d_qk topk s_q s_kv")
     keys = sp.Piecewise((topk, topk > 0), (s_kv / 2, True))       # dense: causal, half the keys on average
-    # forward (2 passes) + backward (1): the attention logits 3 times, the indexer logits 3 times,
-    # and the indexer's dq / dk products in the backward
-    flops = 2 * s_q * keys * (3 * h_q * d_qk + 3 * hi * di + 2 * hi * di)
+    # forward (2 passes) + backward (2 kernels: query side, key side): the attention logits 4 times,
+    # the indexer logits 4 times, and the indexer's dq product once and dk twice (g split hi + lo)
+    flops = 2 * s_q * keys * (4 * h_q * d_qk + 4 * hi * di + 3 * hi * di)
     nbytes = (s_q * (h_q * d_qk * 2 + hi * di * 2 * 2 + hi * 4 * 2 + h_q * 4 + 16)
               + s_kv * (d_qk * 2 + di * 2 + di * 4))
     return flops, nbytes
@@ -131,16 +131,21 @@ def cases(problem: dict, device: str = "cpu", size: str = "verify") -> list:
 
 
 def _traffic(problem: dict, schedule: dict, arch) -> dict:
-    """Each head block of the attention reloads its q rows per key tile (L2), and the backward adds
-    dk_idx with fp32 atomics per (query, key); the attention logits run on BLOCK_H x BLOCK_N tiles."""
+    """Each head block of the attention reloads its q rows per key tile (L2), 4 times (2 forward passes,
+    2 backward kernels), and the backward adds dk_idx with fp32 atomics per (query, key); the attention
+    logits run on BLOCK_N x BLOCK_H tiles (keys as M): 8 warps split M over the two warpgroups when
+    BLOCK_N >= 128, else they split N (a warpgroup then gets BLOCK_H / 2 columns)."""
     from dsagen.spec.archs import L2_REREAD, mma_shape_efficiency
 
     bn, bh = int(schedule.get("BLOCK_N", 32)), int(schedule.get("BLOCK_H", 16))
+    groups = max(1, int(schedule.get("num_warps", 4)) // 4)
+    m_groups = max(1, min(groups, bn // 64))
     keys = problem["topk"] or problem["s_kv"] // 2
     tiles = int(problem["s_q"]) * -(-keys // bn)
-    q_reload = tiles * 3 * int(problem["h_q"]) * int(problem["d_qk"]) * 2
+    q_reload = tiles * 4 * int(problem["h_q"]) * int(problem["d_qk"]) * 2
     atomics = int(problem["s_q"]) * keys * int(problem["index_dim"]) * 4 * 2
-    return {"extra_bytes": (q_reload + atomics) * L2_REREAD, "mma_eff": mma_shape_efficiency(arch, bh, bn)}
+    return {"extra_bytes": (q_reload + atomics) * L2_REREAD,
+            "mma_eff": mma_shape_efficiency(arch, bn, bh // (groups // m_groups))}
 
 
 OP = Operator(
