@@ -26,7 +26,11 @@ _PREFILL_WHY = ("BLOCK_N 64, KV tiles cp.async'd into two 72 KB buffers, no spil
                 "warpgroups along N (HGMMA 64x32x16; PV 64x64x16); N 64 needs BLOCK_N 128, whose two buffers plus q "
                 "take 369 KB and whose 1-stage form spills 192 B. Transposed (keys as M: S^T = K q^T, O^T = V^T P^T, "
                 "BLOCK_N 128, 8 warps, 1 stage) every HGMMA is 64x64x16 (68) in 221 KB, but 16 B spill (four "
-                "loop-invariant shared-memory addresses) and the KV gathers go through registers, not cp.async. "
+                "loop-invariant shared-memory addresses) and the KV gathers go through registers, not cp.async; "
+                "with only S transposed (keys as M, int32 gather offsets, the V chunks gathered again for PV) "
+                "it spills 112 B, and split into column halves (each program recomputes QK^T for 256 output "
+                "columns) it is HGMMA 64x64 only, 245 registers, no spill, but 1.5x the MMA work, which the cost "
+                "model ranks below the 64x32 form (AOT 2026-12-08). "
                 "The Gluon kernel templates/sparse_mla_prefill/gluon.py (warp partitions; in generated/ as "
                 "<bucket>-gluon, checked here) compiles to HGMMA 64x64 / 64x256 with no spill, but Gluon has no "
                 "interpreter: it stays 'compiled' and is not dispatched until verified on a GPU")
@@ -40,8 +44,6 @@ _DECODE_WHY = ("BLOCK_N 16 gives HGMMA 64x8x16: the FP8 tiles are dequantised in
                "templates/sparse_mla_decode/gluon.py (a loader partition dequantises each tile once; in "
                "generated/ as <bucket>-gluon, checked here) compiles to HGMMA 64x64 / 64x256 with no spill, but "
                "stays 'compiled' and is not dispatched until verified on a GPU")
-_BWD_WHY = ("BLOCK_H 32 (252-254 registers, no spills) is M 32 < wgmma's 64 rows; BLOCK_H 64 spills 104 B and "
-            "needs 290 KiB of shared memory")
 GAPS = {
     "sm90/sparse_mla_decode/sparse_mla_decode_h128_dqk576_topk2048_fp8_b1":
         ("mma.sync", "b1: the pick is BLOCK_H 16 x BLOCK_N 64 x 8 splits (fills the SMs at batch 1); "
@@ -50,8 +52,6 @@ GAPS = {
     "sm90/sparse_mla_decode/sparse_mla_decode_h128_dqk576_topk2048_fp8_b128": ("n<64", _DECODE_WHY),
     "sm90/sparse_mla_prefill/sparse_mla_prefill_h128_dqk576_topk2048_skv32768": ("n<64", _PREFILL_WHY),
     "sm90/sparse_mla_prefill/sparse_mla_prefill_h128_dqk576_topk2048_skv131072": ("n<64", _PREFILL_WHY),
-    "sm90/sparse_mla_bwd/sparse_mla_bwd_h128_dqk576_topk2048_skv32768": ("mma.sync", _BWD_WHY),
-    "sm90/sparse_mla_bwd/sparse_mla_bwd_h128_dqk576_topk2048_skv131072": ("mma.sync", _BWD_WHY),
 }
 
 

@@ -22,6 +22,17 @@ def to_out(x, DT: tl.constexpr, BITS_RNE: tl.constexpr):
     return y
 
 
+
+@triton.jit
+def split_bf16(x, KDT: tl.constexpr):
+    """fp32 x as hi + lo, two bf16 values (hi rounded to nearest even, also on the CPU), for two MMAs
+    that carry x to ~2^-17 where one bf16 rounding of an operand costs a gradient its element bound
+    (sums of many products with mixed signs: the indexer KL's g, the sparse MLA backward's dS and P~
+    in dKV). KDT: the MMA operand type (fp32 on the CPU path, where lo is then exact)."""
+    hi = to_out(x, tl.bfloat16, KDT == tl.float32).to(KDT)
+    return hi, (x - hi.to(tl.float32)).to(KDT)
+
+
 # ---- e4m3fn bytes (the DSA caches' and the indexer's FP8) on every target ---------------------
 # FP8 is the template constexpr of dsagen.runtime.targets.FP8_CODE: 0 native e4m3fn, 1 soft
 # (integer decode), 2 fnuz (gfx942). Kernels on modes 1 and 2 receive the bytes as uint8.

@@ -7,8 +7,9 @@ Work split: one program per query token; nothing of size [s_q, keys] is ever sto
   forward  pass 1 over the key tiles: the online log-sum-exp of I and the sum of A;
            pass 2: the KL terms. Writes loss [s_q] and the two row statistics [s_q, 2].
   backward the statistics known, two kernels that each recompute a tile's I and A:
-           dI = dloss * (softmax(I) - p) per key and g = [x_js > 0] w_j dI_s (split bf16 hi + lo,
-           _split_bf16); the query side accumulates dq_idx_j = sum_s g_sj k_s; the key side adds
+           dI = dloss * (softmax(I) - p) per key and g = [x_js > 0] w_j dI_s, split bf16 hi + lo
+           (split_bf16: g rounded once left ~90 of 262,144 dk_idx elements outside the element bound
+           at the GPU verify size, CPU emulation of the roundings, 2026-12-08); the query side accumulates dq_idx_j = sum_s g_sj k_s; the key side adds
            dk_idx[s] += sum_j g_sj q_idx_j with fp32 atomics (keys are shared by many queries, as
            dkv is in the sparse MLA backward) and accumulates dw_j = sum_s ReLU(x_js) dI_s. One
            kernel holding all three spilled 64 B on sm90 (AOT, Triton 3.6, 2026-12-08).
@@ -33,6 +34,7 @@ import triton
 import triton.language as tl
 
 from dsagen.runtime.targets import code_arch, tmem_relay
+from dsagen.runtime.triton_casts import split_bf16
 from dsagen.runtime.triton_layout import relay
 
 # <dsagen:schedule>
@@ -169,18 +171,6 @@ def indexer_kl_fwd_kernel(
 
 
 @triton.jit
-def _split_bf16(g, KDT: tl.constexpr):
-    """g (fp32) as g_hi + g_lo, both bf16 values, for two MMAs that carry g to ~2^-17: a gradient
-    element sums the products of every (query, index head) or key with mixed signs, and with g
-    rounded once to bf16 the GPU-size verify case (64 queries over 2048 keys) left ~90 of 262,144
-    dk_idx elements outside the element bound (CPU emulation of the roundings, 2026-12-08); dq_idx
-    passed with little room. g_hi is a bf16 value also on the CPU (UPCAST), so the interpreter's
-    verify cases see the split (with g_lo dropped they fail)."""
-    g_hi = g.to(tl.bfloat16).to(KDT)
-    return g_hi, (g - g_hi.to(tl.float32)).to(KDT)
-
-
-@triton.jit
 def _bwd_tile(t64, n0, lo, hi, qi, w, lse_i, inv_za, dloss, q_ptr, kv_ptr, ki_ptr, lse_ptr, idx_ptr, relay_row,
               h_q, n_kv, qk_scale, stride_ki, stride_qt, stride_qh, stride_kv, stride_lt, stride_it,
               DI: tl.constexpr, D_ROPE: tl.constexpr, GATHER: tl.constexpr, KDT: tl.constexpr,
@@ -235,7 +225,7 @@ def indexer_kl_bwd_kernel(
                                           lse_ptr, idx_ptr, relay_row, h_q, n_kv, qk_scale, stride_ki, stride_qt,
                                           stride_qh, stride_kv, stride_lt, stride_it, DI, D_ROPE, GATHER, KDT,
                                           BLOCK_N, BLOCK_H, RELAYOUT)
-        g_hi, g_lo = _split_bf16(tl.where(x > 0.0, w[None, :] * d_s[:, None], 0.0), KDT)  # [BLOCK_N, HI]
+        g_hi, g_lo = split_bf16(tl.where(x > 0.0, w[None, :] * d_s[:, None], 0.0), KDT)  # [BLOCK_N, HI]
         dqi = tl.dot(tl.trans(g_lo), k, tl.dot(tl.trans(g_hi), k, dqi))
     hj = tl.arange(0, HI)
     jok = hj < h_idx
@@ -278,7 +268,7 @@ def indexer_kl_bwd_dk_kernel(
                                           stride_qh, stride_kv, stride_lt, stride_it, DI, D_ROPE, GATHER, KDT,
                                           BLOCK_N, BLOCK_H, RELAYOUT)
         dw += tl.sum(tl.maximum(x, 0.0) * d_s[:, None], axis=0)
-        g_hi, g_lo = _split_bf16(tl.where(x > 0.0, w[None, :] * d_s[:, None], 0.0), KDT)  # [BLOCK_N, HI]
+        g_hi, g_lo = split_bf16(tl.where(x > 0.0, w[None, :] * d_s[:, None], 0.0), KDT)  # [BLOCK_N, HI]
         dkp = dki_ptr + r64[:, None] * stride_dki + ch[None, :]
         tl.atomic_add(dkp, tl.dot(g_lo, qa, tl.dot(g_hi, qa)), mask=valid[:, None], sem="relaxed")
         tl.atomic_add(dkp + DI // 2, tl.dot(g_lo, qb, tl.dot(g_hi, qb)), mask=valid[:, None], sem="relaxed")

@@ -118,32 +118,48 @@ def cases(problem: dict, device: str = "cpu", size: str = "verify") -> list:
 
 
 def _traffic(problem: dict, schedule: dict, arch) -> dict:
-    """As the forward: each head block of a token gathers its top-k KV rows again, and adds its own
-    fp32 dkv rows with atomics (in L2); the MMA tiles are BLOCK_H x BLOCK_N (S and dP) and
-    BLOCK_H x d_qk / BLOCK_N x d_qk (dQ, dKV)."""
+    """What the query kernel (templates/sparse_mla_bwd/triton.py) moves and how its MMAs are shaped.
+
+    Bytes: each head block gathers its token's top-k rows twice (64-column chunks for S^T / dP^T, then
+    128-column chunks for dQ; the second from L2) and reads its q / dO column chunks twice per key
+    tile (L2); dKV (per head block) and dQ (per key tile) leave through fp32 atomics (read-modify-
+    write in L2); the fp32 dQ workspace is zeroed and read back once (HBM).
+    MMAs: S^T, dP^T are BLOCK_N x BLOCK_H (keys as M), dKV^T 64 x BLOCK_N (columns as M), dQ
+    BLOCK_H x 128; on 8 warps Triton splits M over the two warpgroups when M >= 128, else N. dS and
+    P~ enter dKV and dQ as bf16 hi + lo, so those products run twice; mma_eff is the useful work
+    (cuDNN's count, _sizes) over the executed work, each product at its tile's efficiency."""
     from dsagen.spec.archs import L2_REREAD, mma_shape_efficiency
 
-    h_q, bh = int(problem["h_q"]), int(schedule.get("BLOCK_H", 32))
-    bh = min(bh, 1 << max(h_q - 1, 0).bit_length())
-    bn = int(schedule.get("BLOCK_N", 16))
-    blocks = -(-h_q // bh)
-    pairs = int(problem["s_q"]) * int(problem["topk"])
-    gather = pairs * int(problem["d_qk"]) * 2
-    atomics = pairs * int(problem["d_qk"]) * 4 * 2 * blocks            # read-modify-write in L2
-    far = int(problem["s_kv"]) * int(problem["d_qk"]) * 2 > 50 * 2**20
-    e_s = mma_shape_efficiency(arch, bh, bn)
-    e_dq = mma_shape_efficiency(arch, bh, 128) * min(1.0, bn / 32) ** 0.5
-    e_dkv = mma_shape_efficiency(arch, bn, 128)
-    eff = 5 / (2 / e_s + 1 / e_dq + 2 / e_dkv)
-    return {"extra_bytes": gather * (blocks - 1) * (1.0 if far else L2_REREAD) + atomics * L2_REREAD,
-            "mma_eff": eff}
+    h_q, d_qk, d_v = int(problem["h_q"]), int(problem["d_qk"]), int(problem["d_v"])
+    s_q, topk = int(problem["s_q"]), int(problem["topk"])
+    bh = min(int(schedule.get("BLOCK_H", 64)), 1 << max(h_q - 1, 0).bit_length())
+    bh = max(bh, 16)
+    bn = int(schedule.get("BLOCK_N", 64))
+    groups = max(1, int(schedule.get("num_warps", 4)) // 4)
 
+    def eff(m, n):
+        m_groups = max(1, min(groups, m // 64))
+        return mma_shape_efficiency(arch, m, max(1, n // (groups // m_groups)))
+
+    dq_cols = 128 * -(-d_qk // 128)
+    useful = 3 * d_qk + 2 * d_v
+    executed = ((d_qk + d_v) / eff(bn, bh) + 2 * (d_qk + d_v) / eff(64, bn) + 2 * dq_cols / eff(bh, 128))
+    blocks = -(-h_q // bh)
+    tiles = s_q * blocks * -(-topk // bn)
+    pairs = s_q * topk
+    gather = pairs * d_qk * 2
+    far = int(problem["s_kv"]) * d_qk * 2 > 50 * 2**20
+    regather = gather * (blocks - 1) * (1.0 if far else L2_REREAD) + gather * blocks * L2_REREAD
+    rows = tiles * 2 * bh * (d_qk + d_v) * 2
+    atomics = (pairs * d_qk * blocks + tiles * bh * d_qk) * 4 * 2
+    workspace = s_q * h_q * d_qk * 4 * 2
+    return {"extra_bytes": regather + (rows + atomics) * L2_REREAD + workspace, "mma_eff": useful / executed}
 
 OP = Operator(
     "sparse_mla_bwd", {"h_q": int, "d_qk": int, "d_v": int, "topk": int, "s_q": int, "s_kv": int},
     ("s_q", "s_kv"), "s_kv", (("h_q", "h"), ("d_qk", "dqk"), ("topk", "topk"), ("s_kv", "skv")),
     _forward_problems, cases, _sizes, flop_dtype="bf16",
-    parallel_tiles=(("BLOCK_H", "h_q"),), serial_tiles=(("BLOCK_N", "topk"),), dot_tiles=("BLOCK_H",),
+    parallel_tiles=(("BLOCK_H", "h_q"),), serial_tiles=(("BLOCK_N", "topk"),),
     base_ctas=lambda p: p["s_q"],
     traffic=_traffic,
     example={"h_q": 128, "d_qk": 576, "d_v": 512, "topk": 2048, "s_q": 4096, "s_kv": 8192},

@@ -12,52 +12,72 @@ g = exp(lse) / (exp(lse) + exp(sink)):
     P~ = exp(sm_scale * q . k_j - lse) * g,   Delta = dO . out,   dL = P~ * (dO . v_j - Delta)
     dq = sm_scale * sum_j dL k_j,   dkv[idx_j] += sm_scale * sum_h dL q_h + sum_h P~ dO_h (v = k[:512])
     dsink[h] = -sum_t Delta * (1 - g)
-Delta is computed here from the forward's bf16 out (as FlashAttention's preprocess does).
+Delta is computed here from the forward's bf16 out (as FlashAttention's preprocess does), and g is
+folded into the exponent: P~ = exp2(log2e * (sm_scale s - lse - log(1 + exp(sink - lse)))).
 
-Work split. The query kernel runs one program per (query token, block of BLOCK_H heads): q and
-dO stay resident; the token's top-k is walked in BLOCK_N steps, each gathering BLOCK_N latent rows
-once for all BLOCK_H heads (the forward's gather), recomputing P~ from lse, and accumulating dq in
-fp32 (five [BLOCK_H, 128 | 64] accumulators: four latent column groups and the RoPE part).
-The dkv contribution of a step, [BLOCK_N, d_qk] = dL^T q + P~^T dO, is added to an fp32 dkv with
-atomics (ATOMIC_DKV): many queries share a KV row, and fp32 atomic adds are exact per add but their
-order is not fixed, so the result may differ in the last bits between runs.
-Deterministic mode (ATOMIC_DKV off) leaves dkv to the KV kernel: one program per KV row walks the
-(token, slot) pairs that selected it in a fixed order (a CSR built on the host by a stable sort),
-recomputes P~ and dL for every head and sums them in registers; no atomics, the same bits every
-run, at the cost of computing the logits a second time (FMA work, not tensor cores).
-On the CPU (Triton interpreter) UPCAST feeds tl.dot fp32 operands (triton issue 11584).
+Work split. The query kernel runs one program per (query token, block of BLOCK_H heads) and walks
+the token's top-k in tiles of BLOCK_N keys; nothing of size d_qk is carried across tiles:
+    S^T, dP^T [BLOCK_N, BLOCK_H] = K q^T, V dO^T      keys as M; 64-wide column chunks of K, q, dO
+    dKV^T [64, BLOCK_N]          = q^T dS + dO^T P~   columns as M; fp32 atomics into dkv
+    dQ [BLOCK_H, 128]            = dS K               128 columns of K gathered again (L2); fp32
+                                                      atomics into a zeroed workspace, rounded to
+                                                      bf16 by the host at the end
+so on sm90 every wgmma is 64 x 64 or wider: 64 heads and 128 keys on 8 warps (Triton splits an M of
+128 over the two warpgroups) or 64 keys on 4 warps. The earlier form (heads as M; q, dO and the fp32
+dq of BLOCK_H heads in registers) was M = BLOCK_H 32 (mma.sync) on sm90: 64 heads spilled 104 B and
+needed 290 KiB of shared memory. FlashAttention-3 accumulates dQ through atomics as well.
+With d_qk = 576 the last dQ chunk is [448, 576) and keeps only its RoPE columns (a 64-column chunk
+would put N 32 on each warpgroup).
+dS and P~ enter dKV and dQ as bf16 hi + lo (split_bf16), each product run twice: rounded once to
+bf16, as FlashAttention-style kernels do, they put dkv (26 of 27,648 elements at 128 heads, top-k 24)
+and dq (7 of 368,640 in the DSA layer's training test) outside the element bound of
+dsagen.tolerances.MLA_BWD_GRAD (CPU emulation of the GPU roundings and the interpreter, 2026-12-08):
+an element sums many products of mixed sign (dS sums to ~0 over a row), so one rounding of each
+term can exceed 2 bf16 ulps of the sum.
+dQ stays deterministic: one program owns a (token, head) row and each element is added by the same
+thread in tile order. The dKV adds of different queries meet in any order, so that result may differ
+in the last bits between runs; deterministic mode (ATOMIC_DKV off) leaves dKV to the KV kernel: one
+program per KV row walks the (token, slot) pairs that selected it in a fixed order (a CSR built on the
+host by a stable sort), recomputes P~ and dL for every head and sums them in registers; no atomics,
+the same bits every run, at the cost of computing the logits a second time (FMA work).
+Offsets are int32 where they fit (I64 otherwise): 64-bit pointer tiles of [128, 128] took 128
+registers a thread and spilled (AOT, Triton 3.6, 2026-12-08).
+On the CPU (Triton interpreter) UPCAST feeds tl.dot fp32 operands (triton issue 11584); the hi parts
+of dS and P~ are bf16 values there too, so the interpreter sees the split.
 """
 
 import torch
 import triton
 import triton.language as tl
 
-from dsagen.runtime.targets import cc, code_arch
-from dsagen.runtime.triton_casts import (
-    to_out as _to_out,  # fp32 -> bf16 rounding to nearest even, also on CPU
-)
+from dsagen.runtime.triton_casts import split_bf16, to_out
 
 # <dsagen:schedule>
-SCHEDULE = {"BLOCK_H": 32, "BLOCK_N": 32, "DET_BLOCK_H": 16, "DET_WARPS": 8, "num_warps": 8, "num_stages": 1}
+SCHEDULE = {"BLOCK_H": 64, "BLOCK_N": 128, "DET_BLOCK_H": 16, "DET_WARPS": 8, "num_warps": 8, "num_stages": 1}
 # </dsagen:schedule>
 
 D_LATENT = 512
+D_LATENT_C = tl.constexpr(D_LATENT)
 _LOG2E = 1.4426950408889634
 
 
 @triton.jit
-def _gather(krow, cols, valid, KDT: tl.constexpr):
-    return tl.load(krow[:, None] + cols[None, :], mask=valid[:, None], other=0.0).to(KDT)
+def _rows_t(base, off_t, c0, COLS: tl.constexpr, KDT: tl.constexpr):
+    """Columns [c0, c0 + COLS) of the block's q or dO rows, transposed: [COLS, BLOCK_H]."""
+    return tl.load(base + (off_t + (tl.arange(0, COLS) + c0)[:, None])).to(KDT)
 
 
 @triton.jit
-def _rows(base, heads_ok, cols, KDT: tl.constexpr):
-    return tl.load(base + cols[None, :], mask=heads_ok[:, None], other=0.0).to(KDT)
+def _rows(base, off, c0, COLS: tl.constexpr, KDT: tl.constexpr):
+    """Columns [c0, c0 + COLS) of the block's q or dO rows: [BLOCK_H, COLS]."""
+    return tl.load(base + (off + (tl.arange(0, COLS) + c0)[None, :])).to(KDT)
 
 
 @triton.jit
-def _dkv_add(ptr, vals, valid, cols):
-    tl.atomic_add(ptr[:, None] + cols[None, :], vals, mask=valid[:, None], sem="relaxed")
+def _gather(kv_ptr, koff, valid, c0, COLS: tl.constexpr, KDT: tl.constexpr):
+    """Columns [c0, c0 + COLS) of the tile's KV rows (0 for invalid entries): [BLOCK_N, COLS]."""
+    return tl.load(kv_ptr + (koff[:, None] + (tl.arange(0, COLS) + c0)[None, :]), mask=valid[:, None],
+                   other=0.0).to(KDT)
 
 
 @triton.jit
@@ -68,107 +88,85 @@ def sparse_mla_bwd_kernel(
     stride_qt, stride_qh, stride_kv, stride_it, stride_ot, stride_oh, stride_dot, stride_doh,
     stride_lt, stride_dqt, stride_dqh, stride_dkv,
     D_ROPE: tl.constexpr, UPCAST: tl.constexpr, HAS_TOPK_LEN: tl.constexpr, HAS_SINK: tl.constexpr,
-    ATOMIC_DKV: tl.constexpr, BLOCK_H: tl.constexpr, BLOCK_N: tl.constexpr,
+    ATOMIC_DKV: tl.constexpr, I64: tl.constexpr, BLOCK_H: tl.constexpr, BLOCK_N: tl.constexpr,
 ):
     t = tl.program_id(0)
     hb = tl.program_id(1)
     KDT: tl.constexpr = tl.float32 if UPCAST else tl.bfloat16
+    D_QK: tl.constexpr = D_LATENT_C + D_ROPE
     t64 = t.to(tl.int64)
-
     heads = hb * BLOCK_H + tl.arange(0, BLOCK_H)
     hok = heads < h_q
-    c128 = tl.arange(0, 128)
-    cr = tl.arange(0, D_ROPE if D_ROPE > 0 else 16)
-    qrow = q_ptr + t64 * stride_qt + heads[:, None].to(tl.int64) * stride_qh
-    q0 = _rows(qrow, hok, c128, KDT)
-    q1 = _rows(qrow + 128, hok, c128, KDT)
-    q2 = _rows(qrow + 256, hok, c128, KDT)
-    q3 = _rows(qrow + 384, hok, c128, KDT)
-    dorow = dout_ptr + t64 * stride_dot + heads[:, None].to(tl.int64) * stride_doh
-    orow = out_ptr + t64 * stride_ot + heads[:, None].to(tl.int64) * stride_oh
-    do0 = _rows(dorow, hok, c128, tl.float32)
-    do1 = _rows(dorow + 128, hok, c128, tl.float32)
-    do2 = _rows(dorow + 256, hok, c128, tl.float32)
-    do3 = _rows(dorow + 384, hok, c128, tl.float32)
-    delta = tl.sum(do0 * _rows(orow, hok, c128, tl.float32), axis=1)
-    delta += tl.sum(do1 * _rows(orow + 128, hok, c128, tl.float32), axis=1)
-    delta += tl.sum(do2 * _rows(orow + 256, hok, c128, tl.float32), axis=1)
-    delta += tl.sum(do3 * _rows(orow + 384, hok, c128, tl.float32), axis=1)
-    tl.store(delta_ptr + t64 * stride_lt + heads, delta, mask=hok)
-    do0 = do0.to(KDT)
-    do1 = do1.to(KDT)
-    do2 = do2.to(KDT)
-    do3 = do3.to(KDT)
+    hcl = tl.where(hok, heads, 0)                   # padded heads read head 0; their P~ is 0 (lse = +inf)
+    qbase = q_ptr + t64 * stride_qt
+    dobase = dout_ptr + t64 * stride_dot
+    obase = out_ptr + t64 * stride_ot
 
+    delta = tl.zeros([BLOCK_H], tl.float32)
+    for c in range(0, D_LATENT_C, 64):
+        delta += tl.sum(_rows(dobase, hcl[:, None] * stride_doh, c, 64, tl.float32)
+                        * _rows(obase, hcl[:, None] * stride_oh, c, 64, tl.float32), axis=1)
+    tl.store(delta_ptr + t64 * stride_lt + heads, delta, mask=hok)
     # lse = +inf (no valid entry; also the padded heads) makes every P~ 0.
     lse = tl.load(lse_ptr + t64 * stride_lt + heads, mask=hok, other=float("inf"))
-    g = tl.full([BLOCK_H], 1.0, tl.float32)
     if HAS_SINK:
         sink = tl.load(sink_ptr + heads, mask=hok, other=0.0)
-        g = 1.0 / (1.0 + tl.exp(sink - lse))
+        lse = lse + tl.log(1.0 + tl.exp(sink - lse))
     lse2 = lse * 1.4426950408889634
 
     end = topk
     if HAS_TOPK_LEN:
         end = tl.minimum(end, tl.maximum(tl.load(topk_len_ptr + t), 0))
-
-    dq0 = tl.zeros([BLOCK_H, 128], tl.float32)
-    dq1 = tl.zeros([BLOCK_H, 128], tl.float32)
-    dq2 = tl.zeros([BLOCK_H, 128], tl.float32)
-    dq3 = tl.zeros([BLOCK_H, 128], tl.float32)
-    dqr = tl.zeros([BLOCK_H, D_ROPE if D_ROPE > 0 else 16], tl.float32)
-    if D_ROPE > 0:
-        qr = _rows(qrow + 512, hok, cr, KDT)
     irow = idx_ptr + t64 * stride_it
+    c128 = tl.arange(0, 128)
+    dqbase = dq_ptr + t64 * stride_dqt
     for n0 in range(0, end, BLOCK_N):
         pos = n0 + tl.arange(0, BLOCK_N)
         idx = tl.load(irow + pos, mask=pos < end, other=-1)
         valid = (idx >= 0) & (idx < s_kv)
-        r64 = tl.where(valid, idx, 0).to(tl.int64)
-        krow = kv_ptr + r64 * stride_kv
-        k0 = _gather(krow, c128, valid, KDT)
-        k1 = _gather(krow + 128, c128, valid, KDT)
-        k2 = _gather(krow + 256, c128, valid, KDT)
-        k3 = _gather(krow + 384, c128, valid, KDT)
-        s = tl.dot(q0, tl.trans(k0))
-        s = tl.dot(q1, tl.trans(k1), s)
-        s = tl.dot(q2, tl.trans(k2), s)
-        s = tl.dot(q3, tl.trans(k3), s)
+        rows = tl.where(valid, idx, 0)
+        if I64:
+            rows = rows.to(tl.int64)
+        koff = rows * stride_kv
+        st = tl.zeros([BLOCK_N, BLOCK_H], tl.float32)
+        dpt = tl.zeros([BLOCK_N, BLOCK_H], tl.float32)
+        for c in range(0, D_LATENT_C, 64):
+            kc = _gather(kv_ptr, koff, valid, c, 64, KDT)
+            st = tl.dot(kc, _rows_t(qbase, hcl[None, :] * stride_qh, c, 64, KDT), st)
+            dpt = tl.dot(kc, _rows_t(dobase, hcl[None, :] * stride_doh, c, 64, KDT), dpt)
         if D_ROPE > 0:
-            kr = _gather(krow + 512, cr, valid, KDT)
-            s = tl.dot(qr, tl.trans(kr), s)
-        p = tl.exp2(s * qk_scale - lse2[:, None]) * g[:, None]
-        p = tl.where(valid[None, :], p, 0.0)
-        dp = tl.dot(do0, tl.trans(k0))
-        dp = tl.dot(do1, tl.trans(k1), dp)
-        dp = tl.dot(do2, tl.trans(k2), dp)
-        dp = tl.dot(do3, tl.trans(k3), dp)
-        ds = (p * (dp - delta[:, None]) * sm_scale).to(KDT)
-        dq0 = tl.dot(ds, k0, dq0)
-        dq1 = tl.dot(ds, k1, dq1)
-        dq2 = tl.dot(ds, k2, dq2)
-        dq3 = tl.dot(ds, k3, dq3)
-        if D_ROPE > 0:
-            dqr = tl.dot(ds, kr, dqr)
+            kr = _gather(kv_ptr, koff, valid, D_LATENT_C, D_ROPE, KDT)
+            st = tl.dot(kr, _rows_t(qbase, hcl[None, :] * stride_qh, D_LATENT_C, D_ROPE, KDT), st)
+        pt = tl.where(valid[:, None], tl.exp2(st * qk_scale - lse2[None, :]), 0.0)
+        dst, dst_lo = split_bf16(pt * (dpt - delta[None, :]) * sm_scale, KDT)
+        dsn, dsn_lo = tl.trans(dst), tl.trans(dst_lo)
         if ATOMIC_DKV:
-            dst = tl.trans(ds)
-            pt = tl.trans(p.to(KDT))
-            drow = dkv_ptr + r64 * stride_dkv
-            _dkv_add(drow, tl.dot(pt, do0, tl.dot(dst, q0)), valid, c128)
-            _dkv_add(drow + 128, tl.dot(pt, do1, tl.dot(dst, q1)), valid, c128)
-            _dkv_add(drow + 256, tl.dot(pt, do2, tl.dot(dst, q2)), valid, c128)
-            _dkv_add(drow + 384, tl.dot(pt, do3, tl.dot(dst, q3)), valid, c128)
+            pt_hi, pt_lo = split_bf16(pt, KDT)
+            doff = rows * stride_dkv
+            pn_hi, pn_lo = tl.trans(pt_hi), tl.trans(pt_lo)
+            for c in range(0, D_LATENT_C, 64):     # dKV^T [64, BLOCK_N] = q^T dS + dO^T P~ (columns as M)
+                qc = _rows_t(qbase, hcl[None, :] * stride_qh, c, 64, KDT)
+                doc = _rows_t(dobase, hcl[None, :] * stride_doh, c, 64, KDT)
+                acc = tl.dot(qc, dsn_lo, tl.dot(qc, dsn))
+                acc = tl.dot(doc, pn_lo, tl.dot(doc, pn_hi, acc))
+                tl.atomic_add(dkv_ptr + (doff[None, :] + (tl.arange(0, 64) + c)[:, None]), acc,
+                              mask=valid[None, :], sem="relaxed")
             if D_ROPE > 0:
-                _dkv_add(drow + 512, tl.dot(dst, qr), valid, cr)
+                qr = _rows_t(qbase, hcl[None, :] * stride_qh, D_LATENT_C, D_ROPE, KDT)
+                acc = tl.dot(qr, dsn_lo, tl.dot(qr, dsn))
+                tl.atomic_add(dkv_ptr + (doff[None, :] + (tl.arange(0, D_ROPE) + D_LATENT_C)[:, None]), acc,
+                              mask=valid[None, :], sem="relaxed")
+        for c in range(0, D_QK, 128):               # dQ [BLOCK_H, 128] = dS K (heads as M, 128 columns as N)
+            c0 = tl.minimum(c, D_QK - 128)          # the last chunk ends at d_qk; columns before c are done
+            kc = _gather(kv_ptr, koff, valid, c0, 128, KDT)
+            keep = hok[:, None] & ((c0 + c128) >= c)[None, :]
+            tl.atomic_add(dqbase + (hcl[:, None] * stride_dqh + (c0 + c128)[None, :]),
+                          tl.dot(dsn_lo, kc, tl.dot(dsn, kc)), mask=keep, sem="relaxed")
 
-    dqrow = dq_ptr + t64 * stride_dqt + heads[:, None].to(tl.int64) * stride_dqh
-    odt = dq_ptr.dtype.element_ty
-    tl.store(dqrow + c128[None, :], _to_out(dq0, odt, UPCAST), mask=hok[:, None])
-    tl.store(dqrow + 128 + c128[None, :], _to_out(dq1, odt, UPCAST), mask=hok[:, None])
-    tl.store(dqrow + 256 + c128[None, :], _to_out(dq2, odt, UPCAST), mask=hok[:, None])
-    tl.store(dqrow + 384 + c128[None, :], _to_out(dq3, odt, UPCAST), mask=hok[:, None])
-    if D_ROPE > 0:
-        tl.store(dqrow + 512 + cr[None, :], _to_out(dqr, odt, UPCAST), mask=hok[:, None])
+
+@triton.jit
+def _head_rows(base, heads_ok, cols, KDT: tl.constexpr):
+    return tl.load(base + cols[None, :], mask=heads_ok[:, None], other=0.0).to(KDT)
 
 
 @triton.jit
@@ -204,14 +202,14 @@ def sparse_mla_bwd_dkv_kernel(
             hok = heads < h_q
             qrow = q_ptr + t64 * stride_qt + heads[:, None].to(tl.int64) * stride_qh
             dorow = dout_ptr + t64 * stride_dot + heads[:, None].to(tl.int64) * stride_doh
-            q0 = _rows(qrow, hok, c128, tl.float32)
-            q1 = _rows(qrow + 128, hok, c128, tl.float32)
-            q2 = _rows(qrow + 256, hok, c128, tl.float32)
-            q3 = _rows(qrow + 384, hok, c128, tl.float32)
+            q0 = _head_rows(qrow, hok, c128, tl.float32)
+            q1 = _head_rows(qrow + 128, hok, c128, tl.float32)
+            q2 = _head_rows(qrow + 256, hok, c128, tl.float32)
+            q3 = _head_rows(qrow + 384, hok, c128, tl.float32)
             s = tl.sum(q0 * k0[None, :], 1) + tl.sum(q1 * k1[None, :], 1)
             s += tl.sum(q2 * k2[None, :], 1) + tl.sum(q3 * k3[None, :], 1)
             if D_ROPE > 0:
-                qr = _rows(qrow + 512, hok, cr, tl.float32)
+                qr = _head_rows(qrow + 512, hok, cr, tl.float32)
                 s += tl.sum(qr * kr[None, :], 1)
             lse = tl.load(lse_ptr + t64 * stride_lt + heads, mask=hok, other=float("inf"))
             delta = tl.load(delta_ptr + t64 * stride_lt + heads, mask=hok, other=0.0)
@@ -220,10 +218,10 @@ def sparse_mla_bwd_dkv_kernel(
                 sink = tl.load(sink_ptr + heads, mask=hok, other=0.0)
                 p = p / (1.0 + tl.exp(sink - lse))
             p = tl.where(hok, p, 0.0)
-            do0 = _rows(dorow, hok, c128, tl.float32)
-            do1 = _rows(dorow + 128, hok, c128, tl.float32)
-            do2 = _rows(dorow + 256, hok, c128, tl.float32)
-            do3 = _rows(dorow + 384, hok, c128, tl.float32)
+            do0 = _head_rows(dorow, hok, c128, tl.float32)
+            do1 = _head_rows(dorow + 128, hok, c128, tl.float32)
+            do2 = _head_rows(dorow + 256, hok, c128, tl.float32)
+            do3 = _head_rows(dorow + 384, hok, c128, tl.float32)
             dp = tl.sum(do0 * k0[None, :], 1) + tl.sum(do1 * k1[None, :], 1)
             dp += tl.sum(do2 * k2[None, :], 1) + tl.sum(do3 * k3[None, :], 1)
             ds = p * (dp - delta) * sm_scale
@@ -235,24 +233,20 @@ def sparse_mla_bwd_dkv_kernel(
                 ar += tl.sum(ds[:, None] * qr, 0)
     drow = dkv_ptr + r64 * stride_dkv
     odt = dkv_ptr.dtype.element_ty
-    tl.store(drow + c128, _to_out(a0, odt, UPCAST))
-    tl.store(drow + 128 + c128, _to_out(a1, odt, UPCAST))
-    tl.store(drow + 256 + c128, _to_out(a2, odt, UPCAST))
-    tl.store(drow + 384 + c128, _to_out(a3, odt, UPCAST))
+    tl.store(drow + c128, to_out(a0, odt, UPCAST))
+    tl.store(drow + 128 + c128, to_out(a1, odt, UPCAST))
+    tl.store(drow + 256 + c128, to_out(a2, odt, UPCAST))
+    tl.store(drow + 384 + c128, to_out(a3, odt, UPCAST))
     if D_ROPE > 0:
-        tl.store(drow + 512 + cr, _to_out(ar, odt, UPCAST))
+        tl.store(drow + 512 + cr, to_out(ar, odt, UPCAST))
 
 
 # ---- host side -----------------------------------------------------------------------------
 
-def block_h_for(h_q: int, sch, arch=None) -> int:
-    """Heads per program: the schedule's BLOCK_H, no wider than h_q needs (>= 16 for tl.dot), and
-    at most 32 before sm90 and on sm100 (as the forward: the fp32 dq accumulators sit in registers)."""
-    bh = max(16, min(sch["BLOCK_H"], triton.next_power_of_2(h_q)))
-    c = cc(arch)
-    if c is not None and (c < 90 or c >= 100):
-        bh = min(bh, 32)
-    return bh
+def block_h_for(h_q: int, sch) -> int:
+    """Heads per program (the MMAs' N): the schedule's BLOCK_H, no wider than h_q needs and >= 16
+    (tl.dot's smallest N)."""
+    return max(16, min(sch["BLOCK_H"], triton.next_power_of_2(h_q)))
 
 
 def selections(indices, topk_length, s_kv):
@@ -295,7 +289,10 @@ def _kernels(q, kv, indices, topk_length, attn_sink, out, dout, lse, dq, dkv, de
             dkv.zero_()
         return
     device = q.device
-    block_h = block_h_for(h_q, sch, code_arch(device))
+    block_h = block_h_for(h_q, sch)
+    dq32 = torch.zeros(dq.shape, dtype=torch.float32, device=device)
+    # int32 tile offsets unless a KV (or fp32 dkv) row offset can pass 2^31
+    i64 = s_kv * max(kv.stride(0), dkv.stride(0)) >= 2**31
     dummy = lse
     upcast = device.type == "cpu"
     d_rope = d_qk - D_LATENT
@@ -303,14 +300,15 @@ def _kernels(q, kv, indices, topk_length, attn_sink, out, dout, lse, dq, dkv, de
     grid = (s_q, triton.cdiv(h_q, block_h))
     sparse_mla_bwd_kernel[grid](
         q, kv, indices, topk_length if topk_length is not None else dummy,
-        attn_sink if attn_sink is not None else dummy, out, dout, lse, dq, dkv, delta,
+        attn_sink if attn_sink is not None else dummy, out, dout, lse, dq32, dkv, delta,
         h_q, s_kv, indices.shape[-1], qk_scale, float(sm_scale),
         q.stride(0), q.stride(1), kv.stride(0), indices.stride(0), out.stride(0), out.stride(1),
-        dout.stride(0), dout.stride(1), lse.stride(0), dq.stride(0), dq.stride(1), dkv.stride(0),
+        dout.stride(0), dout.stride(1), lse.stride(0), dq32.stride(0), dq32.stride(1), dkv.stride(0),
         D_ROPE=d_rope, UPCAST=upcast, HAS_TOPK_LEN=topk_length is not None, HAS_SINK=attn_sink is not None,
-        ATOMIC_DKV=not deterministic, BLOCK_H=block_h, BLOCK_N=sch["BLOCK_N"],
+        ATOMIC_DKV=not deterministic, I64=i64, BLOCK_H=block_h, BLOCK_N=sch["BLOCK_N"],
         num_warps=sch["num_warps"], num_stages=sch["num_stages"],
     )
+    dq.copy_(dq32)                       # round to nearest even, as the kernels' stores do
     if deterministic and s_kv > 0:
         rowptr, tokens = selections(indices, topk_length, s_kv)
         sparse_mla_bwd_dkv_kernel[(s_kv,)](
@@ -327,17 +325,17 @@ def _kernels(q, kv, indices, topk_length, attn_sink, out, dout, lse, dq, dkv, de
 def aot_kernels(problem, schedule):
     """problem: h_q, d_qk, d_v, topk, s_q, s_kv, and optionally arch (sm90 when absent): the query
     kernel with atomic dkv (what training runs by default) and the deterministic KV kernel."""
-    block_h = block_h_for(problem["h_q"], schedule, problem.get("arch", "sm90"))
+    block_h = block_h_for(problem["h_q"], schedule)
     d_rope = problem["d_qk"] - D_LATENT
     sig = {"q_ptr": "*bf16", "kv_ptr": "*bf16", "idx_ptr": "*i32", "topk_len_ptr": "*i32", "sink_ptr": "*fp32",
-           "out_ptr": "*bf16", "dout_ptr": "*bf16", "lse_ptr": "*fp32", "dq_ptr": "*bf16", "dkv_ptr": "*fp32",
+           "out_ptr": "*bf16", "dout_ptr": "*bf16", "lse_ptr": "*fp32", "dq_ptr": "*fp32", "dkv_ptr": "*fp32",
            "delta_ptr": "*fp32", "h_q": "i32", "s_kv": "i32", "topk": "i32", "qk_scale": "fp32",
            "sm_scale": "fp32"}
     for name in ("stride_qt", "stride_qh", "stride_kv", "stride_it", "stride_ot", "stride_oh", "stride_dot",
                  "stride_doh", "stride_lt", "stride_dqt", "stride_dqh", "stride_dkv"):
         sig[name] = "i32"
     consts = {"D_ROPE": d_rope, "UPCAST": False, "HAS_TOPK_LEN": True, "HAS_SINK": True, "ATOMIC_DKV": True,
-              "BLOCK_H": block_h, "BLOCK_N": schedule["BLOCK_N"]}
+              "I64": False, "BLOCK_H": block_h, "BLOCK_N": schedule["BLOCK_N"]}
     for name in consts:
         sig[name] = "constexpr"
     det_sig = {"q_ptr": "*bf16", "kv_ptr": "*bf16", "dout_ptr": "*bf16", "lse_ptr": "*fp32", "delta_ptr": "*fp32",
