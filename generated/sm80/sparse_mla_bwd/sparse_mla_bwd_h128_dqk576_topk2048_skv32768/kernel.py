@@ -111,7 +111,8 @@ def sparse_mla_bwd_kernel(
     lse = tl.load(lse_ptr + t64 * stride_lt + heads, mask=hok, other=float("inf"))
     if HAS_SINK:
         sink = tl.load(sink_ptr + heads, mask=hok, other=0.0)
-        lse = lse + tl.log(1.0 + tl.exp(sink - lse))
+        x = sink - lse                              # lse + softplus(x), without overflow for a large sink
+        lse = lse + tl.maximum(x, 0.0) + tl.log(1.0 + tl.exp(-tl.abs(x)))
     lse2 = lse * 1.4426950408889634
 
     end = topk
