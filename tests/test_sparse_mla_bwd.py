@@ -80,6 +80,29 @@ def test_deterministic_mode_repeats_bit_for_bit_h16_d576_sq6_skv12_topk12():
     assert torch.equal(d[1], a[1])
 
 
+# The tuned sm90 schedule (64 heads, 128 keys, 8 warps) and the template default (16 heads, 64 keys), each
+# over several key tiles and a partial last one: dq and dkv then sum the atomics of more than one tile.
+MULTI_TILE = [({"BLOCK_H": 64, "BLOCK_N": 128, "num_warps": 8}, 48, 300, 600),
+              ({"BLOCK_H": 16, "BLOCK_N": 64, "num_warps": 4}, 20, 150, 400)]
+
+
+@pytest.mark.parametrize("sch,h_q,topk,s_kv", MULTI_TILE,
+                         ids=[f"h{h}_d576_sq3_skv{n}_topk{k}_bh{s['BLOCK_H']}_bn{s['BLOCK_N']}"
+                              for s, h, k, n in MULTI_TILE])
+def test_several_key_tiles_per_query(sch, h_q, topk, s_kv):
+    t, sm_scale = instance(h_q, 576, topk, 3, s_kv, seed=5)
+    assert topk > 2 * sch["BLOCK_N"] and topk % sch["BLOCK_N"]
+    dq = torch.full_like(t["q"], NAN)
+    dkv = torch.zeros(t["kv"].shape, dtype=torch.float32)
+    delta = torch.full((3, h_q), NAN)
+    dsink = torch.full((h_q,), NAN)
+    template_module(OP).launch(t["q"], t["kv"], t["indices"], t["topk_length"], t["attn_sink"], t["out"], t["dout"],
+                               t["lse"], dq, dkv, delta, sm_scale=sm_scale, dsink=dsink,
+                               schedule=dict(sch, DET_BLOCK_H=16, DET_WARPS=8, num_stages=1))
+    why = mismatch(dq, dkv, dsink, *_ref(t, sm_scale), dsink_scale(t["out"], t["dout"], t["lse"], t["attn_sink"]))
+    assert not why, why
+
+
 def test_verify_runs_both_modes_and_passes():
     problem = dict(OP.example, h_q=16)
     res = verify(template_module(OP), problem)
