@@ -140,22 +140,22 @@ def sparse_mla_bwd_kernel(
             kr = _gather(kv_ptr, koff, valid, D_LATENT_C, D_ROPE, KDT)
             st = tl.dot(kr, _rows_t(qbase, hcl[None, :] * stride_qh, D_LATENT_C, D_ROPE, KDT), st)
         pt = tl.where(valid[:, None], tl.exp2(st * qk_scale - lse2[None, :]), 0.0)
-        dst, dst_lo = split_bf16(pt * (dpt - delta[None, :]) * sm_scale, KDT)
-        dsn, dsn_lo = tl.trans(dst), tl.trans(dst_lo)
+        dst_hi, dst_lo = split_bf16(pt * (dpt - delta[None, :]) * sm_scale, KDT)   # dS^T
+        ds_hi, ds_lo = tl.trans(dst_hi), tl.trans(dst_lo)                          # dS [BLOCK_H, BLOCK_N]
         if ATOMIC_DKV:
             pt_hi, pt_lo = split_bf16(pt, KDT)
+            p_hi, p_lo = tl.trans(pt_hi), tl.trans(pt_lo)
             doff = rows * stride_dkv
-            pn_hi, pn_lo = tl.trans(pt_hi), tl.trans(pt_lo)
             for c in range(0, D_LATENT_C, 64):     # dKV^T [64, BLOCK_N] = q^T dS + dO^T P~ (columns as M)
                 qc = _rows_t(qbase, hcl[None, :] * stride_qh, c, 64, KDT)
                 doc = _rows_t(dobase, hcl[None, :] * stride_doh, c, 64, KDT)
-                acc = tl.dot(qc, dsn_lo, tl.dot(qc, dsn))
-                acc = tl.dot(doc, pn_lo, tl.dot(doc, pn_hi, acc))
+                acc = tl.dot(qc, ds_lo, tl.dot(qc, ds_hi))
+                acc = tl.dot(doc, p_lo, tl.dot(doc, p_hi, acc))
                 tl.atomic_add(dkv_ptr + (doff[None, :] + (tl.arange(0, 64) + c)[:, None]), acc,
                               mask=valid[None, :], sem="relaxed")
             if D_ROPE > 0:
                 qr = _rows_t(qbase, hcl[None, :] * stride_qh, D_LATENT_C, D_ROPE, KDT)
-                acc = tl.dot(qr, dsn_lo, tl.dot(qr, dsn))
+                acc = tl.dot(qr, ds_lo, tl.dot(qr, ds_hi))
                 tl.atomic_add(dkv_ptr + (doff[None, :] + (tl.arange(0, D_ROPE) + D_LATENT_C)[:, None]), acc,
                               mask=valid[None, :], sem="relaxed")
         for c in range(0, D_QK, 128):               # dQ [BLOCK_H, 128] = dS K (heads as M, 128 columns as N)
@@ -163,7 +163,7 @@ def sparse_mla_bwd_kernel(
             kc = _gather(kv_ptr, koff, valid, c0, 128, KDT)
             keep = hok[:, None] & ((c0 + c128) >= c)[None, :]
             tl.atomic_add(dqbase + (hcl[:, None] * stride_dqh + (c0 + c128)[None, :]),
-                          tl.dot(dsn_lo, kc, tl.dot(dsn, kc)), mask=keep, sem="relaxed")
+                          tl.dot(ds_lo, kc, tl.dot(ds_hi, kc)), mask=keep, sem="relaxed")
 
 
 @triton.jit
