@@ -103,6 +103,24 @@ def test_several_key_tiles_per_query(sch, h_q, topk, s_kv):
     assert not why, why
 
 
+def test_int64_offsets_give_the_same_gradients_h16_d576_sq3_skv200_topk70(monkeypatch):
+    """The kernel's I64 path (KV row offsets past 2^31, a cache of more than 3.7M rows at d_qk 576),
+    taken here by lowering the threshold: the same gradients as the int32 path, bit for bit."""
+    mod = template_module(OP)
+    t, sm_scale = instance(16, 576, 70, 3, 200, seed=9)
+    runs = []
+    for limit in (mod.I32_OFFSETS_BELOW, 1):
+        monkeypatch.setattr(mod, "I32_OFFSETS_BELOW", limit)
+        dq = torch.full_like(t["q"], NAN)
+        dkv = torch.zeros(t["kv"].shape, dtype=torch.float32)
+        mod.launch(t["q"], t["kv"], t["indices"], t["topk_length"], t["attn_sink"], t["out"], t["dout"], t["lse"],
+                   dq, dkv, torch.empty(3, 16), sm_scale=sm_scale)
+        runs.append((dq, dkv))
+    assert torch.equal(runs[0][0], runs[1][0]) and torch.equal(runs[0][1], runs[1][1])
+    why = mismatch(runs[1][0], runs[1][1], None, *_ref(t, sm_scale)[:2], None)
+    assert not why, why
+
+
 def test_verify_runs_both_modes_and_passes():
     problem = dict(OP.example, h_q=16)
     res = verify(template_module(OP), problem)

@@ -59,6 +59,8 @@ SCHEDULE = {"BLOCK_H": 64, "BLOCK_N": 64, "DET_BLOCK_H": 16, "DET_WARPS": 8, "nu
 
 D_LATENT = 512
 D_LATENT_C = tl.constexpr(D_LATENT)
+# Tile offsets are int32 while every KV (and fp32 dkv) row offset stays below this, else int64 (I64).
+I32_OFFSETS_BELOW = 2**31
 _LOG2E = 1.4426950408889634
 
 
@@ -293,8 +295,7 @@ def _kernels(q, kv, indices, topk_length, attn_sink, out, dout, lse, dq, dkv, de
     device = q.device
     block_h = block_h_for(h_q, sch)
     dq32 = torch.zeros(dq.shape, dtype=torch.float32, device=device)
-    # int32 tile offsets unless a KV (or fp32 dkv) row offset can pass 2^31
-    i64 = s_kv * max(kv.stride(0), dkv.stride(0)) >= 2**31
+    i64 = s_kv * max(kv.stride(0), dkv.stride(0)) >= I32_OFFSETS_BELOW
     dummy = lse
     upcast = device.type == "cpu"
     d_rope = d_qk - D_LATENT
