@@ -34,8 +34,9 @@ _PREFILL_WHY = ("BLOCK_N 64, KV tiles cp.async'd into two 72 KB buffers, no spil
                 "The Gluon kernel templates/sparse_mla_prefill/gluon.py (warp partitions; in generated/ as "
                 "<bucket>-gluon, checked here) compiles to HGMMA 64x64 / 64x256 with no spill, but Gluon has no "
                 "interpreter: it stays 'compiled' and is not dispatched until verified on a GPU")
-_DECODE_WHY = ("BLOCK_N 16 gives HGMMA 64x8x16: the FP8 tiles are dequantised in registers beside the 64 x 512 "
-               "accumulator; BLOCK_N 32 spills 8-16 B and 64 spills 80-112 B. N 64 needs BLOCK_N 128 (QK^T split "
+_DECODE_WHY = ("BLOCK_N 32 gives HGMMA 64x16x16 (BLOCK_N 16: 64x8x16 before the gathers used int32 offsets, "
+               "2026-12-08): the FP8 tiles are dequantised in registers beside the 64 x 512 accumulator; BLOCK_N 64 "
+               "spills 64 B (80-112 B with 64-bit pointer tiles). N 64 needs BLOCK_N 128 (QK^T split "
                "over the two warpgroups): at 1 stage every HGMMA is 64x64x16 in 221 KB but 504 B spill (168 B with a "
                "bf16 cache; the gathered bytes of all five column groups are in flight beside the accumulator); "
                "transposed (keys as M, the dequantised tile as a register A operand) 64x64x16 too, 1192 B spill "

@@ -304,6 +304,29 @@ def test_verify_and_example_problem(fmt):
 
 
 @pytest.mark.parametrize("fmt", ["bf16", "fp8"])
+def test_int64_gather_offsets_give_the_same_output(fmt, monkeypatch):
+    """The kernel's I64 path (a cache of 2 GiB or more), taken here by lowering the threshold: the
+    same out and lse as the int32 path, bit for bit, on V3.2 caches (bf16, 656-byte FP8) and through
+    the tuner's verify on a V4 CSA problem (MODEL1 and the second cache for fp8)."""
+    from dsagen.runtime.dispatch import template_module
+
+    mod = template_module("sparse_mla_decode")
+    q, cache, idx = _make(2, 2, 16, 40, fmt, seed=21)
+    runs = []
+    for limit in (mod.I32_OFFSETS_BELOW, 1):
+        monkeypatch.setattr(mod, "I32_OFFSETS_BELOW", limit)
+        out, lse = _poisoned(2, 2, 16)
+        mod.launch(q, cache, idx, None, None, out, lse, sm_scale=SCALE, is_fp8=fmt == "fp8", num_splits=2)
+        runs.append((out, lse))
+    assert torch.equal(runs[0][0], runs[1][0]) and torch.equal(runs[0][1], runs[1][1])
+    assert not problem.mismatch(runs[1][0], runs[1][1], *oracle(q, cache, idx, SCALE))
+    prob = OP.check_problem(dict(OP.example, h_q=16, d_qk=512, topk=128, extra_topk=512, extra_page_block_size=64,
+                                 page_block_size=256, kv_format=fmt))
+    res = problem.verify(mod, prob)
+    assert res["passed"], res
+
+
+@pytest.mark.parametrize("fmt", ["bf16", "fp8"])
 def test_verify_a_v4_csa_problem(fmt):
     """The tuner's verify on a DeepSeek-V4 CSA decode problem (d_qk 512, window 128 plus 512
     compressed entries on pages of 64): its cases carry the second cache (MODEL1 for fp8)."""

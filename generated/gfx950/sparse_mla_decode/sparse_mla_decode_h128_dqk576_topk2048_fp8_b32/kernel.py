@@ -51,6 +51,8 @@ FP8_ROW_BYTES = 656
 _LOG2E = 1.4426950408889634
 _LN2 = 0.6931471805599453
 _COMBINE_BLOCK_H = 16
+# Gather offsets are int32 while a cache spans fewer bytes than this, else int64 (I64).
+I32_OFFSETS_BELOW = 2**31
 D_ROPE_C = tl.constexpr(D_ROPE)
 LN2_C = tl.constexpr(_LN2)
 
@@ -62,32 +64,33 @@ def _ue8m0(b):
 
 
 @triton.jit
-def _load_group(lat_row, rope_row, scale_row, valid, G: tl.constexpr, KDT: tl.constexpr,
+def _load_group(lat_ptr, lo, rope_ptr, ro, scale_ptr, so, valid, G: tl.constexpr, KDT: tl.constexpr,
                 LAYOUT: tl.constexpr, FP8: tl.constexpr, UPCAST: tl.constexpr):
     """Columns [128 G, 128 G + 128) of the gathered rows' key (the value is the same columns),
-    dequantised and cast to KDT, [BLOCK_N, 128].
+    dequantised and cast to KDT, [BLOCK_N, 128]. lo / ro / so: the rows' offsets from lat_ptr,
+    rope_ptr and scale_ptr (int32, or int64 with I64), added to the base pointer only at the load.
 
     LAYOUT 0: bf16 rows. 1: FlashMLA's 656-byte V3.2 record (e4m3 latent, one fp32 scale per 128
-    read from scale_row + G). 2: MODEL1 (e4m3 NoPE in columns < 448 with one ue8m0 scale byte per
-    64 at scale_row + column // 64; columns 448..511 are the bf16 RoPE, read from rope_row)."""
+    read at so + G). 2: MODEL1 (e4m3 NoPE in columns < 448 with one ue8m0 scale byte per
+    64 at so + column // 64; columns 448..511 are the bf16 RoPE, read at ro)."""
     c = tl.arange(0, 128)
     if LAYOUT == 0:
-        k = tl.load(lat_row[:, None] + G * 128 + c[None, :], mask=valid[:, None], other=0.0)
+        k = tl.load(lat_ptr + (lo[:, None] + (c + G * 128)[None, :]), mask=valid[:, None], other=0.0)
     elif LAYOUT == 1:
-        s = tl.load(scale_row + G, mask=valid, other=0.0)
-        k = tl.load(lat_row[:, None] + G * 128 + c[None, :], mask=valid[:, None], other=0.0)
+        s = tl.load(scale_ptr + (so + G), mask=valid, other=0.0)
+        k = tl.load(lat_ptr + (lo[:, None] + (c + G * 128)[None, :]), mask=valid[:, None], other=0.0)
         k = fp8_to_f32(k, FP8, UPCAST) * s[:, None]
     else:
         nope = (G * 128 + c) < 448
-        s_lo = _ue8m0(tl.load(scale_row + 2 * G, mask=valid, other=127))
+        s_lo = _ue8m0(tl.load(scale_ptr + (so + 2 * G), mask=valid, other=127))
         if G < 3:
-            s_hi = _ue8m0(tl.load(scale_row + 2 * G + 1, mask=valid, other=127))
+            s_hi = _ue8m0(tl.load(scale_ptr + (so + 2 * G + 1), mask=valid, other=127))
         else:
             s_hi = s_lo   # columns 448.. are RoPE, not scaled
-        k = tl.load(lat_row[:, None] + G * 128 + c[None, :], mask=valid[:, None] & nope[None, :], other=0.0)
+        k = tl.load(lat_ptr + (lo[:, None] + (c + G * 128)[None, :]), mask=valid[:, None] & nope[None, :], other=0.0)
         k = fp8_to_f32(k, FP8, UPCAST) * tl.where(c[None, :] < 64, s_lo[:, None], s_hi[:, None])
         if G == 3:
-            r = tl.load(rope_row[:, None] + (c[None, :] - 64), mask=valid[:, None] & (c[None, :] >= 64), other=0.0)
+            r = tl.load(rope_ptr + (ro[:, None] + (c - 64)[None, :]), mask=valid[:, None] & (c[None, :] >= 64), other=0.0)
             k = tl.where(nope[None, :], k, r.to(tl.float32))
     return k.to(KDT)
 
@@ -97,27 +100,32 @@ def _attend(q0, q1, q2, q3, qr, m_i, l_i, acc0, acc1, acc2, acc3,
             lat_ptr, rope_ptr, scale_ptr, irow, pos, end, num_slots, page,
             stride_lb, stride_lt, stride_rb, stride_rt, rope_off, stride_sb, stride_st, scale_off, qk_scale,
             KDT: tl.constexpr, LAYOUT: tl.constexpr, FP8: tl.constexpr, UPCAST: tl.constexpr,
-            HAS_ROPE: tl.constexpr):
-    """One BLOCK_N step of the online softmax over the selected slots irow[pos] of one cache."""
+            HAS_ROPE: tl.constexpr, I64: tl.constexpr):
+    """One BLOCK_N step of the online softmax over the selected slots irow[pos] of one cache.
+    The gathers add int32 offsets to the cache's base pointers (int64 with I64, for caches past
+    2 GiB): 64-bit pointer tiles kept BLOCK_N 32 from fitting (8 B spill on sm90, AOT 2026-12-08)."""
     idx = tl.load(irow + pos, mask=pos < end, other=-1)
     valid = (idx >= 0) & (idx < num_slots)
     idx = tl.where(valid, idx, 0)
-    blk = (idx // page).to(tl.int64)
-    off = (idx % page).to(tl.int64)
-    lrow = lat_ptr + blk * stride_lb + off * stride_lt
-    rrow = rope_ptr + blk * stride_rb + off * stride_rt + rope_off
-    srow = scale_ptr + blk * stride_sb + off * stride_st + scale_off
-    k0 = _load_group(lrow, rrow, srow, valid, 0, KDT, LAYOUT, FP8, UPCAST)
-    k1 = _load_group(lrow, rrow, srow, valid, 1, KDT, LAYOUT, FP8, UPCAST)
-    k2 = _load_group(lrow, rrow, srow, valid, 2, KDT, LAYOUT, FP8, UPCAST)
-    k3 = _load_group(lrow, rrow, srow, valid, 3, KDT, LAYOUT, FP8, UPCAST)
+    blk = idx // page
+    off = idx % page
+    if I64:
+        blk = blk.to(tl.int64)
+        off = off.to(tl.int64)
+    lo = blk * stride_lb + off * stride_lt
+    ro = blk * stride_rb + off * stride_rt + rope_off
+    so = blk * stride_sb + off * stride_st + scale_off
+    k0 = _load_group(lat_ptr, lo, rope_ptr, ro, scale_ptr, so, valid, 0, KDT, LAYOUT, FP8, UPCAST)
+    k1 = _load_group(lat_ptr, lo, rope_ptr, ro, scale_ptr, so, valid, 1, KDT, LAYOUT, FP8, UPCAST)
+    k2 = _load_group(lat_ptr, lo, rope_ptr, ro, scale_ptr, so, valid, 2, KDT, LAYOUT, FP8, UPCAST)
+    k3 = _load_group(lat_ptr, lo, rope_ptr, ro, scale_ptr, so, valid, 3, KDT, LAYOUT, FP8, UPCAST)
     qk = tl.dot(q0, tl.trans(k0))
     qk = tl.dot(q1, tl.trans(k1), qk)
     qk = tl.dot(q2, tl.trans(k2), qk)
     qk = tl.dot(q3, tl.trans(k3), qk)
     if HAS_ROPE:  # d_qk 576: the 64 RoPE dims after the latent (key only)
         c64 = tl.arange(0, D_ROPE_C)
-        kr = tl.load(rrow[:, None] + c64[None, :], mask=valid[:, None], other=0.0).to(KDT)
+        kr = tl.load(rope_ptr + (ro[:, None] + c64[None, :]), mask=valid[:, None], other=0.0).to(KDT)
         qk = tl.dot(qr, tl.trans(kr), qk)
     qk = tl.where(valid[None, :], qk * qk_scale, float("-inf"))  # base-2 logits
     m_new = tl.maximum(m_i, tl.max(qk, axis=1))
@@ -150,7 +158,7 @@ def sparse_mla_decode_kernel(
     stride_pot, stride_pos, stride_poh, stride_plt, stride_pls,
     LAYOUT: tl.constexpr, D_QK: tl.constexpr, FP8: tl.constexpr, UPCAST: tl.constexpr,
     HAS_TOPK_LEN: tl.constexpr, HAS_EXTRA: tl.constexpr, HAS_XTOPK_LEN: tl.constexpr,
-    HAS_SINK: tl.constexpr, FINAL: tl.constexpr,
+    HAS_SINK: tl.constexpr, FINAL: tl.constexpr, I64: tl.constexpr,
     BLOCK_H: tl.constexpr, BLOCK_N: tl.constexpr, N_HB: tl.constexpr,
 ):
     # grid (b * s_q * N_HB, splits), head block fastest: the head blocks of one (token, split)
@@ -199,7 +207,7 @@ def sparse_mla_decode_kernel(
             q0, q1, q2, q3, qr, m_i, l_i, acc0, acc1, acc2, acc3,
             lat_ptr, rope_ptr, scale_ptr, irow, n0 + tl.arange(0, BLOCK_N), hi, num_slots, page,
             stride_lb, stride_lt, stride_rb, stride_rt, rope_off, stride_sb, stride_st, scale_off, qk_scale,
-            KDT, LAYOUT, FP8, UPCAST, HAS_ROPE)
+            KDT, LAYOUT, FP8, UPCAST, HAS_ROPE, I64)
     if HAS_EXTRA:
         xend = xend_max
         if HAS_XTOPK_LEN:
@@ -212,7 +220,7 @@ def sparse_mla_decode_kernel(
                 q0, q1, q2, q3, qr, m_i, l_i, acc0, acc1, acc2, acc3,
                 xlat_ptr, xrope_ptr, xscale_ptr, xrow, n0 + tl.arange(0, BLOCK_N), xhi, xnum_slots, xpage,
                 xstride_lb, xstride_lt, xstride_rb, xstride_rt, xrope_off, xstride_sb, xstride_st, xscale_off,
-                qk_scale, KDT, LAYOUT, FP8, UPCAST, HAS_ROPE)
+                qk_scale, KDT, LAYOUT, FP8, UPCAST, HAS_ROPE, I64)
 
     has = l_i > 0.0
     # A NaN logit (NaN in q, in a selected slot, or sm_scale) leaves l_i NaN whichever way the
@@ -401,6 +409,9 @@ def launch(q, k_cache, indices, topk_length, attn_sink, out, lse, *, sm_scale, i
         po = torch.empty((b * s_q, splits, h_q, D_LATENT), dtype=torch.float32, device=device)
         plse = torch.empty((b * s_q, splits, h_q), dtype=torch.float32, device=device)
         pstr = (po.stride(0), po.stride(1), po.stride(2), plse.stride(0), plse.stride(1))
+    # int32 gather offsets unless a cache spans I32_OFFSETS_BELOW bytes (its views' element offsets are fewer)
+    i64 = any(c is not None and c.shape[0] * c.stride(0) * c.element_size() >= I32_OFFSETS_BELOW
+              for c in (k_cache, extra_k_cache))
     dummy = lse
     n_hb = triton.cdiv(h_q, block_h)
     grid = (b * s_q * n_hb, splits)   # program = token * n_hb + head block
@@ -417,7 +428,7 @@ def launch(q, k_cache, indices, topk_length, attn_sink, out, lse, *, sm_scale, i
         *pstr,
         LAYOUT=LAYOUTS[layout], D_QK=d_qk, FP8=FP8_CODE[mode], UPCAST=upcast,
         HAS_TOPK_LEN=topk_length is not None, HAS_EXTRA=has_extra, HAS_XTOPK_LEN=extra_topk_length is not None,
-        HAS_SINK=attn_sink is not None, FINAL=final,
+        HAS_SINK=attn_sink is not None, FINAL=final, I64=i64,
         BLOCK_H=block_h, BLOCK_N=block_n, N_HB=n_hb,
         num_warps=sch["num_warps"], num_stages=sch["num_stages"],
     )
@@ -463,7 +474,7 @@ def aot_kernels(problem, schedule):
     extra = bool(problem.get("extra_topk"))
     consts = {"LAYOUT": LAYOUTS[layout], "D_QK": d_qk, "FP8": FP8_CODE[mode], "UPCAST": False, "HAS_TOPK_LEN": True,
               "HAS_EXTRA": extra, "HAS_XTOPK_LEN": extra, "HAS_SINK": True,
-              "FINAL": False, "BLOCK_H": block_h, "BLOCK_N": schedule["BLOCK_N"], "N_HB": -(-h_q // block_h)}
+              "FINAL": False, "I64": False, "BLOCK_H": block_h, "BLOCK_N": schedule["BLOCK_N"], "N_HB": -(-h_q // block_h)}
     for name in consts:
         sig[name] = "constexpr"
     csig = {"po_ptr": "*fp32", "plse_ptr": "*fp32", "sink_ptr": "*fp32", "out_ptr": "*bf16", "lse_ptr": "*fp32"}
