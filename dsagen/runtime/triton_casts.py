@@ -22,7 +22,6 @@ def to_out(x, DT: tl.constexpr, BITS_RNE: tl.constexpr):
     return y
 
 
-
 @triton.jit
 def split_bf16(x, KDT: tl.constexpr):
     """fp32 x as hi + lo, two bf16 values (hi rounded to nearest even, also on the CPU), for two MMAs

@@ -81,10 +81,12 @@ def _load_group(lat_ptr, lo, rope_ptr, ro, scale_ptr, so, valid, G: tl.constexpr
             s_hi = _ue8m0(tl.load(scale_ptr + (so + 2 * G + 1), mask=valid, other=127))
         else:
             s_hi = s_lo   # columns 448.. are RoPE, not scaled
-        k = tl.load(lat_ptr + (lo[:, None] + (c + G * 128)[None, :]), mask=valid[:, None] & nope[None, :], other=0.0)
+        k = tl.load(lat_ptr + (lo[:, None] + (c + G * 128)[None, :]), mask=valid[:, None] & nope[None, :],
+                    other=0.0)
         k = fp8_to_f32(k, FP8, UPCAST) * tl.where(c[None, :] < 64, s_lo[:, None], s_hi[:, None])
         if G == 3:
-            r = tl.load(rope_ptr + (ro[:, None] + (c - 64)[None, :]), mask=valid[:, None] & (c[None, :] >= 64), other=0.0)
+            r = tl.load(rope_ptr + (ro[:, None] + (c - 64)[None, :]), mask=valid[:, None] & (c[None, :] >= 64),
+                        other=0.0)
             k = tl.where(nope[None, :], k, r.to(tl.float32))
     return k.to(KDT)
 

@@ -15,7 +15,8 @@ Work split: one program per query token; nothing of size [s_q, keys] is ever sto
   backward the statistics known, two kernels that each recompute a tile's I and A:
            dI = dloss * (softmax(I) - p) per key and g = [x_js > 0] w_j dI_s, split bf16 hi + lo
            (split_bf16: g rounded once left ~90 of 262,144 dk_idx elements outside the element bound
-           at the GPU verify size, CPU emulation of the roundings, 2026-12-08); the query side accumulates dq_idx_j = sum_s g_sj k_s; the key side adds
+           at the GPU verify size, CPU emulation of the roundings, 2026-12-08); the query side
+           accumulates dq_idx_j = sum_s g_sj k_s; the key side adds
            dk_idx[s] += sum_j g_sj q_idx_j with fp32 atomics (keys are shared by many queries, as
            dkv is in the sparse MLA backward) and accumulates dw_j = sum_s ReLU(x_js) dI_s. One
            kernel holding all three spilled 64 B on sm90 (AOT, Triton 3.6, 2026-12-08).
